@@ -1,0 +1,71 @@
+"""One emulator instance's world: its orgs, its IMS, its clock, and the seed to reset to.
+
+The HTTP app, the admin API and the pytest fixtures all hold a `Backend`; nothing else
+keeps state, so two backends in one process never interfere.
+"""
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+from .clock import Clock
+from .limits import TOKEN_TTL_SECONDS
+from .models import Org, OrgRegistry
+from .tokens import TokenService
+
+
+class Backend:
+    def __init__(
+        self,
+        seed: dict[str, Any] | None = None,
+        *,
+        seed_source: str = "<seed>",
+        seed_dir: Path | None = None,
+        clock: Clock | None = None,
+        token_ttl: int = TOKEN_TTL_SECONDS,
+        jwt_enabled: bool = True,
+        progress: bool = False,
+    ):
+        from ..seed import DEMO_SEED, load_seed
+
+        self.clock = clock or Clock()
+        self.registry = OrgRegistry()
+        self.tokens = TokenService(self.registry, self.clock, ttl=token_ttl, jwt_enabled=jwt_enabled)
+        self.seed_doc = copy.deepcopy(seed if seed is not None else DEMO_SEED)
+        self._seed_source = seed_source
+        self._seed_dir = seed_dir
+        self._pristine = load_seed(self.seed_doc, seed_source, seed_dir, progress=progress)
+        self.registry.replace_all([o.clone() for o in self._pristine])
+
+    @property
+    def orgs(self) -> dict[str, Org]:
+        return self.registry.orgs
+
+    def org(self, org_id: str | None = None) -> Org:
+        """The org with this id, or the first one when the backend serves just one."""
+        if org_id is None:
+            return next(iter(self.registry.orgs.values()))
+        org = self.registry.get(org_id)
+        if org is None:
+            raise KeyError(org_id)
+        return org
+
+    def reset(self, org_id: str | None = None) -> None:
+        """Back to the start-up seed: all orgs, or one."""
+        if org_id is None:
+            self.registry.replace_all([o.clone() for o in self._pristine])
+            return
+        pristine = next((o for o in self._pristine if o.id == org_id), None)
+        if pristine is None:
+            self.registry.remove(org_id)
+        else:
+            self.registry.add(pristine.clone())
+
+    def replace_orgs(self, orgs: list[Org], *, org_id: str | None = None) -> None:
+        if org_id is None:
+            self.registry.replace_all(orgs)
+        else:
+            self.registry.remove(org_id)
+            for org in orgs:
+                self.registry.add(org)

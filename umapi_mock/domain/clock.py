@@ -1,0 +1,37 @@
+"""An injectable clock, so token expiry and throttle windows can be tested without sleeping."""
+from __future__ import annotations
+
+import threading
+import time
+
+
+class Clock:
+    """Wall-clock time plus an offset that tests (and `POST /_mock/clock`) can advance."""
+
+    def __init__(self, start: float | None = None):
+        self._offset = 0.0 if start is None else start - time.time()
+        self._lock = threading.Lock()
+
+    def now(self) -> float:
+        return time.time() + self._offset
+
+    def advance(self, seconds: float) -> float:
+        with self._lock:
+            self._offset += seconds
+        return self.now()
+
+
+class FrozenClock(Clock):
+    """A clock that moves only when advanced: for unit tests of windows and expiry."""
+
+    def __init__(self, start: float = 1_700_000_000.0):
+        super().__init__()
+        self._now = start
+
+    def now(self) -> float:
+        return self._now
+
+    def advance(self, seconds: float) -> float:
+        with self._lock:
+            self._now += seconds
+        return self._now

@@ -1,0 +1,91 @@
+"""Deterministic synthetic orgs: the same seed always gives the same users and groups.
+
+Users are built straight into the org's records (no per-user validation), because a sync
+tool is tested against orgs of hundreds of thousands of users and seeding must stay fast.
+"""
+from __future__ import annotations
+
+import random
+import sys
+import time
+
+from .models import (
+    ADOBE_ID,
+    ENTERPRISE_ID,
+    FEDERATED_ID,
+    PRODUCT_PROFILE,
+    USER_GROUP,
+    Org,
+    User,
+)
+
+FIRST_NAMES = (
+    "Ada Alan Alice Amir Ana Anders Aiko Bea Ben Carla Chen Chloe Dara David Diego Elena Emil Eva Farah Felix "
+    "Grace Hana Hugo Ines Ivan Jana Jonas Kai Kenji Lara Leo Lina Luca Maya Mei Nadia Nils Noor Omar Oscar "
+    "Priya Quinn Rafael Rosa Sam Sara Tariq Tess Uma Vera Wen Yara Yusuf Zoe"
+).split()
+LAST_NAMES = (
+    "Abe Akhtar Berg Bianchi Costa Dubois Eriksen Fischer Garcia Gupta Haddad Hansen Ito Jensen Kim Kowalski "
+    "Laurent Lee Lopez Meyer Moreau Nagy Novak Okafor Olsen Park Patel Petrov Quinn Rossi Sato Schmidt Silva "
+    "Smith Suzuki Tanaka Torres Ueda Varga Wagner Walsh Wong Yilmaz Young Zhang"
+).split()
+COUNTRIES = ("US", "US", "US", "GB", "DE", "FR", "JP", "CA", "IN", "BR", "AU", "NL", "SE", "ES", "IT")
+TEAMS = (
+    "Design Marketing Engineering Sales Finance Legal Support Research Operations Studio Video Web Print "
+    "Brand Product Data Security People Facilities Editorial"
+).split()
+ADOBE_ID_DOMAINS = ("gmail.example", "outlook.example", "me.example")
+
+
+def populate(org: Org, users: int, groups: int = 0, seed: int = 0, *, progress: bool = False) -> None:
+    """Add `groups` user groups and `users` users to an org, spread over its claimed domains."""
+    rng = random.Random(seed)
+    profiles = [g for g in org.groups.values() if g.type == PRODUCT_PROFILE]
+    new_groups = []
+    for i in range(groups):
+        name = f"{TEAMS[i % len(TEAMS)]} {i // len(TEAMS) + 1:02d}"
+        while org.group_named(name) is not None:
+            name += "+"
+        linked = frozenset(g.gid for g in rng.sample(profiles, k=min(len(profiles), rng.randint(0, 2))))
+        new_groups.append(org.add_group(name, USER_GROUP, description=f"{name} team", profiles=linked))
+    domains = sorted(org.domains.values(), key=lambda d: d.name)
+    kinds = [(d.name.lower(), FEDERATED_ID if d.type == "federated" else ENTERPRISE_ID) for d in domains]
+    targets = [g.gid for g in new_groups] + [p.gid for p in profiles]
+    started = time.monotonic()
+    reported = started
+    with org.lock:
+        # Bulk path: records and indexes are written directly, bypassing the undo log.
+        users_map, memberships, members = org.users, org.memberships, org.members
+        by_email, by_login = org._by_email, org._by_login
+        first_uid = org._next_uid
+        n_first, n_last, n_country = len(FIRST_NAMES), len(LAST_NAMES), len(COUNTRIES)
+        rand = rng.random
+        for i in range(users):
+            uid = first_uid + i
+            first = FIRST_NAMES[int(rand() * n_first)]
+            last = LAST_NAMES[int(rand() * n_last)]
+            if kinds and rand() < 0.9:
+                domain, kind = kinds[i % len(kinds)]
+            else:
+                domain, kind = ADOBE_ID_DOMAINS[i % 3], ADOBE_ID
+            email = f"{first.lower()}.{last.lower()}.{uid}@{domain}"
+            user = User(uid, kind, email, email, domain, first, last, COUNTRIES[int(rand() * n_country)])
+            users_map[uid] = user
+            by_email[email] = (uid,)
+            if kind != ADOBE_ID:
+                by_login[(email, domain)] = uid
+            if targets and rand() < 0.7:
+                gid = targets[int(rand() * len(targets))]
+                members[gid][uid] = None
+                memberships[uid] = frozenset((gid,))
+            else:
+                memberships[uid] = frozenset()
+            if progress and not i & 0xFFFF:
+                now = time.monotonic()
+                if now - reported > 1.0:
+                    reported = now
+                    print(f"seeding {org.id}: {i:,}/{users:,} users ({now - started:.1f}s)", file=sys.stderr, flush=True)
+        org._next_uid = first_uid + users
+        org.version += 1
+    if progress and time.monotonic() - started > 1.0:
+        print(f"seeding {org.id}: {users:,} users done in {time.monotonic() - started:.1f}s", file=sys.stderr, flush=True)

@@ -1,0 +1,43 @@
+"""The one limits table (spec §2.4, §3.6, §4.4): sizes, lengths and rates as data."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+USERS_PAGE_SIZE = 2000
+GROUPS_PAGE_SIZE = 400
+DEPRECATED_PAGE_SIZE = 400
+
+ENTRIES_PER_REQUEST = 10
+STEPS_PER_ENTRY = 10
+NAMES_PER_LIST = 10
+EMAIL_MAX = 60
+NAME_MAX = 250  # firstname / lastname
+STRING_MAX = 250  # user, identifier, domain strings
+COUNTRY_LEN = 2
+GROUP_NAME_MAX = 255
+USERGROUP_MAX_MEMBERS = 200_000
+
+TOKEN_TTL_SECONDS = 86_400  # "valid for 24 hours"; S2S answers 86399
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    family: str
+    per_client: int  # requests per minute from one client id
+    global_: int  # requests per minute from all clients together
+    window: float = 60.0
+
+
+# Endpoint families and their documented per-minute limits (spec §4.4).
+DOCUMENTED_RATES: dict[str, RateLimit] = {
+    r.family: r
+    for r in (
+        RateLimit("action", 10, 100),
+        RateLimit("user", 25, 100),
+        RateLimit("users", 25, 100),
+        RateLimit("users_in_group", 25, 100),
+        RateLimit("groups", 5, 100),
+        RateLimit("deprecated_users", 25, 100),
+        RateLimit("deprecated_user_groups", 5, 50),
+    )
+}

@@ -1,0 +1,558 @@
+"""Organization state: the plain-Python heart of the emulator.
+
+Everything the HTTP layer serves is read from or written to these objects, so a test can
+seed and inspect an org without a server. Records are immutable (updates replace them),
+which makes three things cheap: an undo log for atomic steps and test mode, a shallow
+clone for a fresh org per test, and lock-free reads of a consistent record.
+"""
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from typing import Callable, Iterator
+
+ADOBE_ID = "adobeID"
+ENTERPRISE_ID = "enterpriseID"
+FEDERATED_ID = "federatedID"
+IDENTITY_TYPES = (ADOBE_ID, ENTERPRISE_ID, FEDERATED_ID)
+
+USER_STATUSES = ("active", "disabled", "locked", "removed")
+
+# Group types as the groups endpoint names them (spec §2.3).
+USER_GROUP = "USER_GROUP"
+PRODUCT_PROFILE = "PRODUCT_PROFILE"
+SYSADMIN_GROUP = "SYSADMIN_GROUP"
+DEPLOYMENT_ADMIN_GROUP = "DEPLOYMENT_ADMIN_GROUP"
+SUPPORT_ADMIN_GROUP = "SUPPORT_ADMIN_GROUP"
+PRODUCT_ADMIN_GROUP = "PRODUCT_ADMIN_GROUP"
+PROFILE_ADMIN_GROUP = "PROFILE_ADMIN_GROUP"
+USER_ADMIN_GROUP = "USER_ADMIN_GROUP"
+DEVELOPER_GROUP = "DEVELOPER_GROUP"
+
+ORG_ADMIN = "_org_admin"
+DEPLOYMENT_ADMIN = "_deployment_admin"
+SUPPORT_ADMIN = "_support_admin"
+# Fixed admin groups every org has, with the type the groups listing reports.
+FIXED_ADMIN_GROUPS = {
+    ORG_ADMIN: SYSADMIN_GROUP,
+    DEPLOYMENT_ADMIN: DEPLOYMENT_ADMIN_GROUP,
+    SUPPORT_ADMIN: SUPPORT_ADMIN_GROUP,
+}
+# Role names UMAPI never lets a caller assign or remove (spec §3.3 `add`).
+UNASSIGNABLE_GROUPS = frozenset({ORG_ADMIN, "_compartment_admin", "_compartment_viewer"})
+ADMIN_PREFIX = "_admin_"
+PRODUCT_ADMIN_PREFIX = "_product_admin_"
+DEVELOPER_PREFIX = "_developer_"
+
+DEFAULT_SCOPES = ("openid", "AdobeID", "user_management_sdk")
+DEFAULT_METASCOPES = ("ent_user_sdk",)
+
+
+@dataclass(frozen=True, slots=True)
+class Domain:
+    name: str
+    type: str  # "enterprise" or "federated"
+
+
+@dataclass(frozen=True, slots=True)
+class Credential:
+    """An integration: what IMS knows about one client id."""
+
+    client_id: str
+    client_secret: str
+    org_id: str
+    tech_account: str
+    certificates: tuple[str, ...] = ()  # PEM certificates bound for JWT exchange
+    scopes: tuple[str, ...] = DEFAULT_SCOPES
+    metascopes: tuple[str, ...] = DEFAULT_METASCOPES
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    uid: int
+    type: str
+    email: str
+    username: str
+    domain: str
+    firstname: str | None = None
+    lastname: str | None = None
+    country: str | None = None
+    status: str = "active"
+
+    @property
+    def org_owned(self) -> bool:
+        return self.type != ADOBE_ID
+
+    @property
+    def public_id(self) -> str:
+        """The `24HEX@domain|AdobeID` id form of the deprecated API (spec §6 A15)."""
+        suffix = "AdobeID" if self.type == ADOBE_ID else self.domain
+        return f"{self.uid:024X}@{suffix}"
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    gid: int
+    name: str
+    type: str
+    description: str | None = None
+    product: str | None = None  # product name: profiles and product admin groups
+    quota: int | None = None  # licence quota: profiles only; None = unlimited
+    target: int | None = None  # base group id of an admin/developer group
+    read_only: bool = False  # user group shared from another org
+    profiles: frozenset[int] = frozenset()  # user groups: linked product profiles
+
+
+@dataclass(slots=True)
+class Product:
+    name: str
+    profiles: list[int] = field(default_factory=list)
+
+
+class Org:
+    """One organization. All writes go through the primitives at the bottom, which keep the
+    indexes consistent and record an undo entry while a transaction is open."""
+
+    def __init__(self, org_id: str, *, sysadmin_name: str = "Administrators", migrating: bool = False):
+        self.id = org_id
+        self.sysadmin_name = sysadmin_name
+        self.migrating = migrating
+        self.lock = threading.RLock()
+        self.domains: dict[str, Domain] = {}
+        self.credentials: dict[str, Credential] = {}
+        self.products: dict[str, Product] = {}  # lower name -> product
+        self.groups: dict[int, Group] = {}
+        self.users: dict[int, User] = {}
+        self.members: dict[int, dict[int, None]] = {}  # gid -> direct member uids, in join order
+        self.memberships: dict[int, frozenset[int]] = {}  # uid -> direct group ids
+        self.version = 0
+        self._group_ids: dict[str, int] = {}  # lower name -> gid
+        self._by_email: dict[str, tuple[int, ...]] = {}  # lower email -> uids
+        self._by_login: dict[tuple[str, str], int] = {}  # (lower username, lower domain) -> uid
+        self._next_uid = 1
+        self._next_gid = 100000
+        self._undo: list[Callable[[], None]] | None = None
+        self._views: dict[object, object] = {}
+        self._views_version = -1
+        for name, gtype in FIXED_ADMIN_GROUPS.items():
+            self.add_group(name, gtype)
+
+    # ----------------------------------------------------------------- lookups
+
+    def group_named(self, name: str) -> Group | None:
+        gid = self._group_ids.get(name.lower())
+        return None if gid is None else self.groups[gid]
+
+    def product_named(self, name: str) -> Product | None:
+        return self.products.get(name.lower())
+
+    def domain_named(self, name: str) -> Domain | None:
+        return self.domains.get(name.lower())
+
+    def users_with_email(self, email: str) -> list[User]:
+        return [self.users[u] for u in self._by_email.get(email.lower(), ())]
+
+    def user_by_login(self, username: str, domain: str) -> User | None:
+        uid = self._by_login.get((username.lower(), domain.lower()))
+        return None if uid is None else self.users[uid]
+
+    def find_user(self, user: str, domain: str | None = None, *, adobe_id: bool = False) -> User | None:
+        """Resolve a user string the way UMAPI addresses users (spec §3.2): an org-owned
+        account wins over an Adobe ID with the same email unless the Adobe ID is asked for."""
+        if adobe_id or (domain is not None and domain.lower() == "adobeid"):
+            return next((u for u in self.users_with_email(user) if u.type == ADOBE_ID), None)
+        if domain:
+            found = self.user_by_login(user, domain)
+            if found is not None:
+                return found
+            owned = [u for u in self.users_with_email(user) if u.org_owned and u.domain.lower() == domain.lower()]
+            return owned[0] if owned else None
+        candidates = self.users_with_email(user)
+        owned = [u for u in candidates if u.org_owned]
+        if owned:
+            return owned[0]
+        if candidates:
+            return candidates[0]
+        if "@" in user:
+            found = self.user_by_login(user, user.rsplit("@", 1)[1])
+            if found is not None:
+                return found
+        return None
+
+    def group_names_of(self, uid: int, *, direct_only: bool = True) -> list[str]:
+        """A user's `groups` field (spec §2.5.4): indirect profiles only when not direct_only."""
+        gids = set(self.memberships.get(uid, ()))
+        if not direct_only:
+            for gid in list(gids):
+                group = self.groups[gid]
+                if group.type == USER_GROUP:
+                    gids.update(group.profiles)
+        return sorted((self.groups[g].name for g in gids), key=str.lower)
+
+    def ensure_admin_group(self, name: str) -> Group | None:
+        """Find or create the admin or developer group `name` denotes (admin groups come
+        into being with their first admin), or None when its base group or product is unknown."""
+        group = self.group_named(name)
+        if group is not None:
+            return group
+        lower = name.lower()
+        if lower.startswith(PRODUCT_ADMIN_PREFIX):
+            product = self.product_named(name[len(PRODUCT_ADMIN_PREFIX):])
+            if product is None:
+                return None
+            return self.add_group(PRODUCT_ADMIN_PREFIX + product.name, PRODUCT_ADMIN_GROUP, product=product.name)
+        if lower.startswith(DEVELOPER_PREFIX):
+            base = self.group_named(name[len(DEVELOPER_PREFIX):])
+            if base is None or base.type != PRODUCT_PROFILE:
+                return None
+            return self.add_group(DEVELOPER_PREFIX + base.name, DEVELOPER_GROUP, target=base.gid, product=base.product)
+        if lower.startswith(ADMIN_PREFIX):
+            base = self.group_named(name[len(ADMIN_PREFIX):])
+            if base is None or base.type not in (USER_GROUP, PRODUCT_PROFILE):
+                return None
+            gtype = USER_ADMIN_GROUP if base.type == USER_GROUP else PROFILE_ADMIN_GROUP
+            return self.add_group(ADMIN_PREFIX + base.name, gtype, target=base.gid, product=base.product)
+        return None
+
+    def admin_group_of(self, group: Group) -> Group | None:
+        return self.group_named(ADMIN_PREFIX + group.name)
+
+    def is_member(self, gid: int, uid: int) -> bool:
+        return uid in self.members.get(gid, {})
+
+    # ------------------------------------------------------------ cached views
+
+    def view(self, key: object, build: Callable[[], object]) -> object:
+        """Memoise a derived read (an ordered user list, a serialised page) until the next
+        write. Readers hold the org lock only while building."""
+        if self._views_version != self.version:
+            with self.lock:
+                if self._views_version != self.version:
+                    self._views = {}
+                    self._views_version = self.version
+        views = self._views
+        try:
+            return views[key]
+        except KeyError:
+            pass
+        with self.lock:
+            value = build()
+            if self._views_version == self.version:
+                self._views[key] = value
+            return value
+
+    def active_user_ids(self) -> list[int]:
+        def build() -> list[int]:
+            return [uid for uid, u in self.users.items() if u.status == "active"]
+
+        return self.view("active", build)  # type: ignore[return-value]
+
+    def group_member_ids(self, gid: int, *, direct_only: bool = True) -> list[int]:
+        def build() -> list[int]:
+            direct = list(self.members.get(gid, {}))
+            group = self.groups[gid]
+            if direct_only or group.type != PRODUCT_PROFILE:
+                return direct
+            seen = dict.fromkeys(direct)
+            for ug in self.groups.values():
+                if ug.type == USER_GROUP and gid in ug.profiles:
+                    for uid in self.members.get(ug.gid, {}):
+                        seen.setdefault(uid, None)
+            return list(seen)
+
+        return self.view(("members", gid, direct_only), build)  # type: ignore[return-value]
+
+    def licensed_ids(self, gid: int) -> frozenset[int]:
+        """Members of a profile holding an active licence: the first `quota` to join."""
+
+        def build() -> frozenset[int]:
+            group = self.groups[gid]
+            ids = self.group_member_ids(gid, direct_only=False)
+            if group.quota is None:
+                return frozenset(ids)
+            return frozenset(ids[: group.quota])
+
+        return self.view(("licensed", gid), build)  # type: ignore[return-value]
+
+    def listed_groups(self) -> list[Group]:
+        def build() -> list[Group]:
+            return sorted(self.groups.values(), key=lambda g: g.gid)
+
+        return self.view("groups", build)  # type: ignore[return-value]
+
+    # ------------------------------------------------------------ transactions
+
+    @contextmanager
+    def transaction(self) -> Iterator["Transaction"]:
+        """Hold the org lock and record undo entries; roll back on error or on request."""
+        with self.lock:
+            outer = self._undo
+            self._undo = []
+            txn = Transaction(self)
+            try:
+                yield txn
+            except BaseException:
+                txn.rollback_to(0)
+                self._undo = outer
+                raise
+            if txn.rolled_back:
+                txn.rollback_to(0)
+            elif outer is not None:
+                outer.extend(self._undo)
+            self._undo = outer
+
+    def _record(self, undo: Callable[[], None]) -> None:
+        self.version += 1
+        if self._undo is not None:
+            self._undo.append(undo)
+
+    # -------------------------------------------------------------- primitives
+
+    def add_domain(self, name: str, dtype: str) -> Domain:
+        domain = Domain(name, dtype)
+        self.domains[name.lower()] = domain
+        self.version += 1
+        return domain
+
+    def add_credential(self, credential: Credential) -> None:
+        self.credentials[credential.client_id] = credential
+
+    def add_product(self, name: str) -> Product:
+        product = self.products.get(name.lower())
+        if product is None:
+            product = self.products[name.lower()] = Product(name)
+        return product
+
+    def new_uid(self) -> int:
+        uid = self._next_uid
+        self._next_uid += 1
+        return uid
+
+    def put_user(self, user: User) -> User:
+        old = self.users.get(user.uid)
+        if old is not None:
+            self._unindex_user(old)
+        self.users[user.uid] = user
+        self._index_user(user)
+        if old is None:
+            self.memberships.setdefault(user.uid, frozenset())
+            if user.uid >= self._next_uid:
+                self._next_uid = user.uid + 1
+            self._record(lambda: self._forget_user(user.uid))
+        else:
+            self._record(lambda: self.put_user(old))
+        return user
+
+    def update_user(self, user: User, **changes: object) -> User:
+        return self.put_user(replace(user, **changes))  # type: ignore[arg-type]
+
+    def delete_user(self, uid: int) -> None:
+        """Remove a user and every membership it holds."""
+        for gid in list(self.memberships.get(uid, ())):
+            self.remove_member(gid, uid)
+        user = self.users[uid]
+        self._forget_user(uid)
+        self._record(lambda: self.put_user(user))
+
+    def _forget_user(self, uid: int) -> None:
+        user = self.users.pop(uid)
+        self._unindex_user(user)
+        self.memberships.pop(uid, None)
+        self.version += 1
+
+    def _index_user(self, user: User) -> None:
+        key = user.email.lower()
+        self._by_email[key] = self._by_email.get(key, ()) + (user.uid,)
+        if user.org_owned:
+            self._by_login[(user.username.lower(), user.domain.lower())] = user.uid
+
+    def _unindex_user(self, user: User) -> None:
+        key = user.email.lower()
+        rest = tuple(u for u in self._by_email.get(key, ()) if u != user.uid)
+        if rest:
+            self._by_email[key] = rest
+        else:
+            self._by_email.pop(key, None)
+        login = (user.username.lower(), user.domain.lower())
+        if self._by_login.get(login) == user.uid:
+            del self._by_login[login]
+
+    def add_group(self, name: str, gtype: str, *, gid: int | None = None, **attrs: object) -> Group:
+        if gid is None:
+            gid = self._next_gid
+        self._next_gid = max(self._next_gid, gid + 1)
+        group = Group(gid, name, gtype, **attrs)  # type: ignore[arg-type]
+        self._store_group(group)
+        self.members.setdefault(gid, {})
+        if gtype == PRODUCT_PROFILE and group.product:
+            self.add_product(group.product).profiles.append(gid)
+        self._record(lambda: self._drop_group(gid))
+        return group
+
+    def put_group(self, group: Group) -> Group:
+        old = self.groups[group.gid]
+        self._unstore_group(old)
+        self._store_group(group)
+        self._record(lambda: (self._unstore_group(group), self._store_group(old)))
+        return group
+
+    def update_group(self, group: Group, **changes: object) -> Group:
+        return self.put_group(replace(group, **changes))  # type: ignore[arg-type]
+
+    def delete_group(self, gid: int) -> None:
+        """Delete a group with its members, its admin group, and links to it."""
+        group = self.groups[gid]
+        for other in list(self.groups.values()):
+            if other.target == gid:
+                self.delete_group(other.gid)
+            elif gid in other.profiles:
+                self.put_group(replace(other, profiles=other.profiles - {gid}))
+        for uid in list(self.members.get(gid, {})):
+            self.remove_member(gid, uid)
+        self._drop_group(gid)
+        members: dict[int, None] = {}
+
+        def undo() -> None:
+            self._store_group(group)
+            self.members[gid] = members
+            if group.type == PRODUCT_PROFILE and group.product:
+                self.add_product(group.product).profiles.append(gid)
+
+        self._record(undo)
+
+    def _drop_group(self, gid: int) -> None:
+        group = self.groups[gid]
+        self._unstore_group(group)
+        self.members.pop(gid, None)
+        if group.type == PRODUCT_PROFILE and group.product:
+            product = self.product_named(group.product)
+            if product is not None and gid in product.profiles:
+                product.profiles.remove(gid)
+        self.version += 1
+
+    def _store_group(self, group: Group) -> None:
+        self.groups[group.gid] = group
+        self._group_ids[group.name.lower()] = group.gid
+
+    def _unstore_group(self, group: Group) -> None:
+        self.groups.pop(group.gid, None)
+        if self._group_ids.get(group.name.lower()) == group.gid:
+            del self._group_ids[group.name.lower()]
+
+    def add_member(self, gid: int, uid: int) -> bool:
+        members = self.members.setdefault(gid, {})
+        if uid in members:
+            return False
+        members[uid] = None
+        self.memberships[uid] = self.memberships.get(uid, frozenset()) | {gid}
+        self._record(lambda: self._unlink(gid, uid))
+        return True
+
+    def remove_member(self, gid: int, uid: int) -> bool:
+        if uid not in self.members.get(gid, {}):
+            return False
+        order = list(self.members[gid])
+        self._unlink(gid, uid)
+
+        def undo() -> None:
+            self.members[gid] = {u: None for u in order}
+            self.memberships[uid] = self.memberships.get(uid, frozenset()) | {gid}
+            self.version += 1
+
+        self._record(undo)
+        return True
+
+    def _unlink(self, gid: int, uid: int) -> None:
+        self.members.get(gid, {}).pop(uid, None)
+        if uid in self.memberships:
+            self.memberships[uid] = self.memberships[uid] - {gid}
+        self.version += 1
+
+    # ------------------------------------------------------------------- clone
+
+    def clone(self, org_id: str | None = None) -> "Org":
+        """A fresh, independent org with the same content: shallow copies of the indexes,
+        sharing the immutable records (the fast path for a fresh org per test)."""
+        with self.lock:
+            twin = Org.__new__(Org)
+            twin.__dict__.update(self.__dict__)
+            twin.id = org_id or self.id
+            twin.lock = threading.RLock()
+            twin.domains = dict(self.domains)
+            twin.credentials = (
+                dict(self.credentials)
+                if org_id is None
+                else {k: replace(c, org_id=org_id) for k, c in self.credentials.items()}
+            )
+            twin.products = {k: Product(p.name, list(p.profiles)) for k, p in self.products.items()}
+            twin.groups = dict(self.groups)
+            twin.users = dict(self.users)
+            twin.members = {g: dict(m) for g, m in self.members.items()}
+            twin.memberships = dict(self.memberships)
+            twin._group_ids = dict(self._group_ids)
+            twin._by_email = dict(self._by_email)
+            twin._by_login = dict(self._by_login)
+            twin._undo = None
+            twin._views = {}
+            twin._views_version = -1
+            return twin
+
+
+class Transaction:
+    """A handle on an open org transaction: savepoints let one failed step be undone
+    without touching the steps before it; `rollback()` discards everything (test mode)."""
+
+    def __init__(self, org: Org):
+        self.org = org
+        self.rolled_back = False
+
+    def savepoint(self) -> int:
+        assert self.org._undo is not None
+        return len(self.org._undo)
+
+    def rollback_to(self, savepoint: int) -> None:
+        undo = self.org._undo
+        assert undo is not None
+        while len(undo) > savepoint:
+            entry = undo.pop()
+            self.org._undo = None  # undo entries must not record themselves
+            try:
+                entry()
+            finally:
+                self.org._undo = undo
+        self.org.version += 1
+
+    def rollback(self) -> None:
+        self.rolled_back = True
+
+
+class OrgRegistry:
+    """All orgs served by one emulator, and the credential index IMS and the gate use."""
+
+    def __init__(self) -> None:
+        self.orgs: dict[str, Org] = {}
+        self.lock = threading.RLock()
+
+    def add(self, org: Org) -> Org:
+        with self.lock:
+            self.orgs[org.id] = org
+        return org
+
+    def get(self, org_id: str) -> Org | None:
+        return self.orgs.get(org_id)
+
+    def remove(self, org_id: str) -> None:
+        with self.lock:
+            self.orgs.pop(org_id, None)
+
+    def credential(self, client_id: str) -> Credential | None:
+        for org in list(self.orgs.values()):
+            cred = org.credentials.get(client_id)
+            if cred is not None:
+                return cred
+        return None
+
+    def replace_all(self, orgs: list[Org]) -> None:
+        with self.lock:
+            self.orgs = {o.id: o for o in orgs}

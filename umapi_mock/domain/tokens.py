@@ -1,0 +1,192 @@
+"""IMS: exchanging credentials for access tokens, and checking those tokens later.
+
+Both flows end in an RS256 JWT signed by the emulator's own key and bound to client id,
+org, scopes and expiry (spec §1.5), so the gate can verify a token without a lookup table
+and a forged or tampered token fails exactly as it would at the real gateway.
+"""
+from __future__ import annotations
+
+import secrets
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Mapping
+
+import jwt
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from .clock import Clock
+from .errors import UmapiError
+from .limits import TOKEN_TTL_SECONDS
+from .models import Credential, OrgRegistry
+
+ACCESS_SCOPE = "user_management_sdk"
+UMAPI_METASCOPE = "ent_user_sdk"
+# A meta-scope grants these access scopes.
+METASCOPE_GRANTS = {UMAPI_METASCOPE: ("openid", "AdobeID", ACCESS_SCOPE)}
+
+
+@lru_cache(maxsize=1)
+def _process_signing_key() -> rsa.RSAPrivateKey:
+    """One key per process: generating RSA keys per app would slow a fresh org per test."""
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+@dataclass(frozen=True)
+class AccessToken:
+    client_id: str
+    org_id: str
+    scopes: tuple[str, ...]
+    expires_at: float
+
+
+class TokenService:
+    def __init__(self, registry: OrgRegistry, clock: Clock, *, ttl: int = TOKEN_TTL_SECONDS, jwt_enabled: bool = True):
+        self.registry = registry
+        self.clock = clock
+        self.ttl = ttl
+        self.jwt_enabled = jwt_enabled
+        self._key = _process_signing_key()
+        self._public = self._key.public_key()
+        self._kid = "umapi-mock-at-1"
+        self._issued = 0
+        self._lock = threading.Lock()
+
+    # ---------------------------------------------------------------- issuing
+
+    def client_credentials(self, params: Mapping[str, str]) -> dict[str, object]:
+        """OAuth Server-to-Server (spec §1.3): `expires_in` in seconds."""
+        missing = [p for p in ("grant_type", "client_id", "client_secret", "scope") if not params.get(p)]
+        if "grant_type" in missing:
+            raise UmapiError("ims.invalid_request", detail="missing required parameter: grant_type")
+        if params["grant_type"] != "client_credentials":
+            raise UmapiError("ims.unsupported_grant_type", grant_type=params["grant_type"])
+        if missing:
+            raise UmapiError("ims.invalid_request", detail=f"missing required parameter: {missing[0]}")
+        cred = self._authenticate(params["client_id"], params["client_secret"])
+        requested = tuple(s.strip() for s in params["scope"].split(",") if s.strip())
+        unknown = [s for s in requested if s not in cred.scopes]
+        if not requested or unknown:
+            raise UmapiError("ims.invalid_scope", detail=f"invalid scope ({','.join(unknown) or 'empty'})")
+        token, ttl = self._mint(cred, requested)
+        return {"access_token": token, "token_type": "bearer", "expires_in": ttl - 1}
+
+    def exchange_jwt(self, params: Mapping[str, str]) -> dict[str, object]:
+        """Deprecated JWT exchange (spec §1.4, §1.6): `expires_in` in milliseconds."""
+        for p in ("client_id", "client_secret", "jwt_token"):
+            if not params.get(p):
+                raise UmapiError("ims.invalid_request", detail=f"missing required parameter: {p}")
+        client_id = params["client_id"]
+        cred = self.registry.credential(client_id)
+        if cred is None:
+            raise UmapiError("ims.unknown_client", detail="invalid client_id parameter")
+        if not self.jwt_enabled:
+            raise UmapiError("ims.disabled")
+        cred = self._authenticate(client_id, params["client_secret"])
+        claims = self._verify_assertion(cred, params["jwt_token"])
+        metascopes = [k.rsplit("/s/", 1)[1] for k, v in claims.items() if "/s/" in k and v is True]
+        if not metascopes or any(m not in cred.metascopes for m in metascopes):
+            raise UmapiError(
+                "ims.invalid_scope",
+                detail="The metascopes in the JWT are not a subset of the metascopes in the binding.",
+            )
+        granted: list[str] = []
+        for m in metascopes:
+            granted.extend(s for s in METASCOPE_GRANTS.get(m, ()) if s not in granted)
+        token, ttl = self._mint(cred, tuple(granted))
+        return {"token_type": "bearer", "access_token": token, "expires_in": ttl * 1000 - 1}
+
+    def _authenticate(self, client_id: str, client_secret: str) -> Credential:
+        cred = self.registry.credential(client_id)
+        if cred is None or not secrets.compare_digest(cred.client_secret, client_secret):
+            raise UmapiError("ims.invalid_client", detail="invalid client_id or client_secret")
+        return cred
+
+    def _verify_assertion(self, cred: Credential, assertion: str) -> dict[str, object]:
+        try:
+            header = jwt.get_unverified_header(assertion)
+        except jwt.PyJWTError:
+            raise UmapiError("ims.invalid_token", detail="Could not decode the JWT") from None
+        if header.get("alg") != "RS256":
+            raise UmapiError("ims.invalid_token", detail="Could not match JWT signature to any of the bindings")
+        claims: dict[str, object] | None = None
+        for pem in cred.certificates:
+            try:
+                key = x509.load_pem_x509_certificate(pem.encode()).public_key()
+            except ValueError:
+                key = serialization.load_pem_public_key(pem.encode())  # type: ignore[assignment]
+            try:
+                claims = jwt.decode(
+                    assertion,
+                    key,  # type: ignore[arg-type]
+                    algorithms=["RS256"],
+                    options={"verify_exp": False, "verify_aud": False, "verify_iat": False, "verify_nbf": False},
+                )
+                break
+            except jwt.InvalidSignatureError:
+                continue
+            except jwt.PyJWTError:
+                raise UmapiError("ims.invalid_token", detail="Could not decode the JWT") from None
+        if claims is None:
+            raise UmapiError("ims.invalid_token", detail="Could not match JWT signature to any of the bindings")
+        exp = claims.get("exp")
+        if not isinstance(exp, int) or isinstance(exp, bool):
+            raise UmapiError("ims.invalid_token", detail="exp must be an integer")
+        if "jti" in claims and not isinstance(claims["jti"], int):
+            raise UmapiError("ims.invalid_token", detail="jti must be an integer")
+        if exp <= self.clock.now():
+            raise UmapiError("ims.invalid_token", detail="JWT token expired")
+        aud = claims.get("aud")
+        if not isinstance(aud, str) or not aud.endswith(f"/c/{cred.client_id}"):
+            raise UmapiError("ims.unknown_client", detail="JWT aud does not match client_id")
+        if claims.get("iss") != cred.org_id:
+            raise UmapiError("ims.bad_request", detail="JWT iss is not the client's organization")
+        if claims.get("sub") != cred.tech_account:
+            raise UmapiError("ims.bad_request", detail="JWT sub is not the client's technical account")
+        return claims
+
+    def _mint(self, cred: Credential, scopes: tuple[str, ...]) -> tuple[str, int]:
+        now = self.clock.now()
+        with self._lock:
+            self._issued += 1
+            serial = self._issued
+        claims = {
+            "id": f"{int(now * 1000)}-{serial}-{secrets.token_hex(4)}",
+            "type": "access_token",
+            "client_id": cred.client_id,
+            "user_id": cred.tech_account,
+            "org": cred.org_id,
+            "as": "ims-na1",
+            "scope": ",".join(scopes),
+            "created_at": str(int(now * 1000)),
+            "expires_in": str(self.ttl * 1000),
+            "iat": int(now),
+            "exp": int(now) + self.ttl,
+        }
+        token = jwt.encode(claims, self._key, algorithm="RS256", headers={"kid": self._kid, "itt": "at"})
+        return token, self.ttl
+
+    # --------------------------------------------------------------- checking
+
+    def verify(self, token: str) -> AccessToken | None:
+        """The access token's binding, or None when forged, tampered, unsigned or expired."""
+        try:
+            claims = jwt.decode(
+                token,
+                self._public,
+                algorithms=["RS256"],
+                options={"verify_exp": False, "verify_iat": False, "verify_nbf": False},
+            )
+        except jwt.PyJWTError:
+            return None
+        exp = claims.get("exp")
+        if claims.get("type") != "access_token" or not isinstance(exp, int) or exp <= self.clock.now():
+            return None
+        return AccessToken(
+            client_id=str(claims.get("client_id", "")),
+            org_id=str(claims.get("org", "")),
+            scopes=tuple(s for s in str(claims.get("scope", "")).split(",") if s),
+            expires_at=float(exp),
+        )

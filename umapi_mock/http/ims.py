@@ -1,0 +1,34 @@
+"""IMS token endpoints (spec §1): the same port as UMAPI, every path with and without `/`."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, request
+
+from ..domain.backend import Backend
+from .render import json_response
+
+bp = Blueprint("ims", __name__)
+
+
+def _params() -> dict[str, str]:
+    """Query string and form body (urlencoded or multipart) merged; the body wins (§1.2)."""
+    params = {k: v for k, v in request.args.items()}
+    params.update({k: v for k, v in request.form.items()})
+    return params
+
+
+def _backend() -> Backend:
+    return current_app.extensions["umapi_mock"]  # type: ignore[no-any-return]
+
+
+@bp.post("/ims/token/v2")
+@bp.post("/ims/token/v2/")
+@bp.post("/ims/token/v3")
+@bp.post("/ims/token/v3/")
+def token() -> Response:
+    return json_response(_backend().tokens.client_credentials(_params()))
+
+
+@bp.post("/ims/exchange/jwt")
+@bp.post("/ims/exchange/jwt/")
+def exchange_jwt() -> Response:
+    return json_response(_backend().tokens.exchange_jwt(_params()))

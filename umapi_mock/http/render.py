@@ -1,0 +1,28 @@
+"""Turning domain outcomes into HTTP responses: compact JSON, catalogue errors."""
+from __future__ import annotations
+
+import json
+from typing import Any, Mapping
+
+from flask import Response
+
+from ..domain.errors import UmapiError
+
+JSON = "application/json"
+
+
+def dumps(body: Any) -> str:
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+
+
+def json_response(body: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
+    data = body if isinstance(body, (bytes, str)) else dumps(body)
+    return Response(data, status=status, headers=dict(headers or {}), content_type=JSON)
+
+
+def error_response(error: UmapiError) -> Response:
+    spec = error.spec
+    body = error.body()
+    if body is None:
+        return Response(b"", status=spec.status, headers=dict(spec.headers))
+    return json_response(body, spec.status, spec.headers)

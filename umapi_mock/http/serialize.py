@@ -1,0 +1,75 @@
+"""Wire shapes of users and groups (spec §2.2, §2.3): unset fields are omitted."""
+from __future__ import annotations
+
+from typing import Any
+
+from ..domain.models import (
+    DEVELOPER_GROUP,
+    PRODUCT_ADMIN_GROUP,
+    PRODUCT_PROFILE,
+    PROFILE_ADMIN_GROUP,
+    SYSADMIN_GROUP,
+    USER_ADMIN_GROUP,
+    USER_GROUP,
+    Group,
+    Org,
+    User,
+)
+
+
+def user_json(org: Org, user: User, *, direct_only: bool = True, exclude_groups: bool = False) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": user.public_id,
+        "email": user.email,
+        "status": user.status,
+        "username": user.username,
+        "domain": user.domain,
+    }
+    if user.firstname is not None:
+        out["firstname"] = user.firstname
+    if user.lastname is not None:
+        out["lastname"] = user.lastname
+    if user.country is not None:
+        out["country"] = user.country
+    out["type"] = user.type
+    if not exclude_groups:
+        groups = org.group_names_of(user.uid, direct_only=direct_only)
+        if groups:
+            out["groups"] = groups
+    return out
+
+
+def group_json(org: Org, group: Group) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "groupId": group.gid,
+        "groupName": org.sysadmin_name if group.type == SYSADMIN_GROUP else group.name,
+        "type": group.type,
+        "memberCount": len(org.members.get(group.gid, ())),
+    }
+    if group.type in (USER_GROUP, PRODUCT_PROFILE):
+        admin = org.admin_group_of(group)
+        if admin is not None:
+            out["adminGroupName"] = admin.name
+    target = org.groups.get(group.target) if group.target is not None else None
+    if group.type == USER_ADMIN_GROUP and target is not None:
+        out["userGroupName"] = target.name
+    if group.type in (PROFILE_ADMIN_GROUP, DEVELOPER_GROUP) and target is not None:
+        out["productProfileName"] = target.name
+    if group.type in (PRODUCT_PROFILE, PRODUCT_ADMIN_GROUP) and group.product:
+        out["productName"] = group.product
+    if group.type == PRODUCT_PROFILE and group.quota is not None:
+        out["licenseQuota"] = str(group.quota)
+    return out
+
+
+def deprecated_user_group_json(org: Org, group: Group) -> dict[str, Any]:
+    """`/{orgId}/user-groups` item shape (spec §2.6): empty values omitted."""
+    out: dict[str, Any] = {"groupId": group.gid, "name": group.name, "type": "USER_GROUP"}
+    admin = org.admin_group_of(group)
+    if admin is not None:
+        out["adminGroupId"] = str(admin.gid)
+        out["adminGroupName"] = admin.name
+        out["adminCount"] = str(len(org.members.get(admin.gid, ())))
+    out["userCount"] = len(org.members.get(group.gid, ()))
+    out["isReadOnly"] = group.read_only
+    return out

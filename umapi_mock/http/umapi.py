@@ -1,0 +1,166 @@
+"""UMAPI read endpoints (spec §2.5, §2.6) behind the auth gate (spec §4.1)."""
+from __future__ import annotations
+
+from functools import wraps
+from typing import Any, Callable
+
+from flask import Blueprint, Response, current_app, g, request
+
+from ..config import Config
+from ..domain import reads
+from ..domain.backend import Backend
+from ..domain.errors import UmapiError
+from ..domain.gate import authorize
+from ..domain.models import USER_GROUP, Org
+from ..domain.reads import Page
+from .render import dumps, json_response
+from .serialize import deprecated_user_group_json, group_json, user_json
+
+bp = Blueprint("umapi", __name__, url_prefix="/v2/usermanagement")
+
+STATUS = {"build": "umapi-mock", "version": "2.0.0", "side": "A", "environment": "umapi-mock-local", "state": "LIVE"}
+
+
+def backend() -> Backend:
+    return current_app.extensions["umapi_mock"]  # type: ignore[no-any-return]
+
+
+def config() -> Config:
+    return current_app.config["UMAPI_MOCK"]  # type: ignore[no-any-return]
+
+
+def gated(view: Callable[..., Response]) -> Callable[..., Response]:
+    """Run the auth gate with the path's org id; the view gets the Org as `org`."""
+
+    @wraps(view)
+    def wrapper(org_id: str, **kwargs: Any) -> Response:
+        b = backend()
+        org, token = authorize(
+            b.registry,
+            b.tokens,
+            api_key=request.headers.get("X-Api-Key"),
+            authorization=request.headers.get("Authorization"),
+            org_id=org_id,
+        )
+        g.client_id = token.client_id
+        return view(org=org, **kwargs)
+
+    return wrapper
+
+
+def parse_page(value: str) -> int:
+    if not value.isdigit():
+        raise UmapiError("request.bad_path_value", value=value)
+    return int(value)
+
+
+def query_bool(name: str, default: bool) -> bool:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    lowered = raw.strip().lower()
+    if lowered in ("true", "1", "yes"):
+        return True
+    if lowered in ("false", "0", "no"):
+        return False
+    raise UmapiError("request.bad_query_value", name=name, value=raw)
+
+
+def paging_headers(page: Page[Any], *, one_based: bool = False) -> dict[str, str]:
+    """The four `X-` headers as strings (spec §2.4, §6 A9/A10)."""
+    current = page.index + 1 if one_based else page.index
+    if "off_by_one_current_page" in config().defects:
+        current += 1
+    return {
+        "X-Total-Count": str(page.total),
+        "X-Page-Count": str(page.page_count),
+        "X-Current-Page": str(current),
+        "X-Page-Size": str(len(page.items)),
+    }
+
+
+def last_page(page: Page[Any]) -> bool:
+    if "off_by_one_last_page" in config().defects:
+        return page.index >= page.page_count
+    return page.last
+
+
+def users_response(org: Org, key: tuple[Any, ...], page: Page[Any], extra: dict[str, Any], **shape: bool) -> Response:
+    """Serialise a users page once per org version: repeated reads of the same page are
+    served from the org's view cache."""
+
+    def build() -> str:
+        users = [user_json(org, u, **shape) for u in page.items]
+        return dumps({"lastPage": last_page(page), "result": "success", **extra, "users": users})
+
+    body = org.view(("json",) + key, build)
+    return json_response(body, headers=paging_headers(page))
+
+
+@bp.get("/organizations/<org_id>/users/<path:user_string>")
+@gated
+def get_user(org: Org, user_string: str) -> Response:
+    user = reads.get_user(org, user_string, request.args.get("domain"))
+    return json_response({"result": "success", "user": user_json(org, user)})
+
+
+@bp.get("/users/<org_id>/<page>")
+@bp.get("/users/<org_id>/<page>/")
+@gated
+def users(org: Org, page: str) -> Response:
+    index = parse_page(page)
+    direct_only = query_bool("directOnly", True)
+    domain = request.args.get("domain") or None
+    result = reads.users_page(org, index, config().users_page_size, domain)
+    key = ("users", result.index, config().users_page_size, domain and domain.lower(), direct_only)
+    return users_response(org, key, result, {}, direct_only=direct_only)
+
+
+@bp.get("/users/<org_id>/<page>/<path:group_name>")
+@gated
+def users_in_group(org: Org, page: str, group_name: str) -> Response:
+    group_name = group_name.rstrip("/")
+    index = parse_page(page)
+    direct_only = query_bool("directOnly", True)
+    exclude = query_bool("excludeGroups", False)
+    status = request.args.get("status") or None
+    if status is not None and status.lower() not in ("active", "inactive"):
+        raise UmapiError("request.bad_query_value", name="status", value=status)
+    result = reads.users_in_group_page(
+        org, group_name, index, config().users_page_size, direct_only=direct_only, status=status
+    )
+    key = ("group-users", group_name.lower(), result.index, config().users_page_size, direct_only, exclude, status)
+    return users_response(
+        org, key, result, {"groupName": group_name}, direct_only=direct_only, exclude_groups=exclude
+    )
+
+
+@bp.get("/groups/<org_id>/<page>")
+@bp.get("/groups/<org_id>/<page>/")
+@gated
+def groups(org: Org, page: str) -> Response:
+    result = reads.groups_page(org, parse_page(page), config().groups_page_size)
+    body = {"lastPage": last_page(result), "result": "success", "groups": [group_json(org, gr) for gr in result.items]}
+    return json_response(body, headers=paging_headers(result))
+
+
+@bp.get("/<org_id>/user-groups")
+@gated
+def deprecated_user_groups(org: Org) -> Response:
+    """Deprecated, 1-based `?page=` (spec §2.6, §6 A8); the official client still calls it."""
+    raw = request.args.get("page", "1")
+    page = parse_page(raw)
+    user_groups = [gr for gr in org.listed_groups() if gr.type == USER_GROUP]
+    result = reads.paginate(user_groups, max(page, 1) - 1, config().groups_page_size)
+    return json_response(
+        [deprecated_user_group_json(org, gr) for gr in result.items], headers=paging_headers(result, one_based=True)
+    )
+
+
+@bp.get("/<org_id>/user-groups/<group_id>")
+@gated
+def deprecated_user_group(org: Org, group_id: str) -> Response:
+    group = org.groups.get(int(group_id)) if group_id.isdigit() else None
+    if group is None or group.type != USER_GROUP:
+        raise UmapiError("deprecated.group_not_found")
+    return json_response(deprecated_user_group_json(org, group))

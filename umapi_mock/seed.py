@@ -1,0 +1,377 @@
+"""Seed files: the documented YAML/JSON format that describes orgs, and its inverse.
+
+`load_seed` turns a file into orgs and fails with file, path inside the file and problem
+(never a traceback); `dump_orgs` writes orgs back in the same format, so the admin API's
+state GET/PUT round-trips and a dumped state can be used as a seed.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .domain.generate import populate
+from .domain.models import (
+    DEFAULT_METASCOPES,
+    DEFAULT_SCOPES,
+    IDENTITY_TYPES,
+    PRODUCT_PROFILE,
+    USER_GROUP,
+    USER_STATUSES,
+    ADOBE_ID,
+    Credential,
+    Org,
+    User,
+)
+from .domain.gate import ORG_ID_RE
+
+DEMO_ORG_ID = "0123456789ABCDEF01234567@AdobeOrg"
+
+DEMO_SEED: dict[str, Any] = {
+    "orgs": [
+        {
+            "id": DEMO_ORG_ID,
+            "domains": [{"name": "example.com", "type": "federated"}, {"name": "example.net", "type": "enterprise"}],
+            "credentials": [
+                {
+                    "client_id": "test-client",
+                    "client_secret": "test-secret",
+                    "tech_account": "0123ABCD0123ABCD0123ABCD@techacct.adobe.com",
+                }
+            ],
+            "products": [
+                {"name": "Adobe Photoshop", "profiles": [{"name": "Default Photoshop configuration", "quota": 100}]},
+                {"name": "Adobe Illustrator", "profiles": [{"name": "Default Illustrator configuration", "quota": 50}]},
+                {
+                    "name": "Adobe Acrobat Pro",
+                    "profiles": [
+                        {"name": "Default Acrobat Pro configuration"},
+                        {"name": "Acrobat Pro - Legal", "quota": 10},
+                    ],
+                },
+            ],
+            "groups": [
+                {"name": "Employees", "description": "All staff", "profiles": ["Default Photoshop configuration"]},
+                {"name": "Contractors", "description": "External contractors"},
+            ],
+            "users": [
+                {
+                    "email": "jane@example.com",
+                    "type": "federatedID",
+                    "firstname": "Jane",
+                    "lastname": "Doe",
+                    "country": "US",
+                    "groups": ["Employees", "_org_admin"],
+                },
+                {
+                    "email": "john@example.net",
+                    "type": "enterpriseID",
+                    "firstname": "John",
+                    "lastname": "Smith",
+                    "country": "GB",
+                    "groups": ["Contractors", "Default Acrobat Pro configuration"],
+                },
+                {"email": "pat@gmail.example", "type": "adobeID", "country": "DE"},
+            ],
+            "generate": {"users": 2500, "groups": 12, "seed": 42},
+        }
+    ]
+}
+
+
+class SeedError(Exception):
+    """A problem in a seed document: where it is and what is wrong."""
+
+    def __init__(self, source: str, path: str, problem: str):
+        super().__init__(f"{source}: {path or '(top)'}: {problem}")
+        self.source, self.path, self.problem = source, path, problem
+
+
+def read_seed_file(path: str | Path) -> dict[str, Any]:
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SeedError(str(p), "", f"cannot read file: {exc.strerror or exc}") from None
+    return parse_seed_text(text, str(p), json_only=p.suffix.lower() == ".json")
+
+
+def parse_seed_text(text: str, source: str, *, json_only: bool = False) -> dict[str, Any]:
+    try:
+        doc = json.loads(text) if json_only else yaml.safe_load(text)
+    except (ValueError, yaml.YAMLError) as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        raise SeedError(source, where, f"not valid {'JSON' if json_only else 'YAML/JSON'}: {getattr(exc, 'problem', None) or exc}") from None
+    if not isinstance(doc, dict):
+        raise SeedError(source, "", "the document must be a mapping with an 'orgs' list")
+    return doc
+
+
+def load_seed(doc: dict[str, Any], source: str = "<seed>", base_dir: Path | None = None, *, progress: bool = False) -> list[Org]:
+    return _Loader(source, base_dir or Path.cwd(), progress).orgs(doc)
+
+
+class _Loader:
+    def __init__(self, source: str, base_dir: Path, progress: bool):
+        self.source, self.base_dir, self.progress = source, base_dir, progress
+
+    def fail(self, path: str, problem: str) -> SeedError:
+        return SeedError(self.source, path, problem)
+
+    def get(self, obj: dict[str, Any], key: str, path: str, kind: type | tuple[type, ...], default: Any = None, required: bool = False) -> Any:
+        if key not in obj or obj[key] is None:
+            if required:
+                raise self.fail(f"{path}.{key}" if path else key, "is required")
+            return default
+        value = obj[key]
+        if isinstance(value, bool) and bool not in (kind if isinstance(kind, tuple) else (kind,)):
+            raise self.fail(f"{path}.{key}", f"expected {_kind_name(kind)}, got a boolean")
+        if not isinstance(value, kind):
+            raise self.fail(f"{path}.{key}", f"expected {_kind_name(kind)}, got {type(value).__name__}")
+        return value
+
+    def mapping(self, value: Any, path: str, allowed: set[str]) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise self.fail(path, f"expected a mapping, got {type(value).__name__}")
+        unknown = sorted(set(value) - allowed)
+        if unknown:
+            raise self.fail(f"{path}.{unknown[0]}", f"unknown key (allowed: {', '.join(sorted(allowed))})")
+        return value
+
+    def orgs(self, doc: dict[str, Any]) -> list[Org]:
+        self.mapping(doc, "", {"orgs"})
+        orgs_doc = self.get(doc, "orgs", "", list, required=True)
+        if not orgs_doc:
+            raise self.fail("orgs", "must list at least one org")
+        result: list[Org] = []
+        seen_clients: set[str] = set()
+        for i, org_doc in enumerate(orgs_doc):
+            org = self.org(org_doc, f"orgs[{i}]")
+            for cid in org.credentials:
+                if cid in seen_clients:
+                    raise self.fail(f"orgs[{i}].credentials", f"client_id {cid!r} is used twice")
+                seen_clients.add(cid)
+            if any(o.id == org.id for o in result):
+                raise self.fail(f"orgs[{i}].id", f"org {org.id!r} is listed twice")
+            result.append(org)
+        return result
+
+    def org(self, doc: Any, path: str) -> Org:
+        doc = self.mapping(doc, path, {"id", "domains", "credentials", "products", "groups", "users", "generate", "sysadmin_name", "migrating"})
+        org_id = self.get(doc, "id", path, str, required=True)
+        if not ORG_ID_RE.match(org_id):
+            raise self.fail(f"{path}.id", f"{org_id!r} is not an org id of the form <hex>@AdobeOrg")
+        org = Org(org_id, sysadmin_name=self.get(doc, "sysadmin_name", path, str, "Administrators"),
+                  migrating=self.get(doc, "migrating", path, bool, False))
+        for i, d in enumerate(self.get(doc, "domains", path, list, [])):
+            p = f"{path}.domains[{i}]"
+            d = self.mapping(d, p, {"name", "type"})
+            name = self.get(d, "name", p, str, required=True)
+            dtype = self.get(d, "type", p, str, "federated")
+            if dtype not in ("enterprise", "federated"):
+                raise self.fail(f"{p}.type", f"must be 'enterprise' or 'federated', not {dtype!r}")
+            org.add_domain(name, dtype)
+        for i, c in enumerate(self.get(doc, "credentials", path, list, [])):
+            org.add_credential(self.credential(c, f"{path}.credentials[{i}]", org_id))
+        for i, prod in enumerate(self.get(doc, "products", path, list, [])):
+            p = f"{path}.products[{i}]"
+            prod = self.mapping(prod, p, {"name", "profiles"})
+            pname = self.get(prod, "name", p, str, required=True)
+            org.add_product(pname)
+            for j, prof in enumerate(self.get(prod, "profiles", p, list, [])):
+                pp = f"{p}.profiles[{j}]"
+                prof = self.mapping(prof, pp, {"name", "quota", "id", "description"})
+                name = self.get(prof, "name", pp, str, required=True)
+                quota = self.get(prof, "quota", pp, int)
+                if quota is not None and quota < 0:
+                    raise self.fail(f"{pp}.quota", "must not be negative")
+                self.new_group(org, name, pp, PRODUCT_PROFILE, gid=self.get(prof, "id", pp, int), product=pname,
+                               quota=quota, description=self.get(prof, "description", pp, str))
+        for i, g in enumerate(self.get(doc, "groups", path, list, [])):
+            p = f"{path}.groups[{i}]"
+            g = self.mapping(g, p, {"name", "description", "profiles", "id", "read_only"})
+            name = self.get(g, "name", p, str, required=True)
+            if name.startswith("_"):
+                raise self.fail(f"{p}.name", "user group names must not start with '_'")
+            linked = []
+            for j, prof_name in enumerate(self.get(g, "profiles", p, list, [])):
+                prof = org.group_named(prof_name) if isinstance(prof_name, str) else None
+                if prof is None or prof.type != PRODUCT_PROFILE:
+                    raise self.fail(f"{p}.profiles[{j}]", f"no product profile named {prof_name!r}")
+                linked.append(prof.gid)
+            self.new_group(org, name, p, USER_GROUP, gid=self.get(g, "id", p, int),
+                           description=self.get(g, "description", p, str), profiles=frozenset(linked),
+                           read_only=self.get(g, "read_only", p, bool, False))
+        for i, u in enumerate(self.get(doc, "users", path, list, [])):
+            self.user(org, u, f"{path}.users[{i}]")
+        gen = self.get(doc, "generate", path, dict)
+        if gen is not None:
+            p = f"{path}.generate"
+            gen = self.mapping(gen, p, {"users", "groups", "seed"})
+            n_users = self.get(gen, "users", p, int, 0)
+            n_groups = self.get(gen, "groups", p, int, 0)
+            if n_users < 0 or n_groups < 0:
+                raise self.fail(p, "counts must not be negative")
+            populate(org, n_users, n_groups, self.get(gen, "seed", p, int, 0), progress=self.progress)
+        return org
+
+    def new_group(self, org: Org, name: str, path: str, gtype: str, gid: int | None = None, **attrs: Any) -> None:
+        if org.group_named(name) is not None:
+            raise self.fail(f"{path}.name", f"a group named {name!r} already exists")
+        if gid is not None and gid in org.groups:
+            raise self.fail(f"{path}.id", f"group id {gid} is used twice")
+        org.add_group(name, gtype, gid=gid, **attrs)
+
+    def credential(self, c: Any, path: str, org_id: str) -> Credential:
+        c = self.mapping(c, path, {"client_id", "client_secret", "tech_account", "certificates", "scopes", "metascopes"})
+        certs = []
+        for j, cert in enumerate(self.get(c, "certificates", path, list, [])):
+            cp = f"{path}.certificates[{j}]"
+            if not isinstance(cert, str):
+                raise self.fail(cp, "expected a file path or a PEM string")
+            if "-----BEGIN" in cert:
+                certs.append(cert)
+                continue
+            file = (self.base_dir / cert) if not Path(cert).is_absolute() else Path(cert)
+            try:
+                certs.append(file.read_text())
+            except OSError as exc:
+                raise self.fail(cp, f"cannot read certificate {str(file)!r}: {exc.strerror or exc}") from None
+            if "-----BEGIN" not in certs[-1]:
+                raise self.fail(cp, f"{str(file)!r} is not a PEM certificate")
+        return Credential(
+            client_id=self.get(c, "client_id", path, str, required=True),
+            client_secret=self.get(c, "client_secret", path, str, required=True),
+            org_id=org_id,
+            tech_account=self.get(c, "tech_account", path, str, _default_tech_account(org_id)),
+            certificates=tuple(certs),
+            scopes=tuple(self.get(c, "scopes", path, list, list(DEFAULT_SCOPES))),
+            metascopes=tuple(self.get(c, "metascopes", path, list, list(DEFAULT_METASCOPES))),
+        )
+
+    def user(self, org: Org, u: Any, path: str) -> None:
+        u = self.mapping(u, path, {"email", "type", "username", "domain", "firstname", "lastname", "country", "status", "groups", "id"})
+        email = self.get(u, "email", path, str, required=True)
+        if "@" not in email:
+            raise self.fail(f"{path}.email", f"{email!r} is not an email address")
+        utype = self.get(u, "type", path, str, "federatedID")
+        if utype not in IDENTITY_TYPES:
+            raise self.fail(f"{path}.type", f"must be one of {', '.join(IDENTITY_TYPES)}")
+        email_domain = email.rsplit("@", 1)[1]
+        username = self.get(u, "username", path, str, email)
+        domain = self.get(u, "domain", path, str, email_domain)
+        if utype != ADOBE_ID and org.domain_named(domain) is None:
+            raise self.fail(f"{path}.domain", f"{domain!r} is not a claimed domain of this org")
+        status = self.get(u, "status", path, str, "active")
+        if status not in USER_STATUSES:
+            raise self.fail(f"{path}.status", f"must be one of {', '.join(USER_STATUSES)}")
+        existing = org.find_user(username, domain, adobe_id=utype == ADOBE_ID)
+        if existing is not None and (existing.type == ADOBE_ID) == (utype == ADOBE_ID):
+            raise self.fail(path, f"user {username!r} is listed twice")
+        uid = self.get(u, "id", path, int)
+        if uid is not None and uid in org.users:
+            raise self.fail(f"{path}.id", f"user id {uid} is used twice")
+        user = User(uid if uid is not None else org.new_uid(), utype, email, username, domain,
+                    self.get(u, "firstname", path, str), self.get(u, "lastname", path, str),
+                    self.get(u, "country", path, str), status)
+        org.put_user(user)
+        for j, gname in enumerate(self.get(u, "groups", path, list, [])):
+            group = org.group_named(gname) if isinstance(gname, str) else None
+            if group is None and isinstance(gname, str):
+                group = org.ensure_admin_group(gname)
+            if group is None:
+                raise self.fail(f"{path}.groups[{j}]", f"no group named {gname!r}")
+            org.add_member(group.gid, user.uid)
+
+
+def _default_tech_account(org_id: str) -> str:
+    return hashlib.sha1(org_id.encode()).hexdigest()[:24].upper() + "@techacct.adobe.com"
+
+
+def _kind_name(kind: type | tuple[type, ...]) -> str:
+    names = {str: "a string", int: "an integer", bool: "a boolean", list: "a list", dict: "a mapping"}
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    return " or ".join(names.get(k, k.__name__) for k in kinds)
+
+
+# ----------------------------------------------------------------------- dumping
+
+def dump_org(org: Org) -> dict[str, Any]:
+    """An org in seed format, complete enough that loading it gives the same state."""
+    with org.lock:
+        doc: dict[str, Any] = {"id": org.id}
+        if org.sysadmin_name != "Administrators":
+            doc["sysadmin_name"] = org.sysadmin_name
+        if org.migrating:
+            doc["migrating"] = True
+        doc["domains"] = [{"name": d.name, "type": d.type} for d in org.domains.values()]
+        doc["credentials"] = [_dump_credential(c) for c in org.credentials.values()]
+        doc["products"] = [
+            {"name": p.name, "profiles": [_dump_profile(org.groups[g]) for g in p.profiles]} for p in org.products.values()
+        ]
+        doc["groups"] = [_dump_group(org, g) for g in org.groups.values() if g.type == USER_GROUP]
+        doc["users"] = [_dump_user(org, u) for u in org.users.values()]
+        return doc
+
+
+def dump_orgs(orgs: list[Org]) -> dict[str, Any]:
+    return {"orgs": [dump_org(o) for o in orgs]}
+
+
+def _dump_credential(c: Credential) -> dict[str, Any]:
+    out: dict[str, Any] = {"client_id": c.client_id, "client_secret": c.client_secret, "tech_account": c.tech_account}
+    if c.certificates:
+        out["certificates"] = list(c.certificates)
+    if c.scopes != DEFAULT_SCOPES:
+        out["scopes"] = list(c.scopes)
+    if c.metascopes != DEFAULT_METASCOPES:
+        out["metascopes"] = list(c.metascopes)
+    return out
+
+
+def _dump_profile(g: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": g.gid, "name": g.name}
+    if g.quota is not None:
+        out["quota"] = g.quota
+    if g.description is not None:
+        out["description"] = g.description
+    return out
+
+
+def _dump_group(org: Org, g: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": g.gid, "name": g.name}
+    if g.description is not None:
+        out["description"] = g.description
+    if g.profiles:
+        out["profiles"] = [org.groups[p].name for p in sorted(g.profiles)]
+    if g.read_only:
+        out["read_only"] = True
+    return out
+
+
+def _dump_user(org: Org, u: User) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": u.uid, "email": u.email, "type": u.type}
+    if u.username != u.email:
+        out["username"] = u.username
+    if u.domain.lower() != u.email.rsplit("@", 1)[1].lower():
+        out["domain"] = u.domain
+    for key in ("firstname", "lastname", "country"):
+        value = getattr(u, key)
+        if value is not None:
+            out[key] = value
+    if u.status != "active":
+        out["status"] = u.status
+    names = sorted((org.groups[g].name for g in org.memberships.get(u.uid, ())), key=str.lower)
+    if names:
+        out["groups"] = names
+    return out
+
+
+__all__ = [
+    "DEMO_ORG_ID", "DEMO_SEED", "SeedError", "read_seed_file", "parse_seed_text", "load_seed",
+    "dump_org", "dump_orgs",
+]
