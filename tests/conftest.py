@@ -1,0 +1,184 @@
+"""Shared test fixtures: hypothesis profiles, one served HTTPS emulator per session, and
+the official `umapi-client==3.0.1` in its own cached venv.
+
+The served emulator runs in this process, so a fixture can reset its state directly
+between tests instead of restarting it.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+import requests
+from hypothesis import HealthCheck, settings
+
+from umapi_mock.config import Config
+from umapi_mock.http.app import create_app
+from umapi_mock.seed import DEMO_ORG_ID
+from umapi_mock.server import ServedEmulator
+from umapi_mock.tls import ensure_tls
+
+settings.register_profile("ci", max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("nightly", max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("dev", max_examples=60, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+ROOT = Path(__file__).resolve().parent.parent
+OFFICIAL_VERSION = "3.0.1"
+DEMO_CLIENT_ID = "test-client"
+DEMO_CLIENT_SECRET = "test-secret"
+S2S_SCOPE = "openid,AdobeID,user_management_sdk"
+
+
+@dataclass
+class Served:
+    """A running emulator and what a client needs to reach it."""
+
+    emulator: ServedEmulator
+    ca_path: str
+    org_id: str = DEMO_ORG_ID
+    client_id: str = DEMO_CLIENT_ID
+    client_secret: str = DEMO_CLIENT_SECRET
+
+    @property
+    def app(self) -> Any:
+        return self.emulator.app
+
+    @property
+    def backend(self) -> Any:
+        return self.emulator.app.extensions["umapi_mock"]
+
+    @property
+    def config(self) -> Config:
+        return self.emulator.app.config["UMAPI_MOCK"]  # type: ignore[no-any-return]
+
+    @property
+    def url(self) -> str:
+        return self.emulator.url
+
+    @property
+    def netloc(self) -> str:
+        return self.emulator.netloc
+
+    @property
+    def endpoint(self) -> str:
+        return f"{self.url}/v2/usermanagement"
+
+    def token(self) -> str:
+        r = requests.post(
+            f"{self.url}/ims/token/v2",
+            data={"grant_type": "client_credentials", "client_id": self.client_id,
+                  "client_secret": self.client_secret, "scope": S2S_SCOPE},
+            verify=self.ca_path,
+            timeout=10,
+        )
+        r.raise_for_status()
+        return r.json()["access_token"]  # type: ignore[no-any-return]
+
+    def headers(self) -> dict[str, str]:
+        return {"X-Api-Key": self.client_id, "Authorization": f"Bearer {self.token()}"}
+
+
+@pytest.fixture(scope="session")
+def tls_files(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    return ensure_tls(tmp_path_factory.mktemp("tls"))
+
+
+@pytest.fixture(scope="session")
+def served_session(tls_files: Any) -> Iterator[Served]:
+    """The one HTTPS emulator of the session: the demo org, 1000 users per page so the
+    demo org's 2,503 users span three pages."""
+    app = create_app(Config(users_page_size=1000))
+    with ServedEmulator(app, "127.0.0.1", 0, ssl_context=tls_files.server_context()) as emulator:
+        yield Served(emulator, str(tls_files.ca_cert))
+
+
+@pytest.fixture
+def served(served_session: Served) -> Iterator[Served]:
+    """The session's emulator, reset to its seed before each test."""
+    served_session.backend.reset()
+    served_session.backend.clock._offset = 0.0
+    yield served_session
+    served_session.backend.reset()
+
+
+# ------------------------------------------------------------ official client venv
+
+def _official_venv_dir() -> Path:
+    return Path(os.environ.get("UMAPI_OFFICIAL_VENV", ROOT / ".cache" / f"official-umapi-client-{OFFICIAL_VERSION}"))
+
+
+def _venv_python(venv: Path) -> Path:
+    return venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+@pytest.fixture(scope="session")
+def official_python() -> Path:
+    """A venv with the official client, created once and reused across runs."""
+    venv = _official_venv_dir()
+    marker = venv / ".umapi-client-ready"
+    python = _venv_python(venv)
+    if not marker.exists():
+        subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
+        result = subprocess.run(
+            [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", f"umapi-client=={OFFICIAL_VERSION}"],
+            capture_output=True, text=True,
+        )
+        if result.returncode != 0:
+            pytest.fail(f"could not install umapi-client=={OFFICIAL_VERSION}:\n{result.stdout}\n{result.stderr}")
+        marker.write_text(OFFICIAL_VERSION)
+    return python
+
+
+@dataclass
+class OfficialClient:
+    """Runs a script in the official client's venv; the script prints one JSON document."""
+
+    python: Path
+    served: Served
+    tmp: Path
+
+    PRELUDE = textwrap.dedent(
+        """
+        import json, os, sys, logging
+        import umapi_client
+        from umapi_client import *
+        URL = os.environ["UMAPI_URL"]; NETLOC = os.environ["UMAPI_NETLOC"]; CA = os.environ["UMAPI_CA"]
+        ORG = os.environ["UMAPI_ORG"]; CLIENT_ID = os.environ["UMAPI_CLIENT_ID"]; SECRET = os.environ["UMAPI_SECRET"]
+        def connect(test_mode=False, **kw):
+            auth = OAuthS2S(client_id=CLIENT_ID, client_secret=SECRET, auth_host=NETLOC, ssl_verify=CA)
+            return Connection(org_id=ORG, auth=auth, endpoint=URL + "/v2/usermanagement", ssl_verify=CA,
+                              test_mode=test_mode, **kw)
+        def emit(value):
+            print("@@RESULT@@" + json.dumps(value, default=str))
+        """
+    )
+
+    def run(self, script: str, env: dict[str, str] | None = None, timeout: float = 120) -> Any:
+        path = self.tmp / "official_script.py"
+        path.write_text(self.PRELUDE + "\n" + textwrap.dedent(script))
+        full_env = {k: v for k, v in os.environ.items() if k not in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "PYTHONPATH")}
+        full_env.update(
+            UMAPI_URL=self.served.url, UMAPI_NETLOC=self.served.netloc, UMAPI_CA=self.served.ca_path,
+            UMAPI_ORG=self.served.org_id, UMAPI_CLIENT_ID=self.served.client_id, UMAPI_SECRET=self.served.client_secret,
+        )
+        full_env.update(env or {})
+        proc = subprocess.run([str(self.python), str(path)], cwd=self.tmp, env=full_env,
+                              capture_output=True, text=True, timeout=timeout)
+        if proc.returncode != 0:
+            raise AssertionError(f"official client script failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+        lines = [l for l in proc.stdout.splitlines() if l.startswith("@@RESULT@@")]
+        assert lines, f"script printed no result:\n{proc.stdout}\n{proc.stderr}"
+        return json.loads(lines[-1][len("@@RESULT@@"):])
+
+
+@pytest.fixture
+def official(official_python: Path, served: Served, tmp_path: Path) -> OfficialClient:
+    return OfficialClient(official_python, served, tmp_path)

@@ -1,0 +1,199 @@
+"""`umapi-mock` command line: serve the emulator, plus thin wrappers over the admin API."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any, Sequence
+
+from . import __version__
+from .config import Config
+from .domain.limits import GROUPS_PAGE_SIZE, TOKEN_TTL_SECONDS, USERS_PAGE_SIZE
+from .seed import SeedError, parse_seed_text, read_seed_file
+
+
+class CliError(Exception):
+    """A problem the user can fix; printed as one line, never a traceback."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except SeedError as exc:
+        print(f"umapi-mock: seed error: {exc}", file=sys.stderr)
+        return 2
+    except CliError as exc:
+        print(f"umapi-mock: {exc}", file=sys.stderr)
+        return 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="umapi-mock", description="Local emulator of Adobe's User Management API and IMS.")
+    parser.add_argument("--version", action="version", version=f"umapi-mock {__version__}")
+    sub = parser.add_subparsers(dest="command")
+
+    serve = sub.add_parser("serve", help="serve IMS and UMAPI on one port (HTTPS by default)")
+    serve.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8443, help="port (default 8443; 0 picks a free one)")
+    serve.add_argument("--seed", metavar="FILE", help="seed file (YAML or JSON); default: the built-in demo org")
+    serve.add_argument("--tls-dir", metavar="DIR", help="where the local CA and server certificate live (created once, reused)")
+    serve.add_argument("--cert", metavar="FILE", help="your own server certificate (PEM); needs --key")
+    serve.add_argument("--key", metavar="FILE", help="private key for --cert (PEM)")
+    serve.add_argument("--no-tls", action="store_true", help="plain HTTP (the official client needs HTTPS for IMS)")
+    serve.add_argument("--users-page-size", type=_positive, default=USERS_PAGE_SIZE, help=f"users per page (default {USERS_PAGE_SIZE})")
+    serve.add_argument("--groups-page-size", type=_positive, default=GROUPS_PAGE_SIZE, help=f"groups per page (default {GROUPS_PAGE_SIZE})")
+    serve.add_argument("--token-ttl", type=_positive, default=TOKEN_TTL_SECONDS, help=f"access token lifetime in seconds (default {TOKEN_TTL_SECONDS})")
+    serve.add_argument("--no-jwt", action="store_true", help="refuse the deprecated JWT exchange, as Adobe now does")
+    serve.add_argument("--throttle", default="off", metavar="off|documented|FILE", help="rate limits: off (default), the documented limits, or a policy file")
+    serve.add_argument("--faults", metavar="FILE", help="fault rules to load at start (YAML or JSON list)")
+    serve.add_argument("--admin-token", metavar="TOKEN", help="bearer token for /_mock/ (required when --host is not loopback)")
+    serve.add_argument("--log-requests", action="store_true", help="print one line per request")
+    serve.set_defaults(func=cmd_serve)
+    return parser
+
+
+def _positive(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return number
+
+
+def _read_document(path: str, what: str) -> Any:
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CliError(f"cannot read {what} {path!r}: {exc.strerror or exc}") from None
+    try:
+        if p.suffix.lower() == ".json":
+            return json.loads(text)
+        import yaml
+
+        return yaml.safe_load(text)
+    except ValueError as exc:
+        raise CliError(f"{what} {path!r} is not valid JSON: {exc}") from None
+    except Exception as exc:  # yaml.YAMLError and friends
+        raise CliError(f"{what} {path!r} is not valid YAML/JSON: {exc}") from None
+
+
+def config_from_args(args: argparse.Namespace) -> Config:
+    config = Config(
+        users_page_size=args.users_page_size,
+        groups_page_size=args.groups_page_size,
+        token_ttl=args.token_ttl,
+        jwt_enabled=not args.no_jwt,
+        admin_token=args.admin_token,
+        progress=True,
+    )
+    if args.seed:
+        config.seed = read_seed_file(args.seed)
+        config.seed_source = args.seed
+        config.seed_dir = Path(args.seed).resolve().parent
+    if args.throttle in ("off", "documented"):
+        config.throttle = args.throttle
+    else:
+        policy = _read_document(args.throttle, "throttle policy")
+        if not isinstance(policy, dict):
+            raise CliError(f"throttle policy {args.throttle!r} must be a mapping of endpoint families to limits")
+        config.throttle = policy
+    if args.faults:
+        rules = _read_document(args.faults, "fault file")
+        if isinstance(rules, dict) and "rules" in rules:
+            rules = rules["rules"]
+        if not isinstance(rules, list):
+            raise CliError(f"fault file {args.faults!r} must hold a list of rules")
+        config.faults = rules
+    return config
+
+
+def is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .http.app import create_app
+    from .server import ServedEmulator
+    from .tls import default_tls_dir, ensure_tls
+
+    if not is_loopback(args.host) and not args.admin_token:
+        raise CliError(
+            f"refusing to serve the admin API on non-loopback address {args.host!r} without --admin-token"
+        )
+    if bool(args.cert) != bool(args.key):
+        raise CliError("--cert and --key go together")
+    config = config_from_args(args)
+    ssl_context = None
+    ca_path: Path | None = None
+    if args.cert:
+        from .tls import TlsFiles
+
+        try:
+            ssl_context = TlsFiles(Path(args.cert), Path(args.cert), Path(args.key)).server_context()
+        except (OSError, ValueError) as exc:
+            raise CliError(f"cannot load --cert/--key: {exc}") from None
+    elif not args.no_tls:
+        tls = ensure_tls(args.tls_dir or default_tls_dir())
+        ssl_context = tls.server_context()
+        ca_path = tls.ca_cert
+    try:
+        app = create_app(config)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    try:
+        served = ServedEmulator(app, args.host, args.port, ssl_context=ssl_context, log_requests=args.log_requests)
+    except OSError as exc:
+        raise CliError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
+    print(banner(app, served.url, served.netloc, ca_path), flush=True)
+    try:
+        served.serve_forever()
+    except KeyboardInterrupt:
+        print("\numapi-mock: stopped", file=sys.stderr)
+    finally:
+        served._server.server_close()
+    return 0
+
+
+def banner(app: Any, url: str, netloc: str, ca_path: Path | None) -> str:
+    backend = app.extensions["umapi_mock"]
+    verify = f'"{ca_path}"' if ca_path else "True"
+    lines = [f"umapi-mock {__version__} serving IMS and UMAPI at {url}"]
+    if ca_path:
+        lines.append(f"  CA certificate (clients must trust it): {ca_path}")
+    for org in backend.orgs.values():
+        lines.append(f"  org {org.id}: {len(org.users):,} users, {len(org.groups):,} groups")
+        for cred in org.credentials.values():
+            lines.append(f"    client_id={cred.client_id}  client_secret={cred.client_secret}  tech_account={cred.tech_account}")
+    first = next(iter(backend.orgs.values()))
+    cred = next(iter(first.credentials.values()), None)
+    if cred is not None:
+        lines += [
+            "Point the official client (umapi-client 3.x) at it:",
+            "  from umapi_client import Connection, OAuthS2S",
+            f'  auth = OAuthS2S(client_id="{cred.client_id}", client_secret="{cred.client_secret}",',
+            f'                  auth_host="{netloc}", ssl_verify={verify})',
+            f'  conn = Connection(org_id="{first.id}", auth=auth,',
+            f'                    endpoint="{url}/v2/usermanagement", ssl_verify={verify})',
+        ]
+    lines.append("Press Ctrl-C to stop.")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
