@@ -1,0 +1,255 @@
+"""Retry contract: retryable statuses, Retry-After forms, back-off, budget, network errors."""
+
+from __future__ import annotations
+
+import email.utils
+import time
+from typing import Any, Callable, List
+
+import pytest
+import requests
+import responses
+from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError
+
+from .helpers import ACTION_URL, ENDPOINT, ORG, action_ok, add_s2s_token, calls_to
+from umapi_client import (
+    BatchError,
+    RequestError,
+    ServerError,
+    UnavailableError,
+    UserAction,
+    UserQuery,
+)
+
+USER_URL = f"{ENDPOINT}/organizations/{ORG}/users/jdoe@example.com"
+USER_BODY = {"result": "success", "user": {"email": "jdoe@example.com"}}
+
+
+def lookup(conn: Any) -> Any:
+    return UserQuery(conn, "jdoe@example.com").result()
+
+
+def reset_error() -> requests.ConnectionError:
+    return requests.ConnectionError(
+        ProtocolError("Connection aborted.", ConnectionResetError(104, "Connection reset by peer"))
+    )
+
+
+def refused_error() -> requests.ConnectionError:
+    reason = NewConnectionError(None, "Failed to establish a new connection: [Errno 111] Connection refused")  # type: ignore[arg-type]
+    return requests.ConnectionError(MaxRetryError(None, ACTION_URL, reason))  # type: ignore[arg-type]
+
+
+def test_503_twice_then_ok(rsps: responses.RequestsMock, make_conn: Callable[..., Any], sleeps: List[float]) -> None:
+    add_s2s_token(rsps)
+    rsps.add(responses.GET, USER_URL, status=503)
+    rsps.add(responses.GET, USER_URL, status=503)
+    rsps.add(responses.GET, USER_URL, json=USER_BODY)
+    assert lookup(make_conn())["email"] == "jdoe@example.com"
+    assert len(calls_to(rsps, USER_URL)) == 3
+    assert sleeps == []  # zero delays configured: nothing to wait for
+
+
+def test_exponential_backoff_values(
+    rsps: responses.RequestsMock, make_conn: Callable[..., Any], sleeps: List[float]
+) -> None:
+    add_s2s_token(rsps)
+    for status in (502, 504, 503):
+        rsps.add(responses.GET, USER_URL, status=status)
+    rsps.add(responses.GET, USER_URL, json=USER_BODY)
+    conn = make_conn(retry_first_delay=15, retry_random_delay=0)
+    lookup(conn)
+    assert sleeps == [15, 30, 60]
+
+
+def test_backoff_jitter_is_bounded(
+    rsps: responses.RequestsMock, make_conn: Callable[..., Any], sleeps: List[float]
+) -> None:
+    add_s2s_token(rsps)
+    rsps.add(responses.GET, USER_URL, status=503)
+    rsps.add(responses.GET, USER_URL, status=503)
+    rsps.add(responses.GET, USER_URL, json=USER_BODY)
+    lookup(make_conn(retry_first_delay=2, retry_random_delay=1))
+    assert 2 <= sleeps[0] <= 3 and 4 <= sleeps[1] <= 5
+
+
+def test_backoff_capped_by_max_delay(
+    rsps: responses.RequestsMock, make_conn: Callable[..., Any], sleeps: List[float]
+) -> None:
+    add_s2s_token(rsps)
+    rsps.add(responses.GET, USER_URL, status=503)
+    rsps.add(responses.GET, USER_URL, status=503)
+    rsps.add(responses.GET, USER_URL, json=USER_BODY)
+    lookup(make_conn(retry_first_delay=50, retry_random_delay=0, retry_max_delay=60))
+    assert sleeps == [50, 60]
+
+
+def test_429_retry_after_seconds(
+    rsps: responses.RequestsMock, make_conn: Callable[..., Any], sleeps: List[float]
+) -> None:
+    add_s2s_token(rsps)
+    rsps.add(
+        responses.GET,
+        USER_URL,
+        status=429,
+        headers={"Retry-After": "7"},
+        json={"error_code": "429050", "message": "Too many requests"},
+    )
+    rsps.add(responses.GET, USER_URL, json=USER_BODY)
+    assert lookup(make_conn())["email"] == "jdoe@example.com"
+    assert sleeps == [7]
+
+
+def test_429_retry_after_http_date(
+    rsps: responses.RequestsMock, make_conn: Callable[..., Any], sleeps: List[float]
+) -> None:
+    add_s2s_token(rsps)
+    when = email.utils.formatdate(time.time() + 30, usegmt=True)
+    rsps.add(responses.GET, USER_URL, status=429, headers={"Retry-After": when})
+    rsps.add(responses.GET, USER_URL, json=USER_BODY)
+    lookup(make_conn())
+    (waited,) = sleeps
+    assert 27 <= waited <= 31
+
+
+def test_retry_after_in_past_falls_back_to_backoff(
+    rsps: responses.RequestsMock, make_conn: Callable[..., Any], sleeps: List[float]
+) -> None:
+    add_s2s_token(rsps)
+    when = email.utils.formatdate(time.time() - 600, usegmt=True)
+    rsps.add(responses.GET, USER_URL, status=429, headers={"Retry-After": when})
+    rsps.add(responses.GET, USER_URL, status=429, headers={"Retry-After": "2.5"})
+    rsps.add(responses.GET, USER_URL, json=USER_BODY)
+    lookup(make_conn(retry_first_delay=4, retry_random_delay=0))
+    assert sleeps == [4, 2.5]
+
+
+def test_exhaustion_raises_unavailable(
+    rsps: responses.RequestsMock, make_conn: Callable[..., Any], sleeps: List[float]
+) -> None:
+    add_s2s_token(rsps)
+    rsps.add(responses.GET, USER_URL, status=503)
+    with pytest.raises(UnavailableError) as info:
+        lookup(make_conn(retry_max_attempts=3))
+    assert info.value.attempts == 3
+    assert info.value.result is not None and info.value.result.status_code == 503
+    assert len(calls_to(rsps, USER_URL)) == 3
+
+
+def test_retry_budget_stops_before_sleeping_too_long(
+    rsps: responses.RequestsMock, make_conn: Callable[..., Any], sleeps: List[float]
+) -> None:
+    add_s2s_token(rsps)
+    rsps.add(responses.GET, USER_URL, status=429, headers={"Retry-After": "3600"})
+    with pytest.raises(UnavailableError, match="budget"):
+        lookup(make_conn(retry_max_time=600))
+    assert sleeps == []
+    assert len(calls_to(rsps, USER_URL)) == 1
+
+
+def test_500_is_server_error_without_retry(rsps: responses.RequestsMock, make_conn: Callable[..., Any]) -> None:
+    add_s2s_token(rsps)
+    rsps.add(responses.GET, USER_URL, status=500, json={"error_code": "500000", "message": "boom"})
+    with pytest.raises(ServerError) as info:
+        lookup(make_conn())
+    assert info.value.status_code == 500
+    assert len(calls_to(rsps, USER_URL)) == 1
+
+
+def test_400_is_request_error_without_retry(rsps: responses.RequestsMock, make_conn: Callable[..., Any]) -> None:
+    add_s2s_token(rsps)
+    rsps.add(responses.GET, USER_URL, status=400, json={"result": "error.organization.invalid_id"})
+    with pytest.raises(RequestError) as info:
+        lookup(make_conn())
+    assert "invalid_id" in str(info.value)
+    assert len(calls_to(rsps, USER_URL)) == 1
+
+
+def test_403_is_request_error(rsps: responses.RequestsMock, make_conn: Callable[..., Any]) -> None:
+    add_s2s_token(rsps)
+    rsps.add(responses.GET, USER_URL, status=403, json={"error_code": "403003", "message": "Api Key is invalid"})
+    with pytest.raises(RequestError):
+        lookup(make_conn())
+
+
+def test_connection_reset_on_get_is_retried(rsps: responses.RequestsMock, make_conn: Callable[..., Any]) -> None:
+    add_s2s_token(rsps)
+    rsps.add(responses.GET, USER_URL, body=reset_error())
+    rsps.add(responses.GET, USER_URL, body=requests.ReadTimeout("read timed out"))
+    rsps.add(responses.GET, USER_URL, json=USER_BODY)
+    assert lookup(make_conn())["email"] == "jdoe@example.com"
+    assert len(calls_to(rsps, USER_URL)) == 3
+
+
+def test_connection_errors_exhaust_to_unavailable(rsps: responses.RequestsMock, make_conn: Callable[..., Any]) -> None:
+    add_s2s_token(rsps)
+    rsps.add(responses.GET, USER_URL, body=reset_error())
+    with pytest.raises(UnavailableError) as info:
+        lookup(make_conn(retry_max_attempts=2))
+    assert info.value.result is None
+    assert isinstance(info.value.cause, requests.ConnectionError)
+    assert len(calls_to(rsps, USER_URL)) == 2
+
+
+def test_connection_reset_on_action_post_is_not_resent(
+    rsps: responses.RequestsMock, make_conn: Callable[..., Any]
+) -> None:
+    add_s2s_token(rsps)
+    rsps.add(responses.POST, ACTION_URL, body=reset_error())
+    rsps.add(responses.POST, ACTION_URL, json=action_ok())
+    action = UserAction("u@example.com").add_to_groups(["A"])
+    with pytest.raises(BatchError) as info:
+        make_conn().execute_single(action, immediate=True)
+    (cause,) = info.value.causes
+    assert isinstance(cause, UnavailableError)
+    assert "not re-sent" in str(cause)
+    assert len(calls_to(rsps, ACTION_URL)) == 1
+    assert action.execution_errors()[0]["errorCode"] == "client.request_failed"
+
+
+def test_read_timeout_on_action_post_is_not_resent(
+    rsps: responses.RequestsMock, make_conn: Callable[..., Any]
+) -> None:
+    add_s2s_token(rsps)
+    rsps.add(responses.POST, ACTION_URL, body=requests.ReadTimeout("read timed out"))
+    with pytest.raises(BatchError):
+        make_conn().execute_single(UserAction("u@example.com").add_to_groups(["A"]), immediate=True)
+    assert len(calls_to(rsps, ACTION_URL)) == 1
+
+
+def test_refused_connection_on_action_post_is_retried(
+    rsps: responses.RequestsMock, make_conn: Callable[..., Any]
+) -> None:
+    add_s2s_token(rsps)
+    rsps.add(responses.POST, ACTION_URL, body=refused_error())
+    rsps.add(responses.POST, ACTION_URL, json=action_ok())
+    assert make_conn().execute_single(UserAction("u@example.com").add_to_groups(["A"]), immediate=True) == (0, 1, 1)
+    assert len(calls_to(rsps, ACTION_URL)) == 2
+
+
+def test_503_on_action_post_is_retried(rsps: responses.RequestsMock, make_conn: Callable[..., Any]) -> None:
+    add_s2s_token(rsps)
+    rsps.add(responses.POST, ACTION_URL, status=503)
+    rsps.add(responses.POST, ACTION_URL, json=action_ok())
+    assert make_conn().execute_single(UserAction("u@example.com").add_to_groups(["A"]), immediate=True) == (0, 1, 1)
+    assert len(calls_to(rsps, ACTION_URL)) == 2
+
+
+def test_action_exhaustion_reports_batch_error_with_unavailable(
+    rsps: responses.RequestsMock, make_conn: Callable[..., Any]
+) -> None:
+    add_s2s_token(rsps)
+    rsps.add(responses.POST, ACTION_URL, status=429)
+    with pytest.raises(BatchError) as info:
+        make_conn().execute_single(UserAction("u@example.com").add_to_groups(["A"]), immediate=True)
+    (cause,) = info.value.causes
+    assert isinstance(cause, UnavailableError) and cause.attempts == 4
+    assert info.value.statistics == (0, 1, 0)
+
+
+def test_tls_error_is_not_retried(rsps: responses.RequestsMock, make_conn: Callable[..., Any]) -> None:
+    add_s2s_token(rsps)
+    rsps.add(responses.GET, USER_URL, body=requests.exceptions.SSLError("certificate verify failed"))
+    with pytest.raises(UnavailableError, match="TLS"):
+        lookup(make_conn())
+    assert len(calls_to(rsps, USER_URL)) == 1
