@@ -1,0 +1,369 @@
+"""The admin API under `/_mock/`: state, reset, journal, faults, throttle, clock, OpenAPI.
+
+JSON in and out, errors included (`{"error": <code>, "message": ..., ...}`). When the
+config has an `admin_token`, every request needs `Authorization: Bearer <admin_token>`.
+"""
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import json
+import time
+from typing import Any
+
+from flask import Blueprint, Response, current_app, request
+
+from ..layers import layers_of
+from ..layers.faults import FaultRuleError, parse_fault_rules
+from ..layers.throttle import PolicyError, parse_policy
+from ..seed import SeedError, dump_orgs, load_seed, parse_seed_text
+from .openapi import openapi_document
+from .render import dumps, json_response
+
+bp = Blueprint("mock_admin", __name__, url_prefix="/_mock")
+
+ADMIN_REALM = 'Bearer realm="umapi-mock-admin"'
+
+
+def admin_token_required(host: str) -> bool:
+    """True when binding to `host` exposes the emulator beyond this machine (so the admin
+    API must be protected by a token): anything but `localhost` and loopback addresses.
+    The wildcard binds `""`, `0.0.0.0` and `::` are non-loopback."""
+    name = host.strip().lower().rstrip(".")
+    if name.startswith("[") and name.endswith("]"):
+        name = name[1:-1]
+    if name in ("localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"):
+        return False
+    try:
+        addr = ipaddress.ip_address(name.split("%", 1)[0])
+    except ValueError:
+        return True  # a host name we will not resolve: assume it is reachable from outside
+    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
+        addr = addr.ipv4_mapped
+    return not addr.is_loopback
+
+
+def fail(status: int, code: str, message: str, **extra: Any) -> Response:
+    return json_response({"error": code, "message": message, **extra}, status)
+
+
+@bp.before_request
+def check_admin_token() -> Response | None:
+    token = current_app.config["UMAPI_MOCK"].admin_token
+    if not token:
+        return None
+    scheme, _, value = (request.headers.get("Authorization") or "").strip().partition(" ")
+    if scheme.lower() == "bearer" and hmac.compare_digest(value.strip().encode(), token.encode()):
+        return None
+    response = fail(401, "unauthorized", "the admin API needs Authorization: Bearer <admin token>")
+    response.headers["WWW-Authenticate"] = ADMIN_REALM
+    return response
+
+
+@bp.get("/")
+def index() -> Response:
+    return json_response(
+        {
+            "endpoints": [
+                "GET|PUT /_mock/state",
+                "GET|PUT /_mock/orgs/<org_id>/state",
+                "POST /_mock/orgs/<org_id>/reset",
+                "POST /_mock/reset",
+                "GET|DELETE /_mock/journal",
+                "GET|POST|DELETE /_mock/faults",
+                "GET|DELETE /_mock/faults/<id>",
+                "GET|PUT|DELETE /_mock/throttle",
+                "GET|POST /_mock/clock",
+                "GET /_mock/openapi.json",
+            ]
+        }
+    )
+
+
+# -------------------------------------------------------------------- state
+
+def _backend() -> Any:
+    return layers_of().backend
+
+
+def _body_text() -> str | Response:
+    try:
+        return request.get_data(cache=True).decode("utf-8")
+    except UnicodeDecodeError:
+        return fail(400, "bad_request", "the request body is not UTF-8")
+
+
+def _parse_document(text: str, source: str) -> dict[str, Any]:
+    """A seed-format document from a JSON or YAML body (SeedError when unreadable)."""
+    mimetype = request.mimetype or ""
+    if "json" in mimetype:
+        return parse_seed_text(text, source, json_only=True)
+    if "yaml" not in mimetype:
+        try:
+            doc = json.loads(text)
+        except ValueError:
+            pass
+        else:
+            if isinstance(doc, dict):
+                return doc
+    return parse_seed_text(text, source)
+
+
+def _seed_error(exc: SeedError) -> Response:
+    return fail(400, "invalid_state", str(exc), path=exc.path, problem=exc.problem)
+
+
+@bp.get("/state")
+def get_state() -> Response:
+    return json_response(dumps(dump_orgs(list(_backend().orgs.values()))))
+
+
+@bp.put("/state")
+def put_state() -> Response:
+    text = _body_text()
+    if isinstance(text, Response):
+        return text
+    config = current_app.config["UMAPI_MOCK"]
+    try:
+        doc = _parse_document(text, "PUT /_mock/state")
+        orgs = load_seed(doc, "PUT /_mock/state", config.seed_dir)
+    except SeedError as exc:
+        return _seed_error(exc)
+    _backend().replace_orgs(orgs)
+    return json_response({"result": "ok", "orgs": [o.id for o in orgs]})
+
+
+@bp.get("/orgs/<org_id>/state")
+def get_org_state(org_id: str) -> Response:
+    org = _backend().registry.get(org_id)
+    if org is None:
+        return fail(404, "org_not_found", f"no org {org_id!r}")
+    return json_response(dumps(dump_orgs([org])))
+
+
+@bp.put("/orgs/<org_id>/state")
+def put_org_state(org_id: str) -> Response:
+    """Replace (or add) one org. The body is a state document with exactly this org, or the
+    org mapping alone."""
+    text = _body_text()
+    if isinstance(text, Response):
+        return text
+    source = f"PUT /_mock/orgs/{org_id}/state"
+    config = current_app.config["UMAPI_MOCK"]
+    backend = _backend()
+    try:
+        doc = _parse_document(text, source)
+        if "orgs" not in doc and "id" in doc:
+            doc = {"orgs": [doc]}
+        orgs = load_seed(doc, source, config.seed_dir)
+        if len(orgs) != 1:
+            raise SeedError(source, "orgs", f"must list exactly one org (got {len(orgs)})")
+        if orgs[0].id != org_id:
+            raise SeedError(source, "orgs[0].id", f"{orgs[0].id!r} is not the org in the URL ({org_id!r})")
+        for cid in orgs[0].credentials:
+            other = backend.registry.credential(cid)
+            if other is not None and other.org_id != org_id:
+                raise SeedError(source, "orgs[0].credentials", f"client_id {cid!r} belongs to org {other.org_id!r}")
+    except SeedError as exc:
+        return _seed_error(exc)
+    backend.replace_orgs(orgs, org_id=org_id)
+    return json_response({"result": "ok", "orgs": [org_id]})
+
+
+@bp.post("/orgs/<org_id>/reset")
+def reset_org(org_id: str) -> Response:
+    backend = _backend()
+    pristine = org_id in {o["id"] for o in backend.seed_doc.get("orgs", []) if isinstance(o, dict)}
+    if not pristine and backend.registry.get(org_id) is None:
+        return fail(404, "org_not_found", f"no org {org_id!r}")
+    backend.reset(org_id)
+    return json_response({"result": "ok", "orgs": [org_id] if pristine else [], "removed": not pristine})
+
+
+@bp.post("/reset")
+def reset_all() -> Response:
+    backend = _backend()
+    backend.reset()
+    return json_response({"result": "ok", "orgs": list(backend.orgs)})
+
+
+# ------------------------------------------------------------------ journal
+
+@bp.get("/journal")
+def get_journal() -> Response:
+    """Filters: path (glob with * ? [ ], else prefix), status (429, 5xx, 200,404), method,
+    client, since (sequence number: entries after it), since_time (epoch seconds on the
+    emulator clock), limit (the newest N matches). Entries come oldest first."""
+    journal = layers_of().journal
+    args = request.args
+    try:
+        since = _int_arg("since")
+        limit = _int_arg("limit")
+        since_time = float(args["since_time"]) if "since_time" in args else None
+        entries = journal.query(
+            path=args.get("path") or None,
+            status=args.get("status") or None,
+            method=args.get("method") or None,
+            client=args.get("client") or None,
+            since=since,
+            since_time=since_time,
+            limit=limit,
+        )
+    except ValueError as exc:
+        return fail(400, "bad_request", str(exc))
+    return json_response(
+        {
+            "entries": entries,
+            "count": len(entries),
+            "last_seq": journal.last_seq,
+            "size": journal.size,
+            "evicted": journal.evicted,
+        }
+    )
+
+
+def _int_arg(name: str) -> int | None:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return None
+    if not raw.strip().isdigit():
+        raise ValueError(f"{name} must be a non-negative integer, got {raw!r}")
+    return int(raw)
+
+
+@bp.delete("/journal")
+def clear_journal() -> Response:
+    layers_of().journal.clear()
+    return json_response({"result": "ok"})
+
+
+# ------------------------------------------------------------------- faults
+
+@bp.get("/faults")
+def list_faults() -> Response:
+    return json_response({"faults": layers_of().faults.list()})
+
+
+@bp.get("/faults/<rule_id>")
+def get_fault(rule_id: str) -> Response:
+    for rule in layers_of().faults.list():
+        if rule["id"] == rule_id:
+            return json_response(rule)
+    return fail(404, "fault_not_found", f"no fault rule {rule_id!r}")
+
+
+@bp.post("/faults")
+def add_faults() -> Response:
+    """One rule, a list of rules, or {"faults": [...]}; all are added or none."""
+    text = _body_text()
+    if isinstance(text, Response):
+        return text
+    try:
+        doc = _parse_any(text)
+    except ValueError as exc:
+        return fail(400, "invalid_fault", f"the body is not JSON/YAML: {exc}", path="", problem="unreadable body")
+    if isinstance(doc, dict) and set(doc) == {"faults"}:
+        doc = doc["faults"]
+    try:
+        ids = layers_of().faults.add(parse_fault_rules(doc))
+    except FaultRuleError as exc:
+        return fail(400, "invalid_fault", str(exc), path=exc.path, problem=exc.problem)
+    return json_response({"ids": ids}, 201)
+
+
+@bp.delete("/faults")
+def clear_faults() -> Response:
+    layers = layers_of()
+    count = len(layers.faults)
+    layers.faults.clear()
+    return json_response({"result": "ok", "deleted": count})
+
+
+@bp.delete("/faults/<rule_id>")
+def delete_fault(rule_id: str) -> Response:
+    if not layers_of().faults.remove(rule_id):
+        return fail(404, "fault_not_found", f"no fault rule {rule_id!r}")
+    return json_response({"result": "ok", "deleted": rule_id})
+
+
+def _parse_any(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        pass
+    import yaml
+
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ValueError(str(exc)) from None
+
+
+# ----------------------------------------------------------------- throttle
+
+@bp.get("/throttle")
+def get_throttle() -> Response:
+    throttle = layers_of().throttle
+    return json_response({"policy": throttle.policy.as_json(), "usage": throttle.usage()})
+
+
+@bp.put("/throttle")
+def put_throttle() -> Response:
+    """Body: "off", "documented" or a policy mapping. Resets every window."""
+    text = _body_text()
+    if isinstance(text, Response):
+        return text
+    try:
+        doc = _parse_any(text)
+        policy = parse_policy(doc)
+    except PolicyError as exc:
+        return fail(400, "invalid_policy", str(exc), path=exc.path, problem=exc.problem)
+    except ValueError as exc:
+        return fail(400, "invalid_policy", f"the body is not JSON/YAML: {exc}", path="", problem="unreadable body")
+    throttle = layers_of().throttle
+    throttle.set_policy(policy)
+    return json_response({"policy": policy.as_json()})
+
+
+@bp.delete("/throttle")
+def clear_throttle() -> Response:
+    layers_of().throttle.clear()
+    return json_response({"result": "ok"})
+
+
+# -------------------------------------------------------------------- clock
+
+def _clock_json() -> dict[str, Any]:
+    now = _backend().clock.now()
+    return {"now": now, "offset": round(now - time.time(), 6)}
+
+
+@bp.get("/clock")
+def get_clock() -> Response:
+    return json_response(_clock_json())
+
+
+@bp.post("/clock")
+def move_clock() -> Response:
+    """`{"advance": seconds}` moves the emulator clock forward (token expiry, throttle windows)."""
+    text = _body_text()
+    if isinstance(text, Response):
+        return text
+    try:
+        doc = json.loads(text or "null")
+    except ValueError:
+        doc = None
+    if not isinstance(doc, dict) or set(doc) != {"advance"}:
+        return fail(400, "bad_request", 'expected {"advance": <seconds>}')
+    seconds = doc["advance"]
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0:
+        return fail(400, "bad_request", "advance must be a non-negative number of seconds (the clock never goes back)")
+    _backend().clock.advance(float(seconds))
+    return json_response(_clock_json())
+
+
+# ------------------------------------------------------------------ openapi
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    return json_response(openapi_document())

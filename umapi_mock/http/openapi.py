@@ -1,0 +1,524 @@
+"""An OpenAPI 3.1 description of the surface the emulator serves (IMS, `/status`, UMAPI v2
+reads, the deprecated user-group reads and the action API), served at `/_mock/openapi.json`.
+
+Schemas describe what the emulator answers, closely (`additionalProperties: false`), so the
+test that validates real responses against them catches drift in either direction.
+"""
+from __future__ import annotations
+
+import copy
+from functools import lru_cache
+from typing import Any
+
+from ..domain.limits import ENTRIES_PER_REQUEST, STEPS_PER_ENTRY
+
+UMAPI = "/v2/usermanagement"
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict[str, Any], description: str, headers: dict[str, Any] | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {"description": description, "content": {"application/json": {"schema": schema}}}
+    if headers:
+        out["headers"] = headers
+    return out
+
+
+def _hdr(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/headers/{name}"}
+
+
+PAGING_HEADERS = {
+    "X-Total-Count": _hdr("XTotalCount"),
+    "X-Page-Count": _hdr("XPageCount"),
+    "X-Current-Page": _hdr("XCurrentPage"),
+    "X-Page-Size": _hdr("XPageSize"),
+}
+
+GATEWAY_FAILURES = {
+    "429": {"$ref": "#/components/responses/Throttled"},
+    "500": {"$ref": "#/components/responses/ServerError"},
+    "502": {"$ref": "#/components/responses/ServerError"},
+    "503": {"$ref": "#/components/responses/ServerError"},
+    "504": {"$ref": "#/components/responses/ServerError"},
+}
+
+UMAPI_FAILURES = {
+    "400": {"$ref": "#/components/responses/BadRequest"},
+    "401": {"$ref": "#/components/responses/Unauthorized"},
+    "403": {"$ref": "#/components/responses/Forbidden"},
+    **GATEWAY_FAILURES,
+}
+
+IMS_FAILURES = {
+    "400": _json(_ref("ImsError"), "Bad request, unknown client, bad scope or bad JWT (spec §1.6)"),
+    "401": _json(_ref("ImsError"), "Wrong client secret (`invalid_client`)"),
+    **{k: v for k, v in GATEWAY_FAILURES.items() if k != "429"},
+    "429": {"$ref": "#/components/responses/InjectedThrottle"},
+}
+
+
+def _param(name: str, where: str, description: str, schema: dict[str, Any] | None = None,
+           required: bool | None = None) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": where,
+        "required": where == "path" if required is None else required,
+        "description": description,
+        "schema": schema or {"type": "string"},
+    }
+
+
+ORG_ID = _param("orgId", "path", "Organization id, `<hex>@AdobeOrg`", {"type": "string", "pattern": "^[0-9A-Fa-f]+@AdobeOrg$"})
+PAGE = _param("page", "path", "0-based page index; past the end answers the last page", {"type": "string", "pattern": "^[0-9]+$"})
+DIRECT_ONLY = _param("directOnly", "query", "Only directly assigned profiles (case-insensitive boolean)", {"type": "string"})
+SECURITY: list[dict[str, list[str]]] = [{"apiKey": [], "bearer": []}]
+
+
+def _umapi_get(summary: str, op_id: str, params: list[dict[str, Any]], ok: dict[str, Any],
+               extra: dict[str, Any] | None = None, deprecated: bool = False) -> dict[str, Any]:
+    op: dict[str, Any] = {
+        "summary": summary,
+        "operationId": op_id,
+        "tags": ["umapi"],
+        "security": SECURITY,
+        "parameters": params,
+        "responses": {"200": ok, **UMAPI_FAILURES, **(extra or {})},
+    }
+    if deprecated:
+        op["deprecated"] = True
+    return op
+
+
+def _ims_token_op(op_id: str, flow: str) -> dict[str, Any]:
+    form = {
+        "type": "object",
+        "properties": {
+            "grant_type": {"const": "client_credentials"},
+            "client_id": {"type": "string"},
+            "client_secret": {"type": "string"},
+            "scope": {"type": "string", "examples": ["openid,AdobeID,user_management_sdk"]},
+        },
+        "required": ["grant_type", "client_id", "client_secret", "scope"],
+    }
+    return {
+        "summary": f"OAuth Server-to-Server token ({flow}); also served with a trailing `/`",
+        "description": "Parameters may come in the query string, an urlencoded body or a multipart body (merged, the body wins).",
+        "operationId": op_id,
+        "tags": ["ims"],
+        "requestBody": {
+            "content": {"application/x-www-form-urlencoded": {"schema": form}, "multipart/form-data": {"schema": form}}
+        },
+        "responses": {"200": _json(_ref("ImsToken"), "An access token; `expires_in` in seconds"), **IMS_FAILURES},
+    }
+
+
+def _build() -> dict[str, Any]:
+    schemas: dict[str, Any] = {
+        "User": {
+            "type": "object",
+            "description": "Spec §2.2; unset fields are omitted",
+            "properties": {
+                "id": {"type": "string"},
+                "email": {"type": "string"},
+                "status": {"enum": ["active", "disabled", "locked", "removed"]},
+                "username": {"type": "string"},
+                "domain": {"type": "string"},
+                "firstname": {"type": "string"},
+                "lastname": {"type": "string"},
+                "country": {"type": "string"},
+                "type": {"enum": ["adobeID", "enterpriseID", "federatedID", "unknown"]},
+                "groups": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+            },
+            "required": ["email", "status", "username", "domain", "type"],
+            "additionalProperties": False,
+        },
+        "Group": {
+            "type": "object",
+            "description": "Spec §2.3",
+            "properties": {
+                "groupId": {"type": "integer"},
+                "groupName": {"type": "string"},
+                "type": {
+                    "enum": [
+                        "USER_GROUP", "PRODUCT_PROFILE", "SYSADMIN_GROUP", "DEPLOYMENT_ADMIN_GROUP",
+                        "SUPPORT_ADMIN_GROUP", "PRODUCT_ADMIN_GROUP", "PROFILE_ADMIN_GROUP",
+                        "USER_ADMIN_GROUP", "DEVELOPER_GROUP", "CONTRACT_ADMIN_GROUP",
+                    ]
+                },
+                "memberCount": {"type": "integer", "minimum": 0},
+                "adminGroupName": {"type": "string"},
+                "userGroupName": {"type": "string"},
+                "productProfileName": {"type": "string"},
+                "productName": {"type": "string"},
+                "licenseQuota": {"type": "string"},
+                "contractName": {"type": "string"},
+            },
+            "required": ["groupId", "groupName", "type", "memberCount"],
+            "additionalProperties": False,
+        },
+        "DeprecatedUserGroup": {
+            "type": "object",
+            "description": "Spec §2.6, `/{orgId}/user-groups` items",
+            "properties": {
+                "groupId": {"type": "integer"},
+                "name": {"type": "string"},
+                "type": {"const": "USER_GROUP"},
+                "adminGroupId": {"type": "string"},
+                "adminGroupName": {"type": "string"},
+                "userCount": {"type": "integer", "minimum": 0},
+                "adminCount": {"type": "string"},
+                "isReadOnly": {"type": "boolean"},
+            },
+            "required": ["groupId", "name", "type", "userCount"],
+            "additionalProperties": False,
+        },
+        "GetUserResponse": {
+            "type": "object",
+            "properties": {"result": {"const": "success"}, "user": _ref("User")},
+            "required": ["result", "user"],
+            "additionalProperties": False,
+        },
+        "UsersPage": {
+            "type": "object",
+            "properties": {
+                "lastPage": {"type": "boolean"},
+                "result": {"const": "success"},
+                "users": {"type": "array", "items": _ref("User")},
+            },
+            "required": ["lastPage", "result", "users"],
+            "additionalProperties": False,
+        },
+        "UsersInGroupPage": {
+            "type": "object",
+            "properties": {
+                "lastPage": {"type": "boolean"},
+                "result": {"const": "success"},
+                "groupName": {"type": "string"},
+                "users": {"type": "array", "items": _ref("User")},
+            },
+            "required": ["lastPage", "result", "groupName", "users"],
+            "additionalProperties": False,
+        },
+        "GroupsPage": {
+            "type": "object",
+            "properties": {
+                "lastPage": {"type": "boolean"},
+                "result": {"const": "success"},
+                "groups": {"type": "array", "items": _ref("Group")},
+            },
+            "required": ["lastPage", "result", "groups"],
+            "additionalProperties": False,
+        },
+        "ActionRequest": {
+            "type": "array",
+            "description": "Spec §3.1: at most 10 entries, each with `user` or `usergroup` and a `do` list",
+            "maxItems": ENTRIES_PER_REQUEST,
+            "items": {
+                "type": "object",
+                "properties": {
+                    "user": {"type": "string"},
+                    "usergroup": {"type": "string"},
+                    "requestID": {"type": "string"},
+                    "domain": {"type": "string"},
+                    "useAdobeID": {"type": "boolean"},
+                    "do": {
+                        "type": "array",
+                        "maxItems": STEPS_PER_ENTRY,
+                        "items": {"type": "object", "minProperties": 1, "maxProperties": 1},
+                    },
+                },
+                "required": ["do"],
+            },
+        },
+        "ActionError": {
+            "type": "object",
+            "properties": {
+                "index": {"type": "integer", "minimum": 0},
+                "step": {"type": "integer", "minimum": 0},
+                "requestID": {"type": "string"},
+                "message": {"type": "string"},
+                "user": {"type": "string"},
+                "errorCode": {"type": "string"},
+            },
+            "required": ["index", "step", "message", "errorCode"],
+            "additionalProperties": False,
+        },
+        "ActionWarning": {
+            "type": "object",
+            "properties": {
+                "index": {"type": "integer", "minimum": 0},
+                "step": {"type": "integer", "minimum": 0},
+                "requestID": {"type": "string"},
+                "message": {"type": "string"},
+                "user": {"type": "string"},
+                "warningCode": {"type": "string"},
+            },
+            "required": ["index", "step", "message", "warningCode"],
+            "additionalProperties": False,
+        },
+        "ActionResponse": {
+            "type": "object",
+            "description": "Spec §3.7: HTTP 200 even when every entry failed; `errors`/`warnings` omitted when empty",
+            "properties": {
+                "completed": {"type": "integer", "minimum": 0},
+                "notCompleted": {"type": "integer", "minimum": 0},
+                "completedInTestMode": {"type": "integer", "minimum": 0},
+                "result": {"enum": ["success", "partial", "error"]},
+                "errors": {"type": "array", "items": _ref("ActionError"), "minItems": 1},
+                "warnings": {"type": "array", "items": _ref("ActionWarning"), "minItems": 1},
+            },
+            "required": ["completed", "notCompleted", "completedInTestMode", "result"],
+            "additionalProperties": False,
+        },
+        "Status": {
+            "type": "object",
+            "properties": {
+                "build": {"type": "string"},
+                "version": {"type": "string"},
+                "side": {"type": "string"},
+                "environment": {"type": "string"},
+                "state": {"type": "string"},
+            },
+            "required": ["state"],
+            "additionalProperties": False,
+        },
+        "ImsToken": {
+            "type": "object",
+            "properties": {
+                "access_token": {"type": "string"},
+                "token_type": {"const": "bearer"},
+                "expires_in": {"type": "integer", "description": "seconds"},
+            },
+            "required": ["access_token", "token_type", "expires_in"],
+            "additionalProperties": False,
+        },
+        "ImsJwtToken": {
+            "type": "object",
+            "properties": {
+                "access_token": {"type": "string"},
+                "token_type": {"const": "bearer"},
+                "expires_in": {"type": "integer", "description": "MILLISECONDS (spec §6 A2)"},
+            },
+            "required": ["access_token", "token_type", "expires_in"],
+            "additionalProperties": False,
+        },
+        "ImsError": {
+            "type": "object",
+            "properties": {"error": {"type": "string"}, "error_description": {"type": "string"}},
+            "required": ["error"],
+            "additionalProperties": False,
+        },
+        "GatewayError": {
+            "type": "object",
+            "description": "Adobe gateway body (spec §4.1, §6 A40, A41)",
+            "properties": {"error_code": {"type": "string", "pattern": "^[0-9]{6}$"}, "message": {"type": "string"}},
+            "required": ["error_code", "message"],
+            "additionalProperties": False,
+        },
+        "ResultError": {
+            "type": "object",
+            "description": "UMAPI error body: `result` is an error key",
+            "properties": {
+                "lastPage": {"type": "boolean"},
+                "result": {"type": "string", "pattern": "^error\\."},
+                "message": {"type": "string"},
+            },
+            "required": ["result"],
+            "additionalProperties": False,
+        },
+        "LegacyError": {
+            "type": "object",
+            "description": "Older error body (bad path value; deprecated API not-found)",
+            "properties": {"errorMessage": {"type": "string"}, "errorCode": {"type": "string"}},
+            "required": ["errorMessage"],
+            "additionalProperties": False,
+        },
+    }
+    headers = {
+        "XTotalCount": {"description": "Total matching objects", "required": True, "schema": {"type": "string", "pattern": "^[0-9]+$"}},
+        "XPageCount": {"description": "Pages available", "required": True, "schema": {"type": "string", "pattern": "^[0-9]+$"}},
+        "XCurrentPage": {"description": "Index of the page returned (0-based on v2 paths)", "required": True, "schema": {"type": "string", "pattern": "^[0-9]+$"}},
+        "XPageSize": {"description": "Entries in this page", "required": True, "schema": {"type": "string", "pattern": "^[0-9]+$"}},
+        "RetryAfter": {
+            "description": "Integer seconds (never a decimal) or an HTTP-date",
+            "schema": {"type": "string", "pattern": "^([0-9]+|[A-Z][a-z]{2}, [0-9]{2} [A-Z][a-z]{2} [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} GMT)$"},
+        },
+        "XRequestId": {"description": "The request's X-Request-Id, or a generated 32-character id", "required": True, "schema": {"type": "string"}},
+    }
+    responses = {
+        "BadRequest": _json({"anyOf": [_ref("ResultError"), _ref("LegacyError")]}, "Bad org id, page or query value"),
+        "Unauthorized": {
+            **_json(_ref("ResultError"), "Invalid or expired token, or the token's org is not the path org"),
+            "headers": {"WWW-Authenticate": {"required": True, "schema": {"type": "string"}}},
+        },
+        "Forbidden": _json(
+            {"anyOf": [_ref("GatewayError"), _ref("ResultError")]},
+            "Missing/invalid API key, missing bearer token, scope mismatch (gateway) or org migrating",
+        ),
+        "Throttled": _json(
+            _ref("GatewayError"),
+            "Rate limit (spec §4.3/§4.4): `{\"error_code\":\"429050\",\"message\":\"Too many requests\"}`",
+            {"Retry-After": _hdr("RetryAfter"), "Server": {"schema": {"const": "APIP"}}},
+        ),
+        "InjectedThrottle": _json(
+            _ref("GatewayError"), "Only from fault injection (IMS is never throttled)", {"Retry-After": _hdr("RetryAfter")}
+        ),
+        "ServerError": _json(
+            _ref("GatewayError"), "Only from fault injection or an emulator bug (gateway-style body, spec §6 A41)",
+            {"Retry-After": _hdr("RetryAfter")},
+        ),
+    }
+    paths: dict[str, Any] = {
+        "/status": {
+            "get": {
+                "summary": "Service status (no auth)",
+                "operationId": "status",
+                "tags": ["umapi"],
+                "responses": {"200": _json(_ref("Status"), "Service status"), **GATEWAY_FAILURES},
+            }
+        },
+        "/ims/token/v2": {"post": _ims_token_op("imsTokenV2", "v2")},
+        "/ims/token/v3": {"post": _ims_token_op("imsTokenV3", "v3")},
+        "/ims/exchange/jwt": {
+            "post": {
+                "summary": "Deprecated JWT exchange; also served with a trailing `/`",
+                "operationId": "imsExchangeJwt",
+                "tags": ["ims"],
+                "requestBody": {
+                    "content": {
+                        "application/x-www-form-urlencoded": {
+                            "schema": {
+                                "type": "object",
+                                "properties": {
+                                    "client_id": {"type": "string"},
+                                    "client_secret": {"type": "string"},
+                                    "jwt_token": {"type": "string"},
+                                },
+                                "required": ["client_id", "client_secret", "jwt_token"],
+                            }
+                        }
+                    }
+                },
+                "responses": {"200": _json(_ref("ImsJwtToken"), "An access token; `expires_in` in milliseconds"), **IMS_FAILURES},
+            }
+        },
+        f"{UMAPI}/organizations/{{orgId}}/users/{{userString}}": {
+            "get": _umapi_get(
+                "Get User",
+                "getUser",
+                [
+                    ORG_ID,
+                    _param("userString", "path", "Email or username, case-insensitive; rest of the path (may contain `/`)"),
+                    _param("domain", "query", "`AdobeID` or the directory domain"),
+                ],
+                _json(_ref("GetUserResponse"), "The user"),
+                {"404": _json(_ref("ResultError"), "No such (active) user: `error.user.not_found`")},
+            )
+        },
+        f"{UMAPI}/users/{{orgId}}/{{page}}": {
+            "get": _umapi_get(
+                "Users in Organization (active users only, 2000 per page)",
+                "getUsers",
+                [ORG_ID, PAGE, _param("domain", "query", "Only users of this domain"), DIRECT_ONLY],
+                _json(_ref("UsersPage"), "A page of users", PAGING_HEADERS),
+                {"404": _json(_ref("ResultError"), "Unknown domain (emulator-specific `error.domain.not_found`)")},
+            )
+        },
+        f"{UMAPI}/users/{{orgId}}/{{page}}/{{groupName}}": {
+            "get": _umapi_get(
+                "Users by Group",
+                "getUsersInGroup",
+                [
+                    ORG_ID,
+                    PAGE,
+                    _param("groupName", "path", "Group, profile or admin group name; rest of the path (may contain `/`)"),
+                    DIRECT_ONLY,
+                    _param("status", "query", "Product profiles only", {"enum": ["active", "inactive", "ACTIVE", "INACTIVE"]}),
+                    _param("excludeGroups", "query", "Drop `groups` from every user (case-insensitive boolean)"),
+                ],
+                _json(_ref("UsersInGroupPage"), "A page of group members", PAGING_HEADERS),
+                {"404": _json(_ref("ResultError"), "Unknown group: `error.group.not_found`")},
+            )
+        },
+        f"{UMAPI}/groups/{{orgId}}/{{page}}": {
+            "get": _umapi_get(
+                "User Groups and Product Profiles (400 per page)",
+                "getGroups",
+                [ORG_ID, PAGE],
+                _json(_ref("GroupsPage"), "A page of groups", PAGING_HEADERS),
+            )
+        },
+        f"{UMAPI}/{{orgId}}/user-groups": {
+            "get": _umapi_get(
+                "Deprecated: user groups, 1-based `page` query",
+                "getDeprecatedUserGroups",
+                [ORG_ID, _param("page", "query", "1-based page (0 is treated as 1)", {"type": "string", "pattern": "^[0-9]+$"})],
+                _json({"type": "array", "items": _ref("DeprecatedUserGroup")}, "A page of user groups", PAGING_HEADERS),
+                deprecated=True,
+            )
+        },
+        f"{UMAPI}/{{orgId}}/user-groups/{{groupId}}": {
+            "get": _umapi_get(
+                "Deprecated: one user group",
+                "getDeprecatedUserGroup",
+                [ORG_ID, _param("groupId", "path", "Numeric group id")],
+                _json(_ref("DeprecatedUserGroup"), "The user group"),
+                {"404": _json(_ref("LegacyError"), "`GROUP_NOT_FOUND`")},
+                deprecated=True,
+            )
+        },
+        f"{UMAPI}/action/{{orgId}}": {
+            "post": {
+                "summary": "Action API: create/update/remove users and groups, manage memberships",
+                "operationId": "action",
+                "tags": ["umapi"],
+                "security": SECURITY,
+                "parameters": [
+                    ORG_ID,
+                    _param("testOnly", "query", "Validate only, change nothing (case-insensitive boolean)"),
+                ],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("ActionRequest")}}},
+                "responses": {
+                    "200": _json(_ref("ActionResponse"), "Processed (possibly with per-entry errors)"),
+                    **UMAPI_FAILURES,
+                },
+            }
+        },
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "umapi-mock: Adobe User Management API and IMS emulator",
+            "version": "1.0.0",
+            "description": (
+                "The surface served by umapi-mock on one port: IMS token endpoints, `/status` and UMAPI v2. "
+                "Every response carries `X-Request-Id`. 429 on UMAPI paths comes from the throttle "
+                "(spec §4.4) or fault injection; 5xx only from fault injection. The admin API under "
+                "`/_mock/` is not described here."
+            ),
+        },
+        "tags": [{"name": "ims"}, {"name": "umapi"}],
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "headers": headers,
+            "responses": responses,
+            "securitySchemes": {
+                "apiKey": {"type": "apiKey", "in": "header", "name": "X-Api-Key", "description": "The client id"},
+                "bearer": {"type": "http", "scheme": "bearer", "description": "IMS access token"},
+            },
+        },
+    }
+
+
+@lru_cache(maxsize=1)
+def _cached() -> dict[str, Any]:
+    return _build()
+
+
+def openapi_document() -> dict[str, Any]:
+    """The OpenAPI document (a fresh copy each call)."""
+    return copy.deepcopy(_cached())

@@ -1,0 +1,293 @@
+"""Gateway rate limiting (spec §4.3, §4.4): sliding one-minute windows per endpoint family.
+
+The throttle knows nothing about Flask. The app hook classifies a request into a family
+(`family_of`), asks `Throttle.check(family, client_id)` and, when refused, answers the
+documented 429 with an integer `Retry-After` equal to the real wait, rounded up.
+Time comes from the backend's injectable clock, so tests advance it instead of sleeping.
+
+Policy documents (`Config.throttle`, `--throttle FILE`, `PUT /_mock/throttle`):
+
+    "off"                 no limits (the default)
+    "documented"          the per-client and global limits of spec §4.4
+    {                     a custom policy
+      "base": "documented" | "none",      # start from §4.4, or from no limits (default documented)
+      "window": 60,                       # default window in seconds (default 60)
+      "families": {
+        "action": {"per_client": 2, "global": 20, "window": 10},
+        "user": "off",                    # this family is not limited
+        "*": {"per_client": 50}           # every family not listed
+      }
+    }
+
+A field left out of a family entry keeps the base value (documented number, or unlimited
+with base "none"); `null` means unlimited.
+"""
+from __future__ import annotations
+
+import math
+import re
+import threading
+from collections import deque
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from ..domain.limits import DOCUMENTED_RATES
+
+# Every family the classifier can produce. Families without a DOCUMENTED_RATES entry
+# (deprecated products API) are only limited by a custom policy.
+FAMILIES: tuple[str, ...] = (
+    "action",
+    "user",
+    "users",
+    "users_in_group",
+    "groups",
+    "deprecated_users",
+    "deprecated_user_groups",
+    "deprecated_profiles",
+    "deprecated_profile_users",
+    "deprecated_profile_update",
+)
+
+_PREFIX = "/v2/usermanagement"
+_PARAM = r"<[^>]+>"
+# (method set or None for any, rule pattern after the /v2/usermanagement prefix, family)
+_RULES: tuple[tuple[frozenset[str] | None, re.Pattern[str], str], ...] = tuple(
+    (frozenset(m.split()) if m else None, re.compile("^" + p.replace("{P}", _PARAM) + "$"), fam)
+    for m, p, fam in (
+        ("", r"/action/{P}", "action"),
+        ("", r"/organizations/{P}/users/{P}", "user"),
+        ("", r"/users/{P}/{P}", "users"),
+        ("", r"/users/{P}/{P}/{P}", "users_in_group"),
+        ("", r"/groups/{P}/{P}", "groups"),
+        ("", r"/{P}/users", "deprecated_users"),
+        ("", r"/{P}/user-groups(/{P})?", "deprecated_user_groups"),
+        ("", r"/{P}/products/{P}/configurations/{P}/users", "deprecated_profile_users"),
+        ("POST", r"/{P}/products/{P}/configurations/{P}", "deprecated_profile_update"),
+        ("", r"/{P}/products/{P}/configurations(/{P})?", "deprecated_profiles"),
+    )
+)
+
+
+def family_of(rule: str | None, method: str) -> str | None:
+    """The throttle family of a matched URL rule (e.g. `/v2/usermanagement/groups/<org_id>/<page>`),
+    or None for routes that are never throttled (IMS, `/status`, `/_mock/*`, unmatched)."""
+    if not rule or not rule.startswith(_PREFIX + "/") or method == "OPTIONS":
+        return None
+    tail = rule[len(_PREFIX):].rstrip("/")
+    for methods, pattern, family in _RULES:
+        if (methods is None or method in methods) and pattern.match(tail):
+            return family
+    return None
+
+
+class PolicyError(ValueError):
+    """A bad throttle policy: where in the document and what is wrong."""
+
+    def __init__(self, path: str, problem: str):
+        super().__init__(f"{path or '(top)'}: {problem}")
+        self.path, self.problem = path, problem
+
+
+@dataclass(frozen=True)
+class Limit:
+    per_client: int | None  # None = unlimited
+    global_: int | None
+    window: float
+
+    def as_json(self) -> dict[str, Any]:
+        return {"per_client": self.per_client, "global": self.global_, "window": self.window}
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Limits per family; a family missing from `limits` is not throttled."""
+
+    name: str  # "off", "documented" or "custom"
+    limits: dict[str, Limit]
+    source: Any = None  # the document it was parsed from, for GET /_mock/throttle
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.limits)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"mode": self.name, "families": {f: lim.as_json() for f, lim in self.limits.items()}}
+
+
+def _documented_limits() -> dict[str, Limit]:
+    return {f: Limit(r.per_client, r.global_, r.window) for f, r in DOCUMENTED_RATES.items()}
+
+
+def parse_policy(doc: Any) -> Policy:
+    """`Config.throttle` (or a policy file's parsed content) → Policy; PolicyError when invalid."""
+    if doc is None or doc is False or doc == "off":
+        return Policy("off", {}, "off")
+    if doc == "documented" or doc is True:
+        return Policy("documented", _documented_limits(), "documented")
+    if isinstance(doc, str):
+        raise PolicyError("", f"expected 'off', 'documented' or a policy mapping, got {doc!r}")
+    if not isinstance(doc, dict):
+        raise PolicyError("", f"expected 'off', 'documented' or a policy mapping, got {type(doc).__name__}")
+    unknown = sorted(set(doc) - {"base", "window", "families"})
+    if unknown:
+        raise PolicyError(unknown[0], "unknown key (allowed: base, families, window)")
+    base = doc.get("base", "documented")
+    if base not in ("documented", "none"):
+        raise PolicyError("base", f"must be 'documented' or 'none', not {base!r}")
+    window = _number(doc.get("window", 60), "window", positive=True)
+    families = doc.get("families", {})
+    if families is None:
+        families = {}
+    if not isinstance(families, dict):
+        raise PolicyError("families", f"expected a mapping of family names, got {type(families).__name__}")
+    for name in families:
+        if name != "*" and name not in FAMILIES:
+            raise PolicyError(f"families.{name}", f"unknown family (known: {', '.join(FAMILIES)}, *)")
+
+    documented = _documented_limits() if base == "documented" else {}
+    limits: dict[str, Limit] = {}
+    for family in FAMILIES:
+        start = documented.get(family)
+        entry = families.get(family, families.get("*"))
+        key = family if family in families else "*"
+        if entry is None and key not in families:
+            if start is not None:
+                limits[family] = Limit(start.per_client, start.global_, window if "window" in doc else start.window)
+            continue
+        limit = _family_limit(entry, f"families.{key}", start, window)
+        if limit is not None:
+            limits[family] = limit
+    return Policy("custom", limits, doc)
+
+
+def _family_limit(entry: Any, path: str, start: Limit | None, window: float) -> Limit | None:
+    if entry in ("off", None, False):
+        return None
+    if not isinstance(entry, dict):
+        raise PolicyError(path, "expected a mapping with per_client/global/window, or 'off'")
+    unknown = sorted(set(entry) - {"per_client", "global", "window"})
+    if unknown:
+        raise PolicyError(f"{path}.{unknown[0]}", "unknown key (allowed: global, per_client, window)")
+    per_client = start.per_client if start else None
+    global_ = start.global_ if start else None
+    if "per_client" in entry:
+        per_client = _count(entry["per_client"], f"{path}.per_client")
+    if "global" in entry:
+        global_ = _count(entry["global"], f"{path}.global")
+    win = _number(entry["window"], f"{path}.window", positive=True) if "window" in entry else window
+    if per_client is None and global_ is None:
+        return None
+    return Limit(per_client, global_, win)
+
+
+def _count(value: Any, path: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise PolicyError(path, f"expected a non-negative integer or null, got {value!r}")
+    return value
+
+
+def _number(value: Any, path: str, *, positive: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or (positive and value <= 0):
+        raise PolicyError(path, f"expected a positive number of seconds, got {value!r}")
+    return float(value)
+
+
+def load_policy_file(path: str) -> Policy:
+    """Read a YAML/JSON policy file (for the CLI's `--throttle FILE`)."""
+    import yaml
+
+    try:
+        with open(path, encoding="utf-8") as fh:
+            doc = yaml.safe_load(fh)
+    except OSError as exc:
+        raise PolicyError("", f"cannot read {path}: {exc.strerror or exc}") from None
+    except yaml.YAMLError as exc:
+        raise PolicyError("", f"{path} is not valid YAML/JSON: {exc}") from None
+    return parse_policy(doc)
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    retry_after: int = 0  # whole seconds to wait (only when refused)
+    wait: float = 0.0  # the exact wait
+    scope: str = ""  # "client" or "global" (the window that refused)
+
+
+class Throttle:
+    """Sliding-window counters, thread-safe. Only admitted requests are recorded."""
+
+    def __init__(self, policy: Policy, now: Callable[[], float]):
+        self._policy = policy
+        self._now = now
+        self._lock = threading.Lock()
+        self._client: dict[tuple[str, str], deque[float]] = {}
+        self._global: dict[str, deque[float]] = {}
+
+    @property
+    def policy(self) -> Policy:
+        return self._policy
+
+    def set_policy(self, policy: Policy) -> None:
+        with self._lock:
+            self._policy = policy
+            self._client.clear()
+            self._global.clear()
+
+    def clear(self) -> None:
+        with self._lock:
+            self._client.clear()
+            self._global.clear()
+
+    def check(self, family: str | None, client_id: str | None) -> Decision:
+        """Admit (and record) or refuse one request of `family` from `client_id`."""
+        if family is None:
+            return Decision(True)
+        with self._lock:
+            limit = self._policy.limits.get(family)
+            if limit is None:
+                return Decision(True)
+            now = self._now()
+            cutoff = now - limit.window
+            client_q = self._client.setdefault((family, client_id or ""), deque())
+            global_q = self._global.setdefault(family, deque())
+            for q in (client_q, global_q):
+                while q and q[0] <= cutoff:
+                    q.popleft()
+            waits: list[tuple[float, str]] = []
+            for q, cap, scope in ((client_q, limit.per_client, "client"), (global_q, limit.global_, "global")):
+                if cap is not None and len(q) >= cap:
+                    waits.append((_wait(q, cap, limit.window, now), scope))
+            if waits:
+                wait, scope = max(waits)
+                return Decision(False, max(1, math.ceil(wait - 1e-9)), wait, scope)
+            client_q.append(now)
+            global_q.append(now)
+            return Decision(True)
+
+    def usage(self) -> dict[str, Any]:
+        """Requests currently counted in each window (for GET /_mock/throttle)."""
+        with self._lock:
+            now = self._now()
+            out: dict[str, Any] = {}
+            for family, q in self._global.items():
+                limit = self._policy.limits.get(family)
+                if limit is None:
+                    continue
+                live = [t for t in q if t > now - limit.window]
+                clients = {
+                    cid: sum(1 for t in cq if t > now - limit.window)
+                    for (fam, cid), cq in self._client.items()
+                    if fam == family
+                }
+                out[family] = {"global": len(live), "clients": {c: n for c, n in clients.items() if n}}
+            return out
+
+
+def _wait(q: deque[float], cap: int, window: float, now: float) -> float:
+    """Seconds until one more request fits: the (len - cap + 1)-th oldest must leave the window."""
+    if cap == 0:
+        return window
+    return q[len(q) - cap] + window - now
