@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any, Sequence
@@ -11,6 +12,9 @@ from . import __version__
 from .config import Config
 from .domain.limits import GROUPS_PAGE_SIZE, TOKEN_TTL_SECONDS, USERS_PAGE_SIZE
 from .seed import SeedError, parse_seed_text, read_seed_file
+
+
+ADMIN_TOKEN_ENV = "UMAPI_MOCK_ADMIN_TOKEN"
 
 
 class CliError(Exception):
@@ -52,7 +56,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--no-jwt", action="store_true", help="refuse the deprecated JWT exchange, as Adobe now does")
     serve.add_argument("--throttle", default="off", metavar="off|documented|FILE", help="rate limits: off (default), the documented limits, or a policy file")
     serve.add_argument("--faults", metavar="FILE", help="fault rules to load at start (YAML or JSON list)")
-    serve.add_argument("--admin-token", metavar="TOKEN", help="bearer token for /_mock/ (required when --host is not loopback)")
+    serve.add_argument(
+        "--admin-token", metavar="TOKEN", default=os.environ.get(ADMIN_TOKEN_ENV) or None,
+        help=f"bearer token for /_mock/ (required when --host is not loopback; default: ${ADMIN_TOKEN_ENV})",
+    )
     serve.add_argument("--log-requests", action="store_true", help="print one line per request")
     serve.set_defaults(func=cmd_serve)
     return parser
@@ -135,6 +142,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if not is_loopback(args.host) and not args.admin_token:
         raise CliError(
             f"refusing to serve the admin API on non-loopback address {args.host!r} without --admin-token"
+            f" (or ${ADMIN_TOKEN_ENV})"
         )
     if bool(args.cert) != bool(args.key):
         raise CliError("--cert and --key go together")
@@ -162,11 +170,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise CliError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
     print(banner(app, served.url, served.netloc, ca_path), flush=True)
     try:
-        served.serve_forever()
+        served.serve_forever()  # werkzeug's loop swallows the KeyboardInterrupt of Ctrl-C itself
     except KeyboardInterrupt:
-        print("\numapi-mock: stopped", file=sys.stderr)
+        pass
     finally:
         served._server.server_close()
+    print("\numapi-mock: stopped", file=sys.stderr)
     return 0
 
 

@@ -243,6 +243,13 @@ class _Loader:
                 raise self.fail(cp, f"cannot read certificate {str(file)!r}: {exc.strerror or exc}") from None
             if "-----BEGIN" not in certs[-1]:
                 raise self.fail(cp, f"{str(file)!r} is not a PEM certificate")
+        for j, pem in enumerate(certs):
+            if not _loads_as_pem_key(pem):  # found now, not as a 500 at the first JWT exchange
+                raise self.fail(f"{path}.certificates[{j}]", "is not a PEM certificate or public key")
+        for key in ("scopes", "metascopes"):
+            for j, scope in enumerate(self.get(c, key, path, list, [])):
+                if not isinstance(scope, str):
+                    raise self.fail(f"{path}.{key}[{j}]", f"expected a string, got {type(scope).__name__}")
         return Credential(
             client_id=self.get(c, "client_id", path, str, required=True),
             client_secret=self.get(c, "client_secret", path, str, required=True),
@@ -264,8 +271,11 @@ class _Loader:
         email_domain = email.rsplit("@", 1)[1]
         username = self.get(u, "username", path, str, email)
         domain = self.get(u, "domain", path, str, email_domain)
-        if utype != ADOBE_ID and org.domain_named(domain) is None:
-            raise self.fail(f"{path}.domain", f"{domain!r} is not a claimed domain of this org")
+        if utype != ADOBE_ID:
+            claimed = org.domain_named(domain)
+            if claimed is None:
+                raise self.fail(f"{path}.domain", f"{domain!r} is not a claimed domain of this org")
+            domain = claimed.name  # the directory's spelling, not the email's (Bob@Example.COM)
         status = self.get(u, "status", path, str, "active")
         if status not in USER_STATUSES:
             raise self.fail(f"{path}.status", f"must be one of {', '.join(USER_STATUSES)}")
@@ -286,6 +296,19 @@ class _Loader:
             if group is None:
                 raise self.fail(f"{path}.groups[{j}]", f"no group named {gname!r}")
             org.add_member(group.gid, user.uid)
+
+
+def _loads_as_pem_key(pem: str) -> bool:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
+    for load in (x509.load_pem_x509_certificate, serialization.load_pem_public_key):
+        try:
+            load(pem.encode())  # type: ignore[operator]
+            return True
+        except (ValueError, TypeError):
+            continue
+    return False
 
 
 def _default_tech_account(org_id: str) -> str:
