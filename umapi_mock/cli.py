@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Any, Sequence
@@ -11,7 +12,10 @@ from typing import Any, Sequence
 from . import __version__
 from .config import Config
 from .domain.limits import GROUPS_PAGE_SIZE, TOKEN_TTL_SECONDS, USERS_PAGE_SIZE
-from .seed import SeedError, parse_seed_text, read_seed_file
+from .http.admin import admin_token_required
+from .layers.faults import FaultRuleError, load_faults_file
+from .layers.throttle import PolicyError, parse_policy
+from .seed import SeedError, read_seed_file
 
 
 ADMIN_TOKEN_ENV = "UMAPI_MOCK_ADMIN_TOKEN"
@@ -41,6 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="umapi-mock", description="Local emulator of Adobe's User Management API and IMS.")
     parser.add_argument("--version", action="version", version=f"umapi-mock {__version__}")
     sub = parser.add_subparsers(dest="command")
+    from contracts.cli import add_subcommands as add_contract_subcommands
+
+    add_contract_subcommands(sub)
 
     serve = sub.add_parser("serve", help="serve IMS and UMAPI on one port (HTTPS by default)")
     serve.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
@@ -110,28 +117,17 @@ def config_from_args(args: argparse.Namespace) -> Config:
         config.throttle = args.throttle
     else:
         policy = _read_document(args.throttle, "throttle policy")
-        if not isinstance(policy, dict):
-            raise CliError(f"throttle policy {args.throttle!r} must be a mapping of endpoint families to limits")
+        try:
+            parse_policy(policy)
+        except PolicyError as exc:
+            raise CliError(f"throttle policy {args.throttle}: {exc}") from None
         config.throttle = policy
     if args.faults:
-        rules = _read_document(args.faults, "fault file")
-        if isinstance(rules, dict) and "rules" in rules:
-            rules = rules["rules"]
-        if not isinstance(rules, list):
-            raise CliError(f"fault file {args.faults!r} must hold a list of rules")
-        config.faults = rules
+        try:
+            config.faults = load_faults_file(args.faults)
+        except FaultRuleError as exc:
+            raise CliError(f"fault file {args.faults}: {exc}") from None
     return config
-
-
-def is_loopback(host: str) -> bool:
-    import ipaddress
-
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -139,7 +135,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from .server import ServedEmulator
     from .tls import default_tls_dir, ensure_tls
 
-    if not is_loopback(args.host) and not args.admin_token:
+    if admin_token_required(args.host) and not args.admin_token:
         raise CliError(
             f"refusing to serve the admin API on non-loopback address {args.host!r} without --admin-token"
             f" (or ${ADMIN_TOKEN_ENV})"
@@ -169,6 +165,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise CliError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
     print(banner(app, served.url, served.netloc, ca_path), flush=True)
+    signal.signal(signal.SIGTERM, _interrupt)  # `docker stop` and service managers stop it cleanly too
     try:
         served.serve_forever()  # werkzeug's loop swallows the KeyboardInterrupt of Ctrl-C itself
     except KeyboardInterrupt:
@@ -177,6 +174,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         served._server.server_close()
     print("\numapi-mock: stopped", file=sys.stderr)
     return 0
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def banner(app: Any, url: str, netloc: str, ca_path: Path | None) -> str:

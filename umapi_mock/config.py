@@ -22,5 +22,3 @@ class Config:
     admin_token: str | None = None
     journal_size: int = 10_000
     progress: bool = False  # print seeding progress for big orgs
-    # Deliberately broken behaviours for the contract kit's self-test; never set by the CLI.
-    defects: frozenset[str] = frozenset()

@@ -7,7 +7,7 @@ from typing import Any, Callable
 from flask import Blueprint, Response, current_app, g, request
 
 from ..config import Config
-from ..domain import reads
+from ..domain import commands, reads
 from ..domain.backend import Backend
 from ..domain.errors import UmapiError
 from ..domain.gate import authorize
@@ -49,7 +49,7 @@ def gated(view: Callable[..., Response]) -> Callable[..., Response]:
 
 
 def parse_page(value: str) -> int:
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()):  # str.isdigit() also accepts "²", which int() rejects
         raise UmapiError("request.bad_path_value", value=value)
     return int(value)
 
@@ -69,8 +69,6 @@ def query_bool(name: str, default: bool) -> bool:
 def paging_headers(page: Page[Any], *, one_based: bool = False) -> dict[str, str]:
     """The four `X-` headers as strings (spec §2.4, §6 A9/A10)."""
     current = page.index + 1 if one_based else page.index
-    if "off_by_one_current_page" in config().defects:
-        current += 1
     return {
         "X-Total-Count": str(page.total),
         "X-Page-Count": str(page.page_count),
@@ -79,19 +77,13 @@ def paging_headers(page: Page[Any], *, one_based: bool = False) -> dict[str, str
     }
 
 
-def last_page(page: Page[Any]) -> bool:
-    if "off_by_one_last_page" in config().defects:
-        return page.index >= page.page_count
-    return page.last
-
-
 def users_response(org: Org, key: tuple[Any, ...], page: Page[Any], extra: dict[str, Any], **shape: bool) -> Response:
     """Serialise a users page once per org version: repeated reads of the same page are
     served from the org's view cache."""
 
     def build() -> str:
         users = [user_json(org, u, **shape) for u in page.items]
-        return dumps({"lastPage": last_page(page), "result": "success", **extra, "users": users})
+        return dumps({"lastPage": page.last, "result": "success", **extra, "users": users})
 
     body = org.view(("json",) + key, build)
     return json_response(body, headers=paging_headers(page))
@@ -129,7 +121,7 @@ def users_in_group(org: Org, page: str, group_name: str) -> Response:
     result = reads.users_in_group_page(
         org, group_name, index, config().users_page_size, direct_only=direct_only, status=status
     )
-    key = ("group-users", group_name.lower(), result.index, config().users_page_size, direct_only, exclude, status)
+    key = ("group-users", group_name, result.index, config().users_page_size, direct_only, exclude, status)
     return users_response(
         org, key, result, {"groupName": group_name}, direct_only=direct_only, exclude_groups=exclude
     )
@@ -140,7 +132,7 @@ def users_in_group(org: Org, page: str, group_name: str) -> Response:
 @gated
 def groups(org: Org, page: str) -> Response:
     result = reads.groups_page(org, parse_page(page), config().groups_page_size)
-    body = {"lastPage": last_page(result), "result": "success", "groups": [group_json(org, gr) for gr in result.items]}
+    body = {"lastPage": result.last, "result": "success", "groups": [group_json(org, gr) for gr in result.items]}
     return json_response(body, headers=paging_headers(result))
 
 
@@ -160,7 +152,17 @@ def deprecated_user_groups(org: Org) -> Response:
 @bp.get("/<org_id>/user-groups/<group_id>")
 @gated
 def deprecated_user_group(org: Org, group_id: str) -> Response:
-    group = org.groups.get(int(group_id)) if group_id.isdigit() else None
+    group = org.groups.get(int(group_id)) if group_id.isascii() and group_id.isdigit() else None
     if group is None or group.type != USER_GROUP:
         raise UmapiError("deprecated.group_not_found")
     return json_response(deprecated_user_group_json(org, group))
+
+
+@bp.post("/action/<org_id>")
+@bp.post("/action/<org_id>/")
+@gated
+def action(org: Org) -> Response:
+    """The action API (spec §3): always 200 once the body is a JSON array of 1-10 entries."""
+    body = commands.parse_body(request.get_data())
+    report = commands.run_actions(org, body, test_mode=query_bool("testOnly", False))
+    return json_response(report.to_json())

@@ -1,0 +1,21 @@
+"""The UMAPI contract kit: one suite that judges the emulator and the live API alike.
+
+    pytest contracts/ --umapi-target inprocess          # the emulator, no socket (default)
+    pytest contracts/ --umapi-target served             # the emulator over local HTTPS
+    pytest contracts/ --umapi-target https://host[:port] --umapi-credentials creds.yaml
+    umapi-mock contract --target URL --credentials FILE
+    umapi-mock contract diff A.json B.json
+
+Against a URL the suite is live-safe: every action carries `?testOnly=true` unless
+`--umapi-allow-writes` is given (and then it only touches objects named
+`contract-<run id>-...` in the `--umapi-domain` the caller names, removing them at the end);
+reads are paced under the documented rate limits and obey `Retry-After`. Credentials come
+from the environment or a file, never from the command line.
+
+Modules: `strategies` (hypothesis strategies for every request shape), `target` (where the
+requests go), `model` (the org model the state machine checks reads against), `registry`
+(contract names and the recorder), `report` (contract-report.json, Markdown, diff), `cli`.
+"""
+from __future__ import annotations
+
+CONTRACT_SET_VERSION = "1"

@@ -1,0 +1,236 @@
+"""pytest wiring of the contract suite: options, hypothesis profiles, the target, the report.
+
+    pytest contracts/ [--umapi-target inprocess|served|live|URL] [--umapi-credentials FILE]
+                      [--umapi-allow-writes --umapi-domain DOMAIN [--umapi-identity-type T]]
+                      [--umapi-report PATH] [--umapi-pace auto|on|off]
+
+HYPOTHESIS_PROFILE picks a profile (`ci`, `nightly`, `dev`, `quick`, `live`); the default is
+`ci` for emulators and `live` (few examples: the live API allows 10 actions a minute) for
+URL targets.
+"""
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+from hypothesis import HealthCheck, Phase, settings
+
+from contracts.registry import RECORDER, ContractViolation
+from contracts.report import build_report, write_report
+from contracts.target import PREFIX, RunSettings, Target, TargetError, open_target
+
+_SUPPRESS = [HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large]
+settings.register_profile("ci", max_examples=25, deadline=None, suppress_health_check=_SUPPRESS, database=None)
+settings.register_profile("nightly", max_examples=500, deadline=None, suppress_health_check=_SUPPRESS)
+settings.register_profile("dev", max_examples=60, deadline=None, suppress_health_check=_SUPPRESS)
+# quick: for runs expected to fail (the defect self-test): no shrinking, which is slow here.
+settings.register_profile("quick", max_examples=6, deadline=None, suppress_health_check=_SUPPRESS, database=None,
+                          phases=[Phase.explicit, Phase.generate])
+settings.register_profile("live", max_examples=2, deadline=None, suppress_health_check=_SUPPRESS, database=None,
+                          print_blob=True)
+# Steps per state-machine example, per profile.
+STATEFUL_STEPS = {"ci": 10, "nightly": 40, "dev": 20, "quick": 6, "live": 4}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("umapi-contracts", "UMAPI contract suite")
+    group.addoption("--umapi-target", default="inprocess", metavar="inprocess|served|live|URL",
+                    help="what to judge: the in-process emulator (default), one served over local HTTPS, "
+                         "or a URL (credentials from the environment or --umapi-credentials)")
+    group.addoption("--umapi-credentials", default=None, metavar="FILE",
+                    help="YAML/JSON file with org_id, client_id, client_secret[, ims_host, endpoint, ca_file]")
+    group.addoption("--umapi-allow-writes", action="store_true", default=False,
+                    help="let a URL target be changed for real (objects named contract-<run id>-..., removed at the end)")
+    group.addoption("--umapi-domain", default=None, metavar="DOMAIN",
+                    help="claimed domain the suite creates its users in (needed with --umapi-allow-writes)")
+    group.addoption("--umapi-identity-type", default=None, choices=("federatedID", "enterpriseID"),
+                    help="identity type of --umapi-domain (default federatedID)")
+    group.addoption("--umapi-report", default="contract-report.json", metavar="PATH",
+                    help="where to write the JSON report (the Markdown summary goes beside it); 'none' to skip")
+    group.addoption("--umapi-pace", default="auto", choices=("auto", "on", "off"),
+                    help="pace requests under the documented rate limits (auto: only for URL targets)")
+
+
+def _is_remote(spec: str) -> bool:
+    return spec not in ("inprocess", "served")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "contract(*names): the contracts a test checks (for the report)")
+    spec = config.getoption("--umapi-target", default="inprocess")
+    profile = os.environ.get("HYPOTHESIS_PROFILE") or ("live" if _is_remote(spec) else "ci")
+    if profile not in STATEFUL_STEPS:
+        STATEFUL_STEPS[profile] = 10
+    settings.load_profile(profile)
+    config._umapi_profile = profile  # type: ignore[attr-defined]
+    config._umapi_target = None  # type: ignore[attr-defined]
+    config._umapi_started = time.time()  # type: ignore[attr-defined]
+    RECORDER.reset()
+
+
+def stateful_steps(config: pytest.Config) -> int:
+    return STATEFUL_STEPS.get(getattr(config, "_umapi_profile", "ci"), 10)
+
+
+@pytest.fixture(scope="session")
+def contract_target(pytestconfig: pytest.Config) -> Iterator[Target]:
+    opt = pytestconfig.getoption
+    pace = {"auto": None, "on": True, "off": False}[opt("--umapi-pace")]
+    run = RunSettings(allow_writes=opt("--umapi-allow-writes"), domain=opt("--umapi-domain"),
+                      identity_type=opt("--umapi-identity-type"), pace=pace)
+    try:
+        target = open_target(opt("--umapi-target"), run, opt("--umapi-credentials"))
+    except TargetError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    pytestconfig._umapi_target = target  # type: ignore[attr-defined]
+    RECORDER.redact = target.redact
+    if target.kind == "remote" and not target.settings.domain:
+        discover_domain(target)
+    if target.kind == "remote" and target.settings.allow_writes:
+        sweep(target, keep_prefix=target.run_prefix)
+    try:
+        yield target
+    finally:
+        try:
+            if target.kind == "remote" and target.settings.allow_writes:
+                sweep(target, only_prefix=target.run_prefix)
+            run_hygiene(target)
+        finally:
+            target.close()
+
+
+def run_hygiene(target: Target) -> None:
+    """End-of-run contracts: nothing of this run is left; without writes, only test mode was sent."""
+    from contracts.checks import read_groups, read_users
+    from contracts.registry import check
+
+    if not target.writes_allowed:
+        bad = [url for url, test_only in target.action_log if not test_only]
+        check("run.only_test_mode_writes", not bad, f"{len(bad)} action request(s) without testOnly=true",
+              actual=bad[:3])
+    if target.kind == "remote" and not target.settings.domain:
+        return
+    domain = target.settings.domain if target.kind == "remote" else None
+    prefix = target.run_prefix.lower()
+    users = (read_users(target, domain=domain) if domain else read_users(target)).items
+    groups = read_groups(target).items
+    left = [u.get("email") for u in users if str(u.get("email", "")).lower().startswith(prefix)]
+    left += [g.get("groupName") for g in groups if str(g.get("groupName", "")).lower().startswith(prefix)]
+    check("run.no_leftovers", not left, f"{len(left)} object(s) of this run are still there", actual=left[:10])
+
+
+@pytest.fixture
+def target(contract_target: Target) -> Target:
+    return contract_target
+
+
+def discover_domain(target: Target) -> None:
+    """A dry run needs a claimed domain for its (never created) users: take the one most
+    org-owned users on the first users page have."""
+    from collections import Counter
+
+    reply = target.users_page(0)
+    body = reply.json_or_none()
+    users = body.get("users", []) if isinstance(body, dict) else []
+    seen = Counter((str(u.get("domain", "")).lower(), u.get("type")) for u in users
+                   if u.get("type") in ("federatedID", "enterpriseID") and u.get("domain"))
+    if seen:
+        (domain, itype), _ = seen.most_common(1)[0]
+        target.settings.domain = domain
+        target.settings.identity_type = target.settings.identity_type or itype
+
+
+def needs_domain(target: Target) -> None:
+    if not target.settings.domain:
+        pytest.skip("needs --umapi-domain (no org-owned users to learn a claimed domain from)")
+
+
+# ------------------------------------------------------------------ cleanup
+
+def sweep(target: Target, *, keep_prefix: str | None = None, only_prefix: str | None = None) -> dict[str, int]:
+    """Remove the suite's objects: users and user groups whose names start with `contract-`
+    (all of one run with only_prefix; every other run's leftovers with keep_prefix)."""
+    from contracts.target import read_all
+
+    def ours(name: str) -> bool:
+        low = name.lower()
+        if only_prefix is not None:
+            return low.startswith(only_prefix.lower())
+        return low.startswith(PREFIX) and not (keep_prefix and low.startswith(keep_prefix.lower()))
+
+    domain = target.settings.domain
+    users = read_all(lambda p: target.users_page(p, domain=domain) if domain else target.users_page(p), "users").items
+    emails = sorted({u["email"] for u in users if isinstance(u.get("email"), str) and ours(u["email"])})
+    groups = read_all(target.groups_page, "groups").items
+    names = sorted({g["groupName"] for g in groups
+                    if g.get("type") == "USER_GROUP" and isinstance(g.get("groupName"), str) and ours(g["groupName"])})
+    entries: list[dict[str, Any]] = [{"user": e, "do": [{"removeFromOrg": {"deleteAccount": True}}]} for e in emails]
+    entries += [{"usergroup": n, "do": [{"deleteUserGroup": {}}]} for n in names]
+    for i in range(0, len(entries), 10):
+        target.action(entries[i:i + 10])
+    return {"users": len(emails), "groups": len(names)}
+
+
+# ------------------------------------------------------------------ reporting hooks
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    RECORDER.current_test = item.nodeid
+    outcome = yield
+    RECORDER.current_test = ""
+    exc = outcome.excinfo[1] if outcome.excinfo else None
+    if exc is None or isinstance(exc, (ContractViolation, pytest.skip.Exception)):
+        return
+    violation = _find_violation(exc)
+    if violation is not None:
+        return
+    for mark in item.iter_markers("contract"):
+        for name in mark.args:
+            RECORDER.record_error(name, f"{type(exc).__name__}: {exc}".splitlines()[0][:500])
+
+
+def _find_violation(exc: BaseException) -> ContractViolation | None:
+    seen: set[int] = set()
+    stack: list[BaseException] = [exc]
+    while stack:
+        e = stack.pop()
+        if id(e) in seen:
+            continue
+        seen.add(id(e))
+        if isinstance(e, ContractViolation):
+            return e
+        stack += [x for x in (e.__cause__, e.__context__) if x is not None]
+        stack += list(getattr(e, "exceptions", ()))
+    return None
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    config = session.config
+    path = config.getoption("--umapi-report", default="contract-report.json")
+    target: Target | None = getattr(config, "_umapi_target", None)
+    if not path or path == "none" or target is None:
+        return
+    describe = target.describe()
+    describe["profile"] = getattr(config, "_umapi_profile", "")
+    extra = {"run": {"seconds": round(time.time() - getattr(config, "_umapi_started", time.time()), 1),
+                     "requests": target.request_count, "throttled": target.throttled,
+                     "paced_wait_seconds": round(target.pacer.waited, 1), "exit_status": int(exitstatus)}}
+    report = build_report(RECORDER, describe, target.secrets, extra)
+    json_path, md_path = write_report(report, path)
+    config._umapi_report_paths = (json_path, md_path)  # type: ignore[attr-defined]
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    paths = getattr(config, "_umapi_report_paths", None)
+    failing = sorted(n for n, o in RECORDER.outcomes.items() if o.status in ("fail", "error"))
+    if failing:
+        terminalreporter.write_line("contracts failing: " + ", ".join(failing), red=True)
+    if paths:
+        terminalreporter.write_line(f"contract report: {paths[0]} (summary: {paths[1]})")
+
+
+def report_dir_default() -> Path:
+    return Path.cwd()
