@@ -354,7 +354,7 @@ class _Engine:
             e.group = group
         steps = self.validate_steps(e, do)
         if e.kind == "user":
-            self.validate_addressing(e, raw, steps)
+            self.validate_addressing(e)
         return steps
 
     def validate_user_fields(self, e: _Entry, raw: dict[str, Any]) -> None:
@@ -412,7 +412,7 @@ class _Engine:
                 raise StepError("error.command.removefromorg.not_last", at=removals[0])
         return steps
 
-    def validate_addressing(self, e: _Entry, raw: dict[str, Any], steps: list[tuple[str, Any]]) -> None:
+    def validate_addressing(self, e: _Entry) -> None:
         """Spec §3.2 and §6 A23: how `user`, `domain` and `useAdobeID` select an account."""
         email_shaped = "@" in e.user
         if not email_shaped:

@@ -43,7 +43,10 @@ def gated(view: Callable[..., Response]) -> Callable[..., Response]:
             org_id=org_id,
         )
         g.client_id = token.client_id
-        return view(org=org, **kwargs)
+        # A test-mode run changes state inside a transaction and then rolls it back; holding
+        # the org lock means no read ever sees those changes, nor a half-applied request.
+        with org.lock:
+            return view(org=org, **kwargs)
 
     return wrapper
 
