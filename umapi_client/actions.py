@@ -213,7 +213,10 @@ class UserAction(Action):
         requestID: Optional[str] = None,
         *,
         request_id: Optional[str] = None,
+        use_adobe_id: bool = False,
     ) -> None:
+        if not isinstance(use_adobe_id, bool):
+            raise ArgumentError(f"use_adobe_id must be True or False (got {use_adobe_id!r})")
         if isinstance(user, IdentityType) or (isinstance(user, str) and user in {t.value for t in IdentityType}):
             # v2 positional form: UserAction(IdentityTypes.federatedID, email=...)
             if id_type is not None:
@@ -256,7 +259,7 @@ class UserAction(Action):
         self.username = ident
         self.domain = domain
         self._wire_domain = wire_domain
-        self._use_adobe_id = False
+        self._use_adobe_id = use_adobe_id  # 3.x: address the Adobe ID sharing an org account's email
 
     def _entry_header(self) -> Entry:
         header: Entry = {"user": self._target}
@@ -306,6 +309,8 @@ class UserAction(Action):
                 raise ArgumentError(f"on_conflict must be an IfAlreadyExistsOption (got {on_conflict!r})")
             conflict = on_conflict
         resolved_conflict = coerce_enum(IfAlreadyExistsOption, conflict, "on_conflict") if conflict is not None else None
+        if resolved_conflict is IfAlreadyExistsOption.errorIfAlreadyExists:
+            resolved_conflict = None  # no option: UMAPI answers error.user.already_in_org
 
         itype = self.id_type
         if id_type is not None:
@@ -334,7 +339,7 @@ class UserAction(Action):
             params["option"] = resolved_conflict.value
         self.id_type = itype
         self.email = create_email
-        self._use_adobe_id = itype is IdentityType.adobeID
+        self._use_adobe_id = self._use_adobe_id or itype is IdentityType.adobeID
         self._create = {_CREATE_STEP[itype]: params}
         return self
 
@@ -453,7 +458,10 @@ class GroupAction(Action):
             raise ArgumentError(f"create() was already called for group {self._target!r}")
         if on_conflict is not None:
             option = on_conflict
-        params: Dict[str, Any] = {"option": coerce_enum(IfAlreadyExistsOption, option, "option").value}
+        params: Dict[str, Any] = {}
+        resolved = coerce_enum(IfAlreadyExistsOption, option, "option")
+        if resolved is not IfAlreadyExistsOption.errorIfAlreadyExists:  # that one sends no option
+            params["option"] = resolved.value
         if description is not None:
             if not isinstance(description, str):
                 raise ArgumentError(f"description must be a string (got {description!r})")

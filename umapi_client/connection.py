@@ -82,6 +82,7 @@ class Connection:
       except those a server demands with ``Retry-After``.
     * ``wall_clock``: the clock used to read HTTP-date ``Retry-After`` values (test hook).
     * ``session``: a ``requests.Session`` to use instead of a new one.
+    * ``max_retries``: the official 3.x client's name for ``retry_max_attempts``.
 
     Give ``ssl_verify`` (and the authenticator's) as a CA-bundle path to trust a private
     CA such as the emulator's; it is passed to every request, so it wins over
@@ -91,7 +92,7 @@ class Connection:
     def __init__(
         self,
         org_id: str,
-        auth: Auth,
+        auth: Optional[Auth] = None,
         endpoint: str = DEFAULT_ENDPOINT,
         test_mode: bool = False,
         logger: Optional[logging.Logger] = None,
@@ -111,6 +112,7 @@ class Connection:
         sleep: Optional[SleepFunc] = None,
         wall_clock: Optional[ClockFunc] = None,
         session: Optional[requests.Session] = None,
+        max_retries: Optional[int] = None,
         **unexpected: Any,
     ) -> None:
         if "auth_dict" in unexpected:
@@ -129,6 +131,8 @@ class Connection:
             raise ArgumentError(f"test_mode must be True or False (got {test_mode!r})")
         if user_agent is not None and (not isinstance(user_agent, str) or not user_agent.strip()):
             raise ArgumentError("user_agent must be a non-empty string when given")
+        if max_retries is not None:  # the official 3.x client's name for retry_max_attempts
+            retry_max_attempts = max_retries
         if timeout_seconds is not None:
             timeout = timeout_seconds
         timeout_value = _number("timeout", timeout)

@@ -21,10 +21,15 @@ class IdentityType(Enum):
 
 
 class IfAlreadyExistsOption(Enum):
-    """What a create step should do when the user or group already exists."""
+    """What a create step should do when the user or group already exists.
+
+    ``errorIfAlreadyExists`` (a name the official 3.x client has) sends no ``option``, so
+    UMAPI reports an existing user or group as an error.
+    """
 
     ignoreIfAlreadyExists = "ignoreIfAlreadyExists"
     updateIfAlreadyExists = "updateIfAlreadyExists"
+    errorIfAlreadyExists = "errorIfAlreadyExists"
 
 
 class GroupType(Enum):

@@ -115,6 +115,25 @@ def load_seed(doc: dict[str, Any], source: str = "<seed>", base_dir: Path | None
     return _Loader(source, base_dir or Path.cwd(), progress).orgs(doc)
 
 
+def _stated_ids(entries: list[Any]) -> list[int]:
+    return [e["id"] for e in entries
+            if isinstance(e, dict) and isinstance(e.get("id"), int) and not isinstance(e.get("id"), bool)]
+
+
+def _reserve_stated_ids(org: Org, products: list[Any], groups: list[Any], users: list[Any]) -> None:
+    """Entries without an `id` are numbered after every id the document states, so a dumped
+    state with a profile, group or user added by hand loads (the new entry used to take the
+    id of an entry listed after it)."""
+    profiles = [p for prod in products if isinstance(prod, dict) and isinstance(prod.get("profiles"), list)
+                for p in prod["profiles"]]
+    gids = _stated_ids(profiles) + _stated_ids(groups)
+    if gids:
+        org._next_gid = max(org._next_gid, max(gids) + 1)
+    uids = _stated_ids(users)
+    if uids:
+        org._next_uid = max(org._next_uid, max(uids) + 1)
+
+
 class _Loader:
     def __init__(self, source: str, base_dir: Path, progress: bool):
         self.source, self.base_dir, self.progress = source, base_dir, progress
@@ -177,6 +196,8 @@ class _Loader:
             org.add_domain(name, dtype)
         for i, c in enumerate(self.get(doc, "credentials", path, list, [])):
             org.add_credential(self.credential(c, f"{path}.credentials[{i}]", org_id))
+        _reserve_stated_ids(org, self.get(doc, "products", path, list, []), self.get(doc, "groups", path, list, []),
+                            self.get(doc, "users", path, list, []))
         for i, prod in enumerate(self.get(doc, "products", path, list, [])):
             p = f"{path}.products[{i}]"
             prod = self.mapping(prod, p, {"name", "profiles"})
