@@ -154,8 +154,12 @@ class Model:
                     found.groups -= names
             elif name == "removeFromOrg":
                 gone = find()
-                if gone is not None:
+                if gone is None:
+                    continue
+                if value.get("deleteAccount") or gone.type == ADOBE:
                     self.users.remove(gone)
+                else:  # leaves the org, stays in the directory
+                    gone.status, gone.groups = "removed", set()
 
     def create(self, utype: str, user: str, domain: str | None, p: dict[str, Any]) -> MUser:
         email = p["email"]
@@ -166,6 +170,12 @@ class Model:
         else:
             username, dom = email, self.domains[domain_of(email).lower()]
         existing = self.adobe(email) if utype == ADOBE else self.login(username, dom)
+        if existing is not None and existing.status == "removed":
+            existing.status = "active"
+            existing.firstname = p.get("firstname") or existing.firstname
+            existing.lastname = p.get("lastname") or existing.lastname
+            existing.country = existing.country or p.get("country")
+            return existing
         if existing is not None:
             if p.get("option") == "updateIfAlreadyExists" and existing.type != ADOBE:
                 for key in ("firstname", "lastname"):

@@ -520,6 +520,13 @@ class _Engine:
                 raise StepError("error.user.type_mismatch", type=utype, domain=claimed.name)
             domain = claimed.name
         existing = _adobe_id(org, email) if utype == ADOBE_ID else org.user_by_login(username, domain)
+        if existing is not None and existing.status == "removed":
+            # A directory account removed from the org: creating it again re-adds it.
+            changes = {"status": "active", "firstname": firstname or existing.firstname,
+                       "lastname": lastname or existing.lastname, "country": existing.country or country}
+            org.update_user(existing, **changes)
+            e.uid = existing.uid
+            return
         if existing is not None:
             if existing.type != utype:
                 raise StepError("error.user.type_mismatch", type=utype, domain=domain)
@@ -715,8 +722,17 @@ class _Engine:
             user = self.find(e)
         except StepError:
             return
-        if user is not None:
-            self.org.delete_user(user.uid)
+        if user is None:
+            return
+        if delete or not user.org_owned:
+            self.org.delete_user(user.uid)  # the account is gone (an Adobe ID only leaves the org)
+            return
+        # Without deleteAccount an org-owned account leaves the org's user list but stays in
+        # its directory (status `removed`), so a later create brings it back.
+        for gid in list(self.org.memberships.get(user.uid, ())):
+            self.org.remove_member(gid, user.uid)
+        if user.status != "removed":
+            self.org.update_user(user, status="removed")
 
     # --------------------------------------------------------------- group steps
 

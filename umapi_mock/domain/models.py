@@ -4,13 +4,21 @@ Everything the HTTP layer serves is read from or written to these objects, so a 
 seed and inspect an org without a server. Records are immutable (updates replace them),
 which makes three things cheap: an undo log for atomic steps and test mode, a shallow
 clone for a fresh org per test, and lock-free reads of a consistent record.
+
+Scale: an org holds a million users in well under a gigabyte. A clone shares the
+user-sized containers (`users`, `memberships`, `members` and the lookup indexes) with its
+source until either of them writes, so a clone costs O(groups), not O(users). That is why
+every write must go through the primitives below, never into the containers directly.
 """
 from __future__ import annotations
 
 import threading
+from bisect import bisect_left
+from collections import OrderedDict
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import Callable, Iterator
+from operator import attrgetter
+from typing import Any, Callable, Iterator
 
 ADOBE_ID = "adobeID"
 ENTERPRISE_ID = "enterpriseID"
@@ -46,6 +54,7 @@ PRODUCT_ADMIN_PREFIX = "_product_admin_"
 DEVELOPER_PREFIX = "_developer_"
 
 DEFAULT_SCOPES = ("openid", "AdobeID", "user_management_sdk")
+PAGE_CACHE_SIZE = 64  # serialised pages kept per org (a full users page is ~0.5 MB)
 DEFAULT_METASCOPES = ("ent_user_sdk",)
 
 
@@ -91,6 +100,50 @@ class User:
         return f"{self.uid:024X}@{suffix}"
 
 
+_USER_FIELDS = ("uid", "type", "email", "username", "domain", "firstname", "lastname", "country", "status")
+_USER_INDEX = {name: i for i, name in enumerate(_USER_FIELDS)}
+_user_values = attrgetter(*_USER_FIELDS)
+
+
+def _user_builder() -> Callable[..., User]:
+    # Slot descriptors of the frozen dataclass, called directly: what its `__init__` does
+    # through nine `object.__setattr__` calls, at a fraction of the cost.
+    s0, s1, s2, s3, s4, s5, s6, s7, s8 = (User.__dict__[name].__set__ for name in _USER_FIELDS)
+    new = object.__new__
+
+    def user_record(uid: int, type: str, email: str, username: str, domain: str, firstname: str | None = None,
+                    lastname: str | None = None, country: str | None = None, status: str = "active") -> User:
+        """`User(...)` for bulk and hot paths: the same record, built by writing its slots."""
+        user = new(User)
+        s0(user, uid)
+        s1(user, type)
+        s2(user, email)
+        s3(user, username)
+        s4(user, domain)
+        s5(user, firstname)
+        s6(user, lastname)
+        s7(user, country)
+        s8(user, status)
+        return user
+
+    return user_record
+
+
+user_record = _user_builder()
+
+
+def replace_user(user: User, changes: dict[str, object]) -> User:
+    """`dataclasses.replace(user, **changes)` at a fraction of the cost (the action engine
+    updates users at almost every step)."""
+    values = list(_user_values(user))
+    for name, value in changes.items():
+        index = _USER_INDEX.get(name)
+        if index is None:
+            raise TypeError(f"User.__init__() got an unexpected keyword argument {name!r}")
+        values[index] = value
+    return user_record(*values)
+
+
 @dataclass(frozen=True, slots=True)
 class Group:
     gid: int
@@ -108,6 +161,23 @@ class Group:
 class Product:
     name: str
     profiles: list[int] = field(default_factory=list)
+
+
+def _second_last(d: dict[int, Any]) -> int:
+    keys = reversed(d)
+    next(keys)
+    return int(next(keys))
+
+
+def _moved_back(d: dict[Any, Any], position: int) -> dict[Any, Any]:
+    """`d` with its last entry moved to `position` (-1: to its place in ascending key
+    order), as a new dict: readers holding the old one never see a half-built dict."""
+    items = list(d.items())
+    item = items.pop()
+    if position < 0:
+        position = bisect_left([k for k, _ in items], item[0])
+    items.insert(position, item)
+    return dict(items)
 
 
 class Org:
@@ -128,13 +198,17 @@ class Org:
         self.memberships: dict[int, frozenset[int]] = {}  # uid -> direct group ids
         self.version = 0
         self._group_ids: dict[str, int] = {}  # lower name -> gid
-        self._by_email: dict[str, tuple[int, ...]] = {}  # lower email -> uids
+        self._by_email: dict[str, int | tuple[int, ...]] = {}  # lower email -> uid, or uids when shared
         self._by_login: dict[tuple[str, str], int] = {}  # (lower username, lower domain) -> uid
         self._next_uid = 1
         self._next_gid = 100000
-        self._undo: list[Callable[[], None]] | None = None
+        self._undo: list[Callable[[], object]] | None = None
         self._views: dict[object, object] = {}
         self._views_version = -1
+        self._pages: OrderedDict[object, object] = OrderedDict()
+        self._pages_version = -1
+        self._shared = False  # the user-sized containers are shared with a clone: copy before writing
+        self._users_in_uid_order = True  # `users` iterates in ascending uid order (see _user_position)
         for name, gtype in FIXED_ADMIN_GROUPS.items():
             self.add_group(name, gtype)
 
@@ -151,7 +225,12 @@ class Org:
         return self.domains.get(name.lower())
 
     def users_with_email(self, email: str) -> list[User]:
-        return [self.users[u] for u in self._by_email.get(email.lower(), ())]
+        found = self._by_email.get(email.lower())
+        if found is None:
+            return []
+        if isinstance(found, int):
+            return [self.users[found]]
+        return [self.users[u] for u in found]
 
     def user_by_login(self, username: str, domain: str) -> User | None:
         uid = self._by_login.get((username.lower(), domain.lower()))
@@ -242,6 +321,34 @@ class Org:
                 self._views[key] = value
             return value
 
+    def page_cache(self, key: object, build: Callable[[], object]) -> object:
+        """Like `view`, for large derived values such as a serialised page: only the
+        PAGE_CACHE_SIZE most recently used stay cached, so paging through a huge org does
+        not keep every page's body alive."""
+        if self._pages_version != self.version:
+            with self.lock:
+                if self._pages_version != self.version:
+                    self._pages = OrderedDict()
+                    self._pages_version = self.version
+        pages = self._pages
+        try:
+            value = pages[key]
+        except KeyError:
+            pass
+        else:
+            try:
+                pages.move_to_end(key)
+            except KeyError:
+                pass  # evicted by another thread meanwhile
+            return value
+        with self.lock:
+            value = build()
+            if self._pages_version == self.version:
+                pages[key] = value
+                while len(pages) > PAGE_CACHE_SIZE:
+                    pages.popitem(last=False)
+            return value
+
     def active_user_ids(self) -> list[int]:
         def build() -> list[int]:
             return [uid for uid, u in self.users.items() if u.status == "active"]
@@ -302,7 +409,7 @@ class Org:
                 outer.extend(self._undo)
             self._undo = outer
 
-    def _record(self, undo: Callable[[], None]) -> None:
+    def _record(self, undo: Callable[[], object]) -> None:
         self.version += 1
         if self._undo is not None:
             self._undo.append(undo)
@@ -329,13 +436,39 @@ class Org:
         self._next_uid += 1
         return uid
 
+    def _own(self) -> None:
+        """Stop sharing the user-sized containers with a clone: copy them once, before
+        this org's first write after `clone()`."""
+        if not self._shared:
+            return
+        with self.lock:
+            if not self._shared:
+                return
+            self.users = dict(self.users)
+            self.memberships = dict(self.memberships)
+            self.members = {g: dict(m) for g, m in self.members.items()}
+            self._by_email = dict(self._by_email)
+            self._by_login = dict(self._by_login)
+            self._shared = False
+
     def put_user(self, user: User) -> User:
+        self._own()
         old = self.users.get(user.uid)
-        if old is not None:
+        same_keys = (
+            old is not None
+            and old.email == user.email
+            and old.username == user.username
+            and old.domain == user.domain
+            and old.type == user.type
+        )
+        if old is not None and not same_keys:
             self._unindex_user(old)
         self.users[user.uid] = user
-        self._index_user(user)
+        if not same_keys:
+            self._index_user(user)
         if old is None:
+            if self._users_in_uid_order and len(self.users) > 1 and user.uid < _second_last(self.users):
+                self._users_in_uid_order = False
             self.memberships.setdefault(user.uid, frozenset())
             if user.uid >= self._next_uid:
                 self._next_uid = user.uid + 1
@@ -345,40 +478,83 @@ class Org:
         return user
 
     def update_user(self, user: User, **changes: object) -> User:
-        return self.put_user(replace(user, **changes))  # type: ignore[arg-type]
+        return self.put_user(replace_user(user, changes))
 
     def delete_user(self, uid: int) -> None:
         """Remove a user and every membership it holds."""
+        self._own()
         for gid in list(self.memberships.get(uid, ())):
             self.remove_member(gid, uid)
         user = self.users[uid]
+        position = self._user_position(uid)
+        email_key = user.email.lower()
+        email_entry = self._by_email.get(email_key)
         self._forget_user(uid)
-        self._record(lambda: self.put_user(user))
+
+        def undo() -> None:
+            # Back where it was: in the users listing, and among the users sharing its email.
+            in_order = self._users_in_uid_order
+            self.put_user(user)
+            if position is not None:
+                self.users = _moved_back(self.users, position)
+                self._users_in_uid_order = in_order
+            if email_entry is not None:
+                self._by_email[email_key] = email_entry
+
+        self._record(undo)
+
+    def _user_position(self, uid: int) -> int | None:
+        """Where a user sits in `users`, for an undo to put it back there: None when it is
+        the last one (appending restores it). While `users` is in uid order (every user
+        created by the API or generated is), the position is found at undo time from the
+        uid, so a delete stays O(1); otherwise it is looked up now, O(users)."""
+        if next(reversed(self.users)) == uid:
+            return None
+        if self._users_in_uid_order:
+            return -1  # "by uid", resolved by _moved_back
+        return list(self.users).index(uid)
 
     def _forget_user(self, uid: int) -> None:
+        self._own()
         user = self.users.pop(uid)
         self._unindex_user(user)
         self.memberships.pop(uid, None)
         self.version += 1
 
     def _index_user(self, user: User) -> None:
+        # `_by_email` maps to a bare uid while an email has one user (nearly always), to a
+        # tuple of uids otherwise: a one-uid tuple per user would cost 56 bytes a user.
         key = user.email.lower()
-        self._by_email[key] = self._by_email.get(key, ()) + (user.uid,)
+        found = self._by_email.get(key)
+        if found is None:
+            self._by_email[key] = user.uid
+        elif isinstance(found, int):
+            self._by_email[key] = (found, user.uid)
+        else:
+            self._by_email[key] = found + (user.uid,)
         if user.org_owned:
             self._by_login[(user.username.lower(), user.domain.lower())] = user.uid
 
     def _unindex_user(self, user: User) -> None:
         key = user.email.lower()
-        rest = tuple(u for u in self._by_email.get(key, ()) if u != user.uid)
-        if rest:
-            self._by_email[key] = rest
-        else:
-            self._by_email.pop(key, None)
+        found = self._by_email.get(key)
+        if isinstance(found, int):
+            if found == user.uid:
+                del self._by_email[key]
+        elif found is not None:
+            rest = tuple(u for u in found if u != user.uid)
+            if len(rest) > 1:
+                self._by_email[key] = rest
+            elif rest:
+                self._by_email[key] = rest[0]
+            else:
+                del self._by_email[key]
         login = (user.username.lower(), user.domain.lower())
         if self._by_login.get(login) == user.uid:
             del self._by_login[login]
 
     def add_group(self, name: str, gtype: str, *, gid: int | None = None, **attrs: object) -> Group:
+        self._own()
         if gid is None:
             gid = self._next_gid
         self._next_gid = max(self._next_gid, gid + 1)
@@ -392,36 +568,54 @@ class Org:
 
     def put_group(self, group: Group) -> Group:
         old = self.groups[group.gid]
-        self._unstore_group(old)
-        self._store_group(group)
-        self._record(lambda: (self._unstore_group(group), self._store_group(old)))
+        self._swap_group(old, group)
+        self._record(lambda: self._swap_group(group, old))
         return group
+
+    def _swap_group(self, old: Group, new: Group) -> None:
+        """Replace a group record in place (same gid, same position in `groups`)."""
+        if self._group_ids.get(old.name.lower()) == old.gid:
+            del self._group_ids[old.name.lower()]
+        self.groups[new.gid] = new
+        self._group_ids[new.name.lower()] = new.gid
 
     def update_group(self, group: Group, **changes: object) -> Group:
         return self.put_group(replace(group, **changes))  # type: ignore[arg-type]
 
     def delete_group(self, gid: int) -> None:
         """Delete a group with its members, its admin group, and links to it."""
+        self._own()
         group = self.groups[gid]
         for other in list(self.groups.values()):
             if other.target == gid:
                 self.delete_group(other.gid)
             elif gid in other.profiles:
                 self.put_group(replace(other, profiles=other.profiles - {gid}))
-        for uid in list(self.members.get(gid, {})):
+        for uid in reversed(list(self.members.get(gid, {}))):  # newest first: O(1) each
             self.remove_member(gid, uid)
+        group_at = list(self.groups).index(gid)
+        members_at = list(self.members).index(gid) if gid in self.members else None
+        product = self.product_named(group.product) if group.type == PRODUCT_PROFILE and group.product else None
+        profile_at = product.profiles.index(gid) if product is not None and gid in product.profiles else None
         self._drop_group(gid)
         members: dict[int, None] = {}
 
         def undo() -> None:
+            # Back where it was in `groups`, `members` and its product's profile list.
+            self._own()
             self._store_group(group)
+            self.groups = _moved_back(self.groups, group_at)
             self.members[gid] = members
+            if members_at is not None:
+                self.members = _moved_back(self.members, members_at)
             if group.type == PRODUCT_PROFILE and group.product:
-                self.add_product(group.product).profiles.append(gid)
+                profiles = self.add_product(group.product).profiles
+                profiles.insert(len(profiles) if profile_at is None else profile_at, gid)
 
         self._record(undo)
 
     def _drop_group(self, gid: int) -> None:
+        self._own()
         group = self.groups[gid]
         self._unstore_group(group)
         self.members.pop(gid, None)
@@ -441,6 +635,7 @@ class Org:
             del self._group_ids[group.name.lower()]
 
     def add_member(self, gid: int, uid: int) -> bool:
+        self._own()
         members = self.members.setdefault(gid, {})
         if uid in members:
             return False
@@ -452,11 +647,19 @@ class Org:
     def remove_member(self, gid: int, uid: int) -> bool:
         if uid not in self.members.get(gid, {}):
             return False
-        order = list(self.members[gid])
+        self._own()
+        members = self.members[gid]
+        # The undo must restore the join order (licences go to the first to join). The
+        # newest member comes back by appending; any other needs the order kept: O(group).
+        order = None if next(reversed(members)) == uid else list(members)
         self._unlink(gid, uid)
 
         def undo() -> None:
-            self.members[gid] = {u: None for u in order}
+            self._own()
+            if order is None:
+                self.members.setdefault(gid, {})[uid] = None
+            else:
+                self.members[gid] = dict.fromkeys(order)
             self.memberships[uid] = self.memberships.get(uid, frozenset()) | {gid}
             self.version += 1
 
@@ -464,6 +667,7 @@ class Org:
         return True
 
     def _unlink(self, gid: int, uid: int) -> None:
+        self._own()
         self.members.get(gid, {}).pop(uid, None)
         if uid in self.memberships:
             self.memberships[uid] = self.memberships[uid] - {gid}
@@ -472,8 +676,9 @@ class Org:
     # ------------------------------------------------------------------- clone
 
     def clone(self, org_id: str | None = None) -> "Org":
-        """A fresh, independent org with the same content: shallow copies of the indexes,
-        sharing the immutable records (the fast path for a fresh org per test)."""
+        """A fresh, independent org with the same content (the fast path for a fresh org
+        per test). The records are immutable and shared; the small containers are copied;
+        the user-sized ones are shared until either org writes (copy-on-write, `_own`)."""
         with self.lock:
             twin = Org.__new__(Org)
             twin.__dict__.update(self.__dict__)
@@ -487,15 +692,13 @@ class Org:
             )
             twin.products = {k: Product(p.name, list(p.profiles)) for k, p in self.products.items()}
             twin.groups = dict(self.groups)
-            twin.users = dict(self.users)
-            twin.members = {g: dict(m) for g, m in self.members.items()}
-            twin.memberships = dict(self.memberships)
             twin._group_ids = dict(self._group_ids)
-            twin._by_email = dict(self._by_email)
-            twin._by_login = dict(self._by_login)
             twin._undo = None
             twin._views = {}
             twin._views_version = -1
+            twin._pages = OrderedDict()
+            twin._pages_version = -1
+            self._shared = twin._shared = True
             return twin
 
 

@@ -1,12 +1,13 @@
 """The read side of UMAPI (spec §2.4–2.5): lookups and paging over org state.
 
 Paging slices an ordered id list that the org memoises until its next write, so any page
-costs O(page size) however deep it is.
+costs O(page size) however deep it is, and the records of a page are memoised with it: a
+repeated read of a page does no per-user work at all.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Generic, Sequence, TypeVar
+from typing import Callable, Generic, Sequence, TypeVar
 
 from .errors import UmapiError
 from .models import (
@@ -59,10 +60,11 @@ def users_page(org: Org, page: int, size: int, domain: str | None = None) -> Pag
         def build() -> list[int]:
             return [uid for uid in org.active_user_ids() if org.users[uid].domain.lower() == key]
 
-        ids: list[int] = org.view(("active-in-domain", key), build)  # type: ignore[assignment]
-    else:
-        ids = org.active_user_ids()
-    return _users(org, paginate(ids, page, size))
+        def fetch() -> Sequence[int]:
+            return org.view(("active-in-domain", key), build)  # type: ignore[return-value]
+
+        return _users(org, fetch, page, size, ("active-in-domain", key))
+    return _users(org, org.active_user_ids, page, size, ("active",))
 
 
 def resolve_listing_group(org: Org, name: str) -> Group | None:
@@ -89,22 +91,41 @@ def users_in_group_page(
     group = resolve_listing_group(org, group_name)
     if group is None:
         return paginate([], page, size)
-    ids: Sequence[int] = org.group_member_ids(group.gid, direct_only=direct_only)
+    gid = group.gid
     if status and group.type == PRODUCT_PROFILE:
-        licensed = org.licensed_ids(group.gid)
         want = status.lower() == "active"
 
         def build() -> list[int]:
-            return [uid for uid in ids if (uid in licensed) == want]
+            licensed = org.licensed_ids(gid)
+            return [uid for uid in org.group_member_ids(gid, direct_only=direct_only) if (uid in licensed) == want]
 
-        ids = org.view(("status", group.gid, direct_only, want), build)  # type: ignore[assignment]
-    return _users(org, paginate(ids, page, size))
+        def fetch() -> Sequence[int]:
+            return org.view(("status", gid, direct_only, want), build)  # type: ignore[return-value]
+
+        return _users(org, fetch, page, size, ("status", gid, direct_only, want))
+
+    def members() -> Sequence[int]:
+        return org.group_member_ids(gid, direct_only=direct_only)
+
+    return _users(org, members, page, size, ("members", gid, direct_only))
 
 
 def groups_page(org: Org, page: int, size: int) -> Page[Group]:
     return paginate(org.listed_groups(), page, size)
 
 
-def _users(org: Org, page: Page[int]) -> Page[User]:
-    users = org.users
-    return Page([users[uid] for uid in page.items if uid in users], page.index, page.page_count, page.total)
+def _users(
+    org: Org, fetch: Callable[[], Sequence[int]], page: int, size: int, list_key: tuple[object, ...]
+) -> Page[User]:
+    """A page of users from the memoised id list `fetch` returns (`list_key` names it),
+    memoised itself. The build fetches the list again, under the org lock, so a page is
+    never built from the list of an older version."""
+    total = len(fetch())
+    index = min(max(page, 0), max(1, -(-total // size)) - 1)
+
+    def build() -> Page[User]:
+        users = org.users
+        ids = paginate(fetch(), index, size)
+        return Page([users[uid] for uid in ids.items if uid in users], ids.index, ids.page_count, ids.total)
+
+    return org.view(("page", list_key, index, size), build)  # type: ignore[return-value]

@@ -1,0 +1,104 @@
+"""`python -m benchmarks [--quick] [--out PATH] [--only NAME,...]`
+
+Runs every figure, prints each as `measured / target (ratio)`, and writes a results file:
+`benchmarks/results.json` for a full run; for `--quick` a file in the temporary directory
+(so quick runs never overwrite the committed full results) unless `--out` is given.
+Exits 1 when a figure could not be measured (a missed target is reported, not an error).
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+from typing import Callable
+
+from . import actions, deep_page, fixture, seeding, throughput
+from .common import Figure, Settings, environment
+
+RESULTS = Path(__file__).resolve().parent / "results.json"
+QUICK_RESULTS = Path(tempfile.gettempdir()) / "umapi-mock-benchmarks-quick.json"
+
+# name -> (module runner, figure names it produces), in running order
+SECTIONS: dict[str, tuple[Callable[[Settings], list[Figure]], tuple[str, ...]]] = {
+    "fresh_org": (lambda s: [fixture.fresh_org(s)], ("fresh_org_fixture",)),
+    "startup": (lambda s: [fixture.startup(s)], ("serve_startup",)),
+    "throughput": (throughput.run, ("users_page_throughput",)),
+    "actions": (actions.run, ("action_throughput",)),
+    "deep_page": (deep_page.run, ("deep_page_latency",)),
+    "seeding": (seeding.run, ("seed_1m_wall", "seed_1m_peak_rss")),
+}
+FIGURE_NAMES = tuple(name for _, names in SECTIONS.values() for name in names)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[2])
+    parser.add_argument("--quick", action="store_true", help="tiny sizes, one run each: proves the benchmarks run")
+    parser.add_argument("--out", type=Path, help=f"results file (default {RESULTS.name}; --quick: {QUICK_RESULTS})")
+    parser.add_argument("--runs", type=int, help="runs per figure (default 5; --quick: 1)")
+    parser.add_argument("--only", help=f"comma-separated sections: {', '.join(SECTIONS)}")
+    args = parser.parse_args(argv)
+    out: Path = args.out or (QUICK_RESULTS if args.quick else RESULTS)
+    only = [s.strip() for s in args.only.split(",")] if args.only else list(SECTIONS)
+    unknown = [s for s in only if s not in SECTIONS]
+    if unknown:
+        parser.error(f"unknown section(s): {', '.join(unknown)}")
+    runs = args.runs or (1 if args.quick else 5)
+
+    started = time.perf_counter()
+    started_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    mode = "quick" if args.quick else "full"
+    print(f"umapi-mock benchmarks ({mode}, {runs} run(s) per figure, median reported)", flush=True)
+    figures: dict[str, dict[str, object]] = {}
+    failures: dict[str, str] = {}
+    env = environment()
+    with tempfile.TemporaryDirectory(prefix="umapi-mock-bench-") as tmp:
+        settings = Settings(quick=args.quick, runs=runs, work_dir=Path(tmp))
+        for section in only:
+            runner, _names = SECTIONS[section]
+            t0 = time.perf_counter()
+            try:
+                produced = runner(settings)
+            except Exception:
+                failures[section] = traceback.format_exc()
+                print(f"[{section}] FAILED:\n{failures[section]}", file=sys.stderr, flush=True)
+                continue
+            for figure in produced:
+                figures[figure.name] = figure.to_json()
+                print(f"  {figure.line()}" + (f"  [{figure.note}]" if figure.note else ""), flush=True)
+            print(f"  ({section}: {time.perf_counter() - t0:.1f}s)", flush=True)
+    missed = [name for name, f in figures.items() if not f["met"]]
+    try:
+        load_end = [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        load_end = []
+    document = {
+        "generated_by": "python -m benchmarks" + (" --quick" if args.quick else ""),
+        "mode": mode,
+        "started": started_at,
+        "seconds": round(time.perf_counter() - started, 1),
+        "runs_per_figure": runs,
+        "environment": {**env, "loadavg_at_end": load_end},
+        "ratio_rule": "ratio = measured / target; a '>=' target is met at ratio >= 1, a '<=' target at ratio <= 1",
+        "figures": figures,
+        "missed": missed,
+        "failed_sections": failures,
+    }
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp_out = out.with_name(out.name + ".tmp")
+    tmp_out.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    tmp_out.replace(out)
+    summary = f"{len(figures)} figure(s), {len(missed)} missed"
+    if failures:
+        summary += f", {len(failures)} section(s) failed: {', '.join(failures)}"
+    print(f"{summary}; wrote {out} in {time.perf_counter() - started:.1f}s", flush=True)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

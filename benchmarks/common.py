@@ -1,0 +1,217 @@
+"""What every figure shares: the result record, medians, the TLS files, child processes."""
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO_ORG_ID = "0123456789ABCDEF01234567@AdobeOrg"
+DEMO_CLIENT_ID = "test-client"
+DEMO_CLIENT_SECRET = "test-secret"
+S2S_SCOPE = "openid,AdobeID,user_management_sdk"
+
+
+@dataclass
+class Settings:
+    """Sizes and repetitions of one benchmark run."""
+
+    quick: bool
+    runs: int  # runs per figure; the figure is their median
+    work_dir: Path  # temporary files (TLS material, seeds) for this run
+
+    @property
+    def full(self) -> bool:
+        return not self.quick
+
+
+@dataclass
+class Figure:
+    """One measured figure against its target.
+
+    `direction` is ">=" when bigger is better and "<=" when smaller is. `ratio` is always
+    measured / target, so a met ">=" target has ratio >= 1 and a met "<=" target ratio <= 1.
+    """
+
+    name: str
+    title: str
+    measured: float
+    target: float
+    unit: str
+    direction: str
+    runs: list[float] = field(default_factory=list)
+    details: dict[str, Any] = field(default_factory=dict)
+    note: str = ""
+
+    @property
+    def ratio(self) -> float:
+        return self.measured / self.target if self.target else float("inf")
+
+    @property
+    def met(self) -> bool:
+        return self.measured >= self.target if self.direction == ">=" else self.measured <= self.target
+
+    def line(self) -> str:
+        verdict = "met" if self.met else "MISSED"
+        return (
+            f"{self.title}: {fmt(self.measured)} {self.unit} / target {self.direction} {fmt(self.target)} {self.unit}"
+            f"  (ratio {self.ratio:.2f}, {verdict})"
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["ratio"] = round(self.ratio, 4)
+        out["met"] = self.met
+        return out
+
+
+def fmt(value: float) -> str:
+    if value == 0:
+        return "0"
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    if abs(value) >= 1:
+        return f"{value:.2f}"
+    return f"{value:.3g}"
+
+
+def median(values: list[float]) -> float:
+    return float(statistics.median(values))
+
+
+def environment() -> dict[str, Any]:
+    """What the figures were measured on."""
+    import platform
+
+    info: dict[str, Any] = {
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+    }
+    try:
+        info["loadavg_at_start"] = [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        pass
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                info["cpu"] = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        import flask
+        import requests
+
+        info["flask"] = flask.__version__ if hasattr(flask, "__version__") else _dist_version("flask")
+        info["werkzeug"] = _dist_version("werkzeug")
+        info["requests"] = requests.__version__
+    except Exception:  # pragma: no cover - informational only
+        pass
+    return info
+
+
+def _dist_version(name: str) -> str:
+    from importlib.metadata import version
+
+    return version(name)
+
+
+def tls_dir(settings: Settings) -> Path:
+    """The benchmark's own local CA and server certificate (created once per run)."""
+    from umapi_mock.tls import ensure_tls
+
+    path = settings.work_dir / "tls"
+    ensure_tls(path)
+    return path
+
+
+def child_env() -> dict[str, str]:
+    """Environment for child processes: this checkout first on the import path."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    env.setdefault("PYTHONDONTWRITEBYTECODE", "1")
+    return env
+
+
+def run_child(module: str, *args: str, timeout: float = 300) -> dict[str, Any]:
+    """Run `python -m module args...`; it prints one JSON document as its last line."""
+    proc = subprocess.run(
+        [sys.executable, "-m", module, *args],
+        cwd=ROOT, env=child_env(), capture_output=True, text=True, timeout=timeout,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"{module} {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+    lines = [line for line in proc.stdout.splitlines() if line.strip()]
+    result = json.loads(lines[-1])
+    result["_stderr"] = proc.stderr
+    return result  # type: ignore[no-any-return]
+
+
+class ServerProcess:
+    """`python -m benchmarks.serve_child ...` in the background: prints its URL as JSON on
+    its first line and serves until its stdin closes."""
+
+    def __init__(self, *args: str):
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "benchmarks.serve_child", *args],
+            cwd=ROOT, env=child_env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        )
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()
+        if not line:
+            self.proc.wait(timeout=10)
+            raise RuntimeError(f"benchmark server {' '.join(args)} exited with {self.proc.returncode}")
+        self.info: dict[str, Any] = json.loads(line)
+
+    @property
+    def url(self) -> str:
+        return str(self.info["url"])
+
+    def close(self) -> None:
+        if self.proc.stdin is not None:
+            self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+    def __enter__(self) -> "ServerProcess":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def access_headers(url: str, ca: str, client_id: str = DEMO_CLIENT_ID, secret: str = DEMO_CLIENT_SECRET) -> dict[str, str]:
+    """UMAPI request headers with a fresh S2S token from the emulator's IMS."""
+    import requests
+
+    with requests.Session() as session:
+        session.trust_env = False
+        r = session.post(
+            f"{url}/ims/token/v2",
+            data={"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret, "scope": S2S_SCOPE},
+            verify=ca, timeout=30,
+        )
+        r.raise_for_status()
+        token = r.json()["access_token"]
+    return {"X-Api-Key": client_id, "Authorization": f"Bearer {token}"}
+
+
+def temp_work_dir() -> Iterator[Path]:
+    with tempfile.TemporaryDirectory(prefix="umapi-mock-bench-") as tmp:
+        yield Path(tmp)
+
+
+def stopwatch() -> float:
+    return time.perf_counter()

@@ -1,0 +1,135 @@
+"""Figures: a fresh 1,000-user org per test, and `umapi-mock serve` start-up.
+
+Fresh org: the path the pytest plugin takes for its `umapi_org` fixture: `Org.clone()` of
+an org prepared once from the seed, swapped into the backend (`Backend.replace_orgs`). The first write
+to the clone (which copies the user-sized containers it shares with the prepared org) is
+reported as a detail.
+
+Start-up: `python -m umapi_mock.cli serve --port 0 --tls-dir DIR` (what the `umapi-mock`
+console script runs, without a launcher shim in front) with the demo org, from process
+start to the first 200 on `/status`; the URL comes from the banner's first line. The TLS
+directory is prepared before the clock starts, as it is after the first ever start.
+"""
+from __future__ import annotations
+
+import copy
+import re
+import signal
+import subprocess
+import sys
+import time
+
+import requests
+
+from .common import ROOT, Figure, Settings, child_env, median, tls_dir
+
+CLONE_TARGET_MS = 5.0
+STARTUP_TARGET_S = 1.0
+BANNER_URL = re.compile(r"serving IMS and UMAPI at (https?://\S+)")
+
+
+def fresh_org(settings: Settings) -> Figure:
+    from umapi_mock.domain.backend import Backend
+    from umapi_mock.domain.models import USER_GROUP
+    from umapi_mock.seed import DEMO_SEED
+
+    seed = copy.deepcopy(DEMO_SEED)
+    org_doc = seed["orgs"][0]
+    org_doc["generate"]["users"] = 1000 - len(org_doc["users"])
+    backend = Backend(seed)
+    prepared = backend._pristine[0]
+    assert len(prepared.users) == 1000, len(prepared.users)
+    group = next(g for g in prepared.groups.values() if g.type == USER_GROUP)
+    uid = next(iter(prepared.users))
+    iterations = 300 if settings.full else 20
+    per_run: list[float] = []
+    first_write: list[float] = []
+    for _ in range(settings.runs):
+        times = []
+        for _ in range(iterations):
+            start = time.perf_counter()
+            fresh = prepared.clone()
+            backend.replace_orgs([fresh])
+            times.append(time.perf_counter() - start)
+        per_run.append(median(times) * 1000)
+        writes = []
+        for _ in range(min(iterations, 50)):
+            fresh = prepared.clone()
+            backend.replace_orgs([fresh])
+            start = time.perf_counter()
+            with fresh.transaction():
+                fresh.add_member(group.gid, uid) or fresh.remove_member(group.gid, uid)
+            writes.append(time.perf_counter() - start)
+        first_write.append(median(writes) * 1000)
+    return Figure(
+        name="fresh_org_fixture",
+        title="fresh 1,000-user org per test (Org.clone() of a prepared org + Backend.replace_orgs)",
+        measured=median(per_run),
+        target=CLONE_TARGET_MS,
+        unit="ms",
+        direction="<=",
+        runs=[round(x, 4) for x in per_run],
+        details={
+            "iterations_per_run": iterations,
+            "first_write_to_the_clone_ms": round(median(first_write), 4),
+            "note": "the clone shares the user-sized containers with the prepared org until its first write",
+        },
+    )
+
+
+def startup(settings: Settings) -> Figure:
+    tls = tls_dir(settings)
+    ca = str(tls / "ca.pem")
+    times: list[float] = []
+    for _ in range(settings.runs):
+        start = time.perf_counter()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "umapi_mock.cli", "serve", "--port", "0", "--tls-dir", str(tls)],
+            cwd=ROOT, env=child_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        try:
+            assert proc.stdout is not None
+            first = proc.stdout.readline()
+            match = BANNER_URL.search(first)
+            if match is None:
+                proc.kill()
+                _, err = proc.communicate()
+                raise RuntimeError(f"no URL in the banner's first line: {first!r}\n{err}")
+            url = match.group(1)
+            with requests.Session() as session:
+                session.trust_env = False
+                while True:
+                    try:
+                        r = session.get(f"{url}/status", verify=ca, timeout=5)
+                        if r.status_code == 200:
+                            break
+                    except requests.ConnectionError:
+                        pass
+                    if proc.poll() is not None:
+                        _, err = proc.communicate()
+                        raise RuntimeError(f"umapi-mock serve exited with {proc.returncode}:\n{err}")
+                    if time.perf_counter() - start > 30:
+                        raise RuntimeError("umapi-mock serve did not answer /status within 30 s")
+                    time.sleep(0.002)
+            times.append(time.perf_counter() - start)
+        finally:
+            proc.send_signal(signal.SIGINT)
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+    return Figure(
+        name="serve_startup",
+        title="`umapi-mock serve` (demo org) start to first 200 on /status",
+        measured=median(times),
+        target=STARTUP_TARGET_S,
+        unit="s",
+        direction="<=",
+        runs=[round(t, 4) for t in times],
+        details={"command": "python -m umapi_mock.cli serve --port 0 --tls-dir DIR"},
+    )
+
+
+def run(settings: Settings) -> list[Figure]:
+    return [fresh_org(settings), startup(settings)]

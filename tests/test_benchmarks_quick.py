@@ -1,0 +1,37 @@
+"""The benchmarks still run: `python -m benchmarks --quick` exits 0 and writes a results file
+with every figure. Deliberately no timing assertion: figures are judged by the full run on
+a quiet machine (benchmarks/results.json), never inside the test suite."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_quick_benchmark_runs_and_reports_every_figure(tmp_path: Path) -> None:
+    from benchmarks.__main__ import FIGURE_NAMES
+
+    out = tmp_path / "results-quick.json"
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--quick", "--out", str(out)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, f"benchmarks --quick failed:\n{proc.stdout}\n{proc.stderr}"
+    results = json.loads(out.read_text(encoding="utf-8"))
+    assert results["mode"] == "quick"
+    assert not results["failed_sections"]
+    missing = set(FIGURE_NAMES) - set(results["figures"])
+    assert not missing, f"figures missing from the quick run: {sorted(missing)}"
+    for name, figure in results["figures"].items():
+        for key in ("measured", "target", "ratio", "direction", "unit", "runs"):
+            assert key in figure, (name, key)
+        assert figure["measured"] > 0, (name, figure)
+        assert figure["direction"] in (">=", "<=")
+    # The committed full results are never overwritten by a quick run.
+    assert out.resolve() != (ROOT / "benchmarks" / "results.json").resolve()
