@@ -163,7 +163,8 @@ def sweep(target: Target, *, keep_prefix: str | None = None, only_prefix: str | 
 
     domain = target.settings.domain
     users = read_all(lambda p: target.users_page(p, domain=domain) if domain else target.users_page(p), "users").items
-    emails = sorted({u["email"] for u in users if isinstance(u.get("email"), str) and ours(u["email"])})
+    listed = {u["email"] for u in users if isinstance(u.get("email"), str)}
+    emails = sorted({e for e in listed | target.created_users if ours(e)})
     groups = read_all(target.groups_page, "groups").items
     names = sorted({g["groupName"] for g in groups
                     if g.get("type") == "USER_GROUP" and isinstance(g.get("groupName"), str) and ours(g["groupName"])})

@@ -18,7 +18,7 @@ CREATE_STEPS = {"addAdobeID": ADOBE_ID, "createEnterpriseID": ENTERPRISE_ID, "cr
 IGNORE, UPDATE = "ignoreIfAlreadyExists", "updateIfAlreadyExists"
 
 USER_MISSING = frozenset({"error.user.nonexistent", "error.user.not_found", "error.user.not_in_org"})
-LISTED_USER_MISSING = frozenset({"error.user.not_found", "error.user.nonexistent", "error.user.user_list.invalid"})
+LISTED_USER_MISSING = frozenset({"error.user.not_found", "error.user.nonexistent", "error.user.not_in_org", "error.user.user_list.invalid"})
 USER_EXISTS = frozenset({"error.user.already_in_org", "error.user.already_exists"})
 GROUP_MISSING = frozenset({"error.group.not_found", "error.usergroup.not_found",
                            "error.user.nonexistent_or_has_conflicting_parameters"})
@@ -64,6 +64,9 @@ class OrgModel:
     def __init__(self, prefix: str, profiles: dict[str, str] | None = None):
         self.prefix = prefix.lower()
         self.users: dict[str, MUser] = {}
+        # org-owned accounts removed from the org without deleteAccount: still in the directory,
+        # so creating them again brings back the account (its country cannot change)
+        self.directory: dict[str, MUser] = {}
         self.groups: dict[str, MGroup] = {}
         self.profiles: dict[str, str] = dict(profiles or {})  # lower -> name, product profiles of the org
 
@@ -108,12 +111,19 @@ class OrgModel:
             (name, args), = step.items()
             user = self.users.get(key)
             if name in CREATE_STEPS:
-                if user is None:
+                kept = self.directory.get(key)
+                if user is None and kept is not None and kept.type == CREATE_STEPS[name]:
+                    del self.directory[key]
+                    kept.firstname = args.get("firstname") or kept.firstname
+                    kept.lastname = args.get("lastname") or kept.lastname
+                    kept.country = kept.country or args.get("country")
+                    self.users[key] = kept
+                elif user is None:
                     self.users[key] = MUser(args["email"], CREATE_STEPS[name], args.get("firstname"),
                                             args.get("lastname"), args.get("country"))
                 elif args.get("option") is None:
                     expects.append(Expect(i, USER_EXISTS))
-                elif args["option"] == UPDATE:
+                elif args["option"] == UPDATE and user.type != ADOBE_ID:  # an org cannot edit an Adobe ID
                     for f in ("firstname", "lastname"):
                         if f in args:
                             setattr(user, f, args[f])
@@ -153,7 +163,10 @@ class OrgModel:
                         else:
                             user.groups.pop(canon.lower(), None)
             elif name == "removeFromOrg":
-                self.users.pop(key, None)
+                gone = self.users.pop(key, None)
+                if gone is not None and gone.type != ADOBE_ID and not (args or {}).get("deleteAccount"):
+                    gone.groups = {}
+                    self.directory[key] = gone
             else:  # pragma: no cover - the generator never sends other steps here
                 raise ValueError(f"step {name!r} is outside the model's vocabulary")
         return expects

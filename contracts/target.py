@@ -49,6 +49,9 @@ MAX_RETRY_AFTER = 300.0
 _JWT_RE = re.compile(r"\bey[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*")
 
 
+CREATE_STEP_NAMES = {"addAdobeID", "createEnterpriseID", "createFederatedID"}
+
+
 class TargetError(Exception):
     """A target that cannot be used as configured (bad option, missing credential)."""
 
@@ -318,6 +321,9 @@ class Target:
         self.name = name
         self.creds = creds
         self.settings = settings
+        # Users this run asked to create: a user removed from the org without deleteAccount
+        # is no longer listed, so the final sweep deletes these by name.
+        self.created_users: set[str] = set()
         self.session = requests.Session()
         self.session.trust_env = False  # REQUESTS_CA_BUNDLE & proxies must not steer the suite
         pace = settings.pace if settings.pace is not None else self.kind == "remote"
@@ -471,6 +477,12 @@ class Target:
 
     def action(self, entries: Any, *, test_only: bool = False, raw: bool = False) -> Reply:
         params = {"testOnly": "true"} if test_only else None
+        if isinstance(entries, list):
+            self.created_users.update(
+                e["user"] for e in entries
+                if isinstance(e, dict) and isinstance(e.get("user"), str) and isinstance(e.get("do"), list)
+                and any(isinstance(st, dict) and st.keys() & CREATE_STEP_NAMES for st in e["do"])
+            )
         if raw:
             return self.request("POST", f"/action/{quote(self.org_id, safe='@')}", params=params, data=entries,
                                 headers={**self.auth_headers(), "Content-Type": "application/json"})

@@ -137,7 +137,10 @@ def test_update_memberships_and_removal_from_org(run_official, served):
         assert result[gone]["user"] == {}, gone  # Get User: 404 -> the client's "not found" ({})
 
     org = served.backend.org()
-    assert user_of(served, "johnny@example.net") is None and user_of(served, "john@example.net") is None
+    # without deleteAccount the account leaves the org but stays in the directory; with it, it is gone
+    soft_user = user_of(served, "johnny@example.net")
+    assert soft_user is not None and soft_user.status == "removed" and not org.memberships[soft_user.uid]
+    assert user_of(served, "john@example.net") is None
     assert user_of(served, "temp@example.com") is None
     assert user_of(served, "pat@gmail.example", adobe=True) is None
     jane = user_of(served, "jane@example.com")

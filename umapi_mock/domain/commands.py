@@ -462,7 +462,7 @@ class _Engine:
         if user is None:
             raise StepError("error.user.nonexistent", user=e.user, missing_user=True)
         if user.status == "removed":
-            raise StepError("error.user.not_in_org", user=e.user)
+            raise StepError("error.user.not_in_org", user=e.user, missing_user=True)  # in the directory only
         e.uid = user.uid
         return user
 
@@ -472,7 +472,7 @@ class _Engine:
         if user is None:
             raise StepError("error.user.not_found", user=name, missing_user=True)
         if user.status == "removed":
-            raise StepError("error.user.not_in_org", user=name)
+            raise StepError("error.user.not_in_org", user=name, missing_user=True)
         return user
 
     # ---------------------------------------------------------------- user steps

@@ -46,6 +46,9 @@ def paginate(ids: Sequence[T], page: int, size: int) -> Page[T]:
 
 def get_user(org: Org, user_string: str, domain: str | None = None) -> User:
     user = org.find_user(user_string, domain or None)
+    if user is not None and user.status != "active" and not domain:
+        # an org account that left the org no longer hides an Adobe ID with the same email
+        user = org.find_user(user_string, adobe_id=True)
     if user is None or user.status != "active":
         raise UmapiError("user.not_found", user=user_string)
     return user
