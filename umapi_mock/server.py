@@ -150,12 +150,17 @@ class _Exchange:
         assert self.status is not None and self.headers is not None, "write() before start_response"
         code_text, _, reason = self.status.partition(" ")
         self.code = code = int(code_text)
-        lines = [f"{handler.protocol_version} {code} {reason}", f"Server: {handler.version_string()}", f"Date: {_dates.get(handler)}"]
-        has_length = False
+        lines = [f"{handler.protocol_version} {code} {reason}", f"Date: {_dates.get(handler)}"]
+        has_length = has_server = False
         for key, value in self.headers:
             lines.append(f"{key}: {value}")
-            if not has_length and key.lower() == "content-length":
+            lowered = key.lower()
+            if lowered == "content-length":
                 has_length = True
+            elif lowered == "server":
+                has_server = True  # e.g. the gateway's `Server: APIP` on a 429
+        if not has_server:
+            lines.insert(1, f"Server: {handler.version_string()}")
         if not has_length and not (
             self.environ["REQUEST_METHOD"] == "HEAD" or 100 <= code < 200 or code in _NO_BODY_STATUSES
         ):

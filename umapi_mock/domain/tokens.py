@@ -52,6 +52,7 @@ class TokenService:
         self._public = self._key.public_key()
         self._kid = "umapi-mock-at-1"
         self._issued = 0
+        self._verified: dict[str, AccessToken] = {}
         self._lock = threading.Lock()
 
     # ---------------------------------------------------------------- issuing
@@ -174,7 +175,21 @@ class TokenService:
     # --------------------------------------------------------------- checking
 
     def verify(self, token: str) -> AccessToken | None:
-        """The access token's binding, or None when forged, tampered, unsigned or expired."""
+        """The access token's binding, or None when forged, tampered, unsigned or expired.
+
+        A client sends the same token with every call, so a verified signature is remembered
+        (bounded); expiry is still checked against the clock on every use."""
+        known = self._verified.get(token)
+        if known is not None:
+            return known if known.expires_at > self.clock.now() else None
+        binding = self._verify_signature(token)
+        if binding is not None:
+            if len(self._verified) >= 4096:
+                self._verified.clear()
+            self._verified[token] = binding
+        return binding
+
+    def _verify_signature(self, token: str) -> AccessToken | None:
         try:
             claims = jwt.decode(
                 token,

@@ -2,8 +2,7 @@
 from __future__ import annotations
 
 import logging
-import secrets
-import string
+import uuid
 
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
@@ -16,7 +15,6 @@ from . import ims, umapi
 from .render import error_response, json_response
 
 log = logging.getLogger("umapi_mock")
-_ALNUM = string.ascii_letters + string.digits
 
 
 def create_app(config: Config | None = None, backend: Backend | None = None) -> Flask:
@@ -38,7 +36,7 @@ def create_app(config: Config | None = None, backend: Backend | None = None) -> 
 
     @app.before_request
     def request_id() -> None:
-        g.request_id = request.headers.get("X-Request-Id") or "".join(secrets.choice(_ALNUM) for _ in range(32))
+        g.request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex  # 32 alphanumerics, as the gateway
 
     @app.after_request
     def echo_request_id(response: Response) -> Response:

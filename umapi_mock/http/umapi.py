@@ -82,13 +82,13 @@ def paging_headers(page: Page[Any], *, one_based: bool = False) -> dict[str, str
 
 def users_response(org: Org, key: tuple[Any, ...], page: Page[Any], extra: dict[str, Any], **shape: bool) -> Response:
     """Serialise a users page once per org version: repeated reads of the same page are
-    served from the org's view cache."""
+    served as the same bytes from the org's page cache."""
 
-    def build() -> str:
+    def build() -> bytes:
         users = [user_json(org, u, **shape) for u in page.items]
-        return dumps({"lastPage": page.last, "result": "success", **extra, "users": users})
+        return dumps({"lastPage": page.last, "result": "success", **extra, "users": users}).encode()
 
-    body = org.view(("json",) + key, build)
+    body = org.page_cache(("json",) + key, build)
     return json_response(body, headers=paging_headers(page))
 
 

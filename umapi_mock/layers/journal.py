@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
+import threading
+from collections import OrderedDict
 import itertools
 import threading
 from collections import deque
@@ -19,9 +21,32 @@ SECRET_PARAMS = frozenset(
 )
 
 
+_BIG_BODY = 16 * 1024
+_recent_digests: "OrderedDict[int, tuple[bytes, str]]" = OrderedDict()
+_digest_lock = threading.Lock()
+
+
 def digest(data: bytes) -> str | None:
-    """sha256 hex of a body; None for an empty body."""
-    return hashlib.sha256(data).hexdigest() if data else None
+    """sha256 hex of a body; None for an empty body.
+
+    A served users page is one cached bytes object sent again and again; its digest is
+    remembered by object identity (the memo holds the object, so the id cannot be reused)."""
+    if not data:
+        return None
+    if len(data) < _BIG_BODY:
+        return hashlib.sha256(data).hexdigest()
+    key = id(data)
+    with _digest_lock:
+        hit = _recent_digests.get(key)
+        if hit is not None and hit[0] is data:
+            _recent_digests.move_to_end(key)
+            return hit[1]
+    value = hashlib.sha256(data).hexdigest()
+    with _digest_lock:
+        _recent_digests[key] = (data, value)
+        while len(_recent_digests) > 32:
+            _recent_digests.popitem(last=False)
+    return value
 
 
 def redact_query(pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:
