@@ -102,10 +102,15 @@ def served_session(tls_files: Any) -> Iterator[Served]:
 
 @pytest.fixture
 def served(served_session: Served) -> Iterator[Served]:
-    """The session's emulator, reset to its seed before each test."""
+    """The session's emulator, reset to its seed (and without fault rules) before each test."""
+    from umapi_mock.layers import layers_of
+
+    faults = layers_of(served_session.app).faults
     served_session.backend.reset()
     served_session.backend.clock._offset = 0.0
+    faults.clear()
     yield served_session
+    faults.clear()
     served_session.backend.reset()
 
 

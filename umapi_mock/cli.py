@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from . import __version__
+from .admin_cli import AdminError
 from .config import Config
 from .domain.limits import GROUPS_PAGE_SIZE, TOKEN_TTL_SECONDS, USERS_PAGE_SIZE
 from .http.admin import admin_token_required
@@ -36,7 +37,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SeedError as exc:
         print(f"umapi-mock: seed error: {exc}", file=sys.stderr)
         return 2
-    except CliError as exc:
+    except (CliError, AdminError) as exc:
         print(f"umapi-mock: {exc}", file=sys.stderr)
         return 2
 
@@ -45,9 +46,6 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="umapi-mock", description="Local emulator of Adobe's User Management API and IMS.")
     parser.add_argument("--version", action="version", version=f"umapi-mock {__version__}")
     sub = parser.add_subparsers(dest="command")
-    from contracts.cli import add_subcommands as add_contract_subcommands
-
-    add_contract_subcommands(sub)
 
     serve = sub.add_parser("serve", help="serve IMS and UMAPI on one port (HTTPS by default)")
     serve.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
@@ -69,6 +67,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--log-requests", action="store_true", help="print one line per request")
     serve.set_defaults(func=cmd_serve)
+
+    from contracts.cli import add_subcommands as add_contract_subcommands
+
+    from .admin_cli import add_subcommands as add_admin_subcommands
+
+    add_contract_subcommands(sub)
+    add_admin_subcommands(sub)
     return parser
 
 

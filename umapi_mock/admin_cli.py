@@ -1,0 +1,149 @@
+"""`umapi-mock state|fault|reset`: thin command-line wrappers over a running emulator's
+admin API (`/_mock/`), so shell scripts and CI jobs need no HTTP code of their own."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import requests
+
+URL_ENV = "UMAPI_MOCK_URL"
+CA_ENV = "UMAPI_MOCK_CA"
+TOKEN_ENV = "UMAPI_MOCK_ADMIN_TOKEN"
+
+
+class AdminError(Exception):
+    """The emulator could not be reached or refused the request; printed as one line."""
+
+
+def add_subcommands(sub: Any) -> None:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--url", default=os.environ.get(URL_ENV, "https://127.0.0.1:8443"),
+                        help=f"the emulator's base URL (default ${URL_ENV} or https://127.0.0.1:8443)")
+    common.add_argument("--ca", default=os.environ.get(CA_ENV),
+                        help=f"CA file to trust (default ${CA_ENV}, else the CA umapi-mock serve creates)")
+    common.add_argument("--insecure", action="store_true", help="do not verify the server certificate")
+
+    state = sub.add_parser("state", help="dump or load a running emulator's state (seed-file format)")
+    state_sub = state.add_subparsers(dest="state_command", required=True)
+    dump = state_sub.add_parser("dump", parents=[common], help="print the state as JSON (or write it to --output)")
+    dump.add_argument("--org", help="only this org")
+    dump.add_argument("--output", "-o", metavar="FILE")
+    dump.set_defaults(func=cmd_state_dump)
+    load = state_sub.add_parser("load", parents=[common], help="replace the state with a seed/state file")
+    load.add_argument("file", metavar="FILE", help="YAML or JSON in seed-file format")
+    load.add_argument("--org", help="only this org")
+    load.set_defaults(func=cmd_state_load)
+
+    reset = sub.add_parser("reset", parents=[common], help="put a running emulator back to its start-up seed")
+    reset.add_argument("--org", help="only this org")
+    reset.set_defaults(func=cmd_reset)
+
+    fault = sub.add_parser("fault", help="add, list or clear fault rules on a running emulator")
+    fault_sub = fault.add_subparsers(dest="fault_command", required=True)
+    add = fault_sub.add_parser("add", parents=[common], help="add a rule (JSON) or a --path/--status shorthand")
+    add.add_argument("rule", nargs="?", help='a rule as JSON, e.g. \'{"match":{"path":"/v2/*"},"respond":{"status":503}}\'')
+    add.add_argument("--path", help="path glob to match (shorthand)")
+    add.add_argument("--method", help="HTTP method to match (shorthand)")
+    add.add_argument("--status", type=int, help="status to answer (shorthand)")
+    add.add_argument("--retry-after", type=int, help="Retry-After seconds (shorthand)")
+    add.add_argument("--drop", action="store_true", help="drop the connection (shorthand)")
+    add.add_argument("--times", type=int, help="fire at most this many times")
+    add.set_defaults(func=cmd_fault_add)
+    listing = fault_sub.add_parser("list", parents=[common], help="print the rules")
+    listing.set_defaults(func=cmd_fault_list)
+    clear = fault_sub.add_parser("clear", parents=[common], help="remove every rule")
+    clear.set_defaults(func=cmd_fault_clear)
+
+
+def _call(args: argparse.Namespace, method: str, path: str, **kwargs: Any) -> Any:
+    verify: bool | str = True
+    if args.insecure:
+        verify = False
+    elif args.ca:
+        verify = args.ca
+    elif args.url.startswith("https://"):
+        from .tls import default_tls_dir
+
+        default_ca = default_tls_dir() / "ca.pem"
+        if default_ca.exists():
+            verify = str(default_ca)
+    headers = dict(kwargs.pop("headers", {}))
+    token = os.environ.get(TOKEN_ENV)
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    url = args.url.rstrip("/") + path
+    try:
+        # verify= per request: REQUESTS_CA_BUNDLE would otherwise override a session setting
+        response = requests.request(method, url, headers=headers, verify=verify, timeout=60, **kwargs)
+    except requests.RequestException as exc:
+        raise AdminError(f"cannot reach {url}: {exc}") from None
+    if response.status_code >= 400:
+        raise AdminError(f"{method} {path} answered {response.status_code}: {response.text.strip()[:500]}")
+    return response.json() if response.content else None
+
+
+def _org_path(org: str | None, tail: str) -> str:
+    return f"/_mock/orgs/{org}/{tail}" if org else f"/_mock/{tail}"
+
+
+def cmd_state_dump(args: argparse.Namespace) -> int:
+    state = _call(args, "GET", _org_path(args.org, "state"))
+    text = json.dumps(state, indent=2, ensure_ascii=False) + "\n"
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_state_load(args: argparse.Namespace) -> int:
+    try:
+        data = Path(args.file).read_bytes()
+    except OSError as exc:
+        raise AdminError(f"cannot read {args.file!r}: {exc.strerror or exc}") from None
+    kind = "application/json" if args.file.lower().endswith(".json") else "application/yaml"
+    _call(args, "PUT", _org_path(args.org, "state"), data=data, headers={"Content-Type": kind})
+    print(f"loaded {args.file} into {args.url}")
+    return 0
+
+
+def cmd_reset(args: argparse.Namespace) -> int:
+    _call(args, "POST", _org_path(args.org, "reset"))
+    print(f"reset {args.org or 'all orgs'} at {args.url}")
+    return 0
+
+
+def cmd_fault_add(args: argparse.Namespace) -> int:
+    if args.rule:
+        try:
+            rule = json.loads(args.rule)
+        except ValueError as exc:
+            raise AdminError(f"the rule is not valid JSON: {exc}") from None
+    else:
+        if args.status is None and not args.drop:
+            raise AdminError("give a rule as JSON, or --status/--drop with --path")
+        match = {k: v for k, v in (("path", args.path), ("method", args.method)) if v}
+        respond: dict[str, Any] = {"drop": True} if args.drop else {"status": args.status}
+        if args.retry_after is not None:
+            respond["retry_after"] = args.retry_after
+        rule = {"match": match, "respond": respond}
+    if args.times is not None and isinstance(rule, dict):
+        rule["times"] = args.times
+    print(json.dumps(_call(args, "POST", "/_mock/faults", json=rule)))
+    return 0
+
+
+def cmd_fault_list(args: argparse.Namespace) -> int:
+    print(json.dumps(_call(args, "GET", "/_mock/faults"), indent=2))
+    return 0
+
+
+def cmd_fault_clear(args: argparse.Namespace) -> int:
+    _call(args, "DELETE", "/_mock/faults")
+    print("cleared")
+    return 0
