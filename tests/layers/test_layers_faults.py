@@ -116,9 +116,11 @@ def test_retry_after_as_http_date(emu: Emu) -> None:
         {"match": {"method": "GET"}, "respond": {"status": 503, "retry_after": 30, "retry_after_format": "http-date"}, "times": 1},
         {"match": {"method": "GET"}, "respond": {"status": 503, "retry_after": "Wed, 21 Oct 2015 07:28:00 GMT"}, "times": 1},
     ])
+    before = time.time()
     value = emu.client.get("/status").headers["Retry-After"]
-    when = email.utils.parsedate_to_datetime(value).timestamp()
-    assert value.endswith(" GMT") and 25 <= when - time.time() <= 31
+    after = time.time()
+    when = email.utils.parsedate_to_datetime(value).timestamp()  # whole seconds
+    assert value.endswith(" GMT") and before + 29 <= when <= after + 30
     assert emu.client.get("/status").headers["Retry-After"] == "Wed, 21 Oct 2015 07:28:00 GMT"
 
 
@@ -308,10 +310,9 @@ def test_dropped_connection_on_a_real_socket(emu: Emu, served_plain: str) -> Non
         {"match": {"path": "/ims/*"}, "respond": {"drop": True, "delay": 0.05}, "times": 1},
     ])
     with requests.Session() as session:
-        start = time.perf_counter()
+        # a hang would end in ReadTimeout, which is not a ConnectionError
         with pytest.raises(requests.ConnectionError):
-            session.get(f"{served_plain}/v2/usermanagement/groups/{ORG}/0", headers=headers, timeout=5, verify=False)
-        assert time.perf_counter() - start < 2
+            session.get(f"{served_plain}/v2/usermanagement/groups/{ORG}/0", headers=headers, timeout=2, verify=False)
         r = session.get(f"{served_plain}/v2/usermanagement/groups/{ORG}/0", headers=headers, timeout=5, verify=False)
         assert r.status_code == 200 and r.json()["result"] == "success"
         with pytest.raises(requests.ConnectionError):
