@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, settings
 
 from umapi_mock.config import Config
 from umapi_mock.http.app import create_app
+from umapi_mock.pytest_plugin import UmapiServer
 from umapi_mock.seed import DEMO_ORG_ID
 from umapi_mock.server import ServedEmulator
 from umapi_mock.tls import ensure_tls
@@ -34,56 +35,20 @@ ROOT = Path(__file__).resolve().parent.parent
 OFFICIAL_VERSION = "3.0.1"
 DEMO_CLIENT_ID = "test-client"
 DEMO_CLIENT_SECRET = "test-secret"
-S2S_SCOPE = "openid,AdobeID,user_management_sdk"
 
 
 @dataclass
-class Served:
-    """A running emulator and what a client needs to reach it."""
+class Served(UmapiServer):
+    """The plugin's server object, pinned to the demo org's credentials (some tests load
+    other orgs beside it)."""
 
-    emulator: ServedEmulator
-    ca_path: str
-    org_id: str = DEMO_ORG_ID
-    client_id: str = DEMO_CLIENT_ID
-    client_secret: str = DEMO_CLIENT_SECRET
-
-    @property
-    def app(self) -> Any:
-        return self.emulator.app
-
-    @property
-    def backend(self) -> Any:
-        return self.emulator.app.extensions["umapi_mock"]
+    org_id: str = DEMO_ORG_ID  # type: ignore[assignment]
+    client_id: str = DEMO_CLIENT_ID  # type: ignore[assignment]
+    client_secret: str = DEMO_CLIENT_SECRET  # type: ignore[assignment]
 
     @property
     def config(self) -> Config:
         return self.emulator.app.config["UMAPI_MOCK"]  # type: ignore[no-any-return]
-
-    @property
-    def url(self) -> str:
-        return self.emulator.url
-
-    @property
-    def netloc(self) -> str:
-        return self.emulator.netloc
-
-    @property
-    def endpoint(self) -> str:
-        return f"{self.url}/v2/usermanagement"
-
-    def token(self) -> str:
-        r = requests.post(
-            f"{self.url}/ims/token/v2",
-            data={"grant_type": "client_credentials", "client_id": self.client_id,
-                  "client_secret": self.client_secret, "scope": S2S_SCOPE},
-            verify=self.ca_path,
-            timeout=10,
-        )
-        r.raise_for_status()
-        return r.json()["access_token"]  # type: ignore[no-any-return]
-
-    def headers(self) -> dict[str, str]:
-        return {"X-Api-Key": self.client_id, "Authorization": f"Bearer {self.token()}"}
 
 
 @pytest.fixture(scope="session")

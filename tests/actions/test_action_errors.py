@@ -191,7 +191,7 @@ EXTRA_ROWS: list[tuple[str, Any, tuple[int, int], dict[str, Any]]] = [
     ("error.command.steps.malformed", '[{"user": "fed1@fed.example", "do": [{"add": {}, "add": {}}]}]', (0, 0), {}),
 ]
 
-MISSING_USER_CODES = {"error.user.nonexistent", "error.user.not_found"}  # forgiven in test mode (§3.9)
+MISSING_USER_CODES = {"error.user.nonexistent", "error.user.not_found", "error.user.not_in_org"}  # forgiven in test mode (§3.9)
 
 
 def _run(app_api: Api, fed_api: Api, body: Any, opts: dict[str, Any], monkeypatch: pytest.MonkeyPatch,

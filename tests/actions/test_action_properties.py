@@ -26,7 +26,7 @@ from umapi_mock.domain.models import Org
 from umapi_mock.seed import dump_org
 
 PRISTINE: Org = Backend(copy.deepcopy(ACTIONS_SEED)).org(ORG)
-MISSING_USER_CODES = {"error.user.nonexistent", "error.user.not_found"}
+MISSING_USER_CODES = {"error.user.nonexistent", "error.user.not_found", "error.user.not_in_org"}
 # codes only an entry-level check gives: the model cannot replay batches that contain them
 ENTRY_LEVEL_CODES = {
     "error.command.illegal_entry", "error.command.user.missing", "error.command.user_usergroup.missing",
