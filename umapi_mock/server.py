@@ -186,7 +186,10 @@ class _Exchange:
             if len(data) <= COALESCE_MAX:
                 out.write(head + data)
                 return
-            out.write(head)
+            # A large body: the head travels with its first part (no TLS record and
+            # segment of its own), the rest is sent from the body itself, uncopied.
+            out.write(head + data[:COALESCE_MAX])
+            data = memoryview(data)[COALESCE_MAX:]
         elif self.chunked and data:
             data = b"%x\r\n%s\r\n" % (len(data), data)
         if data:

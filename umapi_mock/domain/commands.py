@@ -41,6 +41,7 @@ from .models import (
     Org,
     Transaction,
     User,
+    replace_user,
 )
 
 log = logging.getLogger("umapi_mock.actions")
@@ -324,11 +325,11 @@ class _Engine:
         if request_id is not None and not isinstance(request_id, str):
             raise StepError("error.command.string_expected", field="requestID")
         e.request_id = request_id
-        duplicates = getattr(raw, "duplicates", ())
+        duplicates = () if type(raw) is dict else getattr(raw, "duplicates", ())
         if duplicates:
             raise StepError("error.command.illegal_entry", detail=f"key {duplicates[0]!r} appears more than once")
-        unknown = [k for k in raw if k not in ENTRY_KEYS]
-        if unknown:
+        if not ENTRY_KEYS.issuperset(raw):
+            unknown = [k for k in raw if k not in ENTRY_KEYS]
             raise StepError("error.command.illegal_entry", detail=f"unknown key {unknown[0]!r}")
         if user is not None and group is not None:
             raise StepError("error.command.illegal_entry", detail="an entry names either a user or a usergroup")
@@ -390,26 +391,33 @@ class _Engine:
                 max=limits.STEPS_PER_ENTRY,
             )
         steps: list[tuple[str, Any]] = []
+        extend = steps.extend
         for at, step in enumerate(do):
-            repeated: tuple[str, ...] = getattr(step, "duplicates", ())
-            if not isinstance(step, dict) or len(step) != 1 or repeated:
-                raise StepError(
-                    "error.command.steps.malformed", at=at, detail=f"step {at} must be an object with exactly one key"
-                )
-            ((name, value),) = step.items()
-            steps.append((name, value))
+            # a plain dict has no `duplicates`; only a JsonObject (repeated keys) does
+            if type(step) is not dict or len(step) != 1:
+                repeated: tuple[str, ...] = getattr(step, "duplicates", ())
+                if not isinstance(step, dict) or len(step) != 1 or repeated:
+                    raise StepError(
+                        "error.command.steps.malformed", at=at,
+                        detail=f"step {at} must be an object with exactly one key",
+                    )
+            extend(step.items())  # exactly one (name, value) pair
         create_names = CREATE_STEPS if e.kind == "user" else GROUP_CREATE_STEPS
-        creates = [at for at, (name, _) in enumerate(steps) if name in create_names]
-        if len(creates) > 1:
-            raise StepError("error.command.create.more_than_one", at=creates[1])
-        if creates and creates[0] != 0:
-            raise StepError("error.command.create.not_first", at=creates[0], step=steps[creates[0]][0])
+        creates: list[int] = []
+        removal = -1  # the first removeFromOrg step
+        for at, (name, _) in enumerate(steps):
+            if name in create_names:
+                creates.append(at)
+            elif name == "removeFromOrg" and removal < 0:
+                removal = at
         if creates:
+            if len(creates) > 1:
+                raise StepError("error.command.create.more_than_one", at=creates[1])
+            if creates[0] != 0:
+                raise StepError("error.command.create.not_first", at=creates[0], step=steps[creates[0]][0])
             e.create = steps[0][0]
-        if e.kind == "user":
-            removals = [at for at, (name, _) in enumerate(steps) if name == "removeFromOrg"]
-            if removals and removals[0] != len(steps) - 1:
-                raise StepError("error.command.removefromorg.not_last", at=removals[0])
+        if e.kind == "user" and removal >= 0 and removal != len(steps) - 1:
+            raise StepError("error.command.removefromorg.not_last", at=removal)
         return steps
 
     def validate_addressing(self, e: _Entry) -> None:
@@ -481,7 +489,7 @@ class _Engine:
         """addAdobeID / createEnterpriseID / createFederatedID (spec §3.3)."""
         org = self.org
         utype = CREATE_STEPS[step]
-        p = _params(step, value, {"email", "country", "firstname", "lastname", "option"})
+        p = _params(step, value, _CREATE_USER_FIELDS)
         option = p.get("option")
         if option is not None and option not in OPTIONS:
             raise StepError("error.option.illegal", option=option)
@@ -547,12 +555,7 @@ class _Engine:
     def update_user(self, e: _Entry, step: str, value: Any) -> None:
         """`update` (spec §3.3): org-owned accounts only; email, username and names."""
         org = self.org
-        p = _params(
-            step,
-            value,
-            {"email", "firstname", "lastname", "username"},
-            special={"country": "error.update.country.no_update", "option": "error.command.update.option.no"},
-        )
+        p = _params(step, value, _UPDATE_USER_FIELDS, special=_UPDATE_USER_SPECIAL)
         firstname, lastname = p.get("firstname"), p.get("lastname")
         _check_names(firstname, lastname)
         new_email, new_username = p.get("email"), p.get("username")
@@ -603,7 +606,7 @@ class _Engine:
                     raise StepError("error.user.name_in_use", name=new_username)
                 changes["username"], changes["domain"] = new_username, domain
         if changes:
-            org.update_user(user, **changes)
+            org.put_user(replace_user(user, changes))  # what org.update_user(user, **changes) does
 
     def claimed_for(self, user: User, domain: str) -> str:
         """A domain an org-owned account may move into: claimed, same directory type."""
@@ -630,25 +633,35 @@ class _Engine:
         lists = self.lists(e, step, value, USER_LIST_KEYS)
         if not lists:
             raise StepError("error.command.add_remove.missing_list", step=step)
-        chosen: dict[int, Group] = {}
-        for key, names in lists:
-            for name in names:
-                found = self.assignable(key, name, adding)
-                if found is not None:
-                    chosen[found.gid] = found
-        groups = list(chosen.values())
+        assignable = self.assignable
+        groups: list[Group]
+        if len(lists) == 1 and len(lists[0][1]) == 1:  # one name: nothing to merge
+            key, (name,) = lists[0]
+            found = assignable(key, name, adding)
+            groups = [] if found is None else [found]
+        else:
+            chosen: dict[int, Group] = {}
+            for key, names in lists:
+                for name in names:
+                    found = assignable(key, name, adding)
+                    if found is not None:
+                        chosen[found.gid] = found
+            groups = list(chosen.values())
         user = self.target(e)
         for group in groups:
             if group.read_only:
                 code = "add_user_not_allowed" if adding else "remove_user_not_allowed"
                 raise StepError(f"error.usergroup.readonly.{code}", group=group.name)
+        uid = user.uid
         if adding:
             self.check_capacity(groups, [user])
+            add_member = org.add_member
             for group in groups:
-                org.add_member(group.gid, user.uid)
+                add_member(group.gid, uid)
         else:
+            remove_member = org.remove_member
             for group in groups:
-                org.remove_member(group.gid, user.uid)
+                remove_member(group.gid, uid)
 
     def assignable(self, key: str, name: str, adding: bool) -> Group | None:
         """A group a user entry may join or leave; None = an admin group that does not
@@ -871,18 +884,26 @@ class _Engine:
             for key in value.duplicates:
                 if key in DUPLICATE_KEY_CODES and key in allowed:
                     raise StepError(DUPLICATE_KEY_CODES[key], step=step, key=key, name=f"the {key} list")
-        for key in value:
-            if key not in allowed:
-                if key == "option":
-                    raise StepError("error.command.update.option.no", step=step)
-                raise StepError("error.command.add_remove.key.unknown", step=step, key=key)
+        if not allowed.issuperset(value):
+            for key in value:
+                if key not in allowed:
+                    if key == "option":
+                        raise StepError("error.command.update.option.no", step=step)
+                    raise StepError("error.command.add_remove.key.unknown", step=step, key=key)
         out: list[tuple[str, list[str]]] = []
         for key, names in value.items():
             if key == DEPRECATED_KEY:
                 self.warn(e, "warning.command.deprecated")
             if type(names) is not list:
                 raise StepError("error.command.add_remove.list_not_array", step=step, key=key)
-            if len(names) > limits.NAMES_PER_LIST:
+            count = len(names)
+            if count == 1 and key != "user":
+                # one group or profile name: nothing can repeat (the common case)
+                name = names[0]
+                if type(name) is str and len(name) <= limits.GROUP_NAME_MAX and name.strip():
+                    out.append((key, names))
+                    continue
+            if count > limits.NAMES_PER_LIST:
                 raise StepError(
                     "error.command.add_remove.list_too_long", what=f"names in {key}", count=len(names),
                     max=limits.NAMES_PER_LIST,
@@ -968,24 +989,33 @@ def _adobe_id(org: Org, email: str) -> User | None:
     return next((u for u in org.users_with_email(email) if u.type == ADOBE_ID), None)
 
 
+_CREATE_USER_FIELDS = frozenset({"email", "country", "firstname", "lastname", "option"})
+_UPDATE_USER_FIELDS = frozenset({"email", "firstname", "lastname", "username"})
+_UPDATE_USER_SPECIAL = {"country": "error.update.country.no_update", "option": "error.command.update.option.no"}
+
+
 def _params(
-    step: str, value: Any, allowed: set[str], *, special: dict[str, str] | None = None
+    step: str, value: Any, allowed: "set[str] | frozenset[str]", *, special: dict[str, str] | None = None
 ) -> dict[str, str]:
     """An object of optional string fields; null counts as absent."""
     if not isinstance(value, dict):
         raise StepError("error.command.create.object_expected", step=step)
-    for key in value:
-        if special and key in special:
-            raise StepError(special[key], step=step)
-        if key not in allowed:
-            raise StepError("error.command.create.key.unknown", step=step, key=key)
+    if not allowed.issuperset(value) or (special and not special.keys().isdisjoint(value)):
+        for key in value:
+            if special and key in special:
+                raise StepError(special[key], step=step)
+            if key not in allowed:
+                raise StepError("error.command.create.key.unknown", step=step, key=key)
     out: dict[str, str] = {}
     for key, v in value.items():
-        if v is None:
+        if type(v) is str:
+            out[key] = v
+        elif v is None:
             continue
-        if not isinstance(v, str):
+        elif not isinstance(v, str):
             raise StepError("error.command.create.string_expected", step=step, field=key)
-        out[key] = v
+        else:
+            out[key] = v
     return out
 
 
@@ -995,9 +1025,10 @@ def _check_email(email: str) -> None:
 
 
 def _check_names(firstname: str | None, lastname: str | None) -> None:
-    for key, v in (("firstname", firstname), ("lastname", lastname)):
-        if v is not None and len(v) > limits.NAME_MAX:
-            raise StepError("error.command.string.too_long", field=key, max=limits.NAME_MAX)
+    if firstname is not None and len(firstname) > limits.NAME_MAX:
+        raise StepError("error.command.string.too_long", field="firstname", max=limits.NAME_MAX)
+    if lastname is not None and len(lastname) > limits.NAME_MAX:
+        raise StepError("error.command.string.too_long", field="lastname", max=limits.NAME_MAX)
 
 
 def _check_country(country: str) -> None:

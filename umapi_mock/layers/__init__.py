@@ -73,40 +73,45 @@ def install_layers(app: "Flask", config: "Config", backend: "Backend") -> None:
 # ------------------------------------------------------------------ hooks
 
 def _before() -> Response | None:
-    if is_admin_path(request.path):
+    # The request and `g` are looked up once: every access through their proxies costs
+    # a context-variable lookup, and this runs on every request.
+    req = request._get_current_object()  # type: ignore[attr-defined]
+    path = req.path
+    if is_admin_path(path):
         return None
     layers = layers_of()
-    g.layer_t0 = time.perf_counter()
-    g.layer_answered_by = "handler"
-    g.layer_fault = None
-    body = request.get_data(cache=True)  # cached: form parsing and digests reuse it
-    client_id, org_id, form = _who()
-    g.layer_client_id = client_id
-    g.layer_org_id = org_id
+    ctx = g._get_current_object()  # type: ignore[attr-defined]
+    ctx.layer_t0 = time.perf_counter()
+    ctx.layer_answered_by = "handler"
+    ctx.layer_fault = None
+    body = req.get_data(cache=True)  # cached: form parsing and digests reuse it
+    client_id, org_id, form = _who(req, path)
+    ctx.layer_client_id = client_id
+    ctx.layer_org_id = org_id
     rule = None
     if len(layers.faults):
         facts = RequestFacts(
-            method=request.method,
-            path=request.path,
+            method=req.method,
+            path=path,
             org_id=org_id,
             client_id=client_id,
-            query={k: v for k, v in request.args.items()},
+            query={k: v for k, v in req.args.items()},
             form=form,
             body=body,
         )
         rule = layers.faults.pick(facts)
     if rule is not None:
-        g.layer_fault = rule
+        ctx.layer_fault = rule
         if rule.respond.delay:
             time.sleep(rule.respond.delay)
         answer = _fault_answer(rule)
         if answer is not None:
-            g.layer_answered_by = "fault"
+            ctx.layer_answered_by = "fault"
             return answer
-    rule_path = request.url_rule.rule if request.url_rule is not None else None
-    family = family_of(rule_path, request.method)
-    g.layer_family = family
-    decision = layers.throttle.check(family, request.headers.get("X-Api-Key"))
+    url_rule = req.url_rule
+    family = family_of(url_rule.rule if url_rule is not None else None, req.method)
+    ctx.layer_family = family
+    decision = layers.throttle.check(family, req.headers.get("X-Api-Key"))
     if not decision.allowed:
         g.layer_answered_by = "throttle"
         response = error_response(UmapiError("gateway.throttled"))
@@ -115,19 +120,19 @@ def _before() -> Response | None:
     return None
 
 
-def _who() -> tuple[str | None, str | None, dict[str, str]]:
-    """(client id, org id, IMS form fields) of the current request."""
-    view_args = request.view_args or {}
+def _who(req: Any, path: str) -> tuple[str | None, str | None, dict[str, str]]:
+    """(client id, org id, IMS form fields) of the request `req` (at `path`)."""
+    view_args = req.view_args or {}
     org_id = view_args.get("org_id")
     form: dict[str, str] = {}
-    if request.path.startswith("/ims/"):
-        form = {k: v for k, v in request.form.items()}
-        client_id = form.get("client_id") or request.args.get("client_id")
+    if path.startswith("/ims/"):
+        form = {k: v for k, v in req.form.items()}
+        client_id = form.get("client_id") or req.args.get("client_id")
         if client_id and org_id is None:
             cred = layers_of().backend.registry.credential(client_id)
             org_id = cred.org_id if cred is not None else None
     else:
-        client_id = request.headers.get("X-Api-Key")
+        client_id = req.headers.get("X-Api-Key")
     return client_id or None, org_id, form
 
 
@@ -159,34 +164,40 @@ def _fault_answer(rule: FaultRule) -> Response | None:
 
 
 def _after(response: Response) -> Response:
-    if is_admin_path(request.path) or not hasattr(g, "layer_t0"):
+    req = request._get_current_object()  # type: ignore[attr-defined]
+    path = req.path
+    ctx = g._get_current_object()  # type: ignore[attr-defined]
+    if is_admin_path(path) or not hasattr(ctx, "layer_t0"):
         return response
     layers = layers_of()
-    fault: FaultRule | None = g.get("layer_fault")
-    dropped = bool(request.environ.get(DROP_KEY))
-    family = g.get("layer_family")
-    if family is None and request.url_rule is not None:
-        family = family_of(request.url_rule.rule, request.method)
-    ims = request.path.startswith("/ims/")
+    fault: FaultRule | None = ctx.get("layer_fault")
+    dropped = bool(req.environ.get(DROP_KEY))
+    family = ctx.get("layer_family")
+    if family is None and req.url_rule is not None:
+        family = family_of(req.url_rule.rule, req.method)
+    ims = path.startswith("/ims/")
+    args = req.args
+    request_body = req.get_data(cache=True)
+    response_body = b"" if dropped else response.get_data()
     entry: dict[str, Any] = {
         "time": layers.backend.clock.now(),
-        "method": request.method,
-        "path": request.path,
-        "query": redact_query(request.args.items(multi=True)),
+        "method": req.method,
+        "path": path,
+        "query": redact_query(args.items(multi=True)) if args else {},
         "status": None if dropped else response.status_code,
-        "latency_ms": round((time.perf_counter() - g.layer_t0) * 1000.0, 3),
-        "client_id": g.get("layer_client_id"),
-        "org_id": g.get("layer_org_id"),
-        "request_id": g.get("request_id"),
+        "latency_ms": round((time.perf_counter() - ctx.layer_t0) * 1000.0, 3),
+        "client_id": ctx.get("layer_client_id"),
+        "org_id": ctx.get("layer_org_id"),
+        "request_id": ctx.get("request_id"),
         "family": family,
         "ims": ims,
-        "request_sha256": digest(request.get_data(cache=True)),
-        "request_bytes": len(request.get_data(cache=True)),
-        "response_sha256": None if dropped else digest(response.get_data()),
-        "response_bytes": 0 if dropped else len(response.get_data()),
-        "answered_by": g.get("layer_answered_by", "handler"),
+        "request_sha256": digest(request_body),
+        "request_bytes": len(request_body),
+        "response_sha256": None if dropped else digest(response_body),
+        "response_bytes": 0 if dropped else len(response_body),
+        "answered_by": ctx.get("layer_answered_by", "handler"),
         "fault": None if fault is None else {"id": fault.id, "kind": fault.respond.kind},
-        "pragma": request.headers.get("Pragma"),
+        "pragma": req.headers.get("Pragma"),
     }
     layers.journal.record(entry)
     return response
