@@ -31,6 +31,8 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 import requests
 
+from umapi_mock.documents import DocumentError, read_document
+
 S2S_SCOPE = "openid,AdobeID,user_management_sdk"
 PRODUCTION_IMS = "ims-na1.adobelogin.com"
 PRODUCTION_UMAPI = "https://usermanagement.adobe.io/v2/usermanagement"
@@ -84,18 +86,9 @@ class Credentials:
 def read_credentials_file(path: str | os.PathLike[str]) -> dict[str, str]:
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise TargetError(f"cannot read credentials file {str(p)!r}: {exc.strerror or exc}") from None
-    try:
-        if p.suffix.lower() == ".json":
-            doc = json.loads(text)
-        else:
-            import yaml
-
-            doc = yaml.safe_load(text)
-    except Exception as exc:  # noqa: BLE001 - any parse problem is the file's fault
-        raise TargetError(f"credentials file {str(p)!r} is not valid YAML/JSON: {type(exc).__name__}") from None
+        doc = read_document(p, "credentials file")
+    except DocumentError as exc:
+        raise TargetError(str(exc)) from None
     if not isinstance(doc, dict):
         raise TargetError(f"credentials file {str(p)!r} must hold a mapping")
     out: dict[str, str] = {}

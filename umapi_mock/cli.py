@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import signal
 import sys
@@ -12,6 +11,7 @@ from typing import Any, Sequence
 from . import __version__
 from .admin_cli import AdminError
 from .config import Config
+from .documents import DocumentError, read_document
 from .domain.limits import GROUPS_PAGE_SIZE, TOKEN_TTL_SECONDS, USERS_PAGE_SIZE
 from .http.admin import admin_token_required
 from .layers.faults import FaultRuleError, load_faults_file
@@ -88,21 +88,10 @@ def _positive(value: str) -> int:
 
 
 def _read_document(path: str, what: str) -> Any:
-    p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise CliError(f"cannot read {what} {path!r}: {exc.strerror or exc}") from None
-    try:
-        if p.suffix.lower() == ".json":
-            return json.loads(text)
-        import yaml
-
-        return yaml.safe_load(text)
-    except ValueError as exc:
-        raise CliError(f"{what} {path!r} is not valid JSON: {exc}") from None
-    except Exception as exc:  # yaml.YAMLError and friends
-        raise CliError(f"{what} {path!r} is not valid YAML/JSON: {exc}") from None
+        return read_document(path, what)
+    except DocumentError as exc:
+        raise CliError(str(exc)) from None
 
 
 def config_from_args(args: argparse.Namespace) -> Config:

@@ -47,6 +47,8 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any, Mapping
 
+from ..documents import DocumentError, read_document
+
 # Gateway-style bodies for injected statuses (spec §4.1, §4.3, §6 A41).
 GATEWAY_BODIES: dict[int, dict[str, str]] = {
     429: {"error_code": "429050", "message": "Too many requests"},
@@ -230,15 +232,10 @@ def parse_fault_rules(doc: Any) -> list[FaultRule]:
 def load_faults_file(path: str) -> list[dict[str, Any]]:
     """Read a YAML/JSON faults file (a rule or a list of rules, or {"faults": [...]}) and validate
     it; returns the documents for `Config.faults`. Raises FaultRuleError."""
-    import yaml
-
     try:
-        with open(path, encoding="utf-8") as fh:
-            doc = yaml.safe_load(fh)
-    except OSError as exc:
-        raise FaultRuleError("", f"cannot read {path}: {exc.strerror or exc}") from None
-    except yaml.YAMLError as exc:
-        raise FaultRuleError("", f"{path} is not valid YAML/JSON: {exc}") from None
+        doc = read_document(path, "fault file")
+    except DocumentError as exc:
+        raise FaultRuleError("", str(exc)) from None
     if isinstance(doc, dict) and set(doc) == {"faults"}:
         doc = doc["faults"]
     docs = doc if isinstance(doc, list) else [doc]

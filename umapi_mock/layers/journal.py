@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
-import threading
-from collections import OrderedDict
 import itertools
 import threading
-from collections import deque
+from collections import OrderedDict, deque
 from typing import Any, Callable, Iterable, Mapping
 
 REDACTED = "<redacted>"

@@ -31,6 +31,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from ..documents import DocumentError, read_document
 from ..domain.limits import DOCUMENTED_RATES
 
 # Every family the classifier can produce. Families without a DOCUMENTED_RATES entry
@@ -196,15 +197,10 @@ def _number(value: Any, path: str, *, positive: bool = False) -> float:
 
 def load_policy_file(path: str) -> Policy:
     """Read a YAML/JSON policy file (for the CLI's `--throttle FILE`)."""
-    import yaml
-
     try:
-        with open(path, encoding="utf-8") as fh:
-            doc = yaml.safe_load(fh)
-    except OSError as exc:
-        raise PolicyError("", f"cannot read {path}: {exc.strerror or exc}") from None
-    except yaml.YAMLError as exc:
-        raise PolicyError("", f"{path} is not valid YAML/JSON: {exc}") from None
+        doc = read_document(path, "throttle policy")
+    except DocumentError as exc:
+        raise PolicyError("", str(exc)) from None
     return parse_policy(doc)
 
 
