@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
-import requests
 from hypothesis import HealthCheck, settings
 
 from umapi_mock.config import Config
