@@ -15,6 +15,23 @@ from ..domain.limits import ENTRIES_PER_REQUEST, STEPS_PER_ENTRY
 UMAPI = "/v2/usermanagement"
 
 
+def _action_problem(code_key: str) -> dict[str, Any]:
+    """An entry of an action response's `errors` or `warnings` (spec §3.7)."""
+    return {
+        "type": "object",
+        "properties": {
+            "index": {"type": "integer", "minimum": 0},
+            "step": {"type": "integer", "minimum": 0},
+            "requestID": {"type": "string"},
+            "message": {"type": "string"},
+            "user": {"type": "string"},
+            code_key: {"type": "string"},
+        },
+        "required": ["index", "step", "message", code_key],
+        "additionalProperties": False,
+    }
+
+
 def _ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 
@@ -233,32 +250,8 @@ def _build() -> dict[str, Any]:
                 "required": ["do"],
             },
         },
-        "ActionError": {
-            "type": "object",
-            "properties": {
-                "index": {"type": "integer", "minimum": 0},
-                "step": {"type": "integer", "minimum": 0},
-                "requestID": {"type": "string"},
-                "message": {"type": "string"},
-                "user": {"type": "string"},
-                "errorCode": {"type": "string"},
-            },
-            "required": ["index", "step", "message", "errorCode"],
-            "additionalProperties": False,
-        },
-        "ActionWarning": {
-            "type": "object",
-            "properties": {
-                "index": {"type": "integer", "minimum": 0},
-                "step": {"type": "integer", "minimum": 0},
-                "requestID": {"type": "string"},
-                "message": {"type": "string"},
-                "user": {"type": "string"},
-                "warningCode": {"type": "string"},
-            },
-            "required": ["index", "step", "message", "warningCode"],
-            "additionalProperties": False,
-        },
+        "ActionError": _action_problem("errorCode"),
+        "ActionWarning": _action_problem("warningCode"),
         "ActionResponse": {
             "type": "object",
             "description": "Spec §3.7: HTTP 200 even when every entry failed; `errors`/`warnings` omitted when empty",
