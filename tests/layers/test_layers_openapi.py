@@ -20,6 +20,7 @@ T_GET_USER = f"{UM}/organizations/{{orgId}}/users/{{userString}}"
 T_USERS = f"{UM}/users/{{orgId}}/{{page}}"
 T_GROUP_USERS = f"{UM}/users/{{orgId}}/{{page}}/{{groupName}}"
 T_GROUPS = f"{UM}/groups/{{orgId}}/{{page}}"
+T_DEP_USERS = f"{UM}/{{orgId}}/users"
 T_DEP_GROUPS = f"{UM}/{{orgId}}/user-groups"
 T_DEP_GROUP = f"{UM}/{{orgId}}/user-groups/{{groupId}}"
 T_ACTION = f"{UM}/action/{{orgId}}"
@@ -103,6 +104,9 @@ def test_reads_validate(emu: Emu, doc: dict[str, Any]) -> None:
         (T_GROUP_USERS, g(f"/users/{ORG}/0/No%20such%20group")),
         (T_GROUPS, g(f"/groups/{ORG}/0")),
         (T_GROUPS, g(f"/groups/{ORG}/99")),
+        (T_DEP_USERS, g(f"/{ORG}/users")),
+        (T_DEP_USERS, g(f"/{ORG}/users?page=6&directOnly=false")),
+        (T_DEP_USERS, g(f"/{ORG}/users?page=x")),
         (T_DEP_GROUPS, g(f"/{ORG}/user-groups?page=1")),
         (T_DEP_GROUPS, g(f"/{ORG}/user-groups")),
         (T_DEP_GROUP, g(f"/{ORG}/user-groups/{_first_user_group_id(emu)}")),

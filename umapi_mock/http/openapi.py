@@ -176,6 +176,25 @@ def _build() -> dict[str, Any]:
             "required": ["groupId", "groupName", "type", "memberCount"],
             "additionalProperties": False,
         },
+        "DeprecatedUser": {
+            "type": "object",
+            "description": "Spec §2.6, `/{orgId}/users` items (camelCase; `adminRoles` only here)",
+            "properties": {
+                "id": {"type": "string"},
+                "email": {"type": "string"},
+                "status": {"enum": ["active", "disabled", "locked", "removed"]},
+                "groups": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+                "username": {"type": "string"},
+                "domain": {"type": "string"},
+                "firstName": {"type": "string"},
+                "lastName": {"type": "string"},
+                "countryCode": {"type": "string"},
+                "userType": {"enum": ["adobeID", "enterpriseID", "federatedID", "unknown"]},
+                "adminRoles": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+            },
+            "required": ["id", "email", "status", "username", "domain", "userType"],
+            "additionalProperties": False,
+        },
         "DeprecatedUserGroup": {
             "type": "object",
             "description": "Spec §2.6, `/{orgId}/user-groups` items",
@@ -442,6 +461,15 @@ def _build() -> dict[str, Any]:
                 "getGroups",
                 [ORG_ID, PAGE],
                 _json(_ref("GroupsPage"), "A page of groups", PAGING_HEADERS),
+            )
+        },
+        f"{UMAPI}/{{orgId}}/users": {
+            "get": _umapi_get(
+                "Deprecated: users, 0-based `page` query, 400 per page",
+                "getDeprecatedUsers",
+                [ORG_ID, _param("page", "query", "0-based page", {"type": "string", "pattern": "^[0-9]+$"}), DIRECT_ONLY],
+                _json({"type": "array", "items": _ref("DeprecatedUser")}, "A page of users", PAGING_HEADERS),
+                deprecated=True,
             )
         },
         f"{UMAPI}/{{orgId}}/user-groups": {

@@ -73,3 +73,34 @@ def deprecated_user_group_json(org: Org, group: Group) -> dict[str, Any]:
     out["userCount"] = len(org.members.get(group.gid, ()))
     out["isReadOnly"] = group.read_only
     return out
+
+
+# Admin memberships as the deprecated list's `adminRoles` names them (spec §2.6).
+_FIXED_ROLES = {"_org_admin": "org", "_deployment_admin": "deployment", "_support_admin": "support"}
+
+
+def deprecated_user_json(org: Org, user: User, *, direct_only: bool = True) -> dict[str, Any]:
+    """`/{orgId}/users` item (spec §2.6): camelCase names, `adminRoles` beside `groups`,
+    empty values omitted."""
+    groups: list[str] = []
+    roles: list[str] = []
+    for name in org.group_names_of(user.uid, direct_only=direct_only):
+        group = org.group_named(name)
+        if name in _FIXED_ROLES:
+            roles.append(_FIXED_ROLES[name])
+        elif group is not None and group.type in (USER_ADMIN_GROUP, PROFILE_ADMIN_GROUP) and group.target in org.groups:
+            roles.append(org.groups[group.target].name)
+        elif group is not None and group.type in (USER_GROUP, PRODUCT_PROFILE):
+            groups.append(name)
+    out: dict[str, Any] = {"id": user.public_id, "email": user.email, "status": user.status}
+    if groups:
+        out["groups"] = groups
+    out["username"] = user.username
+    out["domain"] = user.domain
+    for key, value in (("firstName", user.firstname), ("lastName", user.lastname), ("countryCode", user.country)):
+        if value is not None:
+            out[key] = value
+    out["userType"] = user.type
+    if roles:
+        out["adminRoles"] = roles
+    return out

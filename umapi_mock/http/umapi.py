@@ -7,14 +7,14 @@ from typing import Any, Callable
 from flask import Blueprint, Response, current_app, g, request
 
 from ..config import Config
-from ..domain import commands, reads
+from ..domain import commands, limits, reads
 from ..domain.backend import Backend
 from ..domain.errors import UmapiError
 from ..domain.gate import authorize
 from ..domain.models import USER_GROUP, Org
 from ..domain.reads import Page
 from .render import dumps, json_response
-from .serialize import deprecated_user_group_json, group_json, user_json
+from .serialize import deprecated_user_group_json, deprecated_user_json, group_json, user_json
 
 bp = Blueprint("umapi", __name__, url_prefix="/v2/usermanagement")
 
@@ -137,6 +137,18 @@ def groups(org: Org, page: str) -> Response:
     result = reads.groups_page(org, parse_page(page), config().groups_page_size)
     body = {"lastPage": result.last, "result": "success", "groups": [group_json(org, gr) for gr in result.items]}
     return json_response(body, headers=paging_headers(result))
+
+
+@bp.get("/<org_id>/users")
+@gated
+def deprecated_users(org: Org) -> Response:
+    """Deprecated bare-array user list, 0-based `?page=` (spec §2.6, §6 A8, A17)."""
+    page = parse_page(request.args.get("page", "0"))
+    direct_only = query_bool("directOnly", True)
+    result = reads.users_page(org, page, limits.DEPRECATED_PAGE_SIZE)
+    return json_response(
+        [deprecated_user_json(org, u, direct_only=direct_only) for u in result.items], headers=paging_headers(result)
+    )
 
 
 @bp.get("/<org_id>/user-groups")
