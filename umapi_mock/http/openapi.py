@@ -15,6 +15,20 @@ from ..domain.limits import ENTRIES_PER_REQUEST, STEPS_PER_ENTRY
 UMAPI = "/v2/usermanagement"
 
 
+def _ims_token(unit: str) -> dict[str, Any]:
+    """A token answer; the flows differ only in the unit of `expires_in` (spec §1.3, §1.4)."""
+    return {
+        "type": "object",
+        "properties": {
+            "access_token": {"type": "string"},
+            "token_type": {"const": "bearer"},
+            "expires_in": {"type": "integer", "description": unit},
+        },
+        "required": ["access_token", "token_type", "expires_in"],
+        "additionalProperties": False,
+    }
+
+
 def _action_problem(code_key: str) -> dict[str, Any]:
     """An entry of an action response's `errors` or `warnings` (spec §3.7)."""
     return {
@@ -297,26 +311,8 @@ def _build() -> dict[str, Any]:
             "required": ["state"],
             "additionalProperties": False,
         },
-        "ImsToken": {
-            "type": "object",
-            "properties": {
-                "access_token": {"type": "string"},
-                "token_type": {"const": "bearer"},
-                "expires_in": {"type": "integer", "description": "seconds"},
-            },
-            "required": ["access_token", "token_type", "expires_in"],
-            "additionalProperties": False,
-        },
-        "ImsJwtToken": {
-            "type": "object",
-            "properties": {
-                "access_token": {"type": "string"},
-                "token_type": {"const": "bearer"},
-                "expires_in": {"type": "integer", "description": "MILLISECONDS (spec §6 A2)"},
-            },
-            "required": ["access_token", "token_type", "expires_in"],
-            "additionalProperties": False,
-        },
+        "ImsToken": _ims_token("seconds"),
+        "ImsJwtToken": _ims_token("MILLISECONDS (spec §6 A2)"),
         "ImsError": {
             "type": "object",
             "properties": {"error": {"type": "string"}, "error_description": {"type": "string"}},
