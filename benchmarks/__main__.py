@@ -5,6 +5,7 @@ Runs every figure, prints each as `measured / target (ratio)`, and writes a resu
 (so quick runs never overwrite the committed full results) unless `--out` is given.
 Exits 1 when a figure could not be measured (a missed target is reported, not an error).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -15,8 +16,8 @@ import sys
 import tempfile
 import time
 import traceback
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from . import actions, deep_page, fixture, seeding, throughput
 from .common import Figure, Settings, environment

@@ -6,6 +6,7 @@ they found them), against the demo org, so every request does the same work. Req
 cycle over a few hundred users. The figure is requests per second over a run, median over
 runs; every answer must be a 200 whose `result` is `success`.
 """
+
 from __future__ import annotations
 
 import json
@@ -23,8 +24,15 @@ ACTION_PATH = f"/v2/usermanagement/action/{DEMO_ORG_ID}"
 def entry(email: str, first: str, last: str, groups: list[str], profile: str, n: int) -> dict[str, Any]:
     g1, g2 = groups
     steps: list[dict[str, Any]] = [
-        {"createFederatedID": {"email": email, "country": "US", "firstname": first,
-                               "lastname": last, "option": "ignoreIfAlreadyExists"}},
+        {
+            "createFederatedID": {
+                "email": email,
+                "country": "US",
+                "firstname": first,
+                "lastname": last,
+                "option": "ignoreIfAlreadyExists",
+            }
+        },
         {"update": {"firstname": f"Bench{n}"}},
         {"add": {"group": [g1, g2]}},
         {"remove": {"group": [g1]}},
@@ -51,26 +59,46 @@ def run(settings: Settings) -> list[Figure]:
     app = create_app(Config())
     title = f"action requests of {ENTRIES} entries × {STEPS} steps, in process (Flask test client)"
     if not has_action_route(app):
-        return [Figure("action_throughput", title, 0.0, TARGET_RPS, "req/s", ">=",
-                       note="the action route (POST /v2/usermanagement/action/{orgId}) does not exist yet")]
+        return [
+            Figure(
+                "action_throughput",
+                title,
+                0.0,
+                TARGET_RPS,
+                "req/s",
+                ">=",
+                note="the action route (POST /v2/usermanagement/action/{orgId}) does not exist yet",
+            )
+        ]
     org = app.extensions["umapi_mock"].org()
     client = app.test_client()
     token = client.post(
         "/ims/token/v2",
-        data={"grant_type": "client_credentials", "client_id": DEMO_CLIENT_ID,
-              "client_secret": DEMO_CLIENT_SECRET, "scope": S2S_SCOPE},
+        data={
+            "grant_type": "client_credentials",
+            "client_id": DEMO_CLIENT_ID,
+            "client_secret": DEMO_CLIENT_SECRET,
+            "scope": S2S_SCOPE,
+        },
     ).get_json()["access_token"]
     headers = {"X-Api-Key": DEMO_CLIENT_ID, "Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     user_groups = sorted(g.name for g in org.groups.values() if g.type == USER_GROUP and not g.read_only)[:2]
     profile = sorted(g.name for g in org.groups.values() if g.type == PRODUCT_PROFILE and g.quota is None)[0]
-    fed = [u for u in org.users.values() if u.type == FEDERATED_ID and u.status == "active" and u.firstname and u.lastname]
+    fed = [
+        u for u in org.users.values() if u.type == FEDERATED_ID and u.status == "active" and u.firstname and u.lastname
+    ]
     fed = fed[: 40 * ENTRIES]
     bodies = []
     for r in range(len(fed) // ENTRIES):
-        chunk = fed[r * ENTRIES:(r + 1) * ENTRIES]
-        bodies.append(json.dumps([
-            entry(u.email, u.firstname, u.lastname, user_groups, profile, r * ENTRIES + i) for i, u in enumerate(chunk)
-        ]))
+        chunk = fed[r * ENTRIES : (r + 1) * ENTRIES]
+        bodies.append(
+            json.dumps(
+                [
+                    entry(u.email, u.firstname, u.lastname, user_groups, profile, r * ENTRIES + i)
+                    for i, u in enumerate(chunk)
+                ]
+            )
+        )
     requests_per_run = 400 if settings.full else 10
 
     def post(body: str) -> dict[str, Any]:

@@ -1,4 +1,5 @@
 """What every figure shares: the result record, medians, the TLS files, child processes."""
+
 from __future__ import annotations
 
 import json
@@ -8,9 +9,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_ORG_ID = "0123456789ABCDEF01234567@AdobeOrg"
@@ -146,7 +148,11 @@ def run_child(module: str, *args: str, timeout: float = 300) -> dict[str, Any]:
     """Run `python -m module args...`; it prints one JSON document as its last line."""
     proc = subprocess.run(
         [sys.executable, "-m", module, *args],
-        cwd=ROOT, env=child_env(), capture_output=True, text=True, timeout=timeout,
+        cwd=ROOT,
+        env=child_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
     if proc.returncode != 0:
         raise RuntimeError(f"{module} {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
@@ -163,7 +169,11 @@ class ServerProcess:
     def __init__(self, *args: str):
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "benchmarks.serve_child", *args],
-            cwd=ROOT, env=child_env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+            cwd=ROOT,
+            env=child_env(),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
         )
         assert self.proc.stdout is not None
         line = self.proc.stdout.readline()
@@ -185,14 +195,16 @@ class ServerProcess:
             self.proc.kill()
             self.proc.wait()
 
-    def __enter__(self) -> "ServerProcess":
+    def __enter__(self) -> ServerProcess:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
 
 
-def access_headers(url: str, ca: str, client_id: str = DEMO_CLIENT_ID, secret: str = DEMO_CLIENT_SECRET) -> dict[str, str]:
+def access_headers(
+    url: str, ca: str, client_id: str = DEMO_CLIENT_ID, secret: str = DEMO_CLIENT_SECRET
+) -> dict[str, str]:
     """UMAPI request headers with a fresh S2S token from the emulator's IMS."""
     import requests
 
@@ -200,8 +212,14 @@ def access_headers(url: str, ca: str, client_id: str = DEMO_CLIENT_ID, secret: s
         session.trust_env = False
         r = session.post(
             f"{url}/ims/token/v2",
-            data={"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret, "scope": S2S_SCOPE},
-            verify=ca, timeout=30,
+            data={
+                "grant_type": "client_credentials",
+                "client_id": client_id,
+                "client_secret": secret,
+                "scope": S2S_SCOPE,
+            },
+            verify=ca,
+            timeout=30,
         )
         r.raise_for_status()
         token = r.json()["access_token"]

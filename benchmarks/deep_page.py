@@ -7,6 +7,7 @@ kept, as it is between writes), so every fetch builds its page from the org. Tha
 cost that must not grow with the offset. Warm (cached) fetches and the first fetch after
 a write (which rebuilds the id list, O(org) once per write) are reported as details.
 """
+
 from __future__ import annotations
 
 import copy
@@ -64,10 +65,12 @@ def run(settings: Settings) -> list[Figure]:
         def fetch(page: int) -> float:
             start = time.perf_counter()
             r = session.get(base + str(page), headers=headers, verify=ca, timeout=120)
-            r.content
+            _ = r.content
             elapsed = time.perf_counter() - start
             if r.status_code != 200 or r.headers.get("X-Current-Page") != str(page):
-                raise RuntimeError(f"page {page}: HTTP {r.status_code}, X-Current-Page {r.headers.get('X-Current-Page')}")
+                raise RuntimeError(
+                    f"page {page}: HTTP {r.status_code}, X-Current-Page {r.headers.get('X-Current-Page')}"
+                )
             return elapsed
 
         for page in (0, last):  # warm the id list and the connection
@@ -75,7 +78,7 @@ def run(settings: Settings) -> list[Figure]:
         for _ in range(settings.runs):
             run_cold: dict[int, list[float]] = {0: [], last: []}
             for i in range(samples):
-                for page in ((0, last) if i % 2 == 0 else (last, 0)):
+                for page in (0, last) if i % 2 == 0 else (last, 0):
                     drop_page_caches(org)
                     run_cold[page].append(fetch(page))
             for page in (0, last):

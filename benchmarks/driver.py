@@ -6,12 +6,13 @@ Bodies are read whole with one `raw.read()` rather than in `iter_content`'s 10 K
 and nothing is JSON-decoded, so the client spends as little as it can per byte: the figure
 should reflect the server, not the client's parsing.
 """
+
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 import requests
 from requests.adapters import HTTPAdapter

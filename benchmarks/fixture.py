@@ -10,6 +10,7 @@ console script runs, without a launcher shim in front) with the demo org, from p
 start to the first 200 on `/status`; the URL comes from the banner's first line. The TLS
 directory is prepared before the clock starts, as it is after the first ever start.
 """
+
 from __future__ import annotations
 
 import copy
@@ -85,7 +86,11 @@ def startup(settings: Settings) -> Figure:
         start = time.perf_counter()
         proc = subprocess.Popen(
             [sys.executable, "-m", "umapi_mock.cli", "serve", "--port", "0", "--tls-dir", str(tls)],
-            cwd=ROOT, env=child_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            cwd=ROOT,
+            env=child_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         try:
             assert proc.stdout is not None

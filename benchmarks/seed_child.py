@@ -6,6 +6,7 @@ page 0 and the last users page through the WSGI app so the peak also covers the 
 reads (the ordered id list and a serialised page). Prints one JSON line: wall seconds,
 peak RSS (VmHWM, and ru_maxrss), RSS after, and the progress lines seen on stderr.
 """
+
 from __future__ import annotations
 
 import copy
@@ -57,8 +58,12 @@ def main(argv: list[str]) -> int:
     client = app.test_client()
     token = client.post(
         "/ims/token/v2",
-        data={"grant_type": "client_credentials", "client_id": "test-client", "client_secret": "test-secret",
-              "scope": "openid,AdobeID,user_management_sdk"},
+        data={
+            "grant_type": "client_credentials",
+            "client_id": "test-client",
+            "client_secret": "test-secret",
+            "scope": "openid,AdobeID,user_management_sdk",
+        },
     ).get_json()["access_token"]
     headers = {"X-Api-Key": "test-client", "Authorization": f"Bearer {token}"}
     last = -(-len(org.active_user_ids()) // page_size) - 1
@@ -69,16 +74,21 @@ def main(argv: list[str]) -> int:
             raise SystemExit(f"page {page}: HTTP {r.status_code}")
     first_reads = time.perf_counter() - read_start
     progress = [line for line in captured.getvalue().splitlines() if line.startswith("seeding ")]
-    print(json.dumps({
-        "users": total,
-        "wall_s": wall,
-        "first_reads_s": first_reads,
-        "vmhwm_mib": (_status_kib("VmHWM") or 0) / 1024,
-        "ru_maxrss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "rss_after_mib": (_status_kib("VmRSS") or 0) / 1024,
-        "rss_before_seed_mib": (rss_before or 0) / 1024,
-        "progress_lines": progress,
-    }), flush=True)
+    print(
+        json.dumps(
+            {
+                "users": total,
+                "wall_s": wall,
+                "first_reads_s": first_reads,
+                "vmhwm_mib": (_status_kib("VmHWM") or 0) / 1024,
+                "ru_maxrss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                "rss_after_mib": (_status_kib("VmRSS") or 0) / 1024,
+                "rss_before_seed_mib": (rss_before or 0) / 1024,
+                "progress_lines": progress,
+            }
+        ),
+        flush=True,
+    )
     return 0
 
 

@@ -3,6 +3,7 @@
 Each run is a fresh process (`benchmarks.seed_child`), so the peak is that of an emulator
 that seeded the org and served its first pages, nothing else.
 """
+
 from __future__ import annotations
 
 from .common import Figure, Settings, median, run_child

@@ -5,6 +5,7 @@ Both apps run on the emulator's server stack (`umapi_mock.server.ServedEmulator`
 with the certificate from `umapi_mock.tls.ensure_tls`). Prints one JSON line with the URL,
 then serves until stdin is closed.
 """
+
 from __future__ import annotations
 
 import argparse

@@ -7,6 +7,7 @@ ServedEmulator` over HTTPS (`umapi_mock.tls.ensure_tls`). The client is
 Each run measures hello then the users page back to back; the figure is the median over
 runs of users req/s ÷ hello req/s.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -32,9 +33,10 @@ def run(settings: Settings) -> list[Figure]:
     users_rps: list[float] = []
     ratios: list[float] = []
     errors = 0
-    with ServerProcess("hello", "--tls-dir", tls) as hello, ServerProcess(
-        "emulator", "--tls-dir", tls, "--users-page-size", str(PAGE_SIZE)
-    ) as emu:
+    with (
+        ServerProcess("hello", "--tls-dir", tls) as hello,
+        ServerProcess("emulator", "--tls-dir", tls, "--users-page-size", str(PAGE_SIZE)) as emu,
+    ):
         ca = str(emu.info["ca"])
         headers = access_headers(emu.url, ca)
         users_url = f"{emu.url}/v2/usermanagement/users/{DEMO_ORG_ID}/0"
@@ -49,7 +51,9 @@ def run(settings: Settings) -> list[Figure]:
             raise RuntimeError(f"the users page has {len(page['users'])} users, not {PAGE_SIZE}")
         for _ in range(settings.runs):
             h = run_load(hello.url + "/", verify=ca, connections=CONNECTIONS, duration=duration, warmup=warmup)
-            u = run_load(users_url, headers=headers, verify=ca, connections=CONNECTIONS, duration=duration, warmup=warmup)
+            u = run_load(
+                users_url, headers=headers, verify=ca, connections=CONNECTIONS, duration=duration, warmup=warmup
+            )
             errors += h.errors + u.errors
             hello_rps.append(h.rps)
             users_rps.append(u.rps)

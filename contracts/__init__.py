@@ -16,6 +16,7 @@ Modules: `strategies` (hypothesis strategies for every request shape), `target` 
 requests go), `model` (the org model the state machine checks reads against), `registry`
 (contract names and the recorder), `report` (contract-report.json, Markdown, diff), `cli`.
 """
+
 from __future__ import annotations
 
 CONTRACT_SET_VERSION = "1"

@@ -1,8 +1,10 @@
 """The checks shared by the example contracts and the state machine: paging invariants,
 action reports against the model's prediction, reads against the model."""
+
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .model import Expect, MUser, OrgModel, predicted_failure
 from .registry import check, passed
@@ -27,45 +29,73 @@ def _is_int(value: Any) -> bool:
 
 # ------------------------------------------------------------------ paging
 
-def check_paging(listing: Listing, key: Callable[[dict[str, Any]], Any], *, headers_documented: bool,
-                 total_may_exceed: bool) -> None:
+
+def check_paging(
+    listing: Listing, key: Callable[[dict[str, Any]], Any], *, headers_documented: bool, total_may_exceed: bool
+) -> None:
     """The paging invariants of spec §2.4 over every page of one list."""
     pages = listing.pages
     last = pages[-1]
     bodies = [p.json_or_none() for p in pages]
     for p, b in zip(pages, bodies):
-        check("paging.last_page_flag", p.status == 200 and isinstance(b, dict) and isinstance(b.get("lastPage"), bool),
-              f"page answered HTTP {p.status} without a boolean lastPage", actual=b if not isinstance(b, str) else b[:300],
-              exchange=p.exchange)
+        check(
+            "paging.last_page_flag",
+            p.status == 200 and isinstance(b, dict) and isinstance(b.get("lastPage"), bool),
+            f"page answered HTTP {p.status} without a boolean lastPage",
+            actual=b if not isinstance(b, str) else b[:300],
+            exchange=p.exchange,
+        )
     flags = [b["lastPage"] for b in bodies]
     counts = [_int_header(p, "X-Page-Count") for p in pages]
     count = counts[0]
-    check("paging.last_page_flag", flags[-1] is True and not any(flags[:-1]) and (count is None or len(pages) == count),
-          f"lastPage flags over {len(pages)} page(s) were {flags} (X-Page-Count {count})",
-          expected=[False] * ((count or len(pages)) - 1) + [True], actual=flags, exchange=last.exchange)
+    check(
+        "paging.last_page_flag",
+        flags[-1] is True and not any(flags[:-1]) and (count is None or len(pages) == count),
+        f"lastPage flags over {len(pages)} page(s) were {flags} (X-Page-Count {count})",
+        expected=[False] * ((count or len(pages)) - 1) + [True],
+        actual=flags,
+        exchange=last.exchange,
+    )
     sizes = [len(b.get(listing.items_key) or []) for b in bodies]
     present = [p for p in pages if p.headers.get("X-Page-Size") is not None]
     if headers_documented or present:
-        for i, (p, b) in enumerate(zip(pages, bodies)):
+        for i, (p, _b) in enumerate(zip(pages, bodies)):
             got = {h: _int_header(p, h) for h in ("X-Page-Size", "X-Current-Page", "X-Total-Count", "X-Page-Count")}
             want_size = sizes[i]
-            ok = (got["X-Page-Size"] == want_size and got["X-Current-Page"] == i
-                  and got["X-Total-Count"] == _int_header(pages[0], "X-Total-Count")
-                  and got["X-Page-Count"] == count and count is not None and count >= 1)
-            check("paging.headers_match_body", ok,
-                  f"page {i}: headers {got} but the body holds {want_size} entries",
-                  expected={"X-Page-Size": want_size, "X-Current-Page": i}, actual=got, exchange=p.exchange)
+            ok = (
+                got["X-Page-Size"] == want_size
+                and got["X-Current-Page"] == i
+                and got["X-Total-Count"] == _int_header(pages[0], "X-Total-Count")
+                and got["X-Page-Count"] == count
+                and count is not None
+                and count >= 1
+            )
+            check(
+                "paging.headers_match_body",
+                ok,
+                f"page {i}: headers {got} but the body holds {want_size} entries",
+                expected={"X-Page-Size": want_size, "X-Current-Page": i},
+                actual=got,
+                exchange=p.exchange,
+            )
     items = listing.items
     keys = [key(x) for x in items]
     dupes = sorted({repr(k) for k in keys if keys.count(k) > 1})
     total = _int_header(pages[0], "X-Total-Count")
     total_ok = total is None or (len(items) <= total if total_may_exceed else len(items) == total)
-    check("paging.union_no_duplicates", not dupes and total_ok,
-          f"{len(items)} entries over {len(pages)} pages, X-Total-Count {total}, duplicates {dupes[:5]}",
-          exchange=last.exchange)
+    check(
+        "paging.union_no_duplicates",
+        not dupes and total_ok,
+        f"{len(items)} entries over {len(pages)} pages, X-Total-Count {total}, duplicates {dupes[:5]}",
+        exchange=last.exchange,
+    )
     full = sizes[:-1]
-    check("paging.page_size_constant", all(s == full[0] and s > 0 for s in full) and (not full or sizes[-1] <= full[0]),
-          f"page sizes {sizes}", exchange=last.exchange)
+    check(
+        "paging.page_size_constant",
+        all(s == full[0] and s > 0 for s in full) and (not full or sizes[-1] <= full[0]),
+        f"page sizes {sizes}",
+        exchange=last.exchange,
+    )
 
 
 def user_key(user: dict[str, Any]) -> Any:
@@ -90,27 +120,44 @@ def read_group_users(target: Target, group: str, **params: Any) -> Listing:
 
 # ------------------------------------------------------------------ shapes
 
+
 def check_user_shape(user: Any, exchange: Any) -> None:
-    ok = isinstance(user, dict) and all(isinstance(user.get(f), str) for f in ("email", "username", "domain", "type", "status"))
+    ok = isinstance(user, dict) and all(
+        isinstance(user.get(f), str) for f in ("email", "username", "domain", "type", "status")
+    )
     ok = ok and user.get("type") in ("adobeID", "enterpriseID", "federatedID", "unknown")
-    ok = ok and ("groups" not in user or (isinstance(user["groups"], list) and all(isinstance(g, str) for g in user["groups"])))
+    ok = ok and (
+        "groups" not in user or (isinstance(user["groups"], list) and all(isinstance(g, str) for g in user["groups"]))
+    )
     ok = ok and all(user.get(f) is None or isinstance(user[f], str) for f in ("firstname", "lastname", "country"))
-    check("reads.user_shape", ok, "user object lacks a required string field or has a wrongly typed one",
-          actual=user, exchange=exchange)
+    check(
+        "reads.user_shape",
+        ok,
+        "user object lacks a required string field or has a wrongly typed one",
+        actual=user,
+        exchange=exchange,
+    )
 
 
 def check_group_shape(group: Any, exchange: Any) -> None:
     ok = isinstance(group, dict) and _is_int(group.get("groupId")) and isinstance(group.get("groupName"), str)
     ok = ok and isinstance(group.get("type"), str) and _is_int(group.get("memberCount"))
     ok = ok and ("licenseQuota" not in group or isinstance(group["licenseQuota"], str))
-    check("reads.group_shape", ok, "group object lacks groupId/groupName/type/memberCount or has wrong types",
-          actual=group, exchange=exchange)
+    check(
+        "reads.group_shape",
+        ok,
+        "group object lacks groupId/groupName/type/memberCount or has wrong types",
+        actual=group,
+        exchange=exchange,
+    )
 
 
 # ------------------------------------------------------------------ actions
 
-def check_action_reply(reply: Reply, entries: list[Any], expects: list[list[Expect]], test_mode: bool,
-                       contracts: list[str] | None = None) -> dict[str, Any]:
+
+def check_action_reply(
+    reply: Reply, entries: list[Any], expects: list[list[Expect]], test_mode: bool, contracts: list[str] | None = None
+) -> dict[str, Any]:
     """Judge one action reply against the model's prediction for each entry."""
     ex = reply.exchange
     body = reply.json_or_none()
@@ -121,9 +168,13 @@ def check_action_reply(reply: Reply, entries: list[Any], expects: list[list[Expe
         shape_ok = shape_ok and all(isinstance(body.get(k, []), list) for k in ("errors", "warnings"))
     check("action.report_shape", shape_ok, f"HTTP {reply.status}: not a §3.7 action report", actual=body, exchange=ex)
     assert isinstance(body, dict)
-    check("action.errors_omitted_when_empty",
-          body.get("errors", None) != [] and body.get("warnings", None) != [],
-          "an empty errors/warnings list was sent instead of being omitted", actual=body, exchange=ex)
+    check(
+        "action.errors_omitted_when_empty",
+        body.get("errors", None) != [] and body.get("warnings", None) != [],
+        "an empty errors/warnings list was sent instead of being omitted",
+        actual=body,
+        exchange=ex,
+    )
     errors: list[dict[str, Any]] = body.get("errors", [])
     n = len(entries)
 
@@ -136,9 +187,13 @@ def check_action_reply(reply: Reply, entries: list[Any], expects: list[list[Expe
         return bool(0 <= e["step"] < len(do) if isinstance(do, list) and do else e["step"] == 0)
 
     bad_steps = [e for e in errors if not step_ok(e)]
-    check("action.error_step_is_index", not bad_steps,
-          "errors[].index/step must be integers naming an entry and a step of its do list",
-          actual=bad_steps[:3], exchange=ex)
+    check(
+        "action.error_step_is_index",
+        not bad_steps,
+        "errors[].index/step must be integers naming an entry and a step of its do list",
+        actual=bad_steps[:3],
+        exchange=ex,
+    )
     bad_fields = []
     for e in errors:
         entry = entries[e["index"]]
@@ -151,8 +206,13 @@ def check_action_reply(reply: Reply, entries: list[Any], expects: list[list[Expe
             ok = ok and e.get("requestID") == rid
         if not ok:
             bad_fields.append(e)
-    check("action.error_fields", not bad_fields, "errors must carry errorCode, message, the entry's user and requestID",
-          actual=bad_fields[:3], exchange=ex)
+    check(
+        "action.error_fields",
+        not bad_fields,
+        "errors must carry errorCode, message, the entry's user and requestID",
+        actual=bad_fields[:3],
+        exchange=ex,
+    )
 
     failing = 0
     may_fail = 0
@@ -161,13 +221,24 @@ def check_action_reply(reply: Reply, entries: list[Any], expects: list[list[Expe
         verdict = predicted_failure(exp)
         for x in exp:
             if x.required:
-                check(x.contract, any(x.matches(a) for a in actual),
-                      f"entry {i} ({_describe(entries[i])}): expected {sorted(x.codes)} at step {x.step}",
-                      expected={"index": i, "step": x.step, "errorCode": sorted(x.codes)}, actual=actual, exchange=ex)
+                check(
+                    x.contract,
+                    any(x.matches(a) for a in actual),
+                    f"entry {i} ({_describe(entries[i])}): expected {sorted(x.codes)} at step {x.step}",
+                    expected={"index": i, "step": x.step, "errorCode": sorted(x.codes)},
+                    actual=actual,
+                    exchange=ex,
+                )
         unexpected = [a for a in actual if not any(x.matches(a) for x in exp)]
         contract = next((x.contract for x in exp if x.required), "action.errors_match_model")
-        check(contract, not unexpected, f"entry {i} ({_describe(entries[i])}): unexpected error(s)",
-              expected=[{"step": x.step, "codes": sorted(x.codes)} for x in exp], actual=unexpected, exchange=ex)
+        check(
+            contract,
+            not unexpected,
+            f"entry {i} ({_describe(entries[i])}): unexpected error(s)",
+            expected=[{"step": x.step, "codes": sorted(x.codes)} for x in exp],
+            actual=unexpected,
+            exchange=ex,
+        )
         if verdict:
             failing += 1
         elif verdict is None:
@@ -180,14 +251,23 @@ def check_action_reply(reply: Reply, entries: list[Any], expects: list[list[Expe
     counts_ok = failing <= not_completed <= failing + may_fail and done == n - not_completed and other == 0
     want_result = "success" if not_completed == 0 else ("error" if not_completed == n else "partial")
     counts_ok = counts_ok and body["result"] == want_result
-    check("action.counts_match_model", counts_ok,
-          f"{n} entries, model says {failing} fail (+{may_fail} may): got completed {body['completed']}, "
-          f"completedInTestMode {body['completedInTestMode']}, notCompleted {not_completed}, result {body['result']}",
-          expected={"notCompleted": failing, "result": want_result}, actual=body, exchange=ex)
+    check(
+        "action.counts_match_model",
+        counts_ok,
+        f"{n} entries, model says {failing} fail (+{may_fail} may): got completed {body['completed']}, "
+        f"completedInTestMode {body['completedInTestMode']}, notCompleted {not_completed}, result {body['result']}",
+        expected={"notCompleted": failing, "result": want_result},
+        actual=body,
+        exchange=ex,
+    )
     if test_mode:
-        check("action.test_mode_counts", body["completed"] == 0 and done + not_completed == n,
-              "test mode must report completed 0 and count would-be successes in completedInTestMode",
-              actual=body, exchange=ex)
+        check(
+            "action.test_mode_counts",
+            body["completed"] == 0 and done + not_completed == n,
+            "test mode must report completed 0 and count would-be successes in completedInTestMode",
+            actual=body,
+            exchange=ex,
+        )
     return body
 
 
@@ -201,6 +281,7 @@ def _describe(entry: Any) -> str:
 
 
 # ------------------------------------------------------------------ reads vs model
+
 
 def user_diff(item: dict[str, Any], mu: MUser, groups: set[str] | None = None) -> dict[str, Any]:
     """Fields where a served user object disagrees with the model (empty when it agrees)."""
@@ -227,9 +308,14 @@ def check_users_listing(model: OrgModel, listing: Listing, contract: str) -> Non
     extra = sorted(set(served) - set(model.users))
     diffs = {k: user_diff(served[k], model.users[k]) for k in sorted(set(served) & set(model.users))}
     diffs = {k: v for k, v in diffs.items() if v}
-    check(contract, not missing and not extra and not diffs,
-          f"users listing vs model: missing {missing}, unexpected {extra}, differing {diffs}",
-          expected=sorted(model.users), actual=sorted(served), exchange=listing.pages[-1].exchange)
+    check(
+        contract,
+        not missing and not extra and not diffs,
+        f"users listing vs model: missing {missing}, unexpected {extra}, differing {diffs}",
+        expected=sorted(model.users),
+        actual=sorted(served),
+        exchange=listing.pages[-1].exchange,
+    )
 
 
 def check_get_user(target: Target, model: OrgModel, email: str, contract: str, adobe: bool = False) -> None:
@@ -238,26 +324,53 @@ def check_get_user(target: Target, model: OrgModel, email: str, contract: str, a
     body = reply.json_or_none()
     if mu is None:
         ok = reply.status == 404 and isinstance(body, dict) and body.get("result") == "error.user.not_found"
-        check(contract, ok, f"Get User {email}: the model has no such user, expected 404 error.user.not_found",
-              expected={"status": 404, "result": "error.user.not_found"}, actual={"status": reply.status, "body": body},
-              exchange=reply.exchange)
+        check(
+            contract,
+            ok,
+            f"Get User {email}: the model has no such user, expected 404 error.user.not_found",
+            expected={"status": 404, "result": "error.user.not_found"},
+            actual={"status": reply.status, "body": body},
+            exchange=reply.exchange,
+        )
         return
-    ok = reply.status == 200 and isinstance(body, dict) and body.get("result") == "success" and isinstance(body.get("user"), dict)
+    ok = (
+        reply.status == 200
+        and isinstance(body, dict)
+        and body.get("result") == "success"
+        and isinstance(body.get("user"), dict)
+    )
     diff = user_diff(body["user"], mu) if ok else {}
-    check(contract, ok and not diff, f"Get User {email} disagrees with the model: {diff or reply.status}",
-          expected=mu.__dict__, actual=body, exchange=reply.exchange)
+    check(
+        contract,
+        ok and not diff,
+        f"Get User {email} disagrees with the model: {diff or reply.status}",
+        expected=mu.__dict__,
+        actual=body,
+        exchange=reply.exchange,
+    )
 
 
 def check_groups_listing(model: OrgModel, listing: Listing, contract: str) -> None:
-    served = {g["groupName"].lower(): g for g in iter_prefixed(listing.items, "groupName", model.prefix)
-              if g.get("type") == "USER_GROUP"}
+    served = {
+        g["groupName"].lower(): g
+        for g in iter_prefixed(listing.items, "groupName", model.prefix)
+        if g.get("type") == "USER_GROUP"
+    }
     missing = sorted(set(model.groups) - set(served))
     extra = sorted(set(served) - set(model.groups))
-    counts = {k: (served[k].get("memberCount"), len(model.members(k))) for k in set(served) & set(model.groups)
-              if served[k].get("memberCount") != len(model.members(k))}
-    check(contract, not missing and not extra and not counts,
-          f"groups listing vs model: missing {missing}, unexpected {extra}, memberCount (served, model) {counts}",
-          expected=sorted(model.groups), actual=sorted(served), exchange=listing.pages[-1].exchange)
+    counts = {
+        k: (served[k].get("memberCount"), len(model.members(k)))
+        for k in set(served) & set(model.groups)
+        if served[k].get("memberCount") != len(model.members(k))
+    }
+    check(
+        contract,
+        not missing and not extra and not counts,
+        f"groups listing vs model: missing {missing}, unexpected {extra}, memberCount (served, model) {counts}",
+        expected=sorted(model.groups),
+        actual=sorted(served),
+        exchange=listing.pages[-1].exchange,
+    )
 
 
 def check_group_members(target: Target, model: OrgModel, group: str, contract: str) -> Listing | None:
@@ -266,12 +379,22 @@ def check_group_members(target: Target, model: OrgModel, group: str, contract: s
     if group.lower() not in model.groups:
         body = first.json_or_none()
         ok = first.status == 404 and isinstance(body, dict) and body.get("result") == "error.group.not_found"
-        check(contract, ok, f"users of {group}: the model has no such group, expected 404 error.group.not_found",
-              actual={"status": first.status, "body": body}, exchange=first.exchange)
+        check(
+            contract,
+            ok,
+            f"users of {group}: the model has no such group, expected 404 error.group.not_found",
+            actual={"status": first.status, "body": body},
+            exchange=first.exchange,
+        )
         return None
     served = {u["email"].lower() for u in listing.items if isinstance(u.get("email"), str)}
     want = model.members(group)
-    check(contract, first.status == 200 and served == want,
-          f"members of {group}: served {sorted(served)}, model {sorted(want)}",
-          expected=sorted(want), actual=sorted(served), exchange=listing.pages[-1].exchange)
+    check(
+        contract,
+        first.status == 200 and served == want,
+        f"members of {group}: served {sorted(served)}, model {sorted(want)}",
+        expected=sorted(want),
+        actual=sorted(served),
+        exchange=listing.pages[-1].exchange,
+    )
     return listing

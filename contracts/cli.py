@@ -6,12 +6,14 @@
 Wire into the main parser with `contracts.cli.add_subcommands(subparsers)`; each parser it
 adds sets `func`, which takes the parsed namespace and returns the exit status.
 """
+
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 SUITE_DIR = Path(__file__).resolve().parent
 
@@ -21,25 +23,51 @@ def add_subcommands(subparsers: Any) -> argparse.ArgumentParser:
         "contract",
         help="run the UMAPI contract suite against a target (or diff two reports)",
         description="Run the contract suite. Credentials come from the environment (UMAPI_ORG_ID, "
-                    "UMAPI_CLIENT_ID, UMAPI_CLIENT_SECRET, UMAPI_IMS_HOST, UMAPI_ENDPOINT, UMAPI_CA_FILE) "
-                    "or --credentials FILE, never from the command line. Without --allow-writes every "
-                    "action runs with testOnly=true.",
+        "UMAPI_CLIENT_ID, UMAPI_CLIENT_SECRET, UMAPI_IMS_HOST, UMAPI_ENDPOINT, UMAPI_CA_FILE) "
+        "or --credentials FILE, never from the command line. Without --allow-writes every "
+        "action runs with testOnly=true.",
     )
-    contract.add_argument("--target", default="inprocess", metavar="inprocess|served|live|URL",
-                          help="what to judge (default: the in-process emulator)")
-    contract.add_argument("--credentials", metavar="FILE", help="YAML/JSON file with org_id, client_id, client_secret, ...")
-    contract.add_argument("--allow-writes", action="store_true",
-                          help="let a URL target be changed (objects named contract-<run id>-..., removed at the end)")
-    contract.add_argument("--domain", metavar="DOMAIN", help="claimed domain for the suite's users (needed with --allow-writes)")
-    contract.add_argument("--identity-type", choices=("federatedID", "enterpriseID"), help="type of --domain (default federatedID)")
-    contract.add_argument("--report", default="contract-report.json", metavar="PATH",
-                          help="JSON report path (Markdown summary beside it); default ./contract-report.json")
-    contract.add_argument("--pace", choices=("auto", "on", "off"), default="auto",
-                          help="pace under the documented rate limits (auto: for URL targets)")
+    contract.add_argument(
+        "--target",
+        default="inprocess",
+        metavar="inprocess|served|live|URL",
+        help="what to judge (default: the in-process emulator)",
+    )
+    contract.add_argument(
+        "--credentials", metavar="FILE", help="YAML/JSON file with org_id, client_id, client_secret, ..."
+    )
+    contract.add_argument(
+        "--allow-writes",
+        action="store_true",
+        help="let a URL target be changed (objects named contract-<run id>-..., removed at the end)",
+    )
+    contract.add_argument(
+        "--domain", metavar="DOMAIN", help="claimed domain for the suite's users (needed with --allow-writes)"
+    )
+    contract.add_argument(
+        "--identity-type", choices=("federatedID", "enterpriseID"), help="type of --domain (default federatedID)"
+    )
+    contract.add_argument(
+        "--report",
+        default="contract-report.json",
+        metavar="PATH",
+        help="JSON report path (Markdown summary beside it); default ./contract-report.json",
+    )
+    contract.add_argument(
+        "--pace",
+        choices=("auto", "on", "off"),
+        default="auto",
+        help="pace under the documented rate limits (auto: for URL targets)",
+    )
     contract.add_argument("--profile", metavar="NAME", help="hypothesis profile (ci, nightly, dev, quick, live)")
     contract.add_argument("-k", "--select", metavar="EXPR", help="only contracts tests matching EXPR (pytest -k)")
-    contract.add_argument("--pytest-arg", action="append", default=[], metavar="ARG",
-                          help="pass ARG to pytest (repeatable), e.g. --pytest-arg=-x")
+    contract.add_argument(
+        "--pytest-arg",
+        action="append",
+        default=[],
+        metavar="ARG",
+        help="pass ARG to pytest (repeatable), e.g. --pytest-arg=-x",
+    )
     contract.set_defaults(func=run_contracts)
     sub = contract.add_subparsers(dest="contract_command", metavar="{diff}")
     diff = sub.add_parser("diff", help="print the contracts whose outcome differs between two reports")
@@ -50,9 +78,21 @@ def add_subcommands(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def pytest_argv(args: argparse.Namespace) -> list[str]:
-    argv = [str(SUITE_DIR), "-p", "no:cacheprovider", "--rootdir", str(SUITE_DIR.parent),
-            "-W", "ignore::pytest.PytestAssertRewriteWarning",
-            "--umapi-target", args.target, "--umapi-report", args.report, "--umapi-pace", args.pace]
+    argv = [
+        str(SUITE_DIR),
+        "-p",
+        "no:cacheprovider",
+        "--rootdir",
+        str(SUITE_DIR.parent),
+        "-W",
+        "ignore::pytest.PytestAssertRewriteWarning",
+        "--umapi-target",
+        args.target,
+        "--umapi-report",
+        args.report,
+        "--umapi-pace",
+        args.pace,
+    ]
     if args.credentials:
         argv += ["--umapi-credentials", args.credentials]
     if args.allow_writes:

@@ -8,12 +8,14 @@ HYPOTHESIS_PROFILE picks a profile (`ci`, `nightly`, `dev`, `quick`, `live`); th
 `ci` for emulators and `live` (few examples: the live API allows 10 actions a minute) for
 URL targets.
 """
+
 from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, Phase, settings
@@ -27,31 +29,66 @@ settings.register_profile("ci", max_examples=25, deadline=None, suppress_health_
 settings.register_profile("nightly", max_examples=500, deadline=None, suppress_health_check=_SUPPRESS)
 settings.register_profile("dev", max_examples=60, deadline=None, suppress_health_check=_SUPPRESS)
 # quick: for runs expected to fail (the defect self-test): no shrinking, which is slow here.
-settings.register_profile("quick", max_examples=6, deadline=None, suppress_health_check=_SUPPRESS, database=None,
-                          phases=[Phase.explicit, Phase.generate])
-settings.register_profile("live", max_examples=2, deadline=None, suppress_health_check=_SUPPRESS, database=None,
-                          print_blob=True)
+settings.register_profile(
+    "quick",
+    max_examples=6,
+    deadline=None,
+    suppress_health_check=_SUPPRESS,
+    database=None,
+    phases=[Phase.explicit, Phase.generate],
+)
+settings.register_profile(
+    "live", max_examples=2, deadline=None, suppress_health_check=_SUPPRESS, database=None, print_blob=True
+)
 # Steps per state-machine example, per profile.
 STATEFUL_STEPS = {"ci": 10, "nightly": 40, "dev": 20, "quick": 6, "live": 4}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("umapi-contracts", "UMAPI contract suite")
-    group.addoption("--umapi-target", default="inprocess", metavar="inprocess|served|live|URL",
-                    help="what to judge: the in-process emulator (default), one served over local HTTPS, "
-                         "or a URL (credentials from the environment or --umapi-credentials)")
-    group.addoption("--umapi-credentials", default=None, metavar="FILE",
-                    help="YAML/JSON file with org_id, client_id, client_secret[, ims_host, endpoint, ca_file]")
-    group.addoption("--umapi-allow-writes", action="store_true", default=False,
-                    help="let a URL target be changed for real (objects named contract-<run id>-..., removed at the end)")
-    group.addoption("--umapi-domain", default=None, metavar="DOMAIN",
-                    help="claimed domain the suite creates its users in (needed with --umapi-allow-writes)")
-    group.addoption("--umapi-identity-type", default=None, choices=("federatedID", "enterpriseID"),
-                    help="identity type of --umapi-domain (default federatedID)")
-    group.addoption("--umapi-report", default="contract-report.json", metavar="PATH",
-                    help="where to write the JSON report (the Markdown summary goes beside it); 'none' to skip")
-    group.addoption("--umapi-pace", default="auto", choices=("auto", "on", "off"),
-                    help="pace requests under the documented rate limits (auto: only for URL targets)")
+    group.addoption(
+        "--umapi-target",
+        default="inprocess",
+        metavar="inprocess|served|live|URL",
+        help="what to judge: the in-process emulator (default), one served over local HTTPS, "
+        "or a URL (credentials from the environment or --umapi-credentials)",
+    )
+    group.addoption(
+        "--umapi-credentials",
+        default=None,
+        metavar="FILE",
+        help="YAML/JSON file with org_id, client_id, client_secret[, ims_host, endpoint, ca_file]",
+    )
+    group.addoption(
+        "--umapi-allow-writes",
+        action="store_true",
+        default=False,
+        help="let a URL target be changed for real (objects named contract-<run id>-..., removed at the end)",
+    )
+    group.addoption(
+        "--umapi-domain",
+        default=None,
+        metavar="DOMAIN",
+        help="claimed domain the suite creates its users in (needed with --umapi-allow-writes)",
+    )
+    group.addoption(
+        "--umapi-identity-type",
+        default=None,
+        choices=("federatedID", "enterpriseID"),
+        help="identity type of --umapi-domain (default federatedID)",
+    )
+    group.addoption(
+        "--umapi-report",
+        default="contract-report.json",
+        metavar="PATH",
+        help="where to write the JSON report (the Markdown summary goes beside it); 'none' to skip",
+    )
+    group.addoption(
+        "--umapi-pace",
+        default="auto",
+        choices=("auto", "on", "off"),
+        help="pace requests under the documented rate limits (auto: only for URL targets)",
+    )
 
 
 def _is_remote(spec: str) -> bool:
@@ -79,8 +116,12 @@ def stateful_steps(config: pytest.Config) -> int:
 def contract_target(pytestconfig: pytest.Config) -> Iterator[Target]:
     opt = pytestconfig.getoption
     pace = {"auto": None, "on": True, "off": False}[opt("--umapi-pace")]
-    run = RunSettings(allow_writes=opt("--umapi-allow-writes"), domain=opt("--umapi-domain"),
-                      identity_type=opt("--umapi-identity-type"), pace=pace)
+    run = RunSettings(
+        allow_writes=opt("--umapi-allow-writes"),
+        domain=opt("--umapi-domain"),
+        identity_type=opt("--umapi-identity-type"),
+        pace=pace,
+    )
     try:
         target = open_target(opt("--umapi-target"), run, opt("--umapi-credentials"))
     except TargetError as exc:
@@ -109,8 +150,9 @@ def run_hygiene(target: Target) -> None:
 
     if not target.writes_allowed:
         bad = [url for url, test_only in target.action_log if not test_only]
-        check("run.only_test_mode_writes", not bad, f"{len(bad)} action request(s) without testOnly=true",
-              actual=bad[:3])
+        check(
+            "run.only_test_mode_writes", not bad, f"{len(bad)} action request(s) without testOnly=true", actual=bad[:3]
+        )
     if target.kind == "remote" and not target.settings.domain:
         return
     domain = target.settings.domain if target.kind == "remote" else None
@@ -135,8 +177,11 @@ def discover_domain(target: Target) -> None:
     reply = target.users_page(0)
     body = reply.json_or_none()
     users = body.get("users", []) if isinstance(body, dict) else []
-    seen = Counter((str(u.get("domain", "")).lower(), u.get("type")) for u in users
-                   if u.get("type") in ("federatedID", "enterpriseID") and u.get("domain"))
+    seen = Counter(
+        (str(u.get("domain", "")).lower(), u.get("type"))
+        for u in users
+        if u.get("type") in ("federatedID", "enterpriseID") and u.get("domain")
+    )
     if seen:
         (domain, itype), _ = seen.most_common(1)[0]
         target.settings.domain = domain
@@ -149,6 +194,7 @@ def needs_domain(target: Target) -> None:
 
 
 # ------------------------------------------------------------------ cleanup
+
 
 def sweep(target: Target, *, keep_prefix: str | None = None, only_prefix: str | None = None) -> dict[str, int]:
     """Remove the suite's objects: users and user groups whose names start with `contract-`
@@ -166,16 +212,22 @@ def sweep(target: Target, *, keep_prefix: str | None = None, only_prefix: str | 
     listed = {u["email"] for u in users if isinstance(u.get("email"), str)}
     emails = sorted({e for e in listed | target.created_users if ours(e)})
     groups = read_all(target.groups_page, "groups").items
-    names = sorted({g["groupName"] for g in groups
-                    if g.get("type") == "USER_GROUP" and isinstance(g.get("groupName"), str) and ours(g["groupName"])})
+    names = sorted(
+        {
+            g["groupName"]
+            for g in groups
+            if g.get("type") == "USER_GROUP" and isinstance(g.get("groupName"), str) and ours(g["groupName"])
+        }
+    )
     entries: list[dict[str, Any]] = [{"user": e, "do": [{"removeFromOrg": {"deleteAccount": True}}]} for e in emails]
     entries += [{"usergroup": n, "do": [{"deleteUserGroup": {}}]} for n in names]
     for i in range(0, len(entries), 10):
-        target.action(entries[i:i + 10])
+        target.action(entries[i : i + 10])
     return {"users": len(emails), "groups": len(names)}
 
 
 # ------------------------------------------------------------------ reporting hooks
+
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
@@ -216,9 +268,15 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     describe = target.describe()
     describe["profile"] = getattr(config, "_umapi_profile", "")
-    extra = {"run": {"seconds": round(time.time() - getattr(config, "_umapi_started", time.time()), 1),
-                     "requests": target.request_count, "throttled": target.throttled,
-                     "paced_wait_seconds": round(target.pacer.waited, 1), "exit_status": int(exitstatus)}}
+    extra = {
+        "run": {
+            "seconds": round(time.time() - getattr(config, "_umapi_started", time.time()), 1),
+            "requests": target.request_count,
+            "throttled": target.throttled,
+            "paced_wait_seconds": round(target.pacer.waited, 1),
+            "exit_status": int(exitstatus),
+        }
+    }
     report = build_report(RECORDER, describe, target.secrets, extra)
     json_path, md_path = write_report(report, path)
     config._umapi_report_paths = (json_path, md_path)  # type: ignore[attr-defined]

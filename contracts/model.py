@@ -7,6 +7,7 @@ one command entry of the suite's valid vocabulary, changes the model as the serv
 and returns the errors the server should report. Where the sources leave a choice open the
 model takes the spec's §6 recommendation, and accepts every code the spec names for it.
 """
+
 from __future__ import annotations
 
 import copy
@@ -18,10 +19,13 @@ CREATE_STEPS = {"addAdobeID": ADOBE_ID, "createEnterpriseID": ENTERPRISE_ID, "cr
 IGNORE, UPDATE = "ignoreIfAlreadyExists", "updateIfAlreadyExists"
 
 USER_MISSING = frozenset({"error.user.nonexistent", "error.user.not_found", "error.user.not_in_org"})
-LISTED_USER_MISSING = frozenset({"error.user.not_found", "error.user.nonexistent", "error.user.not_in_org", "error.user.user_list.invalid"})
+LISTED_USER_MISSING = frozenset(
+    {"error.user.not_found", "error.user.nonexistent", "error.user.not_in_org", "error.user.user_list.invalid"}
+)
 USER_EXISTS = frozenset({"error.user.already_in_org", "error.user.already_exists"})
-GROUP_MISSING = frozenset({"error.group.not_found", "error.usergroup.not_found",
-                           "error.user.nonexistent_or_has_conflicting_parameters"})
+GROUP_MISSING = frozenset(
+    {"error.group.not_found", "error.usergroup.not_found", "error.user.nonexistent_or_has_conflicting_parameters"}
+)
 LISTED_GROUP_MISSING = frozenset({"error.group.not_found", "error.usergroup.not_found"})
 PROFILE_MISSING = frozenset({"error.group.not_found", "error.command.product.not_found", "plc.not_found"})
 GROUP_EXISTS = frozenset({"error.usergroup.already_exists"})
@@ -70,7 +74,7 @@ class OrgModel:
         self.groups: dict[str, MGroup] = {}
         self.profiles: dict[str, str] = dict(profiles or {})  # lower -> name, product profiles of the org
 
-    def copy(self) -> "OrgModel":
+    def copy(self) -> OrgModel:
         return copy.deepcopy(self)
 
     def owns(self, name: str) -> bool:
@@ -108,7 +112,7 @@ class OrgModel:
         key = entry["user"].lower()
         expects: list[Expect] = []
         for i, step in enumerate(entry["do"]):
-            (name, args), = step.items()
+            ((name, args),) = step.items()
             user = self.users.get(key)
             if name in CREATE_STEPS:
                 kept = self.directory.get(key)
@@ -119,8 +123,13 @@ class OrgModel:
                     kept.country = kept.country or args.get("country")
                     self.users[key] = kept
                 elif user is None:
-                    self.users[key] = MUser(args["email"], CREATE_STEPS[name], args.get("firstname"),
-                                            args.get("lastname"), args.get("country"))
+                    self.users[key] = MUser(
+                        args["email"],
+                        CREATE_STEPS[name],
+                        args.get("firstname"),
+                        args.get("lastname"),
+                        args.get("country"),
+                    )
                 elif args.get("option") is None:
                     expects.append(Expect(i, USER_EXISTS))
                 elif args["option"] == UPDATE and user.type != ADOBE_ID:  # an org cannot edit an Adobe ID
@@ -176,7 +185,7 @@ class OrgModel:
         key = gname.lower()
         expects: list[Expect] = []
         for i, step in enumerate(entry["do"]):
-            (name, args), = step.items()
+            ((name, args),) = step.items()
             group = self.groups.get(key)
             if name == "createUserGroup":
                 if group is None:

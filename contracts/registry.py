@@ -7,6 +7,7 @@ silent). Tests call `check(name, ok, ...)`; a failed check raises `ContractViola
 whose message starts with `[name]`, and the recorder keeps the outcome and the exchange
 for the report.
 """
+
 from __future__ import annotations
 
 import threading
@@ -33,12 +34,30 @@ def _c(name: str, promise: str, spec: str, basis: str = DOCUMENTED) -> None:
 
 
 # --- IMS
-_c("ims.s2s.token_shape", "client_credentials answers 200 with access_token, token_type bearer and an integer expires_in", "§1.3")
-_c("ims.s2s.expires_in_seconds", "expires_in of /ims/token/* is in seconds (about 86399), not milliseconds", "§0.1.2, §1.3, §6 A2")
+_c(
+    "ims.s2s.token_shape",
+    "client_credentials answers 200 with access_token, token_type bearer and an integer expires_in",
+    "§1.3",
+)
+_c(
+    "ims.s2s.expires_in_seconds",
+    "expires_in of /ims/token/* is in seconds (about 86399), not milliseconds",
+    "§0.1.2, §1.3, §6 A2",
+)
 _c("ims.s2s.trailing_slash", "the token path answers with and without a trailing slash, v2 and v3", "§1.1, §6 A3")
-_c("ims.s2s.query_parameters", "token parameters sent in the query string of a POST are accepted", "§1.2, §6 A4", RECOMMENDED)
+_c(
+    "ims.s2s.query_parameters",
+    "token parameters sent in the query string of a POST are accepted",
+    "§1.2, §6 A4",
+    RECOMMENDED,
+)
 _c("ims.s2s.bad_secret", "a wrong client secret is refused with 401 invalid_client", "§1.6, §6 A1", RECOMMENDED)
-_c("ims.s2s.unsupported_grant_type", "an unknown grant_type is refused with 400 unsupported_grant_type", "§1.6, §6 A1", RECOMMENDED)
+_c(
+    "ims.s2s.unsupported_grant_type",
+    "an unknown grant_type is refused with 400 unsupported_grant_type",
+    "§1.6, §6 A1",
+    RECOMMENDED,
+)
 _c("ims.s2s.missing_parameter", "a missing parameter is refused with 400 invalid_request", "§1.6, §6 A1", RECOMMENDED)
 _c("ims.error_shape", "IMS errors are JSON objects with string error and error_description", "§1.6")
 # --- status and the auth gate
@@ -51,36 +70,95 @@ _c("gate.other_org", "a token used for another org's path: 401", "§4.1")
 _c("gate.content_type_on_get", "Content-Type: application/json on a GET is accepted", "§2.1, §6 A47")
 _c("gate.request_id_echo", "X-Request-Id is echoed back", "§2.1")
 # --- reads
-_c("reads.user_shape", "user objects carry email, username, domain, type, status as strings; groups a list when present", "§2.2, §0.1.7")
+_c(
+    "reads.user_shape",
+    "user objects carry email, username, domain, type, status as strings; groups a list when present",
+    "§2.2, §0.1.7",
+)
 _c("reads.group_shape", "group objects carry integer groupId, groupName, type, integer memberCount", "§2.3")
 _c("reads.get_user_not_found", "Get User of an unknown user: 404 result error.user.not_found", "§2.5.2, §6 A43")
 _c("reads.get_user_case_insensitive", "Get User finds a user whatever the case of the user string", "§2.5.2")
 _c("reads.group_not_found", "users of an unknown group: 404 result error.group.not_found", "§2.5.4")
 _c("reads.bad_page", "a non-integer page is a 400, never a 5xx", "§4.1")
-_c("reads.users_agree_with_model", "the users listing holds exactly the users the model holds, with their fields and groups", "§2.2, §2.5.3")
-_c("reads.get_user_agrees_with_model", "Get User answers each user as the model holds it, and 404 for users the model lacks", "§2.5.2")
-_c("reads.groups_agree_with_model", "the groups listing holds the model's user groups with their member counts", "§2.3, §2.5.5")
+_c(
+    "reads.users_agree_with_model",
+    "the users listing holds exactly the users the model holds, with their fields and groups",
+    "§2.2, §2.5.3",
+)
+_c(
+    "reads.get_user_agrees_with_model",
+    "Get User answers each user as the model holds it, and 404 for users the model lacks",
+    "§2.5.2",
+)
+_c(
+    "reads.groups_agree_with_model",
+    "the groups listing holds the model's user groups with their member counts",
+    "§2.3, §2.5.5",
+)
 _c("reads.group_members_agree_with_model", "users-by-group lists exactly the model's members", "§2.5.4")
 _c("reads.direct_only_false", "directOnly=false adds profiles reached through user groups to users' groups", "§2.5.4")
 # --- paging
-_c("paging.headers_match_body", "X-Page-Size is the page's entry count, X-Current-Page the 0-based page, X-Total-Count and X-Page-Count constant", "§2.4, §6 A9, A10")
+_c(
+    "paging.headers_match_body",
+    "X-Page-Size is the page's entry count, X-Current-Page the 0-based page, X-Total-Count and X-Page-Count constant",
+    "§2.4, §6 A9, A10",
+)
 _c("paging.last_page_flag", "lastPage is false on every page but the final one and true on it", "§2.4, §0.1.5")
 _c("paging.union_no_duplicates", "pages are disjoint and their union is the whole list (X-Total-Count entries)", "§2.4")
 _c("paging.past_end_returns_last", "a page past the end answers the last page with lastPage true", "§2.4, §6 A12")
 _c("paging.page_size_constant", "every page but the last holds the same, non-zero number of entries", "§2.4")
 # --- actions
-_c("action.report_shape", "an action answers 200 with integer completed/notCompleted/completedInTestMode and result success|partial|error", "§3.7")
+_c(
+    "action.report_shape",
+    "an action answers 200 with integer completed/notCompleted/completedInTestMode and result success|partial|error",
+    "§3.7",
+)
 _c("action.errors_omitted_when_empty", "errors (and warnings) are omitted when empty", "§3.7, §0.1.11")
-_c("action.error_step_is_index", "every errors[].step is an integer index into that entry's do list, index an entry index", "§3.7, §6 A19")
+_c(
+    "action.error_step_is_index",
+    "every errors[].step is an integer index into that entry's do list, index an entry index",
+    "§3.7, §6 A19",
+)
 _c("action.error_fields", "every error carries errorCode, message, user (and requestID when the entry had one)", "§3.7")
-_c("action.counts_match_model", "completed / notCompleted / completedInTestMode and result match the entries the model says succeed", "§3.5, §3.7, §3.9")
-_c("action.errors_match_model", "each failing step is reported with its index, step and an errorCode the spec names for it", "§3.3, §3.4, §3.8")
-_c("action.test_mode_changes_nothing", "?testOnly=true changes nothing: reads after it equal reads before", "§3.9, §0.1.12")
+_c(
+    "action.counts_match_model",
+    "completed / notCompleted / completedInTestMode and result match the entries the model says succeed",
+    "§3.5, §3.7, §3.9",
+)
+_c(
+    "action.errors_match_model",
+    "each failing step is reported with its index, step and an errorCode the spec names for it",
+    "§3.3, §3.4, §3.8",
+)
+_c(
+    "action.test_mode_changes_nothing",
+    "?testOnly=true changes nothing: reads after it equal reads before",
+    "§3.9, §0.1.12",
+)
 _c("action.test_mode_counts", "in test mode completed is 0 and completedInTestMode counts would-be successes", "§3.9")
-_c("action.malformed_body", "a body that is not JSON, not an array or empty is a 400 error.command.malformed", "§3.1, §3.8, §6 A32", RECOMMENDED)
-_c("action.too_many_entries", "more than 10 entries is a 400 error.command.malformed and nothing runs", "§3.6, §6 A29", RECOMMENDED)
-_c("limits.steps_per_entry", "more than 10 steps in an entry fails with error.command.add_remove.list_too_long", "§3.6, §6 A29", RECOMMENDED)
-_c("limits.names_per_list", "more than 10 names in an add/remove list fails with error.command.add_remove.list_too_long", "§3.3, §3.6")
+_c(
+    "action.malformed_body",
+    "a body that is not JSON, not an array or empty is a 400 error.command.malformed",
+    "§3.1, §3.8, §6 A32",
+    RECOMMENDED,
+)
+_c(
+    "action.too_many_entries",
+    "more than 10 entries is a 400 error.command.malformed and nothing runs",
+    "§3.6, §6 A29",
+    RECOMMENDED,
+)
+_c(
+    "limits.steps_per_entry",
+    "more than 10 steps in an entry fails with error.command.add_remove.list_too_long",
+    "§3.6, §6 A29",
+    RECOMMENDED,
+)
+_c(
+    "limits.names_per_list",
+    "more than 10 names in an add/remove list fails with error.command.add_remove.list_too_long",
+    "§3.3, §3.6",
+)
 _c("limits.email_length", "an email over 60 characters fails with error.user.email.invalid", "§3.3, §3.6")
 _c("limits.country_length", "a country longer than 2 fails with error.command.string.too_long", "§3.3, §3.7")
 # --- run hygiene
@@ -96,6 +174,7 @@ def error_contract(kind: str, promise: str, spec: str, basis: str = DOCUMENTED) 
 
 
 # ---------------------------------------------------------------- recorder
+
 
 @dataclass
 class Outcome:
@@ -158,8 +237,9 @@ class Recorder:
             found = self.outcomes[name] = Outcome(name)
         return found
 
-    def record(self, name: str, ok: bool, message: str = "", expected: Any = None, actual: Any = None,
-               exchange: Any = None) -> None:
+    def record(
+        self, name: str, ok: bool, message: str = "", expected: Any = None, actual: Any = None, exchange: Any = None
+    ) -> None:
         with self._lock:
             out = self.outcome(name)
             if self.current_test:
@@ -195,8 +275,9 @@ def _exchange_dict(exchange: Any, redact: Any) -> dict[str, Any] | None:
 RECORDER = Recorder()
 
 
-def check(name: str, ok: bool, message: str = "", *, expected: Any = None, actual: Any = None,
-          exchange: Any = None) -> None:
+def check(
+    name: str, ok: bool, message: str = "", *, expected: Any = None, actual: Any = None, exchange: Any = None
+) -> None:
     """Record one check of contract `name`; raise ContractViolation when it fails."""
     RECORDER.record(name, bool(ok), message, expected, actual, exchange)
     if not ok:

@@ -11,12 +11,14 @@ JSON layout (stable; `diff` reads only `target` and `contracts[*].name/status`):
 Secrets (client secret, access tokens, anything shaped like a JWT, Authorization headers)
 are redacted before anything is written.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from .registry import CONTRACTS, Recorder
 from .target import redact
@@ -24,8 +26,9 @@ from .target import redact
 FORMAT = "umapi-contract-report/1"
 
 
-def build_report(recorder: Recorder, target: dict[str, Any] | None, secrets: Iterable[str] = (),
-                 extra: dict[str, Any] | None = None) -> dict[str, Any]:
+def build_report(
+    recorder: Recorder, target: dict[str, Any] | None, secrets: Iterable[str] = (), extra: dict[str, Any] | None = None
+) -> dict[str, Any]:
     secret_set = {s for s in secrets if s}
     contracts = []
     summary = {"pass": 0, "fail": 0, "error": 0, "not run": 0}
@@ -35,7 +38,11 @@ def build_report(recorder: Recorder, target: dict[str, Any] | None, secrets: Ite
         status = out.status if out is not None else "not run"
         summary[status] += 1
         item: dict[str, Any] = {
-            "name": name, "status": status, "promise": contract.promise, "spec": contract.spec, "basis": contract.basis,
+            "name": name,
+            "status": status,
+            "promise": contract.promise,
+            "spec": contract.spec,
+            "basis": contract.basis,
             "checks": {"passed": out.passed if out else 0, "failed": out.failed if out else 0},
         }
         if out is not None:
@@ -147,13 +154,17 @@ def format_diff(a: dict[str, Any], b: dict[str, Any], a_label: str = "A", b_labe
     if not rows:
         return f"no drift: every contract has the same outcome on {ta} and {tb}\n"
     width = max(len(r[0]) for r in rows + [("contract", "", "")])
-    lines = [f"{len(rows)} contract(s) differ:", f"  A = {a_label} ({ta})", f"  B = {b_label} ({tb})",
-             f"  {'contract'.ljust(width)}  {'A':<8}  {'B':<8}"]
+    lines = [
+        f"{len(rows)} contract(s) differ:",
+        f"  A = {a_label} ({ta})",
+        f"  B = {b_label} ({tb})",
+        f"  {'contract'.ljust(width)}  {'A':<8}  {'B':<8}",
+    ]
     for name, left, right in rows:
         lines.append(f"  {name.ljust(width)}  {left:<8}  {right:<8}")
     by_name_b = {c["name"]: c for c in b["contracts"]}
     by_name_a = {c["name"]: c for c in a["contracts"]}
-    for name, left, right in rows:
+    for name, _left, right in rows:
         failing = by_name_b.get(name) if right in ("fail", "error") else by_name_a.get(name)
         if failing and failing.get("message"):
             lines.append(f"  - {name}: {failing['message'].splitlines()[0][:200]}")

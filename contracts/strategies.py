@@ -7,11 +7,13 @@ objects exist; invalid strategies return `Invalid(entry, expects, contract)`: th
 the errors a conforming server reports for it, and the contract that promises so. Every
 invalid entry is built to change nothing, whatever a server does with it.
 """
+
 from __future__ import annotations
 
 import string
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from hypothesis import strategies as st
 
@@ -33,7 +35,9 @@ OPTIONS = (None, IGNORE, UPDATE)
 # Printable names with a little Unicode; never empty, never leading/trailing spaces.
 _NAME_ALPHABET = string.ascii_letters + string.digits + "-' éøüÅßç"
 person_names = st.text(_NAME_ALPHABET, min_size=1, max_size=24).map(str.strip).filter(bool)
-descriptions = st.text(string.ascii_letters + string.digits + " .,-", min_size=1, max_size=60).map(str.strip).filter(bool)
+descriptions = (
+    st.text(string.ascii_letters + string.digits + " .,-", min_size=1, max_size=60).map(str.strip).filter(bool)
+)
 countries = st.sampled_from(COUNTRIES)
 request_ids = st.text(string.ascii_letters + string.digits + "_-", min_size=1, max_size=20)
 
@@ -71,6 +75,7 @@ class Pools:
 
 # ------------------------------------------------------------------ steps
 
+
 @st.composite
 def create_steps(draw: Callable[..., Any], identity_type: str, email: str, option: Any = None) -> dict[str, Any]:
     """addAdobeID / createEnterpriseID / createFederatedID with the fields its type needs."""
@@ -99,13 +104,18 @@ def membership_steps(op: str, names: st.SearchStrategy[str], max_names: int = 3)
 
 
 def remove_from_org_steps() -> st.SearchStrategy[dict[str, Any]]:
-    return st.one_of(st.just({"removeFromOrg": {}}), st.booleans().map(lambda b: {"removeFromOrg": {"deleteAccount": b}}))
+    return st.one_of(
+        st.just({"removeFromOrg": {}}), st.booleans().map(lambda b: {"removeFromOrg": {"deleteAccount": b}})
+    )
 
 
 # ------------------------------------------------------------------ entries
 
+
 @st.composite
-def user_entries(draw: Callable[..., Any], pools: Pools, email: str, *, membership_names: tuple[str, ...] | None = None) -> dict[str, Any]:
+def user_entries(
+    draw: Callable[..., Any], pools: Pools, email: str, *, membership_names: tuple[str, ...] | None = None
+) -> dict[str, Any]:
     """A valid user entry for `email`: optional create first, 0-3 middle steps, optional
     removeFromOrg last."""
     kind = pools.type_of(email)
@@ -133,7 +143,9 @@ def user_entries(draw: Callable[..., Any], pools: Pools, email: str, *, membersh
 
 
 @st.composite
-def usergroup_entries(draw: Callable[..., Any], pools: Pools, group: str, *, member_pool: tuple[str, ...] | None = None) -> dict[str, Any]:
+def usergroup_entries(
+    draw: Callable[..., Any], pools: Pools, group: str, *, member_pool: tuple[str, ...] | None = None
+) -> dict[str, Any]:
     """A valid user-group entry: create (client style, no `name`) first, updates, member and
     profile changes, optional delete last. In test mode a group that does not exist yet is
     only created (what test mode reports for later steps on it is not documented)."""
@@ -151,7 +163,9 @@ def usergroup_entries(draw: Callable[..., Any], pools: Pools, group: str, *, mem
             create["option"] = option
         steps.append({"createUserGroup": create})
     if exists or not pools.test_mode:
-        middle: list[st.SearchStrategy[dict[str, Any]]] = [descriptions.map(lambda d: {"updateUserGroup": {"description": d}})]
+        middle: list[st.SearchStrategy[dict[str, Any]]] = [
+            descriptions.map(lambda d: {"updateUserGroup": {"description": d}})
+        ]
         for op in ("add", "remove"):
             if users:
                 middle.append(_keyed_lists(op, "user", users, 3))
@@ -185,9 +199,20 @@ def action_batches(draw: Callable[..., Any], pools: Pools, max_entries: int = 4)
     n = draw(st.integers(1, max_entries))
     n_groups = draw(st.integers(0, min(n, len(pools.groups)))) if pools.groups else 0
     n_users = min(n - n_groups, len(user_pool))
-    users = draw(st.lists(st.sampled_from(user_pool), min_size=min(n_users, 1) if user_pool else 0,
-                          max_size=n_users, unique=True)) if user_pool else []
-    groups = draw(st.lists(st.sampled_from(pools.groups), min_size=n_groups, max_size=n_groups, unique=True)) if n_groups else []
+    users = (
+        draw(
+            st.lists(
+                st.sampled_from(user_pool), min_size=min(n_users, 1) if user_pool else 0, max_size=n_users, unique=True
+            )
+        )
+        if user_pool
+        else []
+    )
+    groups = (
+        draw(st.lists(st.sampled_from(pools.groups), min_size=n_groups, max_size=n_groups, unique=True))
+        if n_groups
+        else []
+    )
     free_groups = tuple(g for g in pools.groups if g not in groups)
     if pools.test_mode:
         free_groups = tuple(g for g in free_groups if g.lower() in pools.existing_groups)
@@ -199,6 +224,7 @@ def action_batches(draw: Callable[..., Any], pools: Pools, max_entries: int = 4)
 
 
 # ------------------------------------------------------------------ invalid entries
+
 
 @dataclass(frozen=True)
 class Invalid:
@@ -222,7 +248,9 @@ INVALID_KINDS: dict[str, InvalidKind] = {}
 def _invalid(kind: str, promise: str, spec: str, needs: str = "", basis: str = "documented") -> Callable[..., Any]:
     contract = error_contract(kind, promise, spec, basis)
 
-    def register(build: Callable[[Pools, Any], tuple[Any, list[Expect]]]) -> Callable[[Pools, Any], tuple[Any, list[Expect]]]:
+    def register(
+        build: Callable[[Pools, Any], tuple[Any, list[Expect]]],
+    ) -> Callable[[Pools, Any], tuple[Any, list[Expect]]]:
         INVALID_KINDS[kind] = InvalidKind(kind, contract, build, needs)
         return build
 
@@ -247,41 +275,70 @@ def _maybe_missing(step: int | None) -> Expect:
 def _step_unknown(pools: Pools, draw: Any) -> tuple[Any, list[Expect]]:
     name = draw(st.sampled_from(("addEnterpriseID", "resetPassword2", "addRoles", "frobnicate")))
     return {"user": pools.ghost_user, "do": [{name: {"email": pools.ghost_user}}]}, [
-        _e(0, "error.command.step.unknown"), _maybe_missing(None)]
+        _e(0, "error.command.step.unknown"),
+        _maybe_missing(None),
+    ]
 
 
 @_invalid("create_not_first", "a create step after another step fails with error.command.create.not_first", "§3.3")
 def _create_not_first(pools: Pools, draw: Any) -> tuple[Any, list[Expect]]:
     return {"user": pools.ghost_user, "do": [{"update": {"firstname": "Ghost"}}, _ghost_create(pools, draw)]}, [
-        _e(1, "error.command.create.not_first", "error.command.create.more_than_one"), _maybe_missing(0)]
+        _e(1, "error.command.create.not_first", "error.command.create.more_than_one"),
+        _maybe_missing(0),
+    ]
 
 
-@_invalid("create_more_than_one", "two create steps fail with error.command.create.more_than_one", "§3.3", needs="existing_user")
+@_invalid(
+    "create_more_than_one",
+    "two create steps fail with error.command.create.more_than_one",
+    "§3.3",
+    needs="existing_user",
+)
 def _create_more_than_one(pools: Pools, draw: Any) -> tuple[Any, list[Expect]]:
     user = draw(st.sampled_from(sorted(u for u in pools.users if u.lower() in pools.existing_users)))
-    step = {CREATE_STEP_OF[pools.identity_type]: {"email": user, "firstname": "X", "lastname": "Y", "country": "US",
-                                                  "option": IGNORE}}
+    step = {
+        CREATE_STEP_OF[pools.identity_type]: {
+            "email": user,
+            "firstname": "X",
+            "lastname": "Y",
+            "country": "US",
+            "option": IGNORE,
+        }
+    }
     return {"user": user, "do": [step, step]}, [
-        _e(1, "error.command.create.more_than_one", "error.command.create.not_first")]
+        _e(1, "error.command.create.more_than_one", "error.command.create.not_first")
+    ]
 
 
-@_invalid("removefromorg_not_last", "removeFromOrg before another step fails with error.command.removefromorg.not_last", "§3.3, §6 A26", basis="recommended")
+@_invalid(
+    "removefromorg_not_last",
+    "removeFromOrg before another step fails with error.command.removefromorg.not_last",
+    "§3.3, §6 A26",
+    basis="recommended",
+)
 def _remove_not_last(pools: Pools, draw: Any) -> tuple[Any, list[Expect]]:
     return {"user": pools.ghost_user, "do": [{"removeFromOrg": {}}, {"update": {"firstname": "Ghost"}}]}, [
-        _e(0, "error.command.removefromorg.not_last"), _maybe_missing(1)]
+        _e(0, "error.command.removefromorg.not_last"),
+        _maybe_missing(1),
+    ]
 
 
 @_invalid("option_illegal", "a create option other than the two documented fails with error.option.illegal", "§3.3")
 def _option_illegal(pools: Pools, draw: Any) -> tuple[Any, list[Expect]]:
     option = draw(st.sampled_from(("sometimes", "ignoreifalreadyexists", "overwrite", "")))
-    return {"user": pools.ghost_user, "do": [_ghost_create(pools, draw, option=option)]}, [_e(0, "error.option.illegal")]
+    return {"user": pools.ghost_user, "do": [_ghost_create(pools, draw, option=option)]}, [
+        _e(0, "error.option.illegal")
+    ]
 
 
-@_invalid("country_too_long", "a country longer than 2 characters fails with error.command.string.too_long", "§3.3, §3.7")
+@_invalid(
+    "country_too_long", "a country longer than 2 characters fails with error.command.string.too_long", "§3.3, §3.7"
+)
 def _country_too_long(pools: Pools, draw: Any) -> tuple[Any, list[Expect]]:
     country = draw(st.sampled_from(("USA", "GBR", "DEU", "United States")))
     return {"user": pools.ghost_user, "do": [_ghost_create(pools, draw, country=country)]}, [
-        _e(0, "error.command.string.too_long")]
+        _e(0, "error.command.string.too_long")
+    ]
 
 
 @_invalid("email_too_long", "an email over 60 characters fails with error.user.email.invalid", "§3.3, §3.6")
@@ -289,66 +346,103 @@ def _email_too_long(pools: Pools, draw: Any) -> tuple[Any, list[Expect]]:
     local, domain = pools.ghost_user.split("@", 1)
     pad = 61 - len(pools.ghost_user) + draw(st.integers(0, 10))
     email = f"{local}{'x' * max(pad, 1)}@{domain}"
-    step = {CREATE_STEP_OF[pools.identity_type]: {"email": email, "firstname": "Long", "lastname": "Email", "country": "US"}}
+    step = {
+        CREATE_STEP_OF[pools.identity_type]: {"email": email, "firstname": "Long", "lastname": "Email", "country": "US"}
+    }
     return {"user": email, "do": [step]}, [_e(0, "error.user.email.invalid")]
 
 
-@_invalid("list_too_long", "more than 10 names in an add/remove list fail with error.command.add_remove.list_too_long", "§3.3, §3.6")
+@_invalid(
+    "list_too_long",
+    "more than 10 names in an add/remove list fail with error.command.add_remove.list_too_long",
+    "§3.3, §3.6",
+)
 def _list_too_long(pools: Pools, draw: Any) -> tuple[Any, list[Expect]]:
     n = draw(st.integers(11, 14))
     op = draw(st.sampled_from(("add", "remove")))
     names = [f"{pools.ghost_user.split('@')[0]}-g{i}" for i in range(n)]
     return {"user": pools.ghost_user, "do": [{op: {"group": names}}]}, [
-        _e(0, "error.command.add_remove.list_too_long"), _maybe_missing(0)]
+        _e(0, "error.command.add_remove.list_too_long"),
+        _maybe_missing(0),
+    ]
 
 
-@_invalid("too_many_steps", "more than 10 steps in an entry fail with error.command.add_remove.list_too_long", "§3.6, §6 A29", basis="recommended")
+@_invalid(
+    "too_many_steps",
+    "more than 10 steps in an entry fail with error.command.add_remove.list_too_long",
+    "§3.6, §6 A29",
+    basis="recommended",
+)
 def _too_many_steps(pools: Pools, draw: Any) -> tuple[Any, list[Expect]]:
     n = draw(st.integers(11, 13))
     return {"user": pools.ghost_user, "do": [{"update": {"firstname": f"G{i}"}} for i in range(n)]}, [
-        _e(None, "error.command.add_remove.list_too_long"), _maybe_missing(None)]
+        _e(None, "error.command.add_remove.list_too_long"),
+        _maybe_missing(None),
+    ]
 
 
 @_invalid("group_invalid_list", "an empty group list fails with error.group.invalid_list", "§3.3")
 def _empty_list(pools: Pools, draw: Any) -> tuple[Any, list[Expect]]:
     op = draw(st.sampled_from(("add", "remove")))
     return {"user": pools.ghost_user, "do": [{op: {"group": []}}]}, [
-        _e(0, "error.group.invalid_list", "error.command.add_remove.missing_list"), _maybe_missing(0)]
+        _e(0, "error.group.invalid_list", "error.command.add_remove.missing_list"),
+        _maybe_missing(0),
+    ]
 
 
-@_invalid("add_remove_list", "an add/remove value that is neither an object nor \"all\" fails with error.command.add_remove.list", "§3.3")
+@_invalid(
+    "add_remove_list",
+    'an add/remove value that is neither an object nor "all" fails with error.command.add_remove.list',
+    "§3.3",
+)
 def _add_not_object(pools: Pools, draw: Any) -> tuple[Any, list[Expect]]:
     value = draw(st.sampled_from((5, "everything", ["g"], True)))
     return {"user": pools.ghost_user, "do": [{"add": value}]}, [
-        _e(0, "error.command.add_remove.list"), _maybe_missing(0)]
+        _e(0, "error.command.add_remove.list"),
+        _maybe_missing(0),
+    ]
 
 
-@_invalid("list_not_array", "a group list that is not an array fails with error.command.add_remove.list_not_array", "§3.3")
+@_invalid(
+    "list_not_array", "a group list that is not an array fails with error.command.add_remove.list_not_array", "§3.3"
+)
 def _list_not_array(pools: Pools, draw: Any) -> tuple[Any, list[Expect]]:
     value = draw(st.sampled_from(("Team", 3, {"a": 1})))
     return {"user": pools.ghost_user, "do": [{"add": {"group": value}}]}, [
-        _e(0, "error.command.add_remove.list_not_array"), _maybe_missing(0)]
+        _e(0, "error.command.add_remove.list_not_array"),
+        _maybe_missing(0),
+    ]
 
 
-@_invalid("add_remove_key_unknown", "an unknown key in add/remove fails with error.command.add_remove.key.unknown", "§3.3")
+@_invalid(
+    "add_remove_key_unknown", "an unknown key in add/remove fails with error.command.add_remove.key.unknown", "§3.3"
+)
 def _add_key_unknown(pools: Pools, draw: Any) -> tuple[Any, list[Expect]]:
     key = draw(st.sampled_from(("colour", "groups", "members")))
     return {"user": pools.ghost_user, "do": [{"add": {key: ["x"]}}]}, [
-        _e(0, "error.command.add_remove.key.unknown"), _maybe_missing(0)]
+        _e(0, "error.command.add_remove.key.unknown"),
+        _maybe_missing(0),
+    ]
 
 
 @_invalid("create_key_unknown", "an unknown key in a create step fails with error.command.create.key.unknown", "§3.3")
 def _create_key_unknown(pools: Pools, draw: Any) -> tuple[Any, list[Expect]]:
     key = draw(st.sampled_from(("colour", "phone", "firstName")))
     return {"user": pools.ghost_user, "do": [_ghost_create(pools, draw, **{key: "x"})]}, [
-        _e(0, "error.command.create.key.unknown")]
+        _e(0, "error.command.create.key.unknown")
+    ]
 
 
-@_invalid("create_object_expected", "a create step whose value is not an object fails with error.command.create.object_expected", "§3.3")
+@_invalid(
+    "create_object_expected",
+    "a create step whose value is not an object fails with error.command.create.object_expected",
+    "§3.3",
+)
 def _create_not_object(pools: Pools, draw: Any) -> tuple[Any, list[Expect]]:
     value = draw(st.sampled_from((pools.ghost_user, 7, ["x"])))
     return {"user": pools.ghost_user, "do": [{CREATE_STEP_OF[pools.identity_type]: value}]}, [
-        _e(0, "error.command.create.object_expected")]
+        _e(0, "error.command.create.object_expected")
+    ]
 
 
 @_invalid("create_string_expected", "a non-string create field fails with error.command.create.string_expected", "§3.3")
@@ -356,33 +450,47 @@ def _create_not_string(pools: Pools, draw: Any) -> tuple[Any, list[Expect]]:
     field_ = draw(st.sampled_from(("firstname", "lastname", "country")))
     value = draw(st.sampled_from((42, True, ["x"])))
     return {"user": pools.ghost_user, "do": [_ghost_create(pools, draw, **{field_: value})]}, [
-        _e(0, "error.command.create.string_expected")]
+        _e(0, "error.command.create.string_expected")
+    ]
 
 
 @_invalid("update_option", "option inside update fails with error.command.update.option.no", "§3.3")
 def _update_option(pools: Pools, draw: Any) -> tuple[Any, list[Expect]]:
     return {"user": pools.ghost_user, "do": [{"update": {"firstname": "Ghost", "option": IGNORE}}]}, [
-        _e(0, "error.command.update.option.no"), _maybe_missing(0)]
+        _e(0, "error.command.update.option.no"),
+        _maybe_missing(0),
+    ]
 
 
 @_invalid("request_id_not_string", "a non-string requestID fails with error.command.string_expected", "§3.1, §3.8")
 def _request_id(pools: Pools, draw: Any) -> tuple[Any, list[Expect]]:
     value = draw(st.sampled_from((7, ["r"], {"id": 1})))
     return {"user": pools.ghost_user, "requestID": value, "do": [{"update": {"firstname": "Ghost"}}]}, [
-        _e(None, "error.command.string_expected"), _maybe_missing(None)]
+        _e(None, "error.command.string_expected"),
+        _maybe_missing(None),
+    ]
 
 
-@_invalid("use_adobe_id_not_boolean", "a non-boolean useAdobeID fails with error.command.boolean_expected", "§3.1, §3.8")
+@_invalid(
+    "use_adobe_id_not_boolean", "a non-boolean useAdobeID fails with error.command.boolean_expected", "§3.1, §3.8"
+)
 def _use_adobe_id(pools: Pools, draw: Any) -> tuple[Any, list[Expect]]:
     value = draw(st.sampled_from(("yes", 1, "true")))
     return {"user": pools.ghost_user, "useAdobeID": value, "do": [{"update": {"firstname": "Ghost"}}]}, [
-        _e(None, "error.command.boolean_expected"), _maybe_missing(None)]
+        _e(None, "error.command.boolean_expected"),
+        _maybe_missing(None),
+    ]
 
 
-@_invalid("user_missing", "an entry with neither user nor usergroup fails with error.command.user_usergroup.missing", "§3.1, §3.8")
+@_invalid(
+    "user_missing",
+    "an entry with neither user nor usergroup fails with error.command.user_usergroup.missing",
+    "§3.1, §3.8",
+)
 def _no_user(pools: Pools, draw: Any) -> tuple[Any, list[Expect]]:
     return {"do": [{"update": {"firstname": "Nobody"}}]}, [
-        _e(None, "error.command.user_usergroup.missing", "error.command.user.missing")]
+        _e(None, "error.command.user_usergroup.missing", "error.command.user.missing")
+    ]
 
 
 @_invalid("steps_malformed", "a do value that is not an array fails with error.command.steps.malformed", "§3.1, §3.8")
@@ -401,8 +509,11 @@ def _domain_missing(pools: Pools, draw: Any) -> tuple[Any, list[Expect]]:
 def invalid_entries(draw: Callable[..., Any], pools: Pools, kinds: tuple[str, ...] | None = None) -> Invalid:
     """One deliberately invalid entry, with the errors a conforming server reports."""
     has_existing = any(u.lower() in pools.existing_users for u in pools.users)
-    names = [k for k, v in INVALID_KINDS.items()
-             if (kinds is None or k in kinds) and (v.needs != "existing_user" or has_existing)]
+    names = [
+        k
+        for k, v in INVALID_KINDS.items()
+        if (kinds is None or k in kinds) and (v.needs != "existing_user" or has_existing)
+    ]
     kind = INVALID_KINDS[draw(st.sampled_from(sorted(names)))]
     entry, expects = kind.build(pools, draw)
     tagged = tuple(Expect(e.step, e.codes, e.required, kind.contract if e.required else e.contract) for e in expects)
@@ -442,12 +553,31 @@ def malformed_bodies() -> st.SearchStrategy[tuple[str, str]]:
 def oversized_batches(pools: Pools) -> st.SearchStrategy[list[dict[str, Any]]]:
     """11-15 harmless entries: above the 10-entry limit."""
     return st.integers(11, 15).map(
-        lambda n: [{"user": pools.ghost_user, "do": [{"update": {"firstname": f"G{i}"}}]} for i in range(n)])
+        lambda n: [{"user": pools.ghost_user, "do": [{"update": {"firstname": f"G{i}"}}]} for i in range(n)]
+    )
 
 
 __all__ = [
-    "COUNTRIES", "Pools", "Invalid", "INVALID_KINDS", "MALFORMED_BODIES", "emails", "group_names", "person_names",
-    "descriptions", "countries", "request_ids", "create_steps", "update_steps", "membership_steps",
-    "remove_from_org_steps", "user_entries", "usergroup_entries", "action_batches", "invalid_entries",
-    "build_invalid", "malformed_bodies", "oversized_batches",
+    "COUNTRIES",
+    "Pools",
+    "Invalid",
+    "INVALID_KINDS",
+    "MALFORMED_BODIES",
+    "emails",
+    "group_names",
+    "person_names",
+    "descriptions",
+    "countries",
+    "request_ids",
+    "create_steps",
+    "update_steps",
+    "membership_steps",
+    "remove_from_org_steps",
+    "user_entries",
+    "usergroup_entries",
+    "action_batches",
+    "invalid_entries",
+    "build_invalid",
+    "malformed_bodies",
+    "oversized_batches",
 ]

@@ -13,6 +13,7 @@ code against each:
   carry `testOnly=true` unless writes were allowed, reads are paced under the documented
   limits, 429 answers are waited out as `Retry-After` says.
 """
+
 from __future__ import annotations
 
 import email.utils
@@ -24,9 +25,10 @@ import tempfile
 import threading
 import time
 from collections import deque
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 import requests
@@ -59,6 +61,7 @@ class TargetError(Exception):
 
 
 # ------------------------------------------------------------------ credentials
+
 
 @dataclass(frozen=True)
 class Credentials:
@@ -113,7 +116,8 @@ def load_credentials(
     missing = [ENV_KEYS[k] for k in ("org_id", "client_id", "client_secret") if not values.get(k)]
     if missing:
         raise TargetError(
-            "missing credentials: " + ", ".join(missing)
+            "missing credentials: "
+            + ", ".join(missing)
             + " (set them in the environment or in --umapi-credentials FILE; never on the command line)"
         )
     if url and url != "live":
@@ -123,8 +127,12 @@ def load_credentials(
     ims_host = values.get("ims_host") or _default_ims_host(endpoint)
     ims_host = ims_host.split("://", 1)[-1].rstrip("/")
     return Credentials(
-        org_id=values["org_id"], client_id=values["client_id"], client_secret=values["client_secret"],
-        ims_host=ims_host, endpoint=endpoint, ca_file=values.get("ca_file") or None,
+        org_id=values["org_id"],
+        client_id=values["client_id"],
+        client_secret=values["client_secret"],
+        ims_host=ims_host,
+        endpoint=endpoint,
+        ca_file=values.get("ca_file") or None,
     )
 
 
@@ -149,6 +157,7 @@ def _default_ims_host(endpoint: str) -> str:
 
 # ------------------------------------------------------------------ exchanges
 
+
 @dataclass
 class Exchange:
     """One request and its response, kept for reports (redacted there)."""
@@ -165,8 +174,12 @@ class Exchange:
 
     def as_report(self) -> dict[str, Any]:
         return {
-            "request": {"method": self.method, "url": self.url, "headers": self.request_headers,
-                        "body": _clip(self.request_body)},
+            "request": {
+                "method": self.method,
+                "url": self.url,
+                "headers": self.request_headers,
+                "body": _clip(self.request_body),
+            },
             "response": {"status": self.status, "headers": self.headers, "body": _clip(self.body)},
         }
 
@@ -213,11 +226,16 @@ _UNSET = object()
 
 # ------------------------------------------------------------------ pacing
 
+
 class Pacer:
     """Sliding one-minute windows per endpoint family; `wait(family)` sleeps as needed."""
 
-    def __init__(self, per_minute: Mapping[str, int], sleep: Callable[[float], None] = time.sleep,
-                 now: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        per_minute: Mapping[str, int],
+        sleep: Callable[[float], None] = time.sleep,
+        now: Callable[[], float] = time.monotonic,
+    ):
         self.per_minute = dict(per_minute)
         self.sleep = sleep
         self.now = now
@@ -281,6 +299,7 @@ def retry_after_seconds(value: str | None, now: Callable[[], float] = time.time)
 
 
 # ------------------------------------------------------------------ targets
+
 
 @dataclass
 class RunSettings:
@@ -348,9 +367,16 @@ class Target:
 
     def describe(self) -> dict[str, Any]:
         return {
-            "kind": self.kind, "name": self.name, "endpoint": self.creds.endpoint, "ims_host": self.creds.ims_host,
-            "org_id": self.creds.org_id, "client_id": self.creds.client_id, "writes": self.writes_allowed,
-            "domain": self.settings.domain, "run_id": self.settings.run_id, "paced": bool(self.pacer.per_minute),
+            "kind": self.kind,
+            "name": self.name,
+            "endpoint": self.creds.endpoint,
+            "ims_host": self.creds.ims_host,
+            "org_id": self.creds.org_id,
+            "client_id": self.creds.client_id,
+            "writes": self.writes_allowed,
+            "domain": self.settings.domain,
+            "run_id": self.settings.run_id,
+            "paced": bool(self.pacer.per_minute),
         }
 
     # ------------------------------------------------------------ plumbing
@@ -371,9 +397,16 @@ class Target:
         with self._token_lock:
             if self._token is None or refresh:
                 reply = self.request(
-                    "POST", "/ims/token/v2", base="ims", auth=False,
-                    data={"grant_type": "client_credentials", "client_id": self.creds.client_id,
-                          "client_secret": self.creds.client_secret, "scope": S2S_SCOPE},
+                    "POST",
+                    "/ims/token/v2",
+                    base="ims",
+                    auth=False,
+                    data={
+                        "grant_type": "client_credentials",
+                        "client_id": self.creds.client_id,
+                        "client_secret": self.creds.client_secret,
+                        "scope": S2S_SCOPE,
+                    },
                 )
                 if reply.status != 200:
                     raise TargetError(f"cannot get an access token from {self.creds.ims_host}: HTTP {reply.status}")
@@ -422,17 +455,22 @@ class Target:
             started = time.perf_counter()
             self.request_count += 1
             response = self.session.request(
-                method, url, data=body, headers=send_headers, verify=self.creds.verify, timeout=120,
+                method,
+                url,
+                data=body,
+                headers=send_headers,
+                verify=self.creds.verify,
+                timeout=120,
                 allow_redirects=False,
             )
             elapsed = (time.perf_counter() - started) * 1000
             if response.status_code == 429 and attempts <= 6:
                 self.throttled += 1
                 wait = retry_after_seconds(response.headers.get("Retry-After"))
-                self.settings.sleep(min(wait if wait is not None else 2.0 ** attempts, MAX_RETRY_AFTER))
+                self.settings.sleep(min(wait if wait is not None else 2.0**attempts, MAX_RETRY_AFTER))
                 continue
             if response.status_code in (502, 503, 504) and not self.is_emulator and attempts <= 3:
-                self.settings.sleep(2.0 ** attempts)
+                self.settings.sleep(2.0**attempts)
                 continue
             if response.status_code == 401 and auth and not refreshed and headers is None:
                 refreshed = True
@@ -445,8 +483,14 @@ class Target:
         except ValueError:
             parsed = text
         exchange = Exchange(
-            method=method, url=url, request_headers=dict(send_headers), request_body=_parse_body(body),
-            status=response.status_code, headers=dict(response.headers), body=parsed, elapsed_ms=elapsed,
+            method=method,
+            url=url,
+            request_headers=dict(send_headers),
+            request_body=_parse_body(body),
+            status=response.status_code,
+            headers=dict(response.headers),
+            body=parsed,
+            elapsed_ms=elapsed,
             attempts=attempts,
         )
         return Reply(response.status_code, response.headers, text, exchange)
@@ -472,13 +516,21 @@ class Target:
         params = {"testOnly": "true"} if test_only else None
         if isinstance(entries, list):
             self.created_users.update(
-                e["user"] for e in entries
-                if isinstance(e, dict) and isinstance(e.get("user"), str) and isinstance(e.get("do"), list)
+                e["user"]
+                for e in entries
+                if isinstance(e, dict)
+                and isinstance(e.get("user"), str)
+                and isinstance(e.get("do"), list)
                 and any(isinstance(st, dict) and st.keys() & CREATE_STEP_NAMES for st in e["do"])
             )
         if raw:
-            return self.request("POST", f"/action/{quote(self.org_id, safe='@')}", params=params, data=entries,
-                                headers={**self.auth_headers(), "Content-Type": "application/json"})
+            return self.request(
+                "POST",
+                f"/action/{quote(self.org_id, safe='@')}",
+                params=params,
+                data=entries,
+                headers={**self.auth_headers(), "Content-Type": "application/json"},
+            )
         return self.request("POST", f"/action/{quote(self.org_id, safe='@')}", params=params, json_body=entries)
 
     def get_user(self, user: str, domain: str | None = None) -> Reply:
@@ -586,8 +638,9 @@ class InProcessTarget(EmulatorTarget):
         from umapi_mock.inprocess import MockUMAPI
 
         self.mock = MockUMAPI(app=app).start()
-        creds = Credentials(self.mock.org_id, self.mock.client_id, self.mock.client_secret,
-                            self.mock.ims_host, self.mock.endpoint)
+        creds = Credentials(
+            self.mock.org_id, self.mock.client_id, self.mock.client_secret, self.mock.ims_host, self.mock.endpoint
+        )
         super().__init__("inprocess", creds, settings, app)
 
     def close(self) -> None:
@@ -611,8 +664,14 @@ class ServedTarget(EmulatorTarget):
         backend = app.extensions["umapi_mock"]
         org = backend.org()
         cred = next(iter(org.credentials.values()))
-        creds = Credentials(org.id, cred.client_id, cred.client_secret, self.server.netloc,
-                            f"{self.server.url}/v2/usermanagement", str(tls.ca_cert))
+        creds = Credentials(
+            org.id,
+            cred.client_id,
+            cred.client_secret,
+            self.server.netloc,
+            f"{self.server.url}/v2/usermanagement",
+            str(tls.ca_cert),
+        )
         super().__init__(f"served {self.server.url}", creds, settings, app)
 
     def close(self) -> None:
@@ -627,18 +686,36 @@ def contract_seed(org_id: str = "C0DE0000C0DE0000C0DE0000@AdobeOrg") -> dict[str
     profiles and groups, and enough users that small page sizes give several pages."""
     users = []
     for i in range(9):
-        domain, kind = (("contract.example", "federatedID") if i % 3 else ("contract-ent.example", "enterpriseID"))
-        users.append({"email": f"seed{i}@{domain}", "type": kind, "firstname": f"Seed{i}", "lastname": "User",
-                      "country": "US", "groups": (["Team A"] if i % 2 else ["Pro Default"])})
+        domain, kind = ("contract.example", "federatedID") if i % 3 else ("contract-ent.example", "enterpriseID")
+        users.append(
+            {
+                "email": f"seed{i}@{domain}",
+                "type": kind,
+                "firstname": f"Seed{i}",
+                "lastname": "User",
+                "country": "US",
+                "groups": (["Team A"] if i % 2 else ["Pro Default"]),
+            }
+        )
     users.append({"email": "adobe.person@gmail.example", "type": "adobeID", "country": "DE"})
-    users.append({"email": "admin@contract.example", "type": "federatedID", "firstname": "Ada", "lastname": "Admin",
-                  "country": "GB", "groups": ["_org_admin"]})
+    users.append(
+        {
+            "email": "admin@contract.example",
+            "type": "federatedID",
+            "firstname": "Ada",
+            "lastname": "Admin",
+            "country": "GB",
+            "groups": ["_org_admin"],
+        }
+    )
     return {
         "orgs": [
             {
                 "id": org_id,
-                "domains": [{"name": "contract.example", "type": "federated"},
-                            {"name": "contract-ent.example", "type": "enterprise"}],
+                "domains": [
+                    {"name": "contract.example", "type": "federated"},
+                    {"name": "contract-ent.example", "type": "enterprise"},
+                ],
                 "credentials": [{"client_id": "contract-client", "client_secret": "contract-secret-0123456789"}],
                 "products": [
                     {"name": "Contract Pro", "profiles": [{"name": "Pro Default", "quota": 20}, {"name": "Pro Extra"}]},
@@ -663,13 +740,18 @@ def build_emulator_app(seed: dict[str, Any] | None = None) -> Any:
     from umapi_mock.config import Config
     from umapi_mock.http.app import create_app
 
-    config = Config(seed=seed or contract_seed(), seed_source="<contract seed>",
-                    users_page_size=EMULATOR_USERS_PAGE, groups_page_size=EMULATOR_GROUPS_PAGE)
+    config = Config(
+        seed=seed or contract_seed(),
+        seed_source="<contract seed>",
+        users_page_size=EMULATOR_USERS_PAGE,
+        groups_page_size=EMULATOR_GROUPS_PAGE,
+    )
     return create_app(config)
 
 
-def open_target(spec: str, settings: RunSettings, credentials_file: str | None = None,
-                env: Mapping[str, str] | None = None) -> Target:
+def open_target(
+    spec: str, settings: RunSettings, credentials_file: str | None = None, env: Mapping[str, str] | None = None
+) -> Target:
     """Build the target `--umapi-target` names."""
     spec = (spec or "inprocess").strip()
     if spec in ("inprocess", "served"):

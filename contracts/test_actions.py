@@ -1,11 +1,12 @@
 """Action contracts by example: whole-body validation, the error table, the limits."""
+
 from __future__ import annotations
 
 import pytest
 
 from contracts.checks import check_action_reply, read_users
 from contracts.conftest import needs_domain
-from contracts.registry import ContractViolation, RECORDER, check, passed
+from contracts.registry import RECORDER, ContractViolation, check, passed
 from contracts.strategies import INVALID_KINDS, MALFORMED_BODIES, Pools, build_invalid
 from contracts.target import Target
 
@@ -26,10 +27,18 @@ def _pools(target: Target) -> Pools:
         existing: list[str] = []
         if target.kind != "remote" or target.settings.domain:
             items = read_users(target, domain=domain).pages[0].json_or_none() or {}
-            existing = [u["email"] for u in items.get("users", [])
-                        if u.get("type") == itype and u.get("email") == u.get("username")][:3]
-        cached = Pools(identity_type=itype, users=tuple(existing), existing_users=frozenset(e.lower() for e in existing),
-                       ghost_user=f"{target.run_prefix}ghost@{domain}", test_mode=not target.writes_allowed)
+            existing = [
+                u["email"]
+                for u in items.get("users", [])
+                if u.get("type") == itype and u.get("email") == u.get("username")
+            ][:3]
+        cached = Pools(
+            identity_type=itype,
+            users=tuple(existing),
+            existing_users=frozenset(e.lower() for e in existing),
+            ghost_user=f"{target.run_prefix}ghost@{domain}",
+            test_mode=not target.writes_allowed,
+        )
         target._contract_pools = cached  # type: ignore[attr-defined]
     return cached
 
@@ -39,11 +48,17 @@ def _pools(target: Target) -> Pools:
 def test_malformed_body(target: Target, kind: str) -> None:
     reply = target.action(MALFORMED_BODIES[kind], raw=True)
     body = reply.json_or_none()
-    check("action.malformed_body", reply.status == 400 and isinstance(body, dict)
-          and body.get("result") == "error.command.malformed" and isinstance(body.get("message"), str),
-          f"body {kind!r} must be refused with 400 result error.command.malformed and a message",
-          expected={"status": 400, "result": "error.command.malformed"}, actual={"status": reply.status, "body": body},
-          exchange=reply.exchange)
+    check(
+        "action.malformed_body",
+        reply.status == 400
+        and isinstance(body, dict)
+        and body.get("result") == "error.command.malformed"
+        and isinstance(body.get("message"), str),
+        f"body {kind!r} must be refused with 400 result error.command.malformed and a message",
+        expected={"status": 400, "result": "error.command.malformed"},
+        actual={"status": reply.status, "body": body},
+        exchange=reply.exchange,
+    )
 
 
 @pytest.mark.contract("action.too_many_entries")
@@ -53,11 +68,17 @@ def test_too_many_entries(target: Target) -> None:
     before = target.state_digest()
     reply = target.action(entries)
     body = reply.json_or_none()
-    check("action.too_many_entries", reply.status == 400 and isinstance(body, dict)
-          and body.get("result") == "error.command.malformed" and target.state_digest() == before,
-          "11 entries must be refused as a whole with 400 error.command.malformed",
-          expected={"status": 400, "result": "error.command.malformed"}, actual={"status": reply.status, "body": body},
-          exchange=reply.exchange)
+    check(
+        "action.too_many_entries",
+        reply.status == 400
+        and isinstance(body, dict)
+        and body.get("result") == "error.command.malformed"
+        and target.state_digest() == before,
+        "11 entries must be refused as a whole with 400 error.command.malformed",
+        expected={"status": 400, "result": "error.command.malformed"},
+        actual={"status": reply.status, "body": body},
+        exchange=reply.exchange,
+    )
 
 
 @pytest.mark.contract("action.errors_match_model")
@@ -75,8 +96,12 @@ def test_error_table(target: Target, kind: str) -> None:
     limit = LIMITS.get(kind)
     try:
         check_action_reply(reply, [invalid.entry], [list(invalid.expects)], test_mode)
-        check(invalid.contract, target.state_digest() == before, "an invalid entry must change nothing",
-              exchange=reply.exchange)
+        check(
+            invalid.contract,
+            target.state_digest() == before,
+            "an invalid entry must change nothing",
+            exchange=reply.exchange,
+        )
     except ContractViolation as exc:
         if limit:
             RECORDER.record(limit, False, str(exc), exc.expected, exc.actual, reply.exchange)
@@ -97,25 +122,45 @@ def test_direct_only_false(target: Target) -> None:
         pytest.skip("the org has no product profile")
     domain = target.settings.domain or "contract.example"
     group, user = f"{target.run_prefix}dof-g", f"{target.run_prefix}dof-u@{domain}"
-    create = {"createFederatedID" if target.settings.identity_type != "enterpriseID" else "createEnterpriseID":
-              {"email": user, "firstname": "Direct", "lastname": "Only", "country": "US"}}
+    create = {
+        "createFederatedID" if target.settings.identity_type != "enterpriseID" else "createEnterpriseID": {
+            "email": user,
+            "firstname": "Direct",
+            "lastname": "Only",
+            "country": "US",
+        }
+    }
     try:
-        reply = target.action([
-            {"usergroup": group, "do": [{"createUserGroup": {}}, {"add": {"productConfiguration": [profiles[0]]}}]},
-            {"user": user, "do": [create]},
-        ])
-        check("action.counts_match_model", reply.status == 200 and (reply.json_or_none() or {}).get("completed") == 2,
-              "setting up a group with a profile and a user must succeed", actual=reply.json_or_none(),
-              exchange=reply.exchange)
+        reply = target.action(
+            [
+                {"usergroup": group, "do": [{"createUserGroup": {}}, {"add": {"productConfiguration": [profiles[0]]}}]},
+                {"user": user, "do": [create]},
+            ]
+        )
+        check(
+            "action.counts_match_model",
+            reply.status == 200 and (reply.json_or_none() or {}).get("completed") == 2,
+            "setting up a group with a profile and a user must succeed",
+            actual=reply.json_or_none(),
+            exchange=reply.exchange,
+        )
         target.action([{"user": user, "do": [{"add": {"group": [group]}}]}])
         direct = read_group_users(target, group).items
         indirect = read_group_users(target, group, directOnly="false").items
         low = profiles[0].lower()
         ok = [u["email"] for u in direct] == [user] and low not in {g.lower() for g in direct[0].get("groups", [])}
         ok = ok and len(indirect) == 1 and low in {g.lower() for g in indirect[0].get("groups", [])}
-        check("reads.direct_only_false", ok, f"{user} is in {group}, which carries {profiles[0]}",
-              expected={"directOnly=true": [group], "directOnly=false": [group, profiles[0]]},
-              actual={"true": direct, "false": indirect})
+        check(
+            "reads.direct_only_false",
+            ok,
+            f"{user} is in {group}, which carries {profiles[0]}",
+            expected={"directOnly=true": [group], "directOnly=false": [group, profiles[0]]},
+            actual={"true": direct, "false": indirect},
+        )
     finally:
-        target.action([{"user": user, "do": [{"removeFromOrg": {"deleteAccount": True}}]},
-                       {"usergroup": group, "do": [{"deleteUserGroup": {}}]}])
+        target.action(
+            [
+                {"user": user, "do": [{"removeFromOrg": {"deleteAccount": True}}]},
+                {"usergroup": group, "do": [{"deleteUserGroup": {}}]},
+            ]
+        )

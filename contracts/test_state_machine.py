@@ -6,6 +6,7 @@ each other's objects, on an emulator or on a live org. Emulators are reset after
 example; live objects are removed by the example (when writes are allowed) and by the
 end-of-run sweep.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -14,7 +15,14 @@ from typing import Any
 import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule, run_state_machine_as_test
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 
 from contracts.checks import (
     check_action_reply,
@@ -44,8 +52,11 @@ def discover_profiles(target: Target) -> dict[str, str]:
     cached = getattr(target, "_contract_profiles", None)
     if cached is None:
         items = read_groups(target).items
-        cached = {g["groupName"].lower(): g["groupName"] for g in items
-                  if g.get("type") == "PRODUCT_PROFILE" and isinstance(g.get("groupName"), str)}
+        cached = {
+            g["groupName"].lower(): g["groupName"]
+            for g in items
+            if g.get("type") == "PRODUCT_PROFILE" and isinstance(g.get("groupName"), str)
+        }
         target._contract_profiles = cached  # type: ignore[attr-defined]
     return cached
 
@@ -76,10 +87,15 @@ class OrgMachine(RuleBasedStateMachine):
     def pools(self, test_mode: bool) -> Pools:
         return Pools(
             identity_type=self.target.settings.identity_type or "federatedID",
-            users=self.users, adobe_users=self.adobe_users, groups=self.groups,
-            profiles=tuple(self.model.profiles.values()), ghost_groups=self.ghost_groups,
-            existing_users=frozenset(self.model.users), existing_groups=frozenset(self.model.groups),
-            test_mode=test_mode, ghost_user=self.ghost_user,
+            users=self.users,
+            adobe_users=self.adobe_users,
+            groups=self.groups,
+            profiles=tuple(self.model.profiles.values()),
+            ghost_groups=self.ghost_groups,
+            existing_users=frozenset(self.model.users),
+            existing_groups=frozenset(self.model.groups),
+            test_mode=test_mode,
+            ghost_user=self.ghost_user,
         )
 
     # ------------------------------------------------------------ rules
@@ -104,8 +120,12 @@ class OrgMachine(RuleBasedStateMachine):
         check_action_reply(reply, wire, expects, test_mode)
         if test_mode:
             after = self.target.state_digest()
-            check("action.test_mode_changes_nothing", before == after,
-                  "the emulator's state changed during a testOnly request", exchange=reply.exchange)
+            check(
+                "action.test_mode_changes_nothing",
+                before == after,
+                "the emulator's state changed during a testOnly request",
+                exchange=reply.exchange,
+            )
             self.check_reads("action.test_mode_changes_nothing")
         else:
             self.created_any = True
@@ -175,11 +195,18 @@ class OrgMachine(RuleBasedStateMachine):
             grp = m.groups.get(g.lower())
             if listing is not None and grp is not None and grp.profiles and m.members(g):
                 indirect = read_group_users(t, g, directOnly="false")
-                wrong = {u["email"]: sorted(u.get("groups", [])) for u in indirect.items
-                         if not set(grp.profiles) <= {x.lower() for x in u.get("groups", [])}}
-                check(name("reads.direct_only_false"), not wrong,
-                      f"with directOnly=false members of {g} must list its profiles {sorted(grp.profiles)}",
-                      actual=wrong, exchange=indirect.pages[-1].exchange)
+                wrong = {
+                    u["email"]: sorted(u.get("groups", []))
+                    for u in indirect.items
+                    if not set(grp.profiles) <= {x.lower() for x in u.get("groups", [])}
+                }
+                check(
+                    name("reads.direct_only_false"),
+                    not wrong,
+                    f"with directOnly=false members of {g} must list its profiles {sorted(grp.profiles)}",
+                    actual=wrong,
+                    exchange=indirect.pages[-1].exchange,
+                )
         for u in user_names:
             check_get_user(t, m, u, name("reads.get_user_agrees_with_model"), adobe=u in self.adobe_users)
         self.checked = True
@@ -189,11 +216,12 @@ class OrgMachine(RuleBasedStateMachine):
         if t.is_emulator:
             t.reset()
         elif t.writes_allowed and self.created_any:
-            entries: list[dict[str, Any]] = [{"user": u, "do": [{"removeFromOrg": {"deleteAccount": True}}]}
-                                             for u in self.model.users]
+            entries: list[dict[str, Any]] = [
+                {"user": u, "do": [{"removeFromOrg": {"deleteAccount": True}}]} for u in self.model.users
+            ]
             entries += [{"usergroup": g.name, "do": [{"deleteUserGroup": {}}]} for g in self.model.groups.values()]
             for i in range(0, len(entries), 10):
-                t.action(entries[i:i + 10])
+                t.action(entries[i : i + 10])
 
 
 @pytest.mark.contract("reads.users_agree_with_model", "action.counts_match_model")

@@ -4,6 +4,7 @@ the official `umapi-client==3.0.1` in its own cached venv.
 The served emulator runs in this process, so a fixture can reset its state directly
 between tests instead of restarting it.
 """
+
 from __future__ import annotations
 
 import json
@@ -11,9 +12,10 @@ import os
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -80,6 +82,7 @@ def served(served_session: Served) -> Iterator[Served]:
 
 # ------------------------------------------------------------ official client venv
 
+
 def _official_venv_dir() -> Path:
     return Path(os.environ.get("UMAPI_OFFICIAL_VENV", ROOT / ".cache" / f"official-umapi-client-{OFFICIAL_VERSION}"))
 
@@ -97,8 +100,17 @@ def official_python() -> Path:
     if not marker.exists():
         subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
         result = subprocess.run(
-            [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", f"umapi-client=={OFFICIAL_VERSION}"],
-            capture_output=True, text=True,
+            [
+                str(python),
+                "-m",
+                "pip",
+                "install",
+                "-q",
+                "--disable-pip-version-check",
+                f"umapi-client=={OFFICIAL_VERSION}",
+            ],
+            capture_output=True,
+            text=True,
         )
         if result.returncode != 0:
             pytest.fail(f"could not install umapi-client=={OFFICIAL_VERSION}:\n{result.stdout}\n{result.stderr}")
@@ -133,19 +145,26 @@ class OfficialClient:
     def run(self, script: str, env: dict[str, str] | None = None, timeout: float = 120) -> Any:
         path = self.tmp / "official_script.py"
         path.write_text(self.PRELUDE + "\n" + textwrap.dedent(script))
-        full_env = {k: v for k, v in os.environ.items() if k not in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "PYTHONPATH")}
+        full_env = {
+            k: v for k, v in os.environ.items() if k not in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "PYTHONPATH")
+        }
         full_env.update(
-            UMAPI_URL=self.served.url, UMAPI_NETLOC=self.served.netloc, UMAPI_CA=self.served.ca_path,
-            UMAPI_ORG=self.served.org_id, UMAPI_CLIENT_ID=self.served.client_id, UMAPI_SECRET=self.served.client_secret,
+            UMAPI_URL=self.served.url,
+            UMAPI_NETLOC=self.served.netloc,
+            UMAPI_CA=self.served.ca_path,
+            UMAPI_ORG=self.served.org_id,
+            UMAPI_CLIENT_ID=self.served.client_id,
+            UMAPI_SECRET=self.served.client_secret,
         )
         full_env.update(env or {})
-        proc = subprocess.run([str(self.python), str(path)], cwd=self.tmp, env=full_env,
-                              capture_output=True, text=True, timeout=timeout)
+        proc = subprocess.run(
+            [str(self.python), str(path)], cwd=self.tmp, env=full_env, capture_output=True, text=True, timeout=timeout
+        )
         if proc.returncode != 0:
             raise AssertionError(f"official client script failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
-        lines = [l for l in proc.stdout.splitlines() if l.startswith("@@RESULT@@")]
+        lines = [line for line in proc.stdout.splitlines() if line.startswith("@@RESULT@@")]
         assert lines, f"script printed no result:\n{proc.stdout}\n{proc.stderr}"
-        return json.loads(lines[-1][len("@@RESULT@@"):])
+        return json.loads(lines[-1][len("@@RESULT@@") :])
 
 
 @pytest.fixture

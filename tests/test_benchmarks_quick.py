@@ -1,6 +1,7 @@
 """The benchmarks still run: `python -m benchmarks --quick` exits 0 and writes a results file
 with every figure. Deliberately no timing assertion: figures are judged by the full run on
 a quiet machine (benchmarks/results.json), never inside the test suite."""
+
 from __future__ import annotations
 
 import json
@@ -20,7 +21,11 @@ def test_quick_benchmark_runs_and_reports_every_figure(tmp_path: Path) -> None:
     env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     proc = subprocess.run(
         [sys.executable, "-m", "benchmarks", "--quick", "--out", str(out)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert proc.returncode == 0, f"benchmarks --quick failed:\n{proc.stdout}\n{proc.stderr}"
     results = json.loads(out.read_text(encoding="utf-8"))

@@ -186,7 +186,9 @@ class Transport:
                 )
             except requests.exceptions.SSLError as exc:
                 self.logger.error("%s %s failed with a TLS error (not retried): %s", method, url, exc)
-                raise UnavailableError(attempt, waited, cause=exc, message=f"TLS failure calling {method} {url}: {exc}") from exc
+                raise UnavailableError(
+                    attempt, waited, cause=exc, message=f"TLS failure calling {method} {url}: {exc}"
+                ) from exc
             except (requests.ConnectionError, requests.Timeout) as exc:
                 if not idempotent and not _never_sent(exc):
                     self.logger.error(
@@ -205,7 +207,9 @@ class Transport:
                         ),
                     ) from exc
                 last_error = exc
-                self.logger.warning("%s %s: %s (attempt %d of %d)", method, url, type(exc).__name__, attempt, policy.max_attempts)
+                self.logger.warning(
+                    "%s %s: %s (attempt %d of %d)", method, url, type(exc).__name__, attempt, policy.max_attempts
+                )
             else:
                 self.logger.debug("%s %s -> %d", method, url, response.status_code)
                 if response.status_code not in RETRY_STATUSES:

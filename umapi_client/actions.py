@@ -248,7 +248,11 @@ class UserAction(Action):
             if explicit_type is not None and explicit_type is not IdentityType.federatedID:
                 raise ArgumentError(f"only Federated IDs can have a non-email username like {ident!r}")
             wire_domain = domain
-        if explicit_type in (IdentityType.adobeID, IdentityType.enterpriseID) and email and email.lower() != ident.lower():
+        if (
+            explicit_type in (IdentityType.adobeID, IdentityType.enterpriseID)
+            and email
+            and email.lower() != ident.lower()
+        ):
             raise ArgumentError(f"for {explicit_type.value} users the username is the email; {ident!r} != {email!r}")
         if explicit_type is None and wire_domain is not None:
             explicit_type = IdentityType.federatedID
@@ -308,7 +312,9 @@ class UserAction(Action):
             if on_conflict is not None and not isinstance(on_conflict, (IfAlreadyExistsOption, str)):
                 raise ArgumentError(f"on_conflict must be an IfAlreadyExistsOption (got {on_conflict!r})")
             conflict = on_conflict
-        resolved_conflict = coerce_enum(IfAlreadyExistsOption, conflict, "on_conflict") if conflict is not None else None
+        resolved_conflict = (
+            coerce_enum(IfAlreadyExistsOption, conflict, "on_conflict") if conflict is not None else None
+        )
         if resolved_conflict is IfAlreadyExistsOption.errorIfAlreadyExists:
             resolved_conflict = None  # no option: UMAPI answers error.user.already_in_org
 
@@ -326,7 +332,9 @@ class UserAction(Action):
         if create_email is None:
             raise ArgumentError(f"creating {self._target!r} requires an email address (create(email=...))")
         if itype is not IdentityType.federatedID and create_email.lower() != self._target.lower():
-            raise ArgumentError(f"an {itype.value} user is addressed by its email; {self._target!r} != {create_email!r}")
+            raise ArgumentError(
+                f"an {itype.value} user is addressed by its email; {self._target!r} != {create_email!r}"
+            )
 
         params: Dict[str, Any] = {"email": create_email}
         if firstname is not None:
@@ -429,10 +437,10 @@ class GroupAction(Action):
 
     _target_key = "usergroup"
 
-    def __init__(
-        self, group_name: str, requestID: Optional[str] = None, *, request_id: Optional[str] = None
-    ) -> None:
-        super().__init__(self._check_name("group_name", group_name), _one_of("requestID", requestID, "request_id", request_id))
+    def __init__(self, group_name: str, requestID: Optional[str] = None, *, request_id: Optional[str] = None) -> None:
+        super().__init__(
+            self._check_name("group_name", group_name), _one_of("requestID", requestID, "request_id", request_id)
+        )
         self.group_name = self._target
 
     @staticmethod

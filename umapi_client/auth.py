@@ -140,7 +140,13 @@ class Auth(AuthBase, ABC):
         transport.logger.debug("Requesting access token from %s for client %s", url, mask(self.client_id))
         # Token requests only mint a token, so re-sending them is harmless.
         response = transport.send(
-            "POST", url, verify=self.ssl_verify, headers=headers, data=self._form(), idempotent=True, what="token request"
+            "POST",
+            url,
+            verify=self.ssl_verify,
+            headers=headers,
+            data=self._form(),
+            idempotent=True,
+            what="token request",
         )
         if response.status_code != 200:
             raise AuthenticationError(self._refusal_message(response), response)

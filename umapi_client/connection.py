@@ -125,7 +125,11 @@ class Connection:
             raise ArgumentError(f"org_id must be an organization ID such as '12345@AdobeOrg' (got {org_id!r})")
         if not isinstance(auth, Auth):
             raise ArgumentError("auth must be an authenticator such as OAuthS2S(...) or JWTAuth(...)")
-        if not isinstance(endpoint, str) or urlsplit(endpoint).scheme not in ("http", "https") or not urlsplit(endpoint).netloc:
+        if (
+            not isinstance(endpoint, str)
+            or urlsplit(endpoint).scheme not in ("http", "https")
+            or not urlsplit(endpoint).netloc
+        ):
             raise ArgumentError(f"endpoint must be an absolute http(s) URL (got {endpoint!r})")
         if not isinstance(test_mode, bool):
             raise ArgumentError(f"test_mode must be True or False (got {test_mode!r})")
@@ -155,9 +159,8 @@ class Connection:
         self.throttle_commands = _limit("throttle_commands", throttle_commands)
         self.throttle_groups = _limit("throttle_groups", throttle_groups)
         self.user_agent = (
-            (user_agent.strip() + " " if user_agent else "")
-            + f"umapi-client/{__version__} Python/{platform.python_version()} ({platform.system()})"
-        )
+            user_agent.strip() + " " if user_agent else ""
+        ) + f"umapi-client/{__version__} Python/{platform.python_version()} ({platform.system()})"
         self._transport = Transport(
             session, timeout=timeout_value, policy=policy, logger=self.logger, sleep=sleep, wall_clock=wall_clock
         )
@@ -291,7 +294,12 @@ class Connection:
         """Get User: ``object_type`` ``"user"``, ``url_params`` ``[user string]``; ``{}`` when not found."""
         if object_type != "user":
             raise ArgumentError(f"query_single supports object_type 'user' only (got {object_type!r})")
-        if isinstance(url_params, str) or len(url_params) != 1 or not isinstance(url_params[0], str) or not url_params[0]:
+        if (
+            isinstance(url_params, str)
+            or len(url_params) != 1
+            or not isinstance(url_params[0], str)
+            or not url_params[0]
+        ):
             raise ArgumentError("query_single('user', ...) needs url_params=[<email or username>]")
         url = f"{self.endpoint}/organizations/{self._org_path()}/users/{quote(url_params[0], safe='/@')}"
         response = self._call("GET", url, params=self._params(query_params), idempotent=True)

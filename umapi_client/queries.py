@@ -78,9 +78,7 @@ class QueryMultiple:
         self._total_count: Optional[int] = None
 
     def _fetch_next_page(self) -> None:
-        page = self.connection.query_multiple(
-            self._object_type, self._next_page, self._url_params, self._query_params
-        )
+        page = self.connection.query_multiple(self._object_type, self._next_page, self._url_params, self._query_params)
         if page.total_count is not None:
             self._total_count = page.total_count
         self._next_page += 1

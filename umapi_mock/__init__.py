@@ -1,4 +1,5 @@
 """umapi-mock: a faithful local emulator of Adobe's User Management API and IMS."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any

@@ -1,5 +1,6 @@
 """`umapi-mock state|fault|reset`: thin command-line wrappers over a running emulator's
 admin API (`/_mock/`), so shell scripts and CI jobs need no HTTP code of their own."""
+
 from __future__ import annotations
 
 import argparse
@@ -22,10 +23,16 @@ class AdminError(Exception):
 
 def add_subcommands(sub: Any) -> None:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--url", default=os.environ.get(URL_ENV, "https://127.0.0.1:8443"),
-                        help=f"the emulator's base URL (default ${URL_ENV} or https://127.0.0.1:8443)")
-    common.add_argument("--ca", default=os.environ.get(CA_ENV),
-                        help=f"CA file to trust (default ${CA_ENV}, else the CA umapi-mock serve creates)")
+    common.add_argument(
+        "--url",
+        default=os.environ.get(URL_ENV, "https://127.0.0.1:8443"),
+        help=f"the emulator's base URL (default ${URL_ENV} or https://127.0.0.1:8443)",
+    )
+    common.add_argument(
+        "--ca",
+        default=os.environ.get(CA_ENV),
+        help=f"CA file to trust (default ${CA_ENV}, else the CA umapi-mock serve creates)",
+    )
     common.add_argument("--insecure", action="store_true", help="do not verify the server certificate")
 
     state = sub.add_parser("state", help="dump or load a running emulator's state (seed-file format)")
@@ -46,7 +53,9 @@ def add_subcommands(sub: Any) -> None:
     fault = sub.add_parser("fault", help="add, list or clear fault rules on a running emulator")
     fault_sub = fault.add_subparsers(dest="fault_command", required=True)
     add = fault_sub.add_parser("add", parents=[common], help="add a rule (JSON) or a --path/--status shorthand")
-    add.add_argument("rule", nargs="?", help='a rule as JSON, e.g. \'{"match":{"path":"/v2/*"},"respond":{"status":503}}\'')
+    add.add_argument(
+        "rule", nargs="?", help='a rule as JSON, e.g. \'{"match":{"path":"/v2/*"},"respond":{"status":503}}\''
+    )
     add.add_argument("--path", help="path glob to match (shorthand)")
     add.add_argument("--method", help="HTTP method to match (shorthand)")
     add.add_argument("--status", type=int, help="status to answer (shorthand)")

@@ -1,12 +1,14 @@
 """`umapi-mock` command line: serve the emulator, plus thin wrappers over the admin API."""
+
 from __future__ import annotations
 
 import argparse
 import os
 import signal
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from . import __version__
 from .admin_cli import AdminError
@@ -17,7 +19,6 @@ from .http.admin import admin_token_required
 from .layers.faults import FaultRuleError, load_faults_file
 from .layers.throttle import PolicyError, parse_policy
 from .seed import SeedError, read_seed_file
-
 
 ADMIN_TOKEN_ENV = "UMAPI_MOCK_ADMIN_TOKEN"
 
@@ -43,7 +44,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="umapi-mock", description="Local emulator of Adobe's User Management API and IMS.")
+    parser = argparse.ArgumentParser(
+        prog="umapi-mock", description="Local emulator of Adobe's User Management API and IMS."
+    )
     parser.add_argument("--version", action="version", version=f"umapi-mock {__version__}")
     sub = parser.add_subparsers(dest="command")
 
@@ -51,18 +54,39 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8443, help="port (default 8443; 0 picks a free one)")
     serve.add_argument("--seed", metavar="FILE", help="seed file (YAML or JSON); default: the built-in demo org")
-    serve.add_argument("--tls-dir", metavar="DIR", help="where the local CA and server certificate live (created once, reused)")
+    serve.add_argument(
+        "--tls-dir", metavar="DIR", help="where the local CA and server certificate live (created once, reused)"
+    )
     serve.add_argument("--cert", metavar="FILE", help="your own server certificate (PEM); needs --key")
     serve.add_argument("--key", metavar="FILE", help="private key for --cert (PEM)")
     serve.add_argument("--no-tls", action="store_true", help="plain HTTP (the official client needs HTTPS for IMS)")
-    serve.add_argument("--users-page-size", type=_positive, default=USERS_PAGE_SIZE, help=f"users per page (default {USERS_PAGE_SIZE})")
-    serve.add_argument("--groups-page-size", type=_positive, default=GROUPS_PAGE_SIZE, help=f"groups per page (default {GROUPS_PAGE_SIZE})")
-    serve.add_argument("--token-ttl", type=_positive, default=TOKEN_TTL_SECONDS, help=f"access token lifetime in seconds (default {TOKEN_TTL_SECONDS})")
+    serve.add_argument(
+        "--users-page-size", type=_positive, default=USERS_PAGE_SIZE, help=f"users per page (default {USERS_PAGE_SIZE})"
+    )
+    serve.add_argument(
+        "--groups-page-size",
+        type=_positive,
+        default=GROUPS_PAGE_SIZE,
+        help=f"groups per page (default {GROUPS_PAGE_SIZE})",
+    )
+    serve.add_argument(
+        "--token-ttl",
+        type=_positive,
+        default=TOKEN_TTL_SECONDS,
+        help=f"access token lifetime in seconds (default {TOKEN_TTL_SECONDS})",
+    )
     serve.add_argument("--no-jwt", action="store_true", help="refuse the deprecated JWT exchange, as Adobe now does")
-    serve.add_argument("--throttle", default="off", metavar="off|documented|FILE", help="rate limits: off (default), the documented limits, or a policy file")
+    serve.add_argument(
+        "--throttle",
+        default="off",
+        metavar="off|documented|FILE",
+        help="rate limits: off (default), the documented limits, or a policy file",
+    )
     serve.add_argument("--faults", metavar="FILE", help="fault rules to load at start (YAML or JSON list)")
     serve.add_argument(
-        "--admin-token", metavar="TOKEN", default=os.environ.get(ADMIN_TOKEN_ENV) or None,
+        "--admin-token",
+        metavar="TOKEN",
+        default=os.environ.get(ADMIN_TOKEN_ENV) or None,
         help=f"bearer token for /_mock/ (required when --host is not loopback; default: ${ADMIN_TOKEN_ENV})",
     )
     serve.add_argument("--log-requests", action="store_true", help="print one line per request")
@@ -183,7 +207,9 @@ def banner(app: Any, url: str, netloc: str, ca_path: Path | None) -> str:
     for org in backend.orgs.values():
         lines.append(f"  org {org.id}: {len(org.users):,} users, {len(org.groups):,} groups")
         for cred in org.credentials.values():
-            lines.append(f"    client_id={cred.client_id}  client_secret={cred.client_secret}  tech_account={cred.tech_account}")
+            lines.append(
+                f"    client_id={cred.client_id}  client_secret={cred.client_secret}  tech_account={cred.tech_account}"
+            )
     first = next(iter(backend.orgs.values()))
     cred = next(iter(first.credentials.values()), None)
     if cred is not None:

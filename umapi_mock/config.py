@@ -1,4 +1,5 @@
 """Settings for one emulator instance, shared by the CLI, the app factory and the fixtures."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

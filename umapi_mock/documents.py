@@ -1,5 +1,6 @@
 """Reading the YAML/JSON files users hand the emulator (policies, fault rules, credentials),
 with one wording for the two ways that fails: unreadable, or not parseable."""
+
 from __future__ import annotations
 
 import json

@@ -16,13 +16,15 @@ Interception uses the `responses` library (install `umapi-mock[test]`), so it co
 `requests` session in the process, on any thread, for the hosts listed; calls to other
 hosts fail with `requests.ConnectionError` unless `allow_other_hosts=True`.
 """
+
 from __future__ import annotations
 
 import functools
 import inspect
 import re
 import threading
-from typing import TYPE_CHECKING, Any, Callable, Iterable, TypeVar
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
@@ -45,7 +47,7 @@ class MockUMAPI:
 
     def __init__(
         self,
-        config: "Config | None" = None,
+        config: Config | None = None,
         *,
         app: Any = None,
         seed: dict[str, Any] | None = None,
@@ -66,19 +68,19 @@ class MockUMAPI:
             raise ValueError("mock_umapi needs at least one host to intercept")
         self.allow_other_hosts = allow_other_hosts
         self.app: Any = None
-        self._mock: "responses.RequestsMock | None" = None
+        self._mock: responses.RequestsMock | None = None
         self._lock = threading.Lock()
         self.call_count = 0
 
     # ----------------------------------------------------------------- state
 
     @property
-    def backend(self) -> "Backend":
+    def backend(self) -> Backend:
         self._require_app()
         return self.app.extensions["umapi_mock"]  # type: ignore[no-any-return]
 
     @property
-    def org(self) -> "Org":
+    def org(self) -> Org:
         """The (first) organization; `backend.org(org_id)` for others."""
         return self.backend.org()
 
@@ -132,7 +134,7 @@ class MockUMAPI:
 
     # ------------------------------------------------------------- lifecycle
 
-    def start(self) -> "MockUMAPI":
+    def start(self) -> MockUMAPI:
         try:
             import responses
         except ImportError as exc:  # pragma: no cover - depends on the environment
@@ -142,7 +144,9 @@ class MockUMAPI:
         if self.app is None:
             self.app = self._given_app if self._given_app is not None else _build_app(self._config, self._seed)
         hosts = sorted(set(self.ims_hosts + self.umapi_hosts + self.extra_hosts))
-        pattern = re.compile(r"^https?://(?:" + "|".join(re.escape(h) for h in hosts) + r")(?::\d+)?(?:[/?#].*)?$", re.I)
+        pattern = re.compile(
+            r"^https?://(?:" + "|".join(re.escape(h) for h in hosts) + r")(?::\d+)?(?:[/?#].*)?$", re.I
+        )
         mock = responses.RequestsMock(assert_all_requests_are_fired=False)
         for method in _METHODS:
             mock.add_callback(method, pattern, callback=self._dispatch, content_type=None)
@@ -158,7 +162,7 @@ class MockUMAPI:
             mock.stop()
             mock.reset()
 
-    def __enter__(self) -> "MockUMAPI":
+    def __enter__(self) -> MockUMAPI:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -167,8 +171,13 @@ class MockUMAPI:
     def __call__(self, func: F) -> F:
         """Decorate a function: each call runs inside its own fresh emulator."""
         settings = dict(
-            config=self._config, app=self._given_app, seed=self._seed, hosts=self.extra_hosts,
-            ims_hosts=self.ims_hosts, umapi_hosts=self.umapi_hosts, allow_other_hosts=self.allow_other_hosts,
+            config=self._config,
+            app=self._given_app,
+            seed=self._seed,
+            hosts=self.extra_hosts,
+            ims_hosts=self.ims_hosts,
+            umapi_hosts=self.umapi_hosts,
+            allow_other_hosts=self.allow_other_hosts,
         )
         if inspect.iscoroutinefunction(func):
             raise TypeError("mock_umapi() decorates plain functions; use `with mock_umapi():` inside coroutines")
@@ -226,7 +235,7 @@ class MockUMAPI:
         return code, out, data
 
 
-def mock_umapi(config: "Config | None" = None, **kwargs: Any) -> MockUMAPI:
+def mock_umapi(config: Config | None = None, **kwargs: Any) -> MockUMAPI:
     """A faked UMAPI + IMS for `requests`: `with mock_umapi() as umapi:` or `@mock_umapi()`.
 
     Keyword arguments: `seed` (a seed document), `app` (a ready emulator app, e.g. with
@@ -236,7 +245,7 @@ def mock_umapi(config: "Config | None" = None, **kwargs: Any) -> MockUMAPI:
     return MockUMAPI(config, **kwargs)
 
 
-def _build_app(config: "Config | None", seed: dict[str, Any] | None) -> Any:
+def _build_app(config: Config | None, seed: dict[str, Any] | None) -> Any:
     from .config import Config
     from .http.app import create_app
 

@@ -26,12 +26,14 @@ and `groups` (generated on top of the demo org's named users and groups), `seed`
 document or a path to a seed file, instead of the demo org), `throttle` ("off",
 "documented" or a policy mapping), `faults` (a list of rules to install).
 """
+
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -56,21 +58,22 @@ def pytest_configure(config: pytest.Config) -> None:
 
 # ------------------------------------------------------------------ server
 
+
 @dataclass
 class UmapiServer:
     """The session's HTTPS emulator and what a client needs to reach it."""
 
-    emulator: "ServedEmulator"
+    emulator: ServedEmulator
     ca_path: str
-    _templates: dict[Any, list["Org"]] = field(default_factory=dict)
-    _session: "requests.Session | None" = None
+    _templates: dict[Any, list[Org]] = field(default_factory=dict)
+    _session: requests.Session | None = None
 
     @property
     def app(self) -> Any:
         return self.emulator.app
 
     @property
-    def backend(self) -> "Backend":
+    def backend(self) -> Backend:
         return self.emulator.app.extensions["umapi_mock"]  # type: ignore[no-any-return]
 
     @property
@@ -90,7 +93,7 @@ class UmapiServer:
         return f"{self.url}/v2/usermanagement"
 
     @property
-    def org(self) -> "Org":
+    def org(self) -> Org:
         return self.backend.org()
 
     @property
@@ -106,7 +109,7 @@ class UmapiServer:
         return next(iter(self.org.credentials.values())).client_secret
 
     @property
-    def session(self) -> "requests.Session":
+    def session(self) -> requests.Session:
         if self._session is None:
             import requests
 
@@ -116,9 +119,17 @@ class UmapiServer:
         return self._session
 
     def token(self) -> str:
-        r = self.session.post(f"{self.url}/ims/token/v2", verify=self.ca_path, timeout=30, data={
-            "grant_type": "client_credentials", "client_id": self.client_id,
-            "client_secret": self.client_secret, "scope": S2S_SCOPE})
+        r = self.session.post(
+            f"{self.url}/ims/token/v2",
+            verify=self.ca_path,
+            timeout=30,
+            data={
+                "grant_type": "client_credentials",
+                "client_id": self.client_id,
+                "client_secret": self.client_secret,
+                "scope": S2S_SCOPE,
+            },
+        )
         r.raise_for_status()
         return r.json()["access_token"]  # type: ignore[no-any-return]
 
@@ -126,14 +137,14 @@ class UmapiServer:
         """The two headers a UMAPI request needs."""
         return {"X-Api-Key": self.client_id, "Authorization": f"Bearer {self.token()}"}
 
-    def admin(self, method: str, path: str, **kwargs: Any) -> "requests.Response":
+    def admin(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         """Call the admin API: `admin("GET", "/journal", params={...})`."""
         kwargs.setdefault("timeout", 30)
         return self.session.request(method, f"{self.url}/_mock{path}", verify=self.ca_path, **kwargs)
 
     # -------------------------------------------------------------- orgs
 
-    def install_org(self, options: dict[str, Any]) -> "Org":
+    def install_org(self, options: dict[str, Any]) -> Org:
         """Swap a fresh copy of the org `options` describe into the server; return it."""
         from .seed import load_seed
 
@@ -195,7 +206,9 @@ def _options(request: pytest.FixtureRequest) -> dict[str, Any]:
         options["users"] = param
     unknown = set(options) - _OPTIONS
     if unknown:
-        raise pytest.UsageError(f"unknown umapi option(s): {', '.join(sorted(unknown))} (known: {', '.join(sorted(_OPTIONS))})")
+        raise pytest.UsageError(
+            f"unknown umapi option(s): {', '.join(sorted(unknown))} (known: {', '.join(sorted(_OPTIONS))})"
+        )
     return options
 
 
@@ -235,7 +248,7 @@ def _reset_layers(server: UmapiServer, options: dict[str, Any]) -> None:
 
 
 @pytest.fixture
-def umapi_org(umapi_server: UmapiServer, request: pytest.FixtureRequest) -> Iterator["Org"]:
+def umapi_org(umapi_server: UmapiServer, request: pytest.FixtureRequest) -> Iterator[Org]:
     """A fresh org for this test, installed in the session's server."""
     options = _options(request)
     org = umapi_server.install_org(options)
@@ -245,7 +258,7 @@ def umapi_org(umapi_server: UmapiServer, request: pytest.FixtureRequest) -> Iter
 
 
 @pytest.fixture
-def umapi_connection(umapi_server: UmapiServer, umapi_org: "Org") -> Iterator[Any]:
+def umapi_connection(umapi_server: UmapiServer, umapi_org: Org) -> Iterator[Any]:
     """The reference client, authenticated against umapi_server, with zero back-off."""
     import umapi_client
 
@@ -255,11 +268,17 @@ def umapi_connection(umapi_server: UmapiServer, umapi_org: "Org") -> Iterator[An
     def wait(seconds: float) -> None:  # a wait moves the emulator's clock; nothing sleeps
         clock.advance(seconds)
 
-    auth = umapi_client.OAuthS2S(cred.client_id, cred.client_secret, auth_host=umapi_server.netloc,
-                                 ssl_verify=umapi_server.ca_path)
+    auth = umapi_client.OAuthS2S(
+        cred.client_id, cred.client_secret, auth_host=umapi_server.netloc, ssl_verify=umapi_server.ca_path
+    )
     conn = umapi_client.Connection(
-        umapi_org.id, auth, endpoint=umapi_server.endpoint, ssl_verify=umapi_server.ca_path,
-        retry_first_delay=0, retry_random_delay=0, sleep=wait,
+        umapi_org.id,
+        auth,
+        endpoint=umapi_server.endpoint,
+        ssl_verify=umapi_server.ca_path,
+        retry_first_delay=0,
+        retry_random_delay=0,
+        sleep=wait,
     )
     auth.access_token()
     try:
@@ -293,7 +312,7 @@ class UmapiFaults:
 
 
 @pytest.fixture
-def umapi_faults(umapi_server: UmapiServer, umapi_org: "Org") -> Iterator[UmapiFaults]:
+def umapi_faults(umapi_server: UmapiServer, umapi_org: Org) -> Iterator[UmapiFaults]:
     faults = UmapiFaults(umapi_server)
     yield faults
     faults.clear()
@@ -322,7 +341,7 @@ class UmapiJournal:
 
 
 @pytest.fixture
-def umapi_journal(umapi_server: UmapiServer, umapi_org: "Org") -> UmapiJournal:
+def umapi_journal(umapi_server: UmapiServer, umapi_org: Org) -> UmapiJournal:
     journal = UmapiJournal(umapi_server)
     journal.clear()
     return journal

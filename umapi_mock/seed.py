@@ -4,6 +4,7 @@
 (never a traceback); `dump_orgs` writes orgs back in the same format, so the admin API's
 state GET/PUT round-trips and a dumped state can be used as a seed.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -13,20 +14,20 @@ from typing import Any
 
 import yaml
 
+from .domain.gate import ORG_ID_RE
 from .domain.generate import populate
 from .domain.models import (
+    ADOBE_ID,
     DEFAULT_METASCOPES,
     DEFAULT_SCOPES,
     IDENTITY_TYPES,
     PRODUCT_PROFILE,
     USER_GROUP,
     USER_STATUSES,
-    ADOBE_ID,
     Credential,
     Org,
     User,
 )
-from .domain.gate import ORG_ID_RE
 
 DEMO_ORG_ID = "0123456789ABCDEF01234567@AdobeOrg"
 
@@ -105,27 +106,38 @@ def parse_seed_text(text: str, source: str, *, json_only: bool = False) -> dict[
     except (ValueError, yaml.YAMLError) as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        raise SeedError(source, where, f"not valid {'JSON' if json_only else 'YAML/JSON'}: {getattr(exc, 'problem', None) or exc}") from None
+        raise SeedError(
+            source, where, f"not valid {'JSON' if json_only else 'YAML/JSON'}: {getattr(exc, 'problem', None) or exc}"
+        ) from None
     if not isinstance(doc, dict):
         raise SeedError(source, "", "the document must be a mapping with an 'orgs' list")
     return doc
 
 
-def load_seed(doc: dict[str, Any], source: str = "<seed>", base_dir: Path | None = None, *, progress: bool = False) -> list[Org]:
+def load_seed(
+    doc: dict[str, Any], source: str = "<seed>", base_dir: Path | None = None, *, progress: bool = False
+) -> list[Org]:
     return _Loader(source, base_dir or Path.cwd(), progress).orgs(doc)
 
 
 def _stated_ids(entries: list[Any]) -> list[int]:
-    return [e["id"] for e in entries
-            if isinstance(e, dict) and isinstance(e.get("id"), int) and not isinstance(e.get("id"), bool)]
+    return [
+        e["id"]
+        for e in entries
+        if isinstance(e, dict) and isinstance(e.get("id"), int) and not isinstance(e.get("id"), bool)
+    ]
 
 
 def _reserve_stated_ids(org: Org, products: list[Any], groups: list[Any], users: list[Any]) -> None:
     """Entries without an `id` are numbered after every id the document states, so a dumped
     state with a profile, group or user added by hand loads (the new entry used to take the
     id of an entry listed after it)."""
-    profiles = [p for prod in products if isinstance(prod, dict) and isinstance(prod.get("profiles"), list)
-                for p in prod["profiles"]]
+    profiles = [
+        p
+        for prod in products
+        if isinstance(prod, dict) and isinstance(prod.get("profiles"), list)
+        for p in prod["profiles"]
+    ]
     gids = _stated_ids(profiles) + _stated_ids(groups)
     if gids:
         org._next_gid = max(org._next_gid, max(gids) + 1)
@@ -141,7 +153,15 @@ class _Loader:
     def fail(self, path: str, problem: str) -> SeedError:
         return SeedError(self.source, path, problem)
 
-    def get(self, obj: dict[str, Any], key: str, path: str, kind: type | tuple[type, ...], default: Any = None, required: bool = False) -> Any:
+    def get(
+        self,
+        obj: dict[str, Any],
+        key: str,
+        path: str,
+        kind: type | tuple[type, ...],
+        default: Any = None,
+        required: bool = False,
+    ) -> Any:
         if key not in obj or obj[key] is None:
             if required:
                 raise self.fail(f"{path}.{key}" if path else key, "is required")
@@ -180,12 +200,19 @@ class _Loader:
         return result
 
     def org(self, doc: Any, path: str) -> Org:
-        doc = self.mapping(doc, path, {"id", "domains", "credentials", "products", "groups", "users", "generate", "sysadmin_name", "migrating"})
+        doc = self.mapping(
+            doc,
+            path,
+            {"id", "domains", "credentials", "products", "groups", "users", "generate", "sysadmin_name", "migrating"},
+        )
         org_id = self.get(doc, "id", path, str, required=True)
         if not ORG_ID_RE.match(org_id):
             raise self.fail(f"{path}.id", f"{org_id!r} is not an org id of the form <hex>@AdobeOrg")
-        org = Org(org_id, sysadmin_name=self.get(doc, "sysadmin_name", path, str, "Administrators"),
-                  migrating=self.get(doc, "migrating", path, bool, False))
+        org = Org(
+            org_id,
+            sysadmin_name=self.get(doc, "sysadmin_name", path, str, "Administrators"),
+            migrating=self.get(doc, "migrating", path, bool, False),
+        )
         for i, d in enumerate(self.get(doc, "domains", path, list, [])):
             p = f"{path}.domains[{i}]"
             d = self.mapping(d, p, {"name", "type"})
@@ -196,8 +223,12 @@ class _Loader:
             org.add_domain(name, dtype)
         for i, c in enumerate(self.get(doc, "credentials", path, list, [])):
             org.add_credential(self.credential(c, f"{path}.credentials[{i}]", org_id))
-        _reserve_stated_ids(org, self.get(doc, "products", path, list, []), self.get(doc, "groups", path, list, []),
-                            self.get(doc, "users", path, list, []))
+        _reserve_stated_ids(
+            org,
+            self.get(doc, "products", path, list, []),
+            self.get(doc, "groups", path, list, []),
+            self.get(doc, "users", path, list, []),
+        )
         for i, prod in enumerate(self.get(doc, "products", path, list, [])):
             p = f"{path}.products[{i}]"
             prod = self.mapping(prod, p, {"name", "profiles"})
@@ -210,8 +241,16 @@ class _Loader:
                 quota = self.get(prof, "quota", pp, int)
                 if quota is not None and quota < 0:
                     raise self.fail(f"{pp}.quota", "must not be negative")
-                self.new_group(org, name, pp, PRODUCT_PROFILE, gid=self.get(prof, "id", pp, int), product=pname,
-                               quota=quota, description=self.get(prof, "description", pp, str))
+                self.new_group(
+                    org,
+                    name,
+                    pp,
+                    PRODUCT_PROFILE,
+                    gid=self.get(prof, "id", pp, int),
+                    product=pname,
+                    quota=quota,
+                    description=self.get(prof, "description", pp, str),
+                )
         for i, g in enumerate(self.get(doc, "groups", path, list, [])):
             p = f"{path}.groups[{i}]"
             g = self.mapping(g, p, {"name", "description", "profiles", "id", "read_only"})
@@ -224,9 +263,16 @@ class _Loader:
                 if prof is None or prof.type != PRODUCT_PROFILE:
                     raise self.fail(f"{p}.profiles[{j}]", f"no product profile named {prof_name!r}")
                 linked.append(prof.gid)
-            self.new_group(org, name, p, USER_GROUP, gid=self.get(g, "id", p, int),
-                           description=self.get(g, "description", p, str), profiles=frozenset(linked),
-                           read_only=self.get(g, "read_only", p, bool, False))
+            self.new_group(
+                org,
+                name,
+                p,
+                USER_GROUP,
+                gid=self.get(g, "id", p, int),
+                description=self.get(g, "description", p, str),
+                profiles=frozenset(linked),
+                read_only=self.get(g, "read_only", p, bool, False),
+            )
         for i, u in enumerate(self.get(doc, "users", path, list, [])):
             self.user(org, u, f"{path}.users[{i}]")
         gen = self.get(doc, "generate", path, dict)
@@ -248,7 +294,9 @@ class _Loader:
         org.add_group(name, gtype, gid=gid, **attrs)
 
     def credential(self, c: Any, path: str, org_id: str) -> Credential:
-        c = self.mapping(c, path, {"client_id", "client_secret", "tech_account", "certificates", "scopes", "metascopes"})
+        c = self.mapping(
+            c, path, {"client_id", "client_secret", "tech_account", "certificates", "scopes", "metascopes"}
+        )
         certs = []
         for j, cert in enumerate(self.get(c, "certificates", path, list, [])):
             cp = f"{path}.certificates[{j}]"
@@ -282,7 +330,11 @@ class _Loader:
         )
 
     def user(self, org: Org, u: Any, path: str) -> None:
-        u = self.mapping(u, path, {"email", "type", "username", "domain", "firstname", "lastname", "country", "status", "groups", "id"})
+        u = self.mapping(
+            u,
+            path,
+            {"email", "type", "username", "domain", "firstname", "lastname", "country", "status", "groups", "id"},
+        )
         email = self.get(u, "email", path, str, required=True)
         if "@" not in email:
             raise self.fail(f"{path}.email", f"{email!r} is not an email address")
@@ -306,9 +358,17 @@ class _Loader:
         uid = self.get(u, "id", path, int)
         if uid is not None and uid in org.users:
             raise self.fail(f"{path}.id", f"user id {uid} is used twice")
-        user = User(uid if uid is not None else org.new_uid(), utype, email, username, domain,
-                    self.get(u, "firstname", path, str), self.get(u, "lastname", path, str),
-                    self.get(u, "country", path, str), status)
+        user = User(
+            uid if uid is not None else org.new_uid(),
+            utype,
+            email,
+            username,
+            domain,
+            self.get(u, "firstname", path, str),
+            self.get(u, "lastname", path, str),
+            self.get(u, "country", path, str),
+            status,
+        )
         org.put_user(user)
         for j, gname in enumerate(self.get(u, "groups", path, list, [])):
             group = org.group_named(gname) if isinstance(gname, str) else None
@@ -325,7 +385,7 @@ def _loads_as_pem_key(pem: str) -> bool:
 
     for load in (x509.load_pem_x509_certificate, serialization.load_pem_public_key):
         try:
-            load(pem.encode())  # type: ignore[operator]
+            load(pem.encode())
             return True
         except (ValueError, TypeError):
             continue
@@ -344,6 +404,7 @@ def _kind_name(kind: type | tuple[type, ...]) -> str:
 
 # ----------------------------------------------------------------------- dumping
 
+
 def dump_org(org: Org) -> dict[str, Any]:
     """An org in seed format, complete enough that loading it gives the same state."""
     with org.lock:
@@ -355,7 +416,8 @@ def dump_org(org: Org) -> dict[str, Any]:
         doc["domains"] = [{"name": d.name, "type": d.type} for d in org.domains.values()]
         doc["credentials"] = [_dump_credential(c) for c in org.credentials.values()]
         doc["products"] = [
-            {"name": p.name, "profiles": [_dump_profile(org.groups[g]) for g in p.profiles]} for p in org.products.values()
+            {"name": p.name, "profiles": [_dump_profile(org.groups[g]) for g in p.profiles]}
+            for p in org.products.values()
         ]
         doc["groups"] = [_dump_group(org, g) for g in org.groups.values() if g.type == USER_GROUP]
         doc["users"] = [_dump_user(org, u) for u in org.users.values()]
@@ -416,6 +478,12 @@ def _dump_user(org: Org, u: User) -> dict[str, Any]:
 
 
 __all__ = [
-    "DEMO_ORG_ID", "DEMO_SEED", "SeedError", "read_seed_file", "parse_seed_text", "load_seed",
-    "dump_org", "dump_orgs",
+    "DEMO_ORG_ID",
+    "DEMO_SEED",
+    "SeedError",
+    "read_seed_file",
+    "parse_seed_text",
+    "load_seed",
+    "dump_org",
+    "dump_orgs",
 ]

@@ -8,6 +8,7 @@ handler answers every request with `Connection: close`, so a client such as the 
 run in the connection's thread rather than in the accept loop, so one slow or non-TLS
 client cannot stall the others.
 """
+
 from __future__ import annotations
 
 import io
@@ -16,7 +17,8 @@ import ssl
 import sys
 import threading
 import time
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 
@@ -132,7 +134,9 @@ class _Exchange:
         self.chunked = False
         self.code = 0
 
-    def start_response(self, status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], None]:
+    def start_response(
+        self, status: str, headers: list[tuple[str, str]], exc_info: Any = None
+    ) -> Callable[[bytes], None]:
         if exc_info:
             try:
                 if self.sent:
@@ -189,7 +193,8 @@ class _Exchange:
             # A large body: the head travels with its first part (no TLS record and
             # segment of its own), the rest is sent from the body itself, uncopied.
             out.write(head + data[:COALESCE_MAX])
-            data = memoryview(data)[COALESCE_MAX:]
+            out.write(memoryview(data)[COALESCE_MAX:])
+            return
         elif self.chunked and data:
             data = b"%x\r\n%s\r\n" % (len(data), data)
         if data:
@@ -199,7 +204,7 @@ class _Exchange:
         handler = self.handler
         try:
             self._execute(handler.server.app)
-        except (ConnectionError, socket.timeout) as error:
+        except (TimeoutError, ConnectionError) as error:
             handler.close_connection = True
             handler.connection_dropped(error, self.environ)
         except Exception as error:
@@ -284,7 +289,15 @@ class KeepAliveServer(ThreadedWSGIServer):
 class ServedEmulator:
     """A WSGI app on host:port (HTTPS when given a context), in a background thread."""
 
-    def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0, *, ssl_context: ssl.SSLContext | None = None, log_requests: bool = False):
+    def __init__(
+        self,
+        app: Any,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        ssl_context: ssl.SSLContext | None = None,
+        log_requests: bool = False,
+    ):
         self.app = app
         self.scheme = "https" if ssl_context else "http"
         self._server = KeepAliveServer(host, port, app, ssl_context=ssl_context)
@@ -302,7 +315,7 @@ class ServedEmulator:
     def url(self) -> str:
         return f"{self.scheme}://{self.netloc}"
 
-    def start(self) -> "ServedEmulator":
+    def start(self) -> ServedEmulator:
         self._thread = threading.Thread(target=self._server.serve_forever, name=f"umapi-mock:{self.port}", daemon=True)
         self._thread.start()
         return self
@@ -317,7 +330,7 @@ class ServedEmulator:
         if self._thread is not None:
             self._thread.join(timeout=5)
 
-    def __enter__(self) -> "ServedEmulator":
+    def __enter__(self) -> ServedEmulator:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

@@ -1,5 +1,6 @@
 """A local CA and a server certificate, created once and reused, so clients can use real
 HTTPS against the emulator by trusting one CA file (the ordinary way to configure them)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -55,19 +56,36 @@ def ensure_tls(directory: str | Path, extra_names: tuple[str, ...] = ()) -> TlsF
             .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
             .sign(ca_key, hashes.SHA256())
         )
-        _write(ca_key_path, ca_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()), private=True)
+        _write(
+            ca_key_path,
+            ca_key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            ),
+            private=True,
+        )
         _write(files.ca_cert, ca_cert.public_bytes(serialization.Encoding.PEM))
     key = ec.generate_private_key(ec.SECP256R1())
-    sans: list[x509.GeneralName] = [x509.DNSName(n) for n in SERVER_NAMES + tuple(n for n in extra_names if not _is_ip(n))]
+    sans: list[x509.GeneralName] = [
+        x509.DNSName(n) for n in SERVER_NAMES + tuple(n for n in extra_names if not _is_ip(n))
+    ]
     sans += [x509.IPAddress(ipaddress.ip_address(ip)) for ip in SERVER_IPS + tuple(n for n in extra_names if _is_ip(n))]
     cert = (
-        _builder(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")]), ca_cert.subject, key.public_key(), days=397)
+        _builder(
+            x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")]),
+            ca_cert.subject,
+            key.public_key(),
+            days=397,
+        )
         .add_extension(x509.SubjectAlternativeName(sans), critical=False)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
         .sign(ca_key, hashes.SHA256())  # type: ignore[arg-type]
     )
-    _write(files.server_key, key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()), private=True)
+    _write(
+        files.server_key,
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()),
+        private=True,
+    )
     _write(files.server_cert, cert.public_bytes(serialization.Encoding.PEM))
     return files
 

@@ -15,7 +15,6 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Union
 
 try:
     import umapi_client
@@ -39,7 +38,7 @@ def connect(test_mode: bool = False, verbose: bool = False) -> umapi_client.Conn
     if verbose:
         logging.basicConfig(level=logging.DEBUG, format="%(levelname)s %(name)s: %(message)s")
     ca_file = os.environ.get("UMAPI_CA_FILE", "").strip()
-    verify: Union[bool, str] = ca_file if ca_file else True
+    verify: bool | str = ca_file if ca_file else True
     auth = umapi_client.OAuthS2S(
         client_id=_required("UMAPI_CLIENT_ID"),
         client_secret=_required("UMAPI_CLIENT_SECRET"),
@@ -55,7 +54,7 @@ def connect(test_mode: bool = False, verbose: bool = False) -> umapi_client.Conn
     )
 
 
-def report(actions: "list[umapi_client.Action]", result: "tuple[int, int, int]") -> int:
+def report(actions: list[umapi_client.Action], result: tuple[int, int, int]) -> int:
     """Print the outcome of an execute_* call; return a process exit code."""
     queued, sent, completed = result
     print(f"sent {sent} action(s), {completed} completed, {queued} still queued")
@@ -63,5 +62,7 @@ def report(actions: "list[umapi_client.Action]", result: "tuple[int, int, int]")
     for action in actions:
         for error in action.execution_errors():
             failed += 1
-            print(f"  {error['target']}: {error.get('errorCode')} - {error.get('message', '')} (command {error['command']})")
+            print(
+                f"  {error['target']}: {error.get('errorCode')} - {error.get('message', '')} (command {error['command']})"
+            )
     return 1 if failed else 0

@@ -1,6 +1,6 @@
 """Add users to a user group, creating the group first if asked.
 
-    python examples/client/add_to_group.py GROUP USER_EMAIL [USER_EMAIL ...] [--create] [--test-mode]
+python examples/client/add_to_group.py GROUP USER_EMAIL [USER_EMAIL ...] [--create] [--test-mode]
 """
 
 from __future__ import annotations

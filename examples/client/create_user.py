@@ -1,7 +1,7 @@
 """Create a user (ignoring it if it already exists) and optionally add it to groups.
 
-    python examples/client/create_user.py EMAIL [--type enterpriseID] [--first F] [--last L]
-                                          [--country US] [--group NAME ...] [--test-mode]
+python examples/client/create_user.py EMAIL [--type enterpriseID] [--first F] [--last L]
+                                      [--country US] [--group NAME ...] [--test-mode]
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """List the users of the organization, of one group, or of one domain.
 
-    python examples/client/list_users.py [--group NAME] [--domain DOMAIN] [--groups]
+python examples/client/list_users.py [--group NAME] [--domain DOMAIN] [--groups]
 """
 
 from __future__ import annotations

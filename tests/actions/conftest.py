@@ -1,11 +1,13 @@
 """Fixtures for the action-engine tests: a small hand-written org whose every user, group
 and membership is known, served by an in-process Flask test client per test."""
+
 from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -41,26 +43,76 @@ ACTIONS_SEED: dict[str, Any] = {
                 {"name": "Shared RO", "description": "shared from another org", "read_only": True},
             ],
             "users": [
-                {"email": "fed1@fed.example", "type": "federatedID", "firstname": "Fay", "lastname": "One",
-                 "country": "US", "groups": ["Staff", "_org_admin"]},
-                {"email": "fed2@fed.example", "type": "federatedID", "firstname": "Fred", "lastname": "Two",
-                 "country": "DE", "groups": ["Shared RO"]},
-                {"email": "ent1@ent.example", "type": "enterpriseID", "firstname": "Eve", "lastname": "Ent",
-                 "country": "GB", "groups": ["Design", "PS Default"]},
+                {
+                    "email": "fed1@fed.example",
+                    "type": "federatedID",
+                    "firstname": "Fay",
+                    "lastname": "One",
+                    "country": "US",
+                    "groups": ["Staff", "_org_admin"],
+                },
+                {
+                    "email": "fed2@fed.example",
+                    "type": "federatedID",
+                    "firstname": "Fred",
+                    "lastname": "Two",
+                    "country": "DE",
+                    "groups": ["Shared RO"],
+                },
+                {
+                    "email": "ent1@ent.example",
+                    "type": "enterpriseID",
+                    "firstname": "Eve",
+                    "lastname": "Ent",
+                    "country": "GB",
+                    "groups": ["Design", "PS Default"],
+                },
                 # a personal Adobe ID sharing ent1's email
-                {"email": "ent1@ent.example", "type": "adobeID", "firstname": "Eve", "lastname": "Private",
-                 "country": "FR"},
+                {
+                    "email": "ent1@ent.example",
+                    "type": "adobeID",
+                    "firstname": "Eve",
+                    "lastname": "Private",
+                    "country": "FR",
+                },
                 {"email": "adobe1@mail.example", "type": "adobeID", "country": "JP", "groups": ["Design"]},
                 # username-login Federated ID
-                {"email": "john.doe@fed.example", "username": "jdoe", "domain": "fed.example",
-                 "type": "federatedID", "firstname": "John", "lastname": "Doe", "country": "CA"},
-                {"email": "gone@fed.example", "type": "federatedID", "firstname": "Gone", "lastname": "Away",
-                 "country": "US", "status": "removed"},
+                {
+                    "email": "john.doe@fed.example",
+                    "username": "jdoe",
+                    "domain": "fed.example",
+                    "type": "federatedID",
+                    "firstname": "John",
+                    "lastname": "Doe",
+                    "country": "CA",
+                },
+                {
+                    "email": "gone@fed.example",
+                    "type": "federatedID",
+                    "firstname": "Gone",
+                    "lastname": "Away",
+                    "country": "US",
+                    "status": "removed",
+                },
                 # two username-login accounts sharing one email: addressing them by email is ambiguous
-                {"email": "twin@fed.example", "username": "twin.a", "domain": "fed.example", "type": "federatedID",
-                 "firstname": "Twin", "lastname": "A", "country": "US"},
-                {"email": "twin@fed.example", "username": "twin.b", "domain": "fed.example", "type": "federatedID",
-                 "firstname": "Twin", "lastname": "B", "country": "US"},
+                {
+                    "email": "twin@fed.example",
+                    "username": "twin.a",
+                    "domain": "fed.example",
+                    "type": "federatedID",
+                    "firstname": "Twin",
+                    "lastname": "A",
+                    "country": "US",
+                },
+                {
+                    "email": "twin@fed.example",
+                    "username": "twin.b",
+                    "domain": "fed.example",
+                    "type": "federatedID",
+                    "firstname": "Twin",
+                    "lastname": "B",
+                    "country": "US",
+                },
             ],
         },
         {
@@ -90,8 +142,12 @@ class Api:
         self.client = self.app.test_client()
         r = self.client.post(
             "/ims/token/v2",
-            data={"grant_type": "client_credentials", "client_id": self.client_id,
-                  "client_secret": self.client_secret, "scope": S2S_SCOPE},
+            data={
+                "grant_type": "client_credentials",
+                "client_id": self.client_id,
+                "client_secret": self.client_secret,
+                "scope": S2S_SCOPE,
+            },
         )
         assert r.status_code == 200, r.get_data(as_text=True)
         self.headers = {"X-Api-Key": self.client_id, "Authorization": f"Bearer {payload(r)['access_token']}"}

@@ -1,4 +1,5 @@
 """Checks shared by the action tests: report shape (spec §3.7) and state snapshots."""
+
 from __future__ import annotations
 
 import json
@@ -68,8 +69,17 @@ def dump_json(org: Org, *, canonical_order: bool = True) -> str:
 def org_state(org: Org) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
     """Id-free content of an org: users with memberships, user groups with profiles."""
     users = [
-        (u.type, u.email, u.username, u.domain, u.firstname, u.lastname, u.country, u.status,
-         tuple(sorted(org.groups[g].name for g in org.memberships.get(uid, ()))))
+        (
+            u.type,
+            u.email,
+            u.username,
+            u.domain,
+            u.firstname,
+            u.lastname,
+            u.country,
+            u.status,
+            tuple(sorted(org.groups[g].name for g in org.memberships.get(uid, ()))),
+        )
         for uid, u in org.users.items()
     ]
     groups = [

@@ -6,6 +6,7 @@ It knows the effects, not the validation: a step with an error had no effect (st
 atomic), and a step without one must have had exactly the effect below. It expects
 batches without entry-level errors (the property test generates such batches).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -33,8 +34,17 @@ class MUser:
     groups: set[str] = field(default_factory=set)
 
     def row(self) -> tuple[Any, ...]:
-        return (self.type, self.email, self.username, self.domain, self.firstname, self.lastname, self.country,
-                self.status, tuple(sorted(self.groups)))
+        return (
+            self.type,
+            self.email,
+            self.username,
+            self.domain,
+            self.firstname,
+            self.lastname,
+            self.country,
+            self.status,
+            tuple(sorted(self.groups)),
+        )
 
 
 @dataclass(eq=False)
@@ -55,18 +65,30 @@ class Model:
         self.products = {p["name"].lower(): p["name"] for p in org_doc["products"]}
         self.profiles = {pr["name"].lower(): pr["name"] for p in org_doc["products"] for pr in p["profiles"]}
         self.groups = {
-            g["name"].lower(): MGroup(g["name"], g.get("description"), set(g.get("profiles", [])), g.get("read_only", False))
+            g["name"].lower(): MGroup(
+                g["name"], g.get("description"), set(g.get("profiles", [])), g.get("read_only", False)
+            )
             for g in org_doc["groups"]
         }
         self.users = [
-            MUser(u["type"], u["email"], u.get("username", u["email"]), u.get("domain", domain_of(u["email"])),
-                  u.get("firstname"), u.get("lastname"), u.get("country"), u.get("status", "active"),
-                  set(u.get("groups", [])))
+            MUser(
+                u["type"],
+                u["email"],
+                u.get("username", u["email"]),
+                u.get("domain", domain_of(u["email"])),
+                u.get("firstname"),
+                u.get("lastname"),
+                u.get("country"),
+                u.get("status", "active"),
+                set(u.get("groups", [])),
+            )
             for u in org_doc["users"]
         ]
 
     def state(self) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-        return sorted((u.row() for u in self.users), key=repr), sorted((g.row() for g in self.groups.values()), key=repr)
+        return sorted((u.row() for u in self.users), key=repr), sorted(
+            (g.row() for g in self.groups.values()), key=repr
+        )
 
     # ---------------------------------------------------------------- lookups
 
@@ -82,14 +104,20 @@ class Model:
             return self.profiles[low]
         for prefix, table in (("_product_admin_", self.products), ("_developer_", self.profiles)):
             if low.startswith(prefix):
-                return prefix + table[low[len(prefix):]]
+                return prefix + table[low[len(prefix) :]]
         assert low.startswith("_admin_"), name
-        base = low[len("_admin_"):]
+        base = low[len("_admin_") :]
         return "_admin_" + (self.groups[base].name if base in self.groups else self.profiles[base])
 
     def login(self, username: str, domain: str) -> MUser | None:
-        return next((u for u in self.users if u.type != ADOBE and u.username.lower() == username.lower()
-                     and u.domain.lower() == domain.lower()), None)
+        return next(
+            (
+                u
+                for u in self.users
+                if u.type != ADOBE and u.username.lower() == username.lower() and u.domain.lower() == domain.lower()
+            ),
+            None,
+        )
 
     def adobe(self, email: str) -> MUser | None:
         return next((u for u in self.users if u.type == ADOBE and u.email.lower() == email.lower()), None)
@@ -182,8 +210,16 @@ class Model:
                     if p.get(key):
                         setattr(existing, key, p[key])
             return existing
-        new = MUser(utype, email, username, dom, p.get("firstname") or None, p.get("lastname") or None,
-                    p.get("country"), "active")
+        new = MUser(
+            utype,
+            email,
+            username,
+            dom,
+            p.get("firstname") or None,
+            p.get("lastname") or None,
+            p.get("country"),
+            "active",
+        )
         self.users.append(new)
         return new
 

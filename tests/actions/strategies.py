@@ -3,6 +3,7 @@
 `batches()` gives structurally valid batches (every problem is step-level, so the model
 can replay them); `any_bodies()` adds malformed entries, wrong JSON types and junk.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -10,21 +11,53 @@ from typing import Any
 from hypothesis import strategies as st
 
 EMAILS = [
-    "fed1@fed.example", "FED1@fed.example", "fed2@fed.example", "ent1@ent.example", "adobe1@mail.example",
-    "john.doe@fed.example", "gone@fed.example", "twin@fed.example", "new1@fed.example", "new2@fed2.example",
-    "new3@ent.example", "pat@mail.example", "x@unclaimed.example",
+    "fed1@fed.example",
+    "FED1@fed.example",
+    "fed2@fed.example",
+    "ent1@ent.example",
+    "adobe1@mail.example",
+    "john.doe@fed.example",
+    "gone@fed.example",
+    "twin@fed.example",
+    "new1@fed.example",
+    "new2@fed2.example",
+    "new3@ent.example",
+    "pat@mail.example",
+    "x@unclaimed.example",
 ]
 LOGINS = [("jdoe", "fed.example"), ("nn1", "fed.example"), ("twin.a", "fed.example"), ("nn2", "fed2.example")]
 GROUPS = [
-    "Staff", "Design", "design", "Shared RO", "PS Default", "PS Team", "Acrobat Default", "NewG", "Other",
-    "_admin_Staff", "_admin_PS Team", "_admin_NewG", "_product_admin_Photoshop", "_developer_PS Team",
-    "_support_admin", "_deployment_admin", "_org_admin", "Missing",
+    "Staff",
+    "Design",
+    "design",
+    "Shared RO",
+    "PS Default",
+    "PS Team",
+    "Acrobat Default",
+    "NewG",
+    "Other",
+    "_admin_Staff",
+    "_admin_PS Team",
+    "_admin_NewG",
+    "_product_admin_Photoshop",
+    "_developer_PS Team",
+    "_support_admin",
+    "_deployment_admin",
+    "_org_admin",
+    "Missing",
 ]
 PROFILES = ["PS Default", "PS Team", "Acrobat Default", "ps team", "Nope"]
 USER_GROUPS = ["Staff", "Design", "Other", "NewG"]
 ENTRY_GROUPS = ["Staff", "Design", "Shared RO", "NewG", "Other", "PS Team", "_admin_Design", "Missing"]
-NEW_EMAILS = ["renamed@fed.example", "renamed@fed2.example", "fed2@fed.example", "r@ent.example",
-              "x@unclaimed.example", "FED1@fed.example", "bad@@x"]
+NEW_EMAILS = [
+    "renamed@fed.example",
+    "renamed@fed2.example",
+    "fed2@fed.example",
+    "r@ent.example",
+    "x@unclaimed.example",
+    "FED1@fed.example",
+    "bad@@x",
+]
 USERNAMES = ["jd2", "twin.b", "alias@fed2.example", "r@ent.example", "has space"]
 NEW_GROUP_NAMES = ["NewG", "Other", "Renamed", "Design", "_bad"]
 
@@ -48,10 +81,12 @@ def create_params(draw: st.DrawFn, user: str) -> dict[str, Any]:
     """Mostly valid create parameters (so creates succeed often), sometimes anything."""
     good = draw(st.integers(0, 3)) > 0
     p: dict[str, Any] = {"email": user if "@" in user and draw(st.integers(0, 5)) else draw(names(EMAILS))}
-    fields = (("firstname", ["Ann", "Bo"] if good else [None, "Ann", ""]),
-              ("lastname", ["Lee", "Ng"] if good else [None, "Lee"]),
-              ("country", [None, "US", "DE"] if good else [None, "US", "XX", "us", "USA"]),
-              ("option", [None, "ignoreIfAlreadyExists", "updateIfAlreadyExists"] + ([] if good else ["bogus"])))
+    fields = (
+        ("firstname", ["Ann", "Bo"] if good else [None, "Ann", ""]),
+        ("lastname", ["Lee", "Ng"] if good else [None, "Lee"]),
+        ("country", [None, "US", "DE"] if good else [None, "US", "XX", "us", "USA"]),
+        ("option", [None, "ignoreIfAlreadyExists", "updateIfAlreadyExists"] + ([] if good else ["bogus"])),
+    )
     for key, values in fields:
         value = draw(names(values))
         if value is not None:
@@ -65,8 +100,13 @@ def create_params(draw: st.DrawFn, user: str) -> dict[str, Any]:
 def user_middle_step(draw: st.DrawFn) -> dict[str, Any]:
     kind = draw(names(["update", "add", "remove", "remove_all"]))
     if kind == "update":
-        fields = {"firstname": ["Bo", ""], "lastname": ["Lu"], "email": NEW_EMAILS, "username": USERNAMES,
-                  "country": ["FR"]}
+        fields = {
+            "firstname": ["Bo", ""],
+            "lastname": ["Lu"],
+            "email": NEW_EMAILS,
+            "username": USERNAMES,
+            "country": ["FR"],
+        }
         keys = draw(st.lists(names(sorted(fields)), max_size=3, unique=True))
         return {"update": {k: draw(names(fields[k])) for k in keys}}
     if kind == "remove_all":
@@ -132,8 +172,11 @@ def group_entry(draw: st.DrawFn) -> dict[str, Any]:
     steps: list[dict[str, Any]] = []
     if draw(st.booleans()):
         p: dict[str, Any] = {}
-        for key, values in (("option", ["ignoreIfAlreadyExists", "updateIfAlreadyExists"]),
-                            ("description", ["made", "remade"]), ("name", ["NewG", "Other"])):
+        for key, values in (
+            ("option", ["ignoreIfAlreadyExists", "updateIfAlreadyExists"]),
+            ("description", ["made", "remade"]),
+            ("name", ["NewG", "Other"]),
+        ):
             if draw(st.booleans()):
                 p[key] = draw(names(values))
         steps.append({"createUserGroup": p})
@@ -153,17 +196,49 @@ def batches() -> st.SearchStrategy[list[dict[str, Any]]]:
 # ------------------------------------------------------------------ malformed input
 
 ENTRY_KEYS = ["user", "usergroup", "do", "requestID", "domain", "useAdobeID", "extra"]
-STEP_KEYS = ["addAdobeID", "createEnterpriseID", "createFederatedID", "update", "add", "remove", "removeFromOrg",
-             "createUserGroup", "updateUserGroup", "deleteUserGroup", "addRoles"]
-PARAM_KEYS = ["email", "country", "firstname", "lastname", "option", "group", "user", "productConfiguration",
-              "product", "usergroup", "name", "description", "deleteAccount", "username"]
+STEP_KEYS = [
+    "addAdobeID",
+    "createEnterpriseID",
+    "createFederatedID",
+    "update",
+    "add",
+    "remove",
+    "removeFromOrg",
+    "createUserGroup",
+    "updateUserGroup",
+    "deleteUserGroup",
+    "addRoles",
+]
+PARAM_KEYS = [
+    "email",
+    "country",
+    "firstname",
+    "lastname",
+    "option",
+    "group",
+    "user",
+    "productConfiguration",
+    "product",
+    "usergroup",
+    "name",
+    "description",
+    "deleteAccount",
+    "username",
+]
 
-scalars = st.none() | st.booleans() | st.integers(-3, 3) | st.floats(allow_nan=False, allow_infinity=False) | st.text(
-    max_size=4) | names(EMAILS + GROUPS + ["all", ""])
+scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers(-3, 3)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=4)
+    | names(EMAILS + GROUPS + ["all", ""])
+)
 junk = st.recursive(
     scalars,
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(names(ENTRY_KEYS + STEP_KEYS + PARAM_KEYS), inner,
-                                                                max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(names(ENTRY_KEYS + STEP_KEYS + PARAM_KEYS), inner, max_size=4)
+    ),
     max_leaves=12,
 )
 

@@ -8,6 +8,7 @@ per-request reports. The test replays each thread's requests, thread after threa
 fresh copy of the org, and checks that every concurrent report and the final state match.
 A lost update, a torn step or a non-atomic request would make them differ.
 """
+
 from __future__ import annotations
 
 import random
@@ -28,13 +29,15 @@ ENTRIES_PER_THREAD = 200
 SHARED = ["Shared One", "Shared Two", "Team Profile", "_admin_Shared One"]
 
 SEED: dict[str, Any] = {
-    "orgs": [{
-        "id": ORG,
-        "domains": [{"name": "c.example", "type": "federated"}],
-        "credentials": [{"client_id": f"client-{t}", "client_secret": f"secret-{t}"} for t in range(THREADS)],
-        "products": [{"name": "Product", "profiles": [{"name": "Team Profile", "quota": 3}]}],
-        "groups": [{"name": "Shared One"}, {"name": "Shared Two", "profiles": ["Team Profile"]}],
-    }]
+    "orgs": [
+        {
+            "id": ORG,
+            "domains": [{"name": "c.example", "type": "federated"}],
+            "credentials": [{"client_id": f"client-{t}", "client_secret": f"secret-{t}"} for t in range(THREADS)],
+            "products": [{"name": "Product", "profiles": [{"name": "Team Profile", "quota": 3}]}],
+            "groups": [{"name": "Shared One"}, {"name": "Shared Two", "profiles": ["Team Profile"]}],
+        }
+    ]
 }
 
 # Fewer examples than the profile's: each one sends ~300 requests from 8 threads.
@@ -68,7 +71,10 @@ def program(rng: random.Random, t: int) -> list[tuple[list[dict[str, Any]], bool
             return {"user": u, "do": [{"remove": "all"}]}
         if kind == 5:
             return {"user": u, "do": [{"removeFromOrg": {"deleteAccount": rng.random() < 0.5}}]}
-        return {"user": u, "do": [{"add": {"group": [rng.choice(groups)]}}, {"remove": {"group": [rng.choice(groups)]}}]}
+        return {
+            "user": u,
+            "do": [{"add": {"group": [rng.choice(groups)]}}, {"remove": {"group": [rng.choice(groups)]}}],
+        }
 
     def group_entry() -> dict[str, Any]:
         kind = rng.randrange(6)
@@ -77,14 +83,22 @@ def program(rng: random.Random, t: int) -> list[tuple[list[dict[str, Any]], bool
             return {"usergroup": rng.choice(SHARED[:2]), "do": [{step: {"user": rng.sample(users, rng.randint(1, 2))}}]}
         g = rng.choice(own)
         if kind == 1:
-            return {"usergroup": g, "do": [{"createUserGroup": {"option": "ignoreIfAlreadyExists"}},
-                                           {"add": {"user": rng.sample(users, 2), "productConfiguration": ["Team Profile"]}}]}
+            return {
+                "usergroup": g,
+                "do": [
+                    {"createUserGroup": {"option": "ignoreIfAlreadyExists"}},
+                    {"add": {"user": rng.sample(users, 2), "productConfiguration": ["Team Profile"]}},
+                ],
+            }
         if kind == 2:
             return {"usergroup": g, "do": [{"createUserGroup": {"description": "d"}}]}
         if kind == 3:
             return {"usergroup": g, "do": [{"updateUserGroup": {"description": rng.choice(["x", "y"])}}]}
         if kind == 4:
-            return {"usergroup": g, "do": [{"remove": {"user": rng.sample(users, 1), "productConfiguration": ["Team Profile"]}}]}
+            return {
+                "usergroup": g,
+                "do": [{"remove": {"user": rng.sample(users, 1), "productConfiguration": ["Team Profile"]}}],
+            }
         return {"usergroup": g, "do": [{"deleteUserGroup": {}}]}
 
     entries = [user_entry() if rng.random() < 0.65 else group_entry() for _ in range(ENTRIES_PER_THREAD)]
@@ -118,9 +132,13 @@ def test_concurrent_requests_serialise(seed: int) -> None:
     read_statuses: list[int] = []
 
     def reader() -> None:  # reads interleaved with the writes must never fail
-        paths = [f"/v2/usermanagement/users/{ORG}/0", f"/v2/usermanagement/groups/{ORG}/0",
-                 f"/v2/usermanagement/organizations/{ORG}/users/t1u1@c.example",
-                 f"/v2/usermanagement/users/{ORG}/0/Shared One", f"/v2/usermanagement/users/{ORG}/0/Team Profile"]
+        paths = [
+            f"/v2/usermanagement/users/{ORG}/0",
+            f"/v2/usermanagement/groups/{ORG}/0",
+            f"/v2/usermanagement/organizations/{ORG}/users/t1u1@c.example",
+            f"/v2/usermanagement/users/{ORG}/0/Shared One",
+            f"/v2/usermanagement/users/{ORG}/0/Team Profile",
+        ]
         while not done.is_set():
             for path in paths:
                 read_statuses.append(reader_api.client.get(path, headers=reader_api.headers).status_code)

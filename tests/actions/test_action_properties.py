@@ -5,6 +5,7 @@
     less the errors test mode forgives (users that do not exist, spec §3.9 / §6 A27);
 (c) after a real run the org holds what an independent model predicts from the report.
 """
+
 from __future__ import annotations
 
 import copy
@@ -29,11 +30,20 @@ PRISTINE: Org = Backend(copy.deepcopy(ACTIONS_SEED)).org(ORG)
 MISSING_USER_CODES = {"error.user.nonexistent", "error.user.not_found", "error.user.not_in_org"}
 # codes only an entry-level check gives: the model cannot replay batches that contain them
 ENTRY_LEVEL_CODES = {
-    "error.command.illegal_entry", "error.command.user.missing", "error.command.user_usergroup.missing",
-    "error.command.steps.malformed", "error.command.string_expected", "error.command.boolean_expected",
-    "error.command.domain.missing", "error.command.domain.string_expected", "error.command.create.more_than_one",
-    "error.command.create.not_first", "error.command.removefromorg.not_last", "error.user.id_missing",
-    "error.command.domain.must_be_used_with_nonemail_username", "error.update.domain.mismatch",
+    "error.command.illegal_entry",
+    "error.command.user.missing",
+    "error.command.user_usergroup.missing",
+    "error.command.steps.malformed",
+    "error.command.string_expected",
+    "error.command.boolean_expected",
+    "error.command.domain.missing",
+    "error.command.domain.string_expected",
+    "error.command.create.more_than_one",
+    "error.command.create.not_first",
+    "error.command.removefromorg.not_last",
+    "error.user.id_missing",
+    "error.command.domain.must_be_used_with_nonemail_username",
+    "error.update.domain.mismatch",
     "error.user.nonexistent_or_has_conflicting_parameters",
 }
 SETTINGS = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
@@ -45,8 +55,12 @@ def module_api() -> Api:
 
 
 @SETTINGS
-@given(body=any_bodies(), test=st.booleans(), as_bytes=st.none() | st.binary(max_size=40),
-       repeats=st.none() | st.randoms(use_true_random=False))
+@given(
+    body=any_bodies(),
+    test=st.booleans(),
+    as_bytes=st.none() | st.binary(max_size=40),
+    repeats=st.none() | st.randoms(use_true_random=False),
+)
 def test_http_never_5xx_and_reports_are_well_formed(
     module_api: Api, body: Any, test: bool, as_bytes: bytes | None, repeats: Any
 ) -> None:
@@ -110,7 +124,12 @@ def test_real_run_matches_the_model(body: list[dict[str, Any]]) -> None:
 def test_test_mode_keeps_listing_and_dump_order(api: Api) -> None:
     listing = [u["email"] for u in api.users()]
     raw = dump_json(api.org, canonical_order=False)
-    api.act([{"user": "fed1@fed.example", "do": [{"removeFromOrg": {}}]},
-             {"usergroup": "Staff", "do": [{"updateUserGroup": {"description": "x"}}]}], test=True)
+    api.act(
+        [
+            {"user": "fed1@fed.example", "do": [{"removeFromOrg": {}}]},
+            {"usergroup": "Staff", "do": [{"updateUserGroup": {"description": "x"}}]},
+        ],
+        test=True,
+    )
     assert [u["email"] for u in api.users()] == listing
     assert dump_json(api.org, canonical_order=False) == raw

@@ -1,4 +1,5 @@
 """One example per action step (spec §3.3, §3.4), each checked through the read API."""
+
 from __future__ import annotations
 
 import json
@@ -28,28 +29,52 @@ def test_create_federated_id_is_listed_and_readable(api: Api) -> None:
     assert report == {"completed": 1, "notCompleted": 0, "completedInTestMode": 0, "result": "success"}
     user = api.get_user("NIA@fed.example")
     assert user is not None
-    assert {k: user[k] for k in ("email", "username", "domain", "type", "firstname", "lastname", "country", "status")} == {
-        "email": "nia@fed.example", "username": "nia@fed.example", "domain": "fed.example", "type": "federatedID",
-        "firstname": "Nia", "lastname": "New", "country": "US", "status": "active",
+    assert {
+        k: user[k] for k in ("email", "username", "domain", "type", "firstname", "lastname", "country", "status")
+    } == {
+        "email": "nia@fed.example",
+        "username": "nia@fed.example",
+        "domain": "fed.example",
+        "type": "federatedID",
+        "firstname": "Nia",
+        "lastname": "New",
+        "country": "US",
+        "status": "active",
     }
     assert "groups" not in user
     assert {u["email"] for u in api.users()} == before | {"nia@fed.example"}
 
 
 def test_create_enterprise_id(api: Api) -> None:
-    ok(api.act([{"user": "ena@ent.example",
-                 "do": [{"createEnterpriseID": {"email": "ena@ent.example", "firstname": "Ena", "lastname": "E"}}]}]))
+    ok(
+        api.act(
+            [
+                {
+                    "user": "ena@ent.example",
+                    "do": [{"createEnterpriseID": {"email": "ena@ent.example", "firstname": "Ena", "lastname": "E"}}],
+                }
+            ]
+        )
+    )
     user = api.get_user("ena@ent.example")
     assert user is not None and user["type"] == "enterpriseID" and user["domain"] == "ent.example"
     assert "country" not in user
 
 
 def test_add_adobe_id_any_domain_and_beside_an_org_account(api: Api) -> None:
-    ok(api.act([
-        {"user": "pat@elsewhere.example", "useAdobeID": True, "do": [{"addAdobeID": {"email": "pat@elsewhere.example"}}]},
-        # fed1 has a Federated ID; a personal Adobe ID with the same email may join too
-        {"user": "fed1@fed.example", "do": [{"addAdobeID": {"email": "fed1@fed.example", "country": "IE"}}]},
-    ]))
+    ok(
+        api.act(
+            [
+                {
+                    "user": "pat@elsewhere.example",
+                    "useAdobeID": True,
+                    "do": [{"addAdobeID": {"email": "pat@elsewhere.example"}}],
+                },
+                # fed1 has a Federated ID; a personal Adobe ID with the same email may join too
+                {"user": "fed1@fed.example", "do": [{"addAdobeID": {"email": "fed1@fed.example", "country": "IE"}}]},
+            ]
+        )
+    )
     assert api.get_user("pat@elsewhere.example")["type"] == "adobeID"  # type: ignore[index]
     assert api.get_user("fed1@fed.example")["type"] == "federatedID"  # type: ignore[index]
     accounts = [u for u in api.users() if u["email"] == "fed1@fed.example"]
@@ -57,8 +82,20 @@ def test_add_adobe_id_any_domain_and_beside_an_org_account(api: Api) -> None:
 
 
 def test_create_federated_username_login_with_domain(api: Api) -> None:
-    ok(api.act([{"user": "nnew", "domain": "fed.example",
-                 "do": [{"createFederatedID": {"email": "nia.new@fed.example", **FED}}, {"add": {"group": ["Design"]}}]}]))
+    ok(
+        api.act(
+            [
+                {
+                    "user": "nnew",
+                    "domain": "fed.example",
+                    "do": [
+                        {"createFederatedID": {"email": "nia.new@fed.example", **FED}},
+                        {"add": {"group": ["Design"]}},
+                    ],
+                }
+            ]
+        )
+    )
     user = api.get_user("nnew", "fed.example")
     assert user is not None and user["username"] == "nnew" and user["email"] == "nia.new@fed.example"
     assert "nnew" in api.members("Design")
@@ -66,25 +103,50 @@ def test_create_federated_username_login_with_domain(api: Api) -> None:
 
 def test_create_options(api: Api) -> None:
     base = {"email": "fed1@fed.example", "firstname": "Changed", "lastname": "Name", "country": "US"}
-    report = api.act([
-        {"user": "fed1@fed.example", "do": [{"createFederatedID": dict(base)}]},
-        {"user": "fed1@fed.example", "do": [{"createFederatedID": {**base, "option": "ignoreIfAlreadyExists"}}]},
-    ])
+    report = api.act(
+        [
+            {"user": "fed1@fed.example", "do": [{"createFederatedID": dict(base)}]},
+            {"user": "fed1@fed.example", "do": [{"createFederatedID": {**base, "option": "ignoreIfAlreadyExists"}}]},
+        ]
+    )
     assert codes(report) == [(0, 0, "error.user.already_in_org")]
     assert report["result"] == "partial" and report["completed"] == 1
     assert api.get_user("fed1@fed.example")["firstname"] == "Fay"  # type: ignore[index]
-    ok(api.act([{"user": "fed1@fed.example",
-                 "do": [{"createFederatedID": {**base, "country": "FR", "option": "updateIfAlreadyExists"}}]}]))
+    ok(
+        api.act(
+            [
+                {
+                    "user": "fed1@fed.example",
+                    "do": [{"createFederatedID": {**base, "country": "FR", "option": "updateIfAlreadyExists"}}],
+                }
+            ]
+        )
+    )
     user = api.get_user("fed1@fed.example")
     assert (user["firstname"], user["lastname"], user["country"]) == ("Changed", "Name", "US")  # type: ignore[index]
 
 
 def test_ignore_option_runs_the_remaining_steps(api: Api) -> None:
-    ok(api.act([{"user": "ent1@ent.example", "do": [
-        {"createEnterpriseID": {"email": "ent1@ent.example", "firstname": "E", "lastname": "E",
-                                "option": "ignoreIfAlreadyExists"}},
-        {"add": {"group": ["Staff"]}},
-    ]}]))
+    ok(
+        api.act(
+            [
+                {
+                    "user": "ent1@ent.example",
+                    "do": [
+                        {
+                            "createEnterpriseID": {
+                                "email": "ent1@ent.example",
+                                "firstname": "E",
+                                "lastname": "E",
+                                "option": "ignoreIfAlreadyExists",
+                            }
+                        },
+                        {"add": {"group": ["Staff"]}},
+                    ],
+                }
+            ]
+        )
+    )
     assert "Staff" in api.groups_of("ent1@ent.example")
 
 
@@ -112,7 +174,16 @@ def test_empty_update_is_a_no_op_success(api: Api) -> None:
 
 
 def test_later_steps_follow_the_account_after_an_email_change(api: Api) -> None:
-    ok(api.act([{"user": "ent1@ent.example", "do": [{"update": {"email": "eve@ent.example"}}, {"add": {"group": ["Staff"]}}]}]))
+    ok(
+        api.act(
+            [
+                {
+                    "user": "ent1@ent.example",
+                    "do": [{"update": {"email": "eve@ent.example"}}, {"add": {"group": ["Staff"]}}],
+                }
+            ]
+        )
+    )
     assert "Staff" in api.groups_of("eve@ent.example")
 
 
@@ -125,8 +196,16 @@ def test_update_of_adobe_id_is_refused(api: Api) -> None:
 
 
 def test_add_groups_profiles_and_admin_roles(api: Api) -> None:
-    names = ["Design", "PS Team", "_admin_Staff", "_admin_PS Default", "_product_admin_Photoshop",
-             "_developer_PS Default", "_support_admin", "_deployment_admin"]
+    names = [
+        "Design",
+        "PS Team",
+        "_admin_Staff",
+        "_admin_PS Default",
+        "_product_admin_Photoshop",
+        "_developer_PS Default",
+        "_support_admin",
+        "_deployment_admin",
+    ]
     ok(api.act([{"user": "fed2@fed.example", "do": [{"add": {"group": names}}]}]))
     assert set(names) <= api.groups_of("fed2@fed.example")
     groups = api.groups()
@@ -148,9 +227,13 @@ def test_add_is_atomic_per_step(api: Api) -> None:
 
 
 def test_unassignable_roles_are_refused(api: Api) -> None:
-    report = api.act([{"user": "fed2@fed.example", "do": [{"add": {"group": ["_org_admin"]}}]},
-                      {"user": "fed1@fed.example", "do": [{"remove": {"group": ["_org_admin"]}}]},
-                      {"user": "fed1@fed.example", "do": [{"add": {"group": ["_compartment_admin"]}}]}])
+    report = api.act(
+        [
+            {"user": "fed2@fed.example", "do": [{"add": {"group": ["_org_admin"]}}]},
+            {"user": "fed1@fed.example", "do": [{"remove": {"group": ["_org_admin"]}}]},
+            {"user": "fed1@fed.example", "do": [{"add": {"group": ["_compartment_admin"]}}]},
+        ]
+    )
     assert [c for _, _, c in codes(report)] == ["error.group.not_found"] * 3
     assert "_org_admin" in api.groups_of("fed1@fed.example")
 
@@ -158,25 +241,51 @@ def test_unassignable_roles_are_refused(api: Api) -> None:
 def test_remove_groups_and_remove_all(api: Api) -> None:
     ok(api.act([{"user": "ent1@ent.example", "do": [{"remove": {"group": ["Design"]}}]}]))
     assert api.groups_of("ent1@ent.example") == {"PS Default"}
-    ok(api.act([{"user": "fed1@fed.example", "do": [{"add": {"group": ["Design", "_admin_Design"]}}, {"remove": "all"}]},
-                {"user": "fed2@fed.example", "do": [{"remove": "all"}]}]))
+    ok(
+        api.act(
+            [
+                {
+                    "user": "fed1@fed.example",
+                    "do": [{"add": {"group": ["Design", "_admin_Design"]}}, {"remove": "all"}],
+                },
+                {"user": "fed2@fed.example", "do": [{"remove": "all"}]},
+            ]
+        )
+    )
     assert api.groups_of("fed1@fed.example") == {"_org_admin"}  # _org_admin stays
     assert api.groups_of("fed2@fed.example") == {"Shared RO"}  # a read-only group's membership is not ours
 
 
 def test_remove_from_admin_group_nobody_holds_is_a_no_op(api: Api) -> None:
-    ok(api.act([{"user": "fed2@fed.example", "do": [{"remove": {"group": ["_admin_Design", "_product_admin_Acrobat"]}}]}]))
+    ok(
+        api.act(
+            [{"user": "fed2@fed.example", "do": [{"remove": {"group": ["_admin_Design", "_product_admin_Acrobat"]}}]}]
+        )
+    )
     assert "_admin_Design" not in api.groups()
 
 
 def test_legacy_product_key_warns_and_works(api: Api) -> None:
-    report = api.act([{"user": "fed2@fed.example", "requestID": "r1", "do": [
-        {"update": {"lastname": "Deux"}}, {"add": {"product": ["Acrobat Default"]}}]}])
+    report = api.act(
+        [
+            {
+                "user": "fed2@fed.example",
+                "requestID": "r1",
+                "do": [{"update": {"lastname": "Deux"}}, {"add": {"product": ["Acrobat Default"]}}],
+            }
+        ]
+    )
     ok(report)
-    assert report["warnings"] == [{
-        "warningCode": "warning.command.deprecated", "requestID": "r1", "index": 0, "step": 1,
-        "message": "'product' command is deprecated. Please use productConfiguration.", "user": "fed2@fed.example",
-    }]
+    assert report["warnings"] == [
+        {
+            "warningCode": "warning.command.deprecated",
+            "requestID": "r1",
+            "index": 0,
+            "step": 1,
+            "message": "'product' command is deprecated. Please use productConfiguration.",
+            "user": "fed2@fed.example",
+        }
+    ]
     assert "Acrobat Default" in api.groups_of("fed2@fed.example")
 
 
@@ -198,19 +307,38 @@ def test_remove_from_org(api: Api, params: dict) -> None:
 
 
 def test_remove_from_org_of_unknown_user_succeeds(api: Api) -> None:
-    ok(api.act([{"user": "nobody@fed.example", "do": [{"removeFromOrg": {"deleteAccount": True}}]},
-                {"user": "ghost", "domain": "fed.example", "do": [{"removeFromOrg": {}}]}]))
+    ok(
+        api.act(
+            [
+                {"user": "nobody@fed.example", "do": [{"removeFromOrg": {"deleteAccount": True}}]},
+                {"user": "ghost", "domain": "fed.example", "do": [{"removeFromOrg": {}}]},
+            ]
+        )
+    )
 
 
 # ------------------------------------------------------------------------ user groups
 
 
 def test_create_user_group_without_name(api: Api) -> None:
-    ok(api.act([{"usergroup": "Marketing", "do": [
-        {"createUserGroup": {"option": "ignoreIfAlreadyExists", "description": "mkt"}},
-        {"add": {"user": ["fed1@fed.example", "john.doe@fed.example", "ent1@ent.example"],
-                 "productConfiguration": ["PS Team"]}},
-    ]}]))
+    ok(
+        api.act(
+            [
+                {
+                    "usergroup": "Marketing",
+                    "do": [
+                        {"createUserGroup": {"option": "ignoreIfAlreadyExists", "description": "mkt"}},
+                        {
+                            "add": {
+                                "user": ["fed1@fed.example", "john.doe@fed.example", "ent1@ent.example"],
+                                "productConfiguration": ["PS Team"],
+                            }
+                        },
+                    ],
+                }
+            ]
+        )
+    )
     group = api.groups()["Marketing"]
     assert group["type"] == "USER_GROUP" and group["memberCount"] == 3
     assert api.org.group_named("Marketing").description == "mkt"  # type: ignore[union-attr]
@@ -222,21 +350,46 @@ def test_create_user_group_without_name(api: Api) -> None:
 
 
 def test_create_user_group_with_a_name_and_options(api: Api) -> None:
-    ok(api.act([{"usergroup": "ignored-entry-name", "do": [{"createUserGroup": {"name": "Named"}},
-                                                          {"add": {"user": ["fed2@fed.example"]}}]}]))
+    ok(
+        api.act(
+            [
+                {
+                    "usergroup": "ignored-entry-name",
+                    "do": [{"createUserGroup": {"name": "Named"}}, {"add": {"user": ["fed2@fed.example"]}}],
+                }
+            ]
+        )
+    )
     assert "Named" in api.groups() and "ignored-entry-name" not in api.groups()
     assert api.members("Named") == {"fed2@fed.example"}
-    report = api.act([{"usergroup": "Staff", "do": [{"createUserGroup": {}}]},
-                      {"usergroup": "Staff", "do": [{"createUserGroup": {"option": "updateIfAlreadyExists",
-                                                                         "description": "new text"}}]}])
+    report = api.act(
+        [
+            {"usergroup": "Staff", "do": [{"createUserGroup": {}}]},
+            {
+                "usergroup": "Staff",
+                "do": [{"createUserGroup": {"option": "updateIfAlreadyExists", "description": "new text"}}],
+            },
+        ]
+    )
     assert codes(report) == [(0, 0, "error.usergroup.already_exists")]
     assert api.org.group_named("Staff").description == "new text"  # type: ignore[union-attr]
 
 
 def test_update_user_group_renames_with_members_and_admins(api: Api) -> None:
     ok(api.act([{"user": "fed2@fed.example", "do": [{"add": {"group": ["_admin_Design"]}}]}]))
-    ok(api.act([{"usergroup": "Design", "do": [{"updateUserGroup": {"name": "Creative", "description": "c"}},
-                                               {"add": {"user": ["fed1@fed.example"]}}]}]))
+    ok(
+        api.act(
+            [
+                {
+                    "usergroup": "Design",
+                    "do": [
+                        {"updateUserGroup": {"name": "Creative", "description": "c"}},
+                        {"add": {"user": ["fed1@fed.example"]}},
+                    ],
+                }
+            ]
+        )
+    )
     groups = api.groups()
     assert "Design" not in groups and groups["Creative"]["adminGroupName"] == "_admin_Creative"
     assert api.members("Creative") == {"ent1@ent.example", "adobe1@mail.example", "fed1@fed.example"}
@@ -250,28 +403,50 @@ def test_delete_user_group_stops_the_entry(api: Api) -> None:
 
 
 def test_usergroup_remove_users_and_profiles(api: Api) -> None:
-    ok(api.act([{"usergroup": "Staff", "do": [{"remove": {"user": ["fed1@fed.example"], "productConfiguration": ["PS Default"]}}]}]))
+    ok(
+        api.act(
+            [
+                {
+                    "usergroup": "Staff",
+                    "do": [{"remove": {"user": ["fed1@fed.example"], "productConfiguration": ["PS Default"]}}],
+                }
+            ]
+        )
+    )
     assert api.groups()["Staff"]["memberCount"] == 0
     assert api.org.group_named("Staff").profiles == frozenset()  # type: ignore[union-attr]
 
 
 def test_usergroup_entry_may_manage_profile_and_admin_members(api: Api) -> None:
-    ok(api.act([{"usergroup": "PS Team", "do": [{"add": {"user": ["fed2@fed.example"]}}]},
-                {"usergroup": "_admin_Staff", "do": [{"add": {"user": ["fed2@fed.example"]}}]}]))
+    ok(
+        api.act(
+            [
+                {"usergroup": "PS Team", "do": [{"add": {"user": ["fed2@fed.example"]}}]},
+                {"usergroup": "_admin_Staff", "do": [{"add": {"user": ["fed2@fed.example"]}}]},
+            ]
+        )
+    )
     assert {"PS Team", "_admin_Staff"} <= api.groups_of("fed2@fed.example")
 
 
 def test_read_only_group(api: Api) -> None:
-    report = api.act([
-        {"usergroup": "Shared RO", "do": [{"add": {"user": ["fed1@fed.example"]}}]},
-        {"usergroup": "Shared RO", "do": [{"add": {"productConfiguration": ["PS Team"]}}]},
-        {"usergroup": "Shared RO", "do": [{"updateUserGroup": {"description": "x"}}]},
-        {"usergroup": "Shared RO", "do": [{"deleteUserGroup": {}}]},
-    ])
-    assert codes(report) == [(0, 0, "error.usergroup.readonly.add_user_not_allowed"),
-                             (2, 0, "error.usergroup.readonly.update_not_allowed"),
-                             (3, 0, "error.usergroup.readonly.remove_not_allowed")]
-    assert report["errors"][0]["message"] == "User cannot be added to group as owned by another org and readonly: Shared RO"
+    report = api.act(
+        [
+            {"usergroup": "Shared RO", "do": [{"add": {"user": ["fed1@fed.example"]}}]},
+            {"usergroup": "Shared RO", "do": [{"add": {"productConfiguration": ["PS Team"]}}]},
+            {"usergroup": "Shared RO", "do": [{"updateUserGroup": {"description": "x"}}]},
+            {"usergroup": "Shared RO", "do": [{"deleteUserGroup": {}}]},
+        ]
+    )
+    assert codes(report) == [
+        (0, 0, "error.usergroup.readonly.add_user_not_allowed"),
+        (2, 0, "error.usergroup.readonly.update_not_allowed"),
+        (3, 0, "error.usergroup.readonly.remove_not_allowed"),
+    ]
+    assert (
+        report["errors"][0]["message"]
+        == "User cannot be added to group as owned by another org and readonly: Shared RO"
+    )
     assert report["errors"][0]["user"] == "Shared RO"  # group entries report the group name as `user`
     assert api.org.group_named("Shared RO").profiles  # type: ignore[union-attr]
 
@@ -280,8 +455,15 @@ def test_read_only_group(api: Api) -> None:
 
 
 def test_failed_step_does_not_stop_later_steps(api: Api) -> None:
-    report = api.act([{"user": "fed2@fed.example", "requestID": "abc", "do": [
-        {"add": {"group": ["Missing"]}}, {"add": {"group": ["Design"]}}, {"update": {"country": "FR"}}]}])
+    report = api.act(
+        [
+            {
+                "user": "fed2@fed.example",
+                "requestID": "abc",
+                "do": [{"add": {"group": ["Missing"]}}, {"add": {"group": ["Design"]}}, {"update": {"country": "FR"}}],
+            }
+        ]
+    )
     assert codes(report) == [(0, 0, "error.group.not_found"), (0, 2, "error.update.country.no_update")]
     assert all(e["requestID"] == "abc" and e["user"] == "fed2@fed.example" for e in report["errors"])
     assert report == {**report, "completed": 0, "notCompleted": 1, "result": "error"}
@@ -289,12 +471,23 @@ def test_failed_step_does_not_stop_later_steps(api: Api) -> None:
 
 
 def test_nonexistent_user_message_and_partial_result(api: Api) -> None:
-    report = api.act([{"user": "fed1@fed.example", "do": [{"add": {"group": ["Design"]}}]},
-                      {"user": "test@test_fake.us", "requestID": "Two2_123456", "do": [{"add": {"group": ["Design"]}}]}])
+    report = api.act(
+        [
+            {"user": "fed1@fed.example", "do": [{"add": {"group": ["Design"]}}]},
+            {"user": "test@test_fake.us", "requestID": "Two2_123456", "do": [{"add": {"group": ["Design"]}}]},
+        ]
+    )
     assert report["result"] == "partial"
-    assert report["errors"] == [{"index": 1, "step": 0, "requestID": "Two2_123456",
-                                 "message": "User Id does not exist: test@test_fake.us",
-                                 "user": "test@test_fake.us", "errorCode": "error.user.nonexistent"}]
+    assert report["errors"] == [
+        {
+            "index": 1,
+            "step": 0,
+            "requestID": "Two2_123456",
+            "message": "User Id does not exist: test@test_fake.us",
+            "user": "test@test_fake.us",
+            "errorCode": "error.user.nonexistent",
+        }
+    ]
 
 
 def test_test_mode_changes_nothing_and_forgives_missing_users(api: Api) -> None:
@@ -312,8 +505,12 @@ def test_test_mode_changes_nothing_and_forgives_missing_users(api: Api) -> None:
     assert codes(report) == [(4, 0, "error.group.not_found")] and report["result"] == "partial"
     assert (api.users(), api.groups()) == before
     real = api.act(body)
-    assert codes(real) == [(2, 0, "error.user.nonexistent"), (2, 1, "error.user.nonexistent"),
-                           (3, 0, "error.user.not_found"), (4, 0, "error.group.not_found")]
+    assert codes(real) == [
+        (2, 0, "error.user.nonexistent"),
+        (2, 1, "error.user.nonexistent"),
+        (3, 0, "error.user.not_found"),
+        (4, 0, "error.group.not_found"),
+    ]
 
 
 def test_test_only_parameter_spellings(api: Api) -> None:
@@ -326,8 +523,18 @@ def test_test_only_parameter_spellings(api: Api) -> None:
     assert payload(r)["completed"] == 1
 
 
-@pytest.mark.parametrize("body", [b"{not json", b"", b'{"user": "x"}', b"[]", b'"text"', b"\xff\xfe",
-                                  json.dumps([{"user": "a@fed.example", "do": []}] * 11).encode()])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"{not json",
+        b"",
+        b'{"user": "x"}',
+        b"[]",
+        b'"text"',
+        b"\xff\xfe",
+        json.dumps([{"user": "a@fed.example", "do": []}] * 11).encode(),
+    ],
+)
 def test_malformed_bodies_are_400(api: Api, body: bytes) -> None:
     status, out = api.post(body, raw=True)
     assert status == 400

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from typing import Any, Callable, Iterator, List, Optional
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 import responses
@@ -36,7 +37,7 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def sleeps() -> List[float]:
+def sleeps() -> list[float]:
     return []
 
 
@@ -52,11 +53,11 @@ def make_auth(clock: FakeClock) -> Callable[..., umapi_client.OAuthS2S]:
 
 @pytest.fixture
 def make_conn(
-    make_auth: Callable[..., umapi_client.OAuthS2S], sleeps: List[float]
+    make_auth: Callable[..., umapi_client.OAuthS2S], sleeps: list[float]
 ) -> Callable[..., umapi_client.Connection]:
     """A connection with zero back-off and a recording sleep hook."""
 
-    def factory(auth: Optional[umapi_client.Auth] = None, **kwargs: Any) -> umapi_client.Connection:
+    def factory(auth: umapi_client.Auth | None = None, **kwargs: Any) -> umapi_client.Connection:
         kwargs.setdefault("endpoint", ENDPOINT)
         kwargs.setdefault("retry_first_delay", 0)
         kwargs.setdefault("retry_random_delay", 0)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, List, Optional
+from typing import Any
 from urllib.parse import parse_qs
 
 import responses
@@ -35,11 +35,11 @@ class FakeClock:
 def add_s2s_token(
     rsps: responses.RequestsMock, token: str = "access-token-AAA", expires_in: Any = 86399, status: int = 200
 ) -> None:
-    body: Dict[str, Any] = {"access_token": token, "token_type": "bearer", "expires_in": expires_in}
+    body: dict[str, Any] = {"access_token": token, "token_type": "bearer", "expires_in": expires_in}
     rsps.add(responses.POST, S2S_URL, json=body, status=status)
 
 
-def form_of(call: Any) -> Dict[str, str]:
+def form_of(call: Any) -> dict[str, str]:
     body = call.request.body
     if isinstance(body, bytes):
         body = body.decode()
@@ -53,13 +53,11 @@ def json_of(call: Any) -> Any:
     return json.loads(body)
 
 
-def calls_to(rsps: responses.RequestsMock, prefix: str, method: Optional[str] = None) -> List[Any]:
+def calls_to(rsps: responses.RequestsMock, prefix: str, method: str | None = None) -> list[Any]:
     return [
-        c
-        for c in rsps.calls
-        if c.request.url.startswith(prefix) and (method is None or c.request.method == method)
+        c for c in rsps.calls if c.request.url.startswith(prefix) and (method is None or c.request.method == method)
     ]
 
 
-def action_ok(count: int = 1) -> Dict[str, Any]:
+def action_ok(count: int = 1) -> dict[str, Any]:
     return {"completed": count, "notCompleted": 0, "completedInTestMode": 0, "result": "success"}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List
+from typing import Any
 
 import pytest
 
@@ -16,7 +16,7 @@ from umapi_client import (
 )
 
 
-def only_entry(action: umapi_client.Action) -> Dict[str, Any]:
+def only_entry(action: umapi_client.Action) -> dict[str, Any]:
     (entry,) = action.wire_entries()
     return entry
 
@@ -240,6 +240,6 @@ def test_argument_error_is_value_error() -> None:
 
 def test_commands_are_copies() -> None:
     action = UserAction("u@example.com").add_to_groups(["A"])
-    commands: List[Dict[str, Any]] = action.commands
+    commands: list[dict[str, Any]] = action.commands
     commands[0]["add"]["group"].append("B")
     assert action.commands == [{"add": {"group": ["A"]}}]

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, List
+from collections.abc import Callable
+from typing import Any
 
 import jwt
 import pytest
@@ -11,6 +12,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 import umapi_client
+
 from .helpers import (
     CLIENT_ID,
     CLIENT_SECRET,
@@ -68,7 +70,11 @@ def test_s2s_token_request_form_and_url(rsps: responses.RequestsMock, make_conn:
 
 @pytest.mark.parametrize(
     "endpoint, expected",
-    [("/ims/token/v3", "/ims/token/v3/"), ("ims/token/v2/", "/ims/token/v2/"), ("/ims/exchange/jwt", "/ims/exchange/jwt/")],
+    [
+        ("/ims/token/v3", "/ims/token/v3/"),
+        ("ims/token/v2/", "/ims/token/v2/"),
+        ("/ims/exchange/jwt", "/ims/exchange/jwt/"),
+    ],
 )
 def test_auth_url_always_https_with_trailing_slash(endpoint: str, expected: str) -> None:
     auth = umapi_client.OAuthS2S("id", "secret", auth_host="127.0.0.1:8443", auth_endpoint=endpoint)
@@ -199,9 +205,7 @@ def test_ims_answer_without_token_is_authentication_error(
         lookup(make_conn())
 
 
-def test_ims_unavailable_is_retried(
-    rsps: responses.RequestsMock, make_conn: Callable[..., Any]
-) -> None:
+def test_ims_unavailable_is_retried(rsps: responses.RequestsMock, make_conn: Callable[..., Any]) -> None:
     rsps.add(responses.POST, S2S_URL, status=503)
     add_s2s_token(rsps)
     rsps.add(responses.GET, USER_URL, json=USER_BODY)
@@ -250,6 +254,6 @@ def test_auth_usable_as_requests_auth(rsps: responses.RequestsMock, clock: FakeC
     rsps.add(responses.GET, "https://other.example.test/x", json={})
     auth = umapi_client.OAuthS2S(CLIENT_ID, CLIENT_SECRET, auth_host=IMS_HOST, clock=clock)
     requests.get("https://other.example.test/x", auth=auth)
-    sent: List[Any] = calls_to(rsps, "https://other.example.test")
+    sent: list[Any] = calls_to(rsps, "https://other.example.test")
     assert sent[0].request.headers["Authorization"] == "Bearer standalone-token"
     assert sent[0].request.headers["X-Api-Key"] == CLIENT_ID

@@ -5,7 +5,7 @@ from __future__ import annotations
 import runpy
 import sys
 from pathlib import Path
-from typing import Any, List
+from typing import Any
 
 import pytest
 import responses
@@ -57,22 +57,54 @@ def test_create_user_example(rsps: responses.RequestsMock, run_example: Any) -> 
     rsps.add(responses.POST, S2S_URL, json={"access_token": "t", "expires_in": 86399})
     rsps.add(responses.POST, ACTION_URL + "?testOnly=true", json=action_ok())
     rsps.add(responses.GET, f"{ENDPOINT}/organizations/{ORG}/users/n@example.com", status=404)
-    code = run_example("create_user.py", "n@example.com", "--first", "N", "--last", "U", "--country", "US",
-                       "--group", "Team", "--test-mode")
+    code = run_example(
+        "create_user.py",
+        "n@example.com",
+        "--first",
+        "N",
+        "--last",
+        "U",
+        "--country",
+        "US",
+        "--group",
+        "Team",
+        "--test-mode",
+    )
     assert code == 0
-    body: List[Any] = json_of(rsps.calls[1])
-    assert body == [{"user": "n@example.com", "do": [
-        {"createFederatedID": {"email": "n@example.com", "firstname": "N", "lastname": "U", "country": "US",
-                               "option": "ignoreIfAlreadyExists"}},
-        {"add": {"group": ["Team"]}},
-    ]}]
+    body: list[Any] = json_of(rsps.calls[1])
+    assert body == [
+        {
+            "user": "n@example.com",
+            "do": [
+                {
+                    "createFederatedID": {
+                        "email": "n@example.com",
+                        "firstname": "N",
+                        "lastname": "U",
+                        "country": "US",
+                        "option": "ignoreIfAlreadyExists",
+                    }
+                },
+                {"add": {"group": ["Team"]}},
+            ],
+        }
+    ]
 
 
-def test_add_to_group_example_reports_errors(rsps: responses.RequestsMock, run_example: Any,
-                                             capsys: pytest.CaptureFixture[str]) -> None:
+def test_add_to_group_example_reports_errors(
+    rsps: responses.RequestsMock, run_example: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
     rsps.add(responses.POST, S2S_URL, json={"access_token": "t", "expires_in": 86399})
-    rsps.add(responses.POST, ACTION_URL, json={"completed": 0, "notCompleted": 1, "result": "error", "errors": [
-        {"index": 0, "step": 1, "errorCode": "error.user.not_found", "message": "No valid users"}]})
+    rsps.add(
+        responses.POST,
+        ACTION_URL,
+        json={
+            "completed": 0,
+            "notCompleted": 1,
+            "result": "error",
+            "errors": [{"index": 0, "step": 1, "errorCode": "error.user.not_found", "message": "No valid users"}],
+        },
+    )
     rsps.add(responses.GET, f"{ENDPOINT}/users/{ORG}/0/Team", json={"lastPage": True, "result": "success", "users": []})
     assert run_example("add_to_group.py", "Team", "a@example.com", "--create") == 1
     out = capsys.readouterr().out

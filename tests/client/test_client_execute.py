@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 import responses
 
 import umapi_client
-from .helpers import ACTION_URL, ENDPOINT, UMAPI_ROOT, action_ok, add_s2s_token, calls_to, json_of
 from umapi_client import BatchError, ClientError, GroupAction, RequestError, UserAction
 
+from .helpers import ACTION_URL, ENDPOINT, UMAPI_ROOT, action_ok, add_s2s_token, calls_to, json_of
 
-def users(n: int) -> List[UserAction]:
+
+def users(n: int) -> list[UserAction]:
     return [UserAction(f"user{i}@example.com").add_to_groups(["Photoshop"]) for i in range(n)]
 
 
-def posted(rsps: responses.RequestsMock) -> List[List[Dict[str, Any]]]:
+def posted(rsps: responses.RequestsMock) -> list[list[dict[str, Any]]]:
     return [json_of(c) for c in calls_to(rsps, ACTION_URL, "POST")]
 
 
@@ -174,7 +176,12 @@ def test_errors_are_reset_when_action_is_executed_again(
     rsps.add(
         responses.POST,
         ACTION_URL,
-        json={"completed": 0, "notCompleted": 1, "result": "error", "errors": [{"index": 0, "step": 0, "errorCode": "e"}]},
+        json={
+            "completed": 0,
+            "notCompleted": 1,
+            "result": "error",
+            "errors": [{"index": 0, "step": 0, "errorCode": "e"}],
+        },
     )
     rsps.add(responses.POST, ACTION_URL, json=action_ok())
     conn = make_conn()
@@ -270,7 +277,7 @@ def test_sync_pragma_sent_once(rsps: responses.RequestsMock, make_conn: Callable
         ({"colour": "blue"}, "unexpected"),
     ],
 )
-def test_connection_argument_errors(make_conn: Callable[..., Any], kwargs: Dict[str, Any], message: str) -> None:
+def test_connection_argument_errors(make_conn: Callable[..., Any], kwargs: dict[str, Any], message: str) -> None:
     with pytest.raises(umapi_client.ArgumentError, match=message):
         make_conn(**kwargs)
 

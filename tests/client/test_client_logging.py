@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable, List
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 import responses
@@ -11,6 +12,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 import umapi_client
+
 from .helpers import (
     ACTION_URL,
     CLIENT_ID,
@@ -33,7 +35,7 @@ def everything_logged(caplog: pytest.LogCaptureFixture) -> str:
     return "\n".join(record.getMessage() for record in caplog.records)
 
 
-def assert_clean(text: str, secrets: List[str]) -> None:
+def assert_clean(text: str, secrets: list[str]) -> None:
     for secret in secrets:
         assert secret not in text
 
@@ -84,8 +86,9 @@ def test_jwt_flow_and_failures_log_no_secret(
         status=400,
         json={"error": "invalid_token", "error_description": "Could not match JWT signature to any of the bindings"},
     )
-    auth = umapi_client.JWTAuth(ORG, CLIENT_ID, CLIENT_SECRET, "tech@techacct.adobe.com", pem, auth_host=IMS_HOST,
-                                clock=clock)
+    auth = umapi_client.JWTAuth(
+        ORG, CLIENT_ID, CLIENT_SECRET, "tech@techacct.adobe.com", pem, auth_host=IMS_HOST, clock=clock
+    )
     conn = make_conn(auth)
     with pytest.raises(umapi_client.AuthenticationError) as info:
         umapi_client.UserQuery(conn, "jdoe@example.com").result()

@@ -2,42 +2,57 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import responses
 
 import umapi_client
-from .helpers import ENDPOINT, ORG, add_s2s_token, calls_to
 from umapi_client import GroupsQuery, UserQuery, UsersQuery
+
+from .helpers import ENDPOINT, ORG, add_s2s_token, calls_to
 
 USERS_URL = f"{ENDPOINT}/users/{ORG}"
 GROUPS_URL = f"{ENDPOINT}/groups/{ORG}"
 
 
-def user(i: int) -> Dict[str, Any]:
-    return {"email": f"user{i}@example.com", "username": f"user{i}@example.com", "domain": "example.com",
-            "type": "federatedID", "status": "active"}
+def user(i: int) -> dict[str, Any]:
+    return {
+        "email": f"user{i}@example.com",
+        "username": f"user{i}@example.com",
+        "domain": "example.com",
+        "type": "federatedID",
+        "status": "active",
+    }
 
 
-def page_body(items: List[Dict[str, Any]], last: bool, key: str = "users") -> Dict[str, Any]:
+def page_body(items: list[dict[str, Any]], last: bool, key: str = "users") -> dict[str, Any]:
     return {"lastPage": last, "result": "success", key: items}
 
 
-def paging_headers(total: int, pages: int, current: int, size: int) -> Dict[str, str]:
-    return {"X-Total-Count": str(total), "X-Page-Count": str(pages), "X-Current-Page": str(current),
-            "X-Page-Size": str(size)}
+def paging_headers(total: int, pages: int, current: int, size: int) -> dict[str, str]:
+    return {
+        "X-Total-Count": str(total),
+        "X-Page-Count": str(pages),
+        "X-Current-Page": str(current),
+        "X-Page-Size": str(size),
+    }
 
 
-def query_of(call: Any) -> Dict[str, List[str]]:
+def query_of(call: Any) -> dict[str, list[str]]:
     return parse_qs(urlsplit(call.request.url).query)
 
 
 def test_users_query_pages_until_last_page(rsps: responses.RequestsMock, make_conn: Callable[..., Any]) -> None:
     add_s2s_token(rsps)
-    rsps.add(responses.GET, f"{USERS_URL}/0", json=page_body([user(0), user(1)], False), headers=paging_headers(5, 3, 0, 2))
-    rsps.add(responses.GET, f"{USERS_URL}/1", json=page_body([user(2), user(3)], False), headers=paging_headers(5, 3, 1, 2))
+    rsps.add(
+        responses.GET, f"{USERS_URL}/0", json=page_body([user(0), user(1)], False), headers=paging_headers(5, 3, 0, 2)
+    )
+    rsps.add(
+        responses.GET, f"{USERS_URL}/1", json=page_body([user(2), user(3)], False), headers=paging_headers(5, 3, 1, 2)
+    )
     rsps.add(responses.GET, f"{USERS_URL}/2", json=page_body([user(4)], True), headers=paging_headers(5, 3, 2, 1))
     query = UsersQuery(make_conn())
     emails = [u["email"] for u in query]

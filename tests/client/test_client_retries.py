@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import email.utils
 import time
-from typing import Any, Callable, List
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 import requests
 import responses
 from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError
 
-from .helpers import ACTION_URL, ENDPOINT, ORG, action_ok, add_s2s_token, calls_to
 from umapi_client import (
     BatchError,
     RequestError,
@@ -20,6 +20,8 @@ from umapi_client import (
     UserAction,
     UserQuery,
 )
+
+from .helpers import ACTION_URL, ENDPOINT, ORG, action_ok, add_s2s_token, calls_to
 
 USER_URL = f"{ENDPOINT}/organizations/{ORG}/users/jdoe@example.com"
 USER_BODY = {"result": "success", "user": {"email": "jdoe@example.com"}}
@@ -40,7 +42,7 @@ def refused_error() -> requests.ConnectionError:
     return requests.ConnectionError(MaxRetryError(None, ACTION_URL, reason))  # type: ignore[arg-type]
 
 
-def test_503_twice_then_ok(rsps: responses.RequestsMock, make_conn: Callable[..., Any], sleeps: List[float]) -> None:
+def test_503_twice_then_ok(rsps: responses.RequestsMock, make_conn: Callable[..., Any], sleeps: list[float]) -> None:
     add_s2s_token(rsps)
     rsps.add(responses.GET, USER_URL, status=503)
     rsps.add(responses.GET, USER_URL, status=503)
@@ -51,7 +53,7 @@ def test_503_twice_then_ok(rsps: responses.RequestsMock, make_conn: Callable[...
 
 
 def test_exponential_backoff_values(
-    rsps: responses.RequestsMock, make_conn: Callable[..., Any], sleeps: List[float]
+    rsps: responses.RequestsMock, make_conn: Callable[..., Any], sleeps: list[float]
 ) -> None:
     add_s2s_token(rsps)
     for status in (502, 504, 503):
@@ -63,7 +65,7 @@ def test_exponential_backoff_values(
 
 
 def test_backoff_jitter_is_bounded(
-    rsps: responses.RequestsMock, make_conn: Callable[..., Any], sleeps: List[float]
+    rsps: responses.RequestsMock, make_conn: Callable[..., Any], sleeps: list[float]
 ) -> None:
     add_s2s_token(rsps)
     rsps.add(responses.GET, USER_URL, status=503)
@@ -74,7 +76,7 @@ def test_backoff_jitter_is_bounded(
 
 
 def test_backoff_capped_by_max_delay(
-    rsps: responses.RequestsMock, make_conn: Callable[..., Any], sleeps: List[float]
+    rsps: responses.RequestsMock, make_conn: Callable[..., Any], sleeps: list[float]
 ) -> None:
     add_s2s_token(rsps)
     rsps.add(responses.GET, USER_URL, status=503)
@@ -85,7 +87,7 @@ def test_backoff_capped_by_max_delay(
 
 
 def test_429_retry_after_seconds(
-    rsps: responses.RequestsMock, make_conn: Callable[..., Any], sleeps: List[float]
+    rsps: responses.RequestsMock, make_conn: Callable[..., Any], sleeps: list[float]
 ) -> None:
     add_s2s_token(rsps)
     rsps.add(
@@ -101,7 +103,7 @@ def test_429_retry_after_seconds(
 
 
 def test_429_retry_after_http_date(
-    rsps: responses.RequestsMock, make_conn: Callable[..., Any], sleeps: List[float]
+    rsps: responses.RequestsMock, make_conn: Callable[..., Any], sleeps: list[float]
 ) -> None:
     add_s2s_token(rsps)
     when = email.utils.formatdate(time.time() + 30, usegmt=True)
@@ -113,7 +115,7 @@ def test_429_retry_after_http_date(
 
 
 def test_retry_after_in_past_falls_back_to_backoff(
-    rsps: responses.RequestsMock, make_conn: Callable[..., Any], sleeps: List[float]
+    rsps: responses.RequestsMock, make_conn: Callable[..., Any], sleeps: list[float]
 ) -> None:
     add_s2s_token(rsps)
     when = email.utils.formatdate(time.time() - 600, usegmt=True)
@@ -125,7 +127,7 @@ def test_retry_after_in_past_falls_back_to_backoff(
 
 
 def test_exhaustion_raises_unavailable(
-    rsps: responses.RequestsMock, make_conn: Callable[..., Any], sleeps: List[float]
+    rsps: responses.RequestsMock, make_conn: Callable[..., Any], sleeps: list[float]
 ) -> None:
     add_s2s_token(rsps)
     rsps.add(responses.GET, USER_URL, status=503)
@@ -137,7 +139,7 @@ def test_exhaustion_raises_unavailable(
 
 
 def test_retry_budget_stops_before_sleeping_too_long(
-    rsps: responses.RequestsMock, make_conn: Callable[..., Any], sleeps: List[float]
+    rsps: responses.RequestsMock, make_conn: Callable[..., Any], sleeps: list[float]
 ) -> None:
     add_s2s_token(rsps)
     rsps.add(responses.GET, USER_URL, status=429, headers={"Retry-After": "3600"})
@@ -207,9 +209,7 @@ def test_connection_reset_on_action_post_is_not_resent(
     assert action.execution_errors()[0]["errorCode"] == "client.request_failed"
 
 
-def test_read_timeout_on_action_post_is_not_resent(
-    rsps: responses.RequestsMock, make_conn: Callable[..., Any]
-) -> None:
+def test_read_timeout_on_action_post_is_not_resent(rsps: responses.RequestsMock, make_conn: Callable[..., Any]) -> None:
     add_s2s_token(rsps)
     rsps.add(responses.POST, ACTION_URL, body=requests.ReadTimeout("read timed out"))
     with pytest.raises(BatchError):

@@ -1,4 +1,5 @@
 """The reference client is typed: `mypy --strict umapi_client` is clean (issue 6)."""
+
 from __future__ import annotations
 
 import subprocess
@@ -14,7 +15,10 @@ def test_mypy_strict_is_clean(tmp_path):
     pytest.importorskip("mypy")
     proc = subprocess.run(
         [sys.executable, "-m", "mypy", "--strict", "--cache-dir", str(tmp_path / "mypy-cache"), "umapi_client"],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert (ROOT / "umapi_client" / "py.typed").exists()

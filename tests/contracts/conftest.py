@@ -3,6 +3,7 @@
 All runs start together in subprocesses (each serves its own emulator), so the self-test
 costs about one run's time per core rather than the sum.
 """
+
 from __future__ import annotations
 
 import json
@@ -51,8 +52,19 @@ def _run(name: str, args: list[str], base: Path) -> SuiteRun:
     if args[:1] == ["pytest"]:
         env["HYPOTHESIS_PROFILE"] = "quick"
         out.mkdir(parents=True, exist_ok=True)
-        cmd = [sys.executable, "-m", "pytest", "contracts", "-q", "-p", "no:cacheprovider", "--umapi-target", args[1],
-               "--umapi-report", str(out / "contract-report.json")]
+        cmd = [
+            sys.executable,
+            "-m",
+            "pytest",
+            "contracts",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--umapi-target",
+            args[1],
+            "--umapi-report",
+            str(out / "contract-report.json"),
+        ]
     else:
         cmd = [sys.executable, "-m", "tests.contracts.defects", "--out", str(out)] + args
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)

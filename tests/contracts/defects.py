@@ -9,6 +9,7 @@ these on; only this module, which lives in the test tree.
 target (credentials in the environment, writes not allowed, pacing off), and leaves in DIR
 the contract report, the admin state before and after, and the action journal.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -17,8 +18,9 @@ import json
 import os
 import sys
 import tempfile
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -150,8 +152,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", required=True)
     parser.add_argument("--defect", action="append", default=[], choices=sorted(DEFECTS))
     parser.add_argument("--profile", default="quick")
-    parser.add_argument("--writes", metavar="DOMAIN", help="run with --umapi-allow-writes in DOMAIN, after planting "
-                        "leftovers of a dead earlier run")
+    parser.add_argument(
+        "--writes",
+        metavar="DOMAIN",
+        help="run with --umapi-allow-writes in DOMAIN, after planting leftovers of a dead earlier run",
+    )
     args = parser.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -162,9 +167,13 @@ def main(argv: list[str] | None = None) -> int:
             backend = app.extensions["umapi_mock"]
             org = backend.org()
             cred = next(iter(org.credentials.values()))
-            os.environ.update(UMAPI_ORG_ID=org.id, UMAPI_CLIENT_ID=cred.client_id,
-                              UMAPI_CLIENT_SECRET=cred.client_secret, UMAPI_CA_FILE=str(tls.ca_cert),
-                              HYPOTHESIS_PROFILE=args.profile)
+            os.environ.update(
+                UMAPI_ORG_ID=org.id,
+                UMAPI_CLIENT_ID=cred.client_id,
+                UMAPI_CLIENT_SECRET=cred.client_secret,
+                UMAPI_CA_FILE=str(tls.ca_cert),
+                HYPOTHESIS_PROFILE=args.profile,
+            )
             admin = requests.Session()
             admin.trust_env = False
 
@@ -177,13 +186,34 @@ def main(argv: list[str] | None = None) -> int:
                 extra = ["--umapi-allow-writes", "--umapi-domain", args.writes]
             (out / "state-before.json").write_text(state())
             admin.delete(f"{served.url}/_mock/journal", verify=str(tls.ca_cert), timeout=30)
-            code = pytest.main([str(ROOT / "contracts"), "-q", "-p", "no:cacheprovider", "--rootdir", str(ROOT),
-                                "--umapi-target", served.url, "--umapi-pace", "off",
-                                "-W", "ignore::pytest.PytestAssertRewriteWarning", "--durations", "5",
-                                "--umapi-report", str(out / "contract-report.json")] + extra)
+            code = pytest.main(
+                [
+                    str(ROOT / "contracts"),
+                    "-q",
+                    "-p",
+                    "no:cacheprovider",
+                    "--rootdir",
+                    str(ROOT),
+                    "--umapi-target",
+                    served.url,
+                    "--umapi-pace",
+                    "off",
+                    "-W",
+                    "ignore::pytest.PytestAssertRewriteWarning",
+                    "--durations",
+                    "5",
+                    "--umapi-report",
+                    str(out / "contract-report.json"),
+                ]
+                + extra
+            )
             (out / "state-after.json").write_text(state())
-            journal = admin.get(f"{served.url}/_mock/journal", params={"path": "/v2/usermanagement/action/*"},
-                                verify=str(tls.ca_cert), timeout=30).json()
+            journal = admin.get(
+                f"{served.url}/_mock/journal",
+                params={"path": "/v2/usermanagement/action/*"},
+                verify=str(tls.ca_cert),
+                timeout=30,
+            ).json()
             (out / "journal.json").write_text(json.dumps(journal, indent=1))
             left = [u.email for u in org_now(backend).users.values() if u.email.startswith("contract-")]
             left += [g.name for g in org_now(backend).groups.values() if g.name.startswith("contract-")]

@@ -3,6 +3,7 @@
 Each defect is switched on by a test-only WSGI middleware (`defects.py`), never by the
 emulator's config or CLI; the suite runs against the served, broken emulator as a URL
 target (a dry run, as it would against Adobe)."""
+
 from __future__ import annotations
 
 import pytest
@@ -32,7 +33,9 @@ def test_suite_fails_naming_the_contract(suite_runs, defect):
     run = suite_runs[defect]
     contract = DEFECTS[defect]
     assert run.returncode == 1, f"the suite passed although {defect} was on:\n{run.output[-3000:]}"
-    assert run.status(contract) == "fail", {c["name"]: c["status"] for c in run.report["contracts"] if c["status"] != "pass"}
+    assert run.status(contract) == "fail", {
+        c["name"]: c["status"] for c in run.report["contracts"] if c["status"] != "pass"
+    }
     assert f"[{contract}]" in run.output  # the failure message names it
     assert "contracts failing:" in run.output and contract in run.output.split("contracts failing:", 1)[1]
     failed = next(c for c in run.report["contracts"] if c["name"] == contract)

@@ -1,5 +1,6 @@
 """Against a URL without --umapi-allow-writes, the suite is a dry run: the org is left
 byte-identical and every action request it sent carried testOnly=true."""
+
 from __future__ import annotations
 
 
@@ -16,7 +17,9 @@ def test_dry_run_sent_only_test_mode_writes(suite_runs):
     journal = run.read("journal.json")
     actions = [e for e in journal["entries"] if e["method"] == "POST"]
     assert len(actions) > 20  # the state machine and the error table really ran
-    assert all(e["query"].get("testOnly") == "true" for e in actions), [e["query"] for e in actions if e["query"].get("testOnly") != "true"]
+    assert all(e["query"].get("testOnly") == "true" for e in actions), [
+        e["query"] for e in actions if e["query"].get("testOnly") != "true"
+    ]
     assert run.status("run.only_test_mode_writes") == "pass"
     assert run.report["target"]["writes"] is False and run.report["target"]["kind"] == "remote"
 

@@ -1,4 +1,5 @@
 """Unit tests of the contract kit's parts: credentials, live-safety, pacing, reports, diff."""
+
 from __future__ import annotations
 
 import json
@@ -32,7 +33,9 @@ def test_credentials_from_env_and_file(tmp_path):
     assert c.endpoint == "https://umapi.example:8443/v2/usermanagement" and c.ims_host == "umapi.example:8443"
     assert "s3cret" not in repr(c)
     f = tmp_path / "creds.yaml"
-    f.write_text("UMAPI_ORG_ID: FILE@AdobeOrg\nclient_id: file-client\nclient_secret: file-secret\nca_file: /x/ca.pem\n")
+    f.write_text(
+        "UMAPI_ORG_ID: FILE@AdobeOrg\nclient_id: file-client\nclient_secret: file-secret\nca_file: /x/ca.pem\n"
+    )
     c = load_credentials("live", str(f), env={"UMAPI_ENDPOINT": "https://usermanagement.adobe.io/v2/usermanagement"})
     assert (c.org_id, c.client_id, c.ca_file) == ("FILE@AdobeOrg", "file-client", "/x/ca.pem")
     assert c.ims_host == "ims-na1.adobelogin.com"
@@ -71,8 +74,15 @@ def test_429_is_waited_out_as_retry_after_says():
         from umapi_mock.layers import layers_of
         from umapi_mock.layers.faults import parse_fault_rules
 
-        layers_of(umapi.app).faults.add(parse_fault_rules(
-            {"match": {"path": "/v2/usermanagement/groups/*"}, "respond": {"status": 429, "retry_after": 7}, "times": 2}))
+        layers_of(umapi.app).faults.add(
+            parse_fault_rules(
+                {
+                    "match": {"path": "/v2/usermanagement/groups/*"},
+                    "respond": {"status": 429, "retry_after": 7},
+                    "times": 2,
+                }
+            )
+        )
         creds = Credentials(umapi.org_id, umapi.client_id, umapi.client_secret, umapi.ims_host, umapi.endpoint)
         target = Target("fake-live", creds, RunSettings(pace=False, sleep=slept.append))
         reply = target.groups_page(0)
@@ -104,8 +114,12 @@ def test_pacer_keeps_under_the_per_minute_budget():
 
 def test_redaction():
     token = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4eHh4eHgifQ.c2lnbmF0dXJlLXZhbHVl"
-    doc = {"headers": {"Authorization": f"Bearer {token}"}, "body": {"client_secret": "s3cret-value", "note": f"x {token}"},
-           "url": "https://h/ims/token?client_secret=s3cret-value&x=1", "free": "has s3cret-value inside"}
+    doc = {
+        "headers": {"Authorization": f"Bearer {token}"},
+        "body": {"client_secret": "s3cret-value", "note": f"x {token}"},
+        "url": "https://h/ims/token?client_secret=s3cret-value&x=1",
+        "free": "has s3cret-value inside",
+    }
     text = json.dumps(redact(doc, {"s3cret-value"}))
     assert "s3cret" not in text and "eyJ" not in text
 
@@ -141,21 +155,44 @@ def test_cli_builds_the_pytest_command(tmp_path):
 
     parser = argparse.ArgumentParser()
     contract_cli.add_subcommands(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(["contract", "--target", "https://h", "--credentials", "c.yaml", "--allow-writes",
-                              "--domain", "d.example", "-k", "paging", "--pytest-arg=-x"])
+    args = parser.parse_args(
+        [
+            "contract",
+            "--target",
+            "https://h",
+            "--credentials",
+            "c.yaml",
+            "--allow-writes",
+            "--domain",
+            "d.example",
+            "-k",
+            "paging",
+            "--pytest-arg=-x",
+        ]
+    )
     argv = contract_cli.pytest_argv(args)
     assert argv[0].endswith("contracts")
-    for piece in (["--umapi-target", "https://h"], ["--umapi-credentials", "c.yaml"], ["--umapi-domain", "d.example"],
-                  ["-k", "paging"]):
+    for piece in (
+        ["--umapi-target", "https://h"],
+        ["--umapi-credentials", "c.yaml"],
+        ["--umapi-domain", "d.example"],
+        ["-k", "paging"],
+    ):
         i = argv.index(piece[0])
-        assert argv[i:i + 2] == piece
+        assert argv[i : i + 2] == piece
     assert "--umapi-allow-writes" in argv and argv[-1] == "-x"
 
 
-POOLS = Pools(identity_type="federatedID", users=tuple(f"contract-1-u{i}@d.example" for i in range(4)),
-              groups=("contract-1-g0", "contract-1-g1"), profiles=("Pro",), ghost_groups=("contract-1-nog",),
-              existing_users=frozenset({"contract-1-u0@d.example"}), existing_groups=frozenset({"contract-1-g0"}),
-              ghost_user="contract-1-ghost@d.example")
+POOLS = Pools(
+    identity_type="federatedID",
+    users=tuple(f"contract-1-u{i}@d.example" for i in range(4)),
+    groups=("contract-1-g0", "contract-1-g1"),
+    profiles=("Pro",),
+    ghost_groups=("contract-1-nog",),
+    existing_users=frozenset({"contract-1-u0@d.example"}),
+    existing_groups=frozenset({"contract-1-g0"}),
+    ghost_user="contract-1-ghost@d.example",
+)
 
 
 @settings(max_examples=50)

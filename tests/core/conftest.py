@@ -1,11 +1,13 @@
 """Fixtures for the core tests: a small, hand-written world of three orgs whose every user,
 group and membership is known, loaded into the session's served HTTPS emulator per test."""
+
 from __future__ import annotations
 
 import copy
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 import jwt
 import pytest
@@ -33,7 +35,12 @@ CORE_SEED: dict[str, Any] = {
             "id": ORG_A,
             "domains": [{"name": "example.com", "type": "federated"}, {"name": "example.net", "type": "enterprise"}],
             "credentials": [
-                {"client_id": "client-a", "client_secret": "secret-a", "tech_account": TECH_A, "certificates": [JWT_CERT]},
+                {
+                    "client_id": "client-a",
+                    "client_secret": "secret-a",
+                    "tech_account": TECH_A,
+                    "certificates": [JWT_CERT],
+                },
                 # may ask only for openid,AdobeID: its tokens lack user_management_sdk
                 {"client_id": "client-narrow", "client_secret": "secret-narrow", "scopes": ["openid", "AdobeID"]},
             ],
@@ -46,22 +53,60 @@ CORE_SEED: dict[str, Any] = {
                 {"name": "Contractors"},
             ],
             "users": [
-                {"email": "jane@example.com", "type": "federatedID", "firstname": "Jane", "lastname": "Doe",
-                 "country": "US", "groups": ["Employees", "_org_admin"]},
+                {
+                    "email": "jane@example.com",
+                    "type": "federatedID",
+                    "firstname": "Jane",
+                    "lastname": "Doe",
+                    "country": "US",
+                    "groups": ["Employees", "_org_admin"],
+                },
                 # a personal Adobe ID that shares jane's email
-                {"email": "jane@example.com", "type": "adobeID", "firstname": "Jane", "lastname": "Private",
-                 "country": "FR"},
-                {"email": "Bob@Example.com", "type": "federatedID", "firstname": "Bob", "lastname": "Stone",
-                 "country": "DE", "groups": ["PS Default", "_admin_Employees"]},
-                {"email": "carol@example.net", "type": "enterpriseID", "country": "GB",
-                 "groups": ["Employees", "PS Default"]},
-                {"email": "dave@example.com", "type": "federatedID", "firstname": "Dave", "lastname": "Gone",
-                 "country": "US", "status": "disabled", "groups": ["Employees"]},
-                {"email": "erin@example.com", "username": "ewilson", "type": "federatedID", "firstname": "Erin",
-                 "lastname": "Wilson", "country": "CA",
-                 "groups": ["_admin_PS Default", "_product_admin_Adobe Photoshop"]},
-                {"email": "frank@gmail.example", "type": "adobeID", "country": "JP",
-                 "groups": ["Contractors", "AI Default"]},
+                {
+                    "email": "jane@example.com",
+                    "type": "adobeID",
+                    "firstname": "Jane",
+                    "lastname": "Private",
+                    "country": "FR",
+                },
+                {
+                    "email": "Bob@Example.com",
+                    "type": "federatedID",
+                    "firstname": "Bob",
+                    "lastname": "Stone",
+                    "country": "DE",
+                    "groups": ["PS Default", "_admin_Employees"],
+                },
+                {
+                    "email": "carol@example.net",
+                    "type": "enterpriseID",
+                    "country": "GB",
+                    "groups": ["Employees", "PS Default"],
+                },
+                {
+                    "email": "dave@example.com",
+                    "type": "federatedID",
+                    "firstname": "Dave",
+                    "lastname": "Gone",
+                    "country": "US",
+                    "status": "disabled",
+                    "groups": ["Employees"],
+                },
+                {
+                    "email": "erin@example.com",
+                    "username": "ewilson",
+                    "type": "federatedID",
+                    "firstname": "Erin",
+                    "lastname": "Wilson",
+                    "country": "CA",
+                    "groups": ["_admin_PS Default", "_product_admin_Adobe Photoshop"],
+                },
+                {
+                    "email": "frank@gmail.example",
+                    "type": "adobeID",
+                    "country": "JP",
+                    "groups": ["Contractors", "AI Default"],
+                },
                 {"email": "gina@example.net", "type": "enterpriseID", "country": "GB", "status": "removed"},
             ],
         },
@@ -102,8 +147,14 @@ def core_orgs() -> list[Org]:
     return [o.clone() for o in _PRISTINE]
 
 
-def assertion(claims: dict[str, Any] | None = None, *, key: Any = JWT_KEY, algorithm: str = "RS256",
-              host: str = "ims-na1.adobelogin.com", drop: tuple[str, ...] = ()) -> str:
+def assertion(
+    claims: dict[str, Any] | None = None,
+    *,
+    key: Any = JWT_KEY,
+    algorithm: str = "RS256",
+    host: str = "ims-na1.adobelogin.com",
+    drop: tuple[str, ...] = (),
+) -> str:
     """A JWT-exchange assertion for client-a, with `claims` overriding the valid defaults."""
     body: dict[str, Any] = {
         "exp": int(time.time()) + 600,
@@ -146,9 +197,14 @@ class Core:
         if key not in self._tokens:
             r = self.http.post(
                 f"{self.url}/ims/token/v2",
-                data={"grant_type": "client_credentials", "client_id": client_id,
-                      "client_secret": SECRETS[client_id], "scope": scope},
-                verify=self.ca, timeout=10,
+                data={
+                    "grant_type": "client_credentials",
+                    "client_id": client_id,
+                    "client_secret": SECRETS[client_id],
+                    "scope": scope,
+                },
+                verify=self.ca,
+                timeout=10,
             )
             assert r.status_code == 200, r.text
             self._tokens[key] = r.json()["access_token"]
@@ -157,8 +213,14 @@ class Core:
     def auth(self, client_id: str = "client-a") -> dict[str, str]:
         return {"X-Api-Key": client_id, "Authorization": f"Bearer {self.token(client_id)}"}
 
-    def get(self, path: str, *, headers: dict[str, str] | None = None, client_id: str = "client-a",
-            params: dict[str, str] | None = None) -> requests.Response:
+    def get(
+        self,
+        path: str,
+        *,
+        headers: dict[str, str] | None = None,
+        client_id: str = "client-a",
+        params: dict[str, str] | None = None,
+    ) -> requests.Response:
         """GET a UMAPI path (below /v2/usermanagement) as `client_id`, or with exactly `headers`."""
         h = self.auth(client_id) if headers is None else headers
         r = self.http.get(f"{self.url}/v2/usermanagement{path}", headers=h, params=params, verify=self.ca, timeout=10)

@@ -1,4 +1,5 @@
 """`umapi-mock state|reset|fault`: the admin wrappers drive a running emulator."""
+
 from __future__ import annotations
 
 import json
@@ -10,8 +11,11 @@ from umapi_mock.seed import dump_orgs
 
 
 def run(capsys, served, *argv: str) -> tuple[int, str, str]:
-    code = main([*argv[:2], "--url", served.url, "--ca", served.ca_path, *argv[2:]] if argv[0] in ("state", "fault")
-                else [argv[0], "--url", served.url, "--ca", served.ca_path, *argv[1:]])
+    code = main(
+        [*argv[:2], "--url", served.url, "--ca", served.ca_path, *argv[2:]]
+        if argv[0] in ("state", "fault")
+        else [argv[0], "--url", served.url, "--ca", served.ca_path, *argv[1:]]
+    )
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -31,7 +35,9 @@ def test_state_dump_load_round_trip(capsys, served, tmp_path):
 
 
 def test_fault_add_list_clear(capsys, served):
-    code, _, _ = run(capsys, served, "fault", "add", "--path", "/status", "--status", "503", "--retry-after", "2", "--times", "1")
+    code, _, _ = run(
+        capsys, served, "fault", "add", "--path", "/status", "--status", "503", "--retry-after", "2", "--times", "1"
+    )
     assert code == 0
     first = requests.get(f"{served.url}/status", verify=served.ca_path, timeout=10)
     assert first.status_code == 503 and first.headers["Retry-After"] == "2"

@@ -1,13 +1,19 @@
 """Deprecated `GET /v2/usermanagement/{orgId}/users` (spec §2.6): bare array, camelCase
 fields, `adminRoles`, 0-based `?page=` with paging headers, 400 users a page."""
+
 from __future__ import annotations
 
 import requests
 
 
 def get(served, path, **params):
-    return requests.get(f"{served.endpoint}/{served.org_id}{path}", params=params, headers=served.headers(),
-                        verify=served.ca_path, timeout=30)
+    return requests.get(
+        f"{served.endpoint}/{served.org_id}{path}",
+        params=params,
+        headers=served.headers(),
+        verify=served.ca_path,
+        timeout=30,
+    )
 
 
 def test_pages_cover_every_active_user_once(served):

@@ -1,4 +1,5 @@
 """The auth gate in front of every UMAPI route, in the order of spec §4.1, over HTTPS."""
+
 from __future__ import annotations
 
 import base64
@@ -64,22 +65,33 @@ def test_missing_api_key(core, route):
     expect(core.get(path(route), headers={}), 403, API_KEY_MISSING)
     # the key is checked first: a valid token does not help, an empty key is no key
     expect(core.get(path(route), headers={"Authorization": f"Bearer {core.token()}"}), 403, API_KEY_MISSING)
-    expect(core.get(path(route), headers={"X-Api-Key": "", "Authorization": f"Bearer {core.token()}"}), 403,
-           API_KEY_MISSING)
+    expect(
+        core.get(path(route), headers={"X-Api-Key": "", "Authorization": f"Bearer {core.token()}"}),
+        403,
+        API_KEY_MISSING,
+    )
 
 
 @pytest.mark.parametrize("route", ROUTES)
 def test_unknown_api_key(core, route):
-    expect(core.get(path(route), headers={"X-Api-Key": "no-such-client", "Authorization": f"Bearer {core.token()}"}),
-           403, API_KEY_INVALID)
+    expect(
+        core.get(path(route), headers={"X-Api-Key": "no-such-client", "Authorization": f"Bearer {core.token()}"}),
+        403,
+        API_KEY_INVALID,
+    )
     # before the bearer token is looked at
     expect(core.get(path(route), headers={"X-Api-Key": "no-such-client"}), 403, API_KEY_INVALID)
-    expect(core.get(path(route), headers={"X-Api-Key": "no-such-client", "Authorization": "Bearer junk"}), 403,
-           API_KEY_INVALID)
+    expect(
+        core.get(path(route), headers={"X-Api-Key": "no-such-client", "Authorization": "Bearer junk"}),
+        403,
+        API_KEY_INVALID,
+    )
 
 
 @pytest.mark.parametrize("route", ROUTES)
-@pytest.mark.parametrize("authorization", [None, "", "Bearer", "Bearer   ", "Basic dXNlcjpwYXNz", "token-without-scheme"])
+@pytest.mark.parametrize(
+    "authorization", [None, "", "Bearer", "Bearer   ", "Basic dXNlcjpwYXNz", "token-without-scheme"]
+)
 def test_missing_bearer(core, route, authorization):
     headers = {"X-Api-Key": "client-a"}
     if authorization is not None:
@@ -88,18 +100,30 @@ def test_missing_bearer(core, route, authorization):
 
 
 def test_header_names_are_case_insensitive(core):
-    r = core.get(path(ROUTES[0]), headers={"x-api-key": "client-a", "authorization": f"bearer {core.token()}",
-                                           "Content-type": "application/json", "Accept": "application/json"})
+    r = core.get(
+        path(ROUTES[0]),
+        headers={
+            "x-api-key": "client-a",
+            "authorization": f"bearer {core.token()}",
+            "Content-type": "application/json",
+            "Accept": "application/json",
+        },
+    )
     assert r.status_code == 200
 
 
 def test_forged_token(core):
     """Same claims, signed by a key that is not the emulator's."""
-    forged = jwt.encode(claims_of(core.token()), OTHER_KEY, algorithm="RS256",
-                        headers={"kid": "umapi-mock-at-1", "itt": "at"})
+    forged = jwt.encode(
+        claims_of(core.token()), OTHER_KEY, algorithm="RS256", headers={"kid": "umapi-mock-at-1", "itt": "at"}
+    )
     for route in ROUTES:
-        expect(core.get(path(route), headers={"X-Api-Key": "client-a", "Authorization": f"Bearer {forged}"}),
-               401, UNAUTHORIZED, unauthorized=True)
+        expect(
+            core.get(path(route), headers={"X-Api-Key": "client-a", "Authorization": f"Bearer {forged}"}),
+            401,
+            UNAUTHORIZED,
+            unauthorized=True,
+        )
 
 
 def test_tampered_token(core):
@@ -108,29 +132,45 @@ def test_tampered_token(core):
     claims = claims_of(core.token("client-b"))
     claims.update(client_id="client-a", org=ORG_A)
     tampered = f"{header}.{b64(claims)}.{signature}"
-    expect(core.get(path(ROUTES[1]), headers={"X-Api-Key": "client-a", "Authorization": f"Bearer {tampered}"}),
-           401, UNAUTHORIZED, unauthorized=True)
+    expect(
+        core.get(path(ROUTES[1]), headers={"X-Api-Key": "client-a", "Authorization": f"Bearer {tampered}"}),
+        401,
+        UNAUTHORIZED,
+        unauthorized=True,
+    )
 
 
 def test_alg_none_token(core):
     claims = claims_of(core.token())
     for header in ({"alg": "none", "typ": "JWT"}, {"alg": "none"}, {"alg": "None"}):
         unsigned = f"{b64(header)}.{b64(claims)}."
-        expect(core.get(path(ROUTES[1]), headers={"X-Api-Key": "client-a", "Authorization": f"Bearer {unsigned}"}),
-               401, UNAUTHORIZED, unauthorized=True)
+        expect(
+            core.get(path(ROUTES[1]), headers={"X-Api-Key": "client-a", "Authorization": f"Bearer {unsigned}"}),
+            401,
+            UNAUTHORIZED,
+            unauthorized=True,
+        )
 
 
 def test_hs256_token_with_public_key_confusion(core):
     claims = claims_of(core.token())
     forged = jwt.encode(claims, "umapi-mock-at-1-but-a-shared-secret!!", algorithm="HS256")
-    expect(core.get(path(ROUTES[1]), headers={"X-Api-Key": "client-a", "Authorization": f"Bearer {forged}"}),
-           401, UNAUTHORIZED, unauthorized=True)
+    expect(
+        core.get(path(ROUTES[1]), headers={"X-Api-Key": "client-a", "Authorization": f"Bearer {forged}"}),
+        401,
+        UNAUTHORIZED,
+        unauthorized=True,
+    )
 
 
 @pytest.mark.parametrize("junk", ["junk", "a.b.c", "eyJhbGciOiJSUzI1NiJ9.e30.", "ey" * 200])
 def test_garbage_token(core, junk):
-    expect(core.get(path(ROUTES[1]), headers={"X-Api-Key": "client-a", "Authorization": f"Bearer {junk}"}),
-           401, UNAUTHORIZED, unauthorized=True)
+    expect(
+        core.get(path(ROUTES[1]), headers={"X-Api-Key": "client-a", "Authorization": f"Bearer {junk}"}),
+        401,
+        UNAUTHORIZED,
+        unauthorized=True,
+    )
 
 
 def test_expired_token(core):
@@ -144,41 +184,66 @@ def test_expired_token(core):
 def test_token_of_another_client(core):
     """A valid token of client-b presented with client-a's api key (and the reverse)."""
     token_b = core.token("client-b")
-    expect(core.get(path(ROUTES[1]), headers={"X-Api-Key": "client-a", "Authorization": f"Bearer {token_b}"}),
-           403, API_KEY_INVALID)
-    expect(core.get(path(ROUTES[1], ORG_B), headers={"X-Api-Key": "client-a", "Authorization": f"Bearer {token_b}"}),
-           403, API_KEY_INVALID)
+    expect(
+        core.get(path(ROUTES[1]), headers={"X-Api-Key": "client-a", "Authorization": f"Bearer {token_b}"}),
+        403,
+        API_KEY_INVALID,
+    )
+    expect(
+        core.get(path(ROUTES[1], ORG_B), headers={"X-Api-Key": "client-a", "Authorization": f"Bearer {token_b}"}),
+        403,
+        API_KEY_INVALID,
+    )
     token_a = core.token("client-a")
-    expect(core.get(path(ROUTES[1]), headers={"X-Api-Key": "client-b", "Authorization": f"Bearer {token_a}"}),
-           403, API_KEY_INVALID)
+    expect(
+        core.get(path(ROUTES[1]), headers={"X-Api-Key": "client-b", "Authorization": f"Bearer {token_a}"}),
+        403,
+        API_KEY_INVALID,
+    )
 
 
 def test_scope_without_user_management_sdk(core):
     narrow = core.token("client-narrow", scope="openid,AdobeID")
     for route in ROUTES:
-        expect(core.get(path(route), headers={"X-Api-Key": "client-narrow", "Authorization": f"Bearer {narrow}"}),
-               403, SCOPE_MISMATCH)
+        expect(
+            core.get(path(route), headers={"X-Api-Key": "client-narrow", "Authorization": f"Bearer {narrow}"}),
+            403,
+            SCOPE_MISMATCH,
+        )
     # the scope is checked before the org id
-    expect(core.get(path(ROUTES[1], "bad-org"),
-                    headers={"X-Api-Key": "client-narrow", "Authorization": f"Bearer {narrow}"}), 403, SCOPE_MISMATCH)
+    expect(
+        core.get(
+            path(ROUTES[1], "bad-org"), headers={"X-Api-Key": "client-narrow", "Authorization": f"Bearer {narrow}"}
+        ),
+        403,
+        SCOPE_MISMATCH,
+    )
 
 
 @pytest.mark.parametrize("route", ROUTES)
-@pytest.mark.parametrize("org", ["not-an-org", "AAAA0000AAAA0000AAAA0000", "XYZ@AdobeOrg", "AAAA@adobeorg",
-                                 "AAAA0000AAAA0000AAAA0000@AdobeOrg.x"])
+@pytest.mark.parametrize(
+    "org",
+    ["not-an-org", "AAAA0000AAAA0000AAAA0000", "XYZ@AdobeOrg", "AAAA@adobeorg", "AAAA0000AAAA0000AAAA0000@AdobeOrg.x"],
+)
 def test_invalid_org_id(core, route, org):
     expect(core.get(path(route, org)), 400, BAD_ORG)
 
 
 def test_invalid_org_id_checked_after_the_token(core):
-    expect(core.get(path(ROUTES[1], "not-an-org"), headers={"X-Api-Key": "client-a", "Authorization": "Bearer x"}),
-           401, UNAUTHORIZED, unauthorized=True)
+    expect(
+        core.get(path(ROUTES[1], "not-an-org"), headers={"X-Api-Key": "client-a", "Authorization": "Bearer x"}),
+        401,
+        UNAUTHORIZED,
+        unauthorized=True,
+    )
 
 
 @pytest.mark.parametrize("route", ROUTES)
 def test_token_org_differs_from_path_org(core, route):
     expect(core.get(path(route, ORG_B)), 401, WRONG_ORG, unauthorized=True)  # an org that exists
-    expect(core.get(path(route, "0123456789ABCDEF@AdobeOrg")), 401, WRONG_ORG, unauthorized=True)  # and one that does not
+    expect(
+        core.get(path(route, "0123456789ABCDEF@AdobeOrg")), 401, WRONG_ORG, unauthorized=True
+    )  # and one that does not
     # client-b's token works for org B only
     assert core.get(path(route, ORG_B), client_id="client-b").status_code in (200, 404)
     expect(core.get(path(route), client_id="client-b"), 401, WRONG_ORG, unauthorized=True)
@@ -186,8 +251,11 @@ def test_token_org_differs_from_path_org(core, route):
 
 @pytest.mark.parametrize("route", ROUTES)
 def test_migrating_org(core, route):
-    expect(core.get(path(route, ORG_M), client_id="client-m"), 403,
-           {"result": "error.organization.migrating", "message": f"Organization {ORG_M} is migrating"})
+    expect(
+        core.get(path(route, ORG_M), client_id="client-m"),
+        403,
+        {"result": "error.organization.migrating", "message": f"Organization {ORG_M} is migrating"},
+    )
 
 
 # ------------------------------------------------------------------ request ids
@@ -197,12 +265,14 @@ REQUEST_ID = re.compile(r"^[A-Za-z0-9]{32}$")
 
 @pytest.mark.parametrize(
     "method,target,kwargs",
-    [("GET", "/v2/usermanagement/users/" + ORG_A + "/0", {"auth": True}),
-     ("GET", "/v2/usermanagement/users/" + ORG_A + "/0", {}),  # 403000
-     ("GET", "/v2/usermanagement/users/" + ORG_A + "/zero", {"auth": True}),  # 400
-     ("GET", "/status", {}),
-     ("GET", "/no/such/route", {}),
-     ("POST", "/ims/token/v2", {"data": {"grant_type": "nope"}})],
+    [
+        ("GET", "/v2/usermanagement/users/" + ORG_A + "/0", {"auth": True}),
+        ("GET", "/v2/usermanagement/users/" + ORG_A + "/0", {}),  # 403000
+        ("GET", "/v2/usermanagement/users/" + ORG_A + "/zero", {"auth": True}),  # 400
+        ("GET", "/status", {}),
+        ("GET", "/no/such/route", {}),
+        ("POST", "/ims/token/v2", {"data": {"grant_type": "nope"}}),
+    ],
 )
 def test_request_id_echoed_or_generated(core, method, target, kwargs):
     headers = core.auth() if kwargs.pop("auth", False) else {}

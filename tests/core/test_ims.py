@@ -1,5 +1,6 @@
 """IMS token exchange (spec §1.2–1.6): paths, encodings, units, every error body, and the
 life of an access token at the gate."""
+
 from __future__ import annotations
 
 import base64
@@ -13,7 +14,7 @@ import pytest
 from umapi_mock.config import Config
 from umapi_mock.http.app import create_app
 
-from .conftest import OTHER_KEY, ORG_A, ORG_B, S2S_SCOPE, TECH_A, assertion, core_seed
+from .conftest import ORG_A, ORG_B, OTHER_KEY, S2S_SCOPE, TECH_A, assertion, core_seed
 
 OAUTH_PATHS = ["/ims/token/v2", "/ims/token/v2/", "/ims/token/v3", "/ims/token/v3/"]
 JWT_PATHS = ["/ims/exchange/jwt", "/ims/exchange/jwt/"]
@@ -38,8 +39,10 @@ def jwt_params(token: str | None = None, **over: str) -> dict[str, str]:
 
 
 def gate_status(client: Any, token: str, api_key: str = "client-a") -> int:
-    r = client.get(f"/v2/usermanagement/organizations/{ORG_A}/users/jane@example.com",
-                   headers={"X-Api-Key": api_key, "Authorization": f"Bearer {token}"})
+    r = client.get(
+        f"/v2/usermanagement/organizations/{ORG_A}/users/jane@example.com",
+        headers={"X-Api-Key": api_key, "Authorization": f"Bearer {token}"},
+    )
     return r.status_code  # type: ignore[no-any-return]
 
 
@@ -81,51 +84,72 @@ def test_oauth_query_string_with_empty_body(client, path):
 
 
 def test_oauth_query_and_body_are_merged(client):
-    r = client.post("/ims/token/v2/", query_string={"grant_type": "client_credentials", "scope": S2S_SCOPE},
-                    data={"client_id": "client-a", "client_secret": "secret-a"})
+    r = client.post(
+        "/ims/token/v2/",
+        query_string={"grant_type": "client_credentials", "scope": S2S_SCOPE},
+        data={"client_id": "client-a", "client_secret": "secret-a"},
+    )
     assert r.status_code == 200
 
 
 def test_oauth_client_headers_accepted(client):
     """The official client's exact headers (spec §1.2)."""
-    r = client.post("/ims/token/v2/", data=GOOD,
-                    headers={"Cache-Control": "no-cache", "Accept": "application/json"})
+    r = client.post("/ims/token/v2/", data=GOOD, headers={"Cache-Control": "no-cache", "Accept": "application/json"})
     assert r.status_code == 200
 
 
 @pytest.mark.parametrize("missing", ["grant_type", "client_id", "client_secret", "scope"])
 def test_oauth_missing_parameter(client, missing):
     params = {k: v for k, v in GOOD.items() if k != missing}
-    expect_error(client.post("/ims/token/v2", data=params), 400, "invalid_request",
-                 f"missing required parameter: {missing}")
+    expect_error(
+        client.post("/ims/token/v2", data=params), 400, "invalid_request", f"missing required parameter: {missing}"
+    )
 
 
 def test_oauth_empty_parameter_counts_as_missing(client):
-    expect_error(client.post("/ims/token/v2", data={**GOOD, "client_secret": ""}), 400, "invalid_request",
-                 "missing required parameter: client_secret")
+    expect_error(
+        client.post("/ims/token/v2", data={**GOOD, "client_secret": ""}),
+        400,
+        "invalid_request",
+        "missing required parameter: client_secret",
+    )
 
 
 def test_oauth_bad_secret(client):
-    expect_error(client.post("/ims/token/v2", data={**GOOD, "client_secret": "wrong"}), 401, "invalid_client",
-                 "invalid client_id or client_secret")
+    expect_error(
+        client.post("/ims/token/v2", data={**GOOD, "client_secret": "wrong"}),
+        401,
+        "invalid_client",
+        "invalid client_id or client_secret",
+    )
 
 
 def test_oauth_unknown_client(client):
-    expect_error(client.post("/ims/token/v2/", data={**GOOD, "client_id": "nobody"}), 401, "invalid_client",
-                 "invalid client_id or client_secret")
+    expect_error(
+        client.post("/ims/token/v2/", data={**GOOD, "client_id": "nobody"}),
+        401,
+        "invalid_client",
+        "invalid client_id or client_secret",
+    )
 
 
 @pytest.mark.parametrize("grant", ["password", "authorization_code", "CLIENT_CREDENTIALS"])
 def test_oauth_wrong_grant(client, grant):
-    expect_error(client.post("/ims/token/v3", data={**GOOD, "grant_type": grant}), 400, "unsupported_grant_type",
-                 f"Unsupported grant_type: {grant}")
+    expect_error(
+        client.post("/ims/token/v3", data={**GOOD, "grant_type": grant}),
+        400,
+        "unsupported_grant_type",
+        f"Unsupported grant_type: {grant}",
+    )
 
 
 @pytest.mark.parametrize(
     "scope,detail",
-    [("openid,AdobeID,user_management_sdk,additional_info", "invalid scope (additional_info)"),
-     ("openid,nonsense", "invalid scope (nonsense)"),
-     (",,", "invalid scope (empty)")],
+    [
+        ("openid,AdobeID,user_management_sdk,additional_info", "invalid scope (additional_info)"),
+        ("openid,nonsense", "invalid scope (nonsense)"),
+        (",,", "invalid scope (empty)"),
+    ],
 )
 def test_oauth_bad_scope(client, scope, detail):
     expect_error(client.post("/ims/token/v2", data={**GOOD, "scope": scope}), 400, "invalid_scope", detail)
@@ -195,23 +219,33 @@ def test_jwt_token_scopes_reach_the_gate(client):
 def test_jwt_missing_parameter(client, missing):
     params = jwt_params()
     del params[missing]
-    expect_error(client.post("/ims/exchange/jwt", data=params), 400, "invalid_request",
-                 f"missing required parameter: {missing}")
+    expect_error(
+        client.post("/ims/exchange/jwt", data=params), 400, "invalid_request", f"missing required parameter: {missing}"
+    )
 
 
 def test_jwt_unknown_client(client):
-    expect_error(client.post("/ims/exchange/jwt", data=jwt_params(client_id="nobody")), 400, "invalid_client",
-                 "invalid client_id parameter")
+    expect_error(
+        client.post("/ims/exchange/jwt", data=jwt_params(client_id="nobody")),
+        400,
+        "invalid_client",
+        "invalid client_id parameter",
+    )
 
 
 def test_jwt_bad_secret(client):
-    expect_error(client.post("/ims/exchange/jwt", data=jwt_params(client_secret="wrong")), 401, "invalid_client",
-                 "invalid client_id or client_secret")
+    expect_error(
+        client.post("/ims/exchange/jwt", data=jwt_params(client_secret="wrong")),
+        401,
+        "invalid_client",
+        "invalid client_id or client_secret",
+    )
 
 
 def test_jwt_wrong_signing_key(client):
-    expect_error(client.post("/ims/exchange/jwt", data=jwt_params(assertion(key=OTHER_KEY))), 400,
-                 "invalid_token", BINDINGS)
+    expect_error(
+        client.post("/ims/exchange/jwt", data=jwt_params(assertion(key=OTHER_KEY))), 400, "invalid_token", BINDINGS
+    )
 
 
 def test_jwt_client_without_certificates(client):
@@ -240,18 +274,34 @@ def test_jwt_hs256(client):
 
 def test_jwt_tampered_payload(client):
     header, _, signature = assertion().split(".")
-    payload = base64.urlsafe_b64encode(json.dumps(
-        {"exp": int(time.time()) + 600, "iss": ORG_A, "sub": "someone-else@techacct.adobe.com",
-         "aud": "https://ims-na1.adobelogin.com/c/client-a", "https://ims-na1.adobelogin.com/s/ent_user_sdk": True}
-    ).encode()).rstrip(b"=").decode()
-    expect_error(client.post("/ims/exchange/jwt", data=jwt_params(f"{header}.{payload}.{signature}")), 400,
-                 "invalid_token", BINDINGS)
+    payload = (
+        base64.urlsafe_b64encode(
+            json.dumps(
+                {
+                    "exp": int(time.time()) + 600,
+                    "iss": ORG_A,
+                    "sub": "someone-else@techacct.adobe.com",
+                    "aud": "https://ims-na1.adobelogin.com/c/client-a",
+                    "https://ims-na1.adobelogin.com/s/ent_user_sdk": True,
+                }
+            ).encode()
+        )
+        .rstrip(b"=")
+        .decode()
+    )
+    expect_error(
+        client.post("/ims/exchange/jwt", data=jwt_params(f"{header}.{payload}.{signature}")),
+        400,
+        "invalid_token",
+        BINDINGS,
+    )
 
 
 @pytest.mark.parametrize("garbage", ["not-a-jwt", "eyJhbGciOiJSUzI1NiJ9.e30", "a.b.c"])
 def test_jwt_undecodable(client, garbage):
-    expect_error(client.post("/ims/exchange/jwt", data=jwt_params(garbage)), 400, "invalid_token",
-                 "Could not decode the JWT")
+    expect_error(
+        client.post("/ims/exchange/jwt", data=jwt_params(garbage)), 400, "invalid_token", "Could not decode the JWT"
+    )
 
 
 def test_jwt_expired(client):
@@ -262,38 +312,61 @@ def test_jwt_expired(client):
 @pytest.mark.parametrize("exp", ["9999999999", 1.5e10, None, True])
 def test_jwt_non_integer_exp(client, exp):
     token = assertion({"exp": exp}) if exp is not None else assertion(drop=("exp",))
-    expect_error(client.post("/ims/exchange/jwt", data=jwt_params(token)), 400, "invalid_token",
-                 "exp must be an integer")
+    expect_error(
+        client.post("/ims/exchange/jwt", data=jwt_params(token)), 400, "invalid_token", "exp must be an integer"
+    )
 
 
 def test_jwt_non_integer_jti(client):
-    expect_error(client.post("/ims/exchange/jwt", data=jwt_params(assertion({"jti": "abc"}))), 400,
-                 "invalid_token", "jti must be an integer")
+    expect_error(
+        client.post("/ims/exchange/jwt", data=jwt_params(assertion({"jti": "abc"}))),
+        400,
+        "invalid_token",
+        "jti must be an integer",
+    )
 
 
 @pytest.mark.parametrize(
     "aud",
-    ["https://ims-na1.adobelogin.com/c/client-b", "https://ims-na1.adobelogin.com/c/client-a/x",
-     "https://ims-na1.adobelogin.com/client-a", "client-a", None, ["https://ims-na1.adobelogin.com/c/client-b"]],
+    [
+        "https://ims-na1.adobelogin.com/c/client-b",
+        "https://ims-na1.adobelogin.com/c/client-a/x",
+        "https://ims-na1.adobelogin.com/client-a",
+        "client-a",
+        None,
+        ["https://ims-na1.adobelogin.com/c/client-b"],
+    ],
 )
 def test_jwt_wrong_aud(client, aud):
     token = assertion({"aud": aud}) if aud is not None else assertion(drop=("aud",))
-    expect_error(client.post("/ims/exchange/jwt", data=jwt_params(token)), 400, "invalid_client",
-                 "JWT aud does not match client_id")
+    expect_error(
+        client.post("/ims/exchange/jwt", data=jwt_params(token)),
+        400,
+        "invalid_client",
+        "JWT aud does not match client_id",
+    )
 
 
 @pytest.mark.parametrize("iss", [ORG_B, "AAAA0000AAAA0000AAAA0000", None])
 def test_jwt_wrong_iss(client, iss):
     token = assertion({"iss": iss}) if iss is not None else assertion(drop=("iss",))
-    expect_error(client.post("/ims/exchange/jwt", data=jwt_params(token)), 400, "bad_request",
-                 "JWT iss is not the client's organization")
+    expect_error(
+        client.post("/ims/exchange/jwt", data=jwt_params(token)),
+        400,
+        "bad_request",
+        "JWT iss is not the client's organization",
+    )
 
 
 @pytest.mark.parametrize("sub", ["0000@techacct.adobe.com", TECH_A.lower(), 12345, None])
 def test_jwt_wrong_sub(client, sub):
     token = assertion({"sub": sub}) if sub is not None else assertion(drop=("sub",))
-    expect_error(client.post("/ims/exchange/jwt", data=jwt_params(token)), 400, "bad_request",
-                 "JWT sub is not the client's technical account")
+    expect_error(
+        client.post("/ims/exchange/jwt", data=jwt_params(token)),
+        400,
+        "bad_request",
+        "JWT sub is not the client's technical account",
+    )
 
 
 def test_jwt_missing_metascope(client):
@@ -303,19 +376,24 @@ def test_jwt_missing_metascope(client):
 
 @pytest.mark.parametrize(
     "claims",
-    [{"https://ims-na1.adobelogin.com/s/ent_user_sdk": False},
-     {"https://ims-na1.adobelogin.com/s/ent_user_sdk": "true"},
-     {"https://ims-na1.adobelogin.com/s/ent_analytics_bulk_ingest_sdk": True}],
+    [
+        {"https://ims-na1.adobelogin.com/s/ent_user_sdk": False},
+        {"https://ims-na1.adobelogin.com/s/ent_user_sdk": "true"},
+        {"https://ims-na1.adobelogin.com/s/ent_analytics_bulk_ingest_sdk": True},
+    ],
 )
 def test_jwt_bad_metascope(client, claims):
-    expect_error(client.post("/ims/exchange/jwt", data=jwt_params(assertion(claims))), 400, "invalid_scope",
-                 METASCOPES)
+    expect_error(client.post("/ims/exchange/jwt", data=jwt_params(assertion(claims))), 400, "invalid_scope", METASCOPES)
 
 
 def test_jwt_disabled():
     c = make_client(jwt_enabled=False)
-    expect_error(c.post("/ims/exchange/jwt", data=jwt_params()), 400, "invalid_client",
-                 "JWT exchange is not available for this client")
+    expect_error(
+        c.post("/ims/exchange/jwt", data=jwt_params()),
+        400,
+        "invalid_client",
+        "JWT exchange is not available for this client",
+    )
     assert c.post("/ims/token/v2", data=GOOD).status_code == 200
 
 
@@ -336,11 +414,15 @@ def test_token_ttl_and_expiry_at_the_gate():
         assert gate_status(c, token) == 200
     clock.advance(2)
     for token in (oauth["access_token"], jwt_token["access_token"]):
-        r = c.get(f"/v2/usermanagement/users/{ORG_A}/0",
-                  headers={"X-Api-Key": "client-a", "Authorization": f"Bearer {token}"})
+        r = c.get(
+            f"/v2/usermanagement/users/{ORG_A}/0", headers={"X-Api-Key": "client-a", "Authorization": f"Bearer {token}"}
+        )
         assert r.status_code == 401
-        assert r.get_json() == {"lastPage": False, "result": "error.unauthorized",
-                                "message": "Failed to authenticate provided token"}
+        assert r.get_json() == {
+            "lastPage": False,
+            "result": "error.unauthorized",
+            "message": "Failed to authenticate provided token",
+        }
         assert r.headers["WWW-Authenticate"].startswith('Bearer realm="JIL", error="invalid_token"')
     fresh = c.post("/ims/token/v2", data=GOOD).get_json()["access_token"]
     assert gate_status(c, fresh) == 200
@@ -358,12 +440,23 @@ def test_ims_over_https(core):
     """The served emulator answers both flows over HTTPS, with a trailing slash as the official client sends."""
     import requests
 
-    r = requests.post(f"{core.url}/ims/token/v2/", data=GOOD, verify=core.ca, timeout=10,
-                      headers={"Content-Type": "application/x-www-form-urlencoded", "Cache-Control": "no-cache"})
+    r = requests.post(
+        f"{core.url}/ims/token/v2/",
+        data=GOOD,
+        verify=core.ca,
+        timeout=10,
+        headers={"Content-Type": "application/x-www-form-urlencoded", "Cache-Control": "no-cache"},
+    )
     assert r.status_code == 200 and r.json()["expires_in"] == 86399
     host = core.served.netloc
-    r = requests.post(f"{core.url}/ims/exchange/jwt/", data=jwt_params(assertion(host=host)), verify=core.ca, timeout=10)
+    r = requests.post(
+        f"{core.url}/ims/exchange/jwt/", data=jwt_params(assertion(host=host)), verify=core.ca, timeout=10
+    )
     assert r.status_code == 200 and r.json()["expires_in"] == 86399999
-    r = requests.post(f"{core.url}/ims/exchange/jwt", files={k: (None, v) for k, v in jwt_params().items()},
-                      verify=core.ca, timeout=10)
+    r = requests.post(
+        f"{core.url}/ims/exchange/jwt",
+        files={k: (None, v) for k, v in jwt_params().items()},
+        verify=core.ca,
+        timeout=10,
+    )
     assert r.status_code == 200, r.text

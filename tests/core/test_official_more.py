@@ -1,5 +1,6 @@
 """More of the official umapi-client 3.0.1, unchanged, against the served demo org: domain
 filter, indirect membership, Adobe ID vs org account, and the deprecated user-group list."""
+
 from __future__ import annotations
 
 import pytest
@@ -42,8 +43,11 @@ def test_users_in_domain_and_indirect_membership(official, served):
 def test_user_query_adobe_id_and_org_account(official, served):
     org = served.backend.org()
     with org.lock:
-        org.put_user(User(org.new_uid(), ADOBE_ID, "jane@example.com", "jane@example.com", "example.com",
-                          "Jane", "Personal", "FR"))
+        org.put_user(
+            User(
+                org.new_uid(), ADOBE_ID, "jane@example.com", "jane@example.com", "example.com", "Jane", "Personal", "FR"
+            )
+        )
     result = official.run(
         """
         conn = connect()

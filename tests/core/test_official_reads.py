@@ -1,4 +1,5 @@
 """The official umapi-client 3.0.1, unchanged, reads the served emulator over HTTPS."""
+
 from __future__ import annotations
 
 import pytest
@@ -51,7 +52,11 @@ def test_groups_query_and_in_group(official, served):
         """
     )
     org = served.backend.org()
-    assert {g["groupName"] for g in result["groups"]} >= {"Employees", "Administrators", "Default Photoshop configuration"}
+    assert {g["groupName"] for g in result["groups"]} >= {
+        "Employees",
+        "Administrators",
+        "Default Photoshop configuration",
+    }
     employees = org.group_named("Employees")
     assert len(result["members"]) == len(org.members[employees.gid])
     assert "jane@example.com" in result["members"]

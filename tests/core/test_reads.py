@@ -1,5 +1,6 @@
 """The read API (spec §2.2–2.6) over HTTPS against the core world, whose every user and
 membership is known: exact bodies, paging headers, filters and error bodies."""
+
 from __future__ import annotations
 
 import re
@@ -13,23 +14,78 @@ from .conftest import ACTIVE_A, ORG_A, ORG_B
 ID = re.compile(r"^[0-9A-F]{24}@(AdobeID|example\.com|example\.net)$")
 
 # The core world's users as the API shows them with directOnly=true (ids checked separately).
-JANE = {"email": "jane@example.com", "status": "active", "username": "jane@example.com", "domain": "example.com",
-        "firstname": "Jane", "lastname": "Doe", "country": "US", "type": "federatedID",
-        "groups": ["_org_admin", "Employees"]}
-JANE_ADOBE = {"email": "jane@example.com", "status": "active", "username": "jane@example.com",
-              "domain": "example.com", "firstname": "Jane", "lastname": "Private", "country": "FR", "type": "adobeID"}
-BOB = {"email": "Bob@Example.com", "status": "active", "username": "Bob@Example.com", "domain": "example.com",
-       "firstname": "Bob", "lastname": "Stone", "country": "DE", "type": "federatedID",
-       "groups": ["_admin_Employees", "PS Default"]}
-CAROL = {"email": "carol@example.net", "status": "active", "username": "carol@example.net", "domain": "example.net",
-         "country": "GB", "type": "enterpriseID", "groups": ["Employees", "PS Default"]}
-DAVE = {"email": "dave@example.com", "status": "disabled", "username": "dave@example.com", "domain": "example.com",
-        "firstname": "Dave", "lastname": "Gone", "country": "US", "type": "federatedID", "groups": ["Employees"]}
-ERIN = {"email": "erin@example.com", "status": "active", "username": "ewilson", "domain": "example.com",
-        "firstname": "Erin", "lastname": "Wilson", "country": "CA", "type": "federatedID",
-        "groups": ["_admin_PS Default", "_product_admin_Adobe Photoshop"]}
-FRANK = {"email": "frank@gmail.example", "status": "active", "username": "frank@gmail.example",
-         "domain": "gmail.example", "country": "JP", "type": "adobeID", "groups": ["AI Default", "Contractors"]}
+JANE = {
+    "email": "jane@example.com",
+    "status": "active",
+    "username": "jane@example.com",
+    "domain": "example.com",
+    "firstname": "Jane",
+    "lastname": "Doe",
+    "country": "US",
+    "type": "federatedID",
+    "groups": ["_org_admin", "Employees"],
+}
+JANE_ADOBE = {
+    "email": "jane@example.com",
+    "status": "active",
+    "username": "jane@example.com",
+    "domain": "example.com",
+    "firstname": "Jane",
+    "lastname": "Private",
+    "country": "FR",
+    "type": "adobeID",
+}
+BOB = {
+    "email": "Bob@Example.com",
+    "status": "active",
+    "username": "Bob@Example.com",
+    "domain": "example.com",
+    "firstname": "Bob",
+    "lastname": "Stone",
+    "country": "DE",
+    "type": "federatedID",
+    "groups": ["_admin_Employees", "PS Default"],
+}
+CAROL = {
+    "email": "carol@example.net",
+    "status": "active",
+    "username": "carol@example.net",
+    "domain": "example.net",
+    "country": "GB",
+    "type": "enterpriseID",
+    "groups": ["Employees", "PS Default"],
+}
+DAVE = {
+    "email": "dave@example.com",
+    "status": "disabled",
+    "username": "dave@example.com",
+    "domain": "example.com",
+    "firstname": "Dave",
+    "lastname": "Gone",
+    "country": "US",
+    "type": "federatedID",
+    "groups": ["Employees"],
+}
+ERIN = {
+    "email": "erin@example.com",
+    "status": "active",
+    "username": "ewilson",
+    "domain": "example.com",
+    "firstname": "Erin",
+    "lastname": "Wilson",
+    "country": "CA",
+    "type": "federatedID",
+    "groups": ["_admin_PS Default", "_product_admin_Adobe Photoshop"],
+}
+FRANK = {
+    "email": "frank@gmail.example",
+    "status": "active",
+    "username": "frank@gmail.example",
+    "domain": "gmail.example",
+    "country": "JP",
+    "type": "adobeID",
+    "groups": ["AI Default", "Contractors"],
+}
 ALL_ACTIVE = [JANE, JANE_ADOBE, BOB, CAROL, ERIN, FRANK]
 
 
@@ -102,13 +158,15 @@ def test_get_user_by_non_email_username(core):
 
 @pytest.mark.parametrize(
     "user_string,params",
-    [("nobody@example.com", None),
-     ("dave@example.com", None),  # disabled
-     ("gina@example.net", None),  # removed
-     ("frank@gmail.example", {"domain": "example.com"}),  # Adobe ID asked in the wrong domain
-     ("carol@example.net", {"domain": "AdobeID"}),  # no Adobe ID with that email
-     ("ewilson", None),  # a non-email username needs its domain
-     ("ewilson", {"domain": "example.net"})],
+    [
+        ("nobody@example.com", None),
+        ("dave@example.com", None),  # disabled
+        ("gina@example.net", None),  # removed
+        ("frank@gmail.example", {"domain": "example.com"}),  # Adobe ID asked in the wrong domain
+        ("carol@example.net", {"domain": "AdobeID"}),  # no Adobe ID with that email
+        ("ewilson", None),  # a non-email username needs its domain
+        ("ewilson", {"domain": "example.net"}),
+    ],
 )
 def test_get_user_not_found(core, user_string, params):
     r = core.get(f"/organizations/{ORG_A}/users/{user_string}", params=params)
@@ -181,8 +239,9 @@ def test_demo_org_union_of_pages(served):
     seen: list[tuple[str, str]] = []
     page = 0
     while True:
-        r = requests.get(f"{served.endpoint}/users/{served.org_id}/{page}", headers=headers, verify=served.ca_path,
-                         timeout=30)
+        r = requests.get(
+            f"{served.endpoint}/users/{served.org_id}/{page}", headers=headers, verify=served.ca_path, timeout=30
+        )
         body = ok(r)
         assert r.headers["X-Page-Size"] == str(len(body["users"])) != "0"
         seen += [(u["email"].lower(), u["type"]) for u in body["users"]]
@@ -213,7 +272,11 @@ def test_users_domain_filter(core, domain):
 def test_users_unknown_domain(core):
     r = core.get(f"/users/{ORG_A}/0", params={"domain": "nope.example"})
     assert r.status_code == 404
-    assert r.json() == {"lastPage": False, "result": "error.domain.not_found", "message": "Not found: Domain nope.example"}
+    assert r.json() == {
+        "lastPage": False,
+        "result": "error.domain.not_found",
+        "message": "Not found: Domain nope.example",
+    }
 
 
 @pytest.mark.parametrize("value", ["False", "false", "FALSE", "0"])
@@ -240,7 +303,10 @@ def test_non_integer_page(core, page):
 def test_bad_boolean(core, param):
     r = core.get(f"/users/{ORG_A}/0/Employees", params={param: "maybe"})
     assert r.status_code == 400
-    assert r.json() == {"result": "error.request.invalid", "message": f"Invalid value for query parameter {param}: maybe"}
+    assert r.json() == {
+        "result": "error.request.invalid",
+        "message": f"Invalid value for query parameter {param}: maybe",
+    }
     if param == "directOnly":
         r = core.get(f"/users/{ORG_A}/0", params={param: "maybe"})
         assert r.status_code == 400
@@ -298,11 +364,13 @@ def test_user_group_direct_only_false_shows_profiles_in_groups(core):
 
 @pytest.mark.parametrize(
     "direct,status,expected",
-    [("false", "active", [BOB, CAROL]),  # quota 2: the first two to join hold the licences
-     ("false", "ACTIVE", [BOB, CAROL]),
-     ("false", "inactive", [indirect(JANE, "PS Default"), indirect(DAVE, "PS Default")]),
-     ("true", "active", [BOB, CAROL]),
-     ("true", "inactive", [])],
+    [
+        ("false", "active", [BOB, CAROL]),  # quota 2: the first two to join hold the licences
+        ("false", "ACTIVE", [BOB, CAROL]),
+        ("false", "inactive", [indirect(JANE, "PS Default"), indirect(DAVE, "PS Default")]),
+        ("true", "active", [BOB, CAROL]),
+        ("true", "inactive", []),
+    ],
 )
 def test_profile_status_filter(core, direct, status, expected):
     r = in_group(core, "PS Default", directOnly=direct, status=status)
@@ -322,7 +390,10 @@ def test_status_ignored_on_user_groups(core):
 def test_bad_status(core):
     r = in_group(core, "PS Default", status="sleeping")
     assert r.status_code == 400
-    assert r.json() == {"result": "error.request.invalid", "message": "Invalid value for query parameter status: sleeping"}
+    assert r.json() == {
+        "result": "error.request.invalid",
+        "message": "Invalid value for query parameter status: sleeping",
+    }
 
 
 @pytest.mark.parametrize("value", ["true", "True"])
@@ -335,16 +406,18 @@ def test_exclude_groups(core, value):
 
 @pytest.mark.parametrize(
     "group,expected",
-    [("_org_admin", [JANE]),
-     ("_admin_Employees", [BOB]),
-     ("_admin_PS Default", [ERIN]),
-     ("_product_admin_Adobe Photoshop", [ERIN]),
-     ("_admin_Contractors", []),  # the base group exists but has no admins: empty, not 404
-     ("_admin_AI Default", []),
-     ("_developer_PS Default", []),
-     ("_product_admin_Adobe Illustrator", []),
-     ("_deployment_admin", []),
-     ("_support_admin", [])],
+    [
+        ("_org_admin", [JANE]),
+        ("_admin_Employees", [BOB]),
+        ("_admin_PS Default", [ERIN]),
+        ("_product_admin_Adobe Photoshop", [ERIN]),
+        ("_admin_Contractors", []),  # the base group exists but has no admins: empty, not 404
+        ("_admin_AI Default", []),
+        ("_developer_PS Default", []),
+        ("_product_admin_Adobe Illustrator", []),
+        ("_deployment_admin", []),
+        ("_support_admin", []),
+    ],
 )
 def test_admin_groups(core, group, expected):
     r = in_group(core, group)
@@ -355,8 +428,16 @@ def test_admin_groups(core, group, expected):
     assert paging(r) == (str(len(expected)), "1", "0", str(len(expected)))
 
 
-@pytest.mark.parametrize("group", ["No Such Group", "_admin_No Such Group", "_developer_Employees",
-                                   "_product_admin_Adobe Nothing", "_admin__org_admin"])
+@pytest.mark.parametrize(
+    "group",
+    [
+        "No Such Group",
+        "_admin_No Such Group",
+        "_developer_Employees",
+        "_product_admin_Adobe Nothing",
+        "_admin__org_admin",
+    ],
+)
 def test_unknown_group(core, group):
     r = in_group(core, group)
     assert r.status_code == 404
@@ -373,7 +454,12 @@ def test_group_members_paging(core, page_sizes):
         assert paging(r) == ("4", "4", str(page), "1")
         assert body["lastPage"] is (page == 3)
         seen += body["users"]
-    assert [u["email"] for u in seen] == ["Bob@Example.com", "carol@example.net", "jane@example.com", "dave@example.com"]
+    assert [u["email"] for u in seen] == [
+        "Bob@Example.com",
+        "carol@example.net",
+        "jane@example.com",
+        "dave@example.com",
+    ]
     r = in_group(core, "PS Default", 10, directOnly="false")
     assert paging(r) == ("4", "4", "3", "1")
     assert [u["email"] for u in ok(r)["users"]] == ["dave@example.com"]
@@ -393,16 +479,30 @@ GROUPS_A = [
     {"groupName": "Administrators", "type": "SYSADMIN_GROUP", "memberCount": 1},
     {"groupName": "_deployment_admin", "type": "DEPLOYMENT_ADMIN_GROUP", "memberCount": 0},
     {"groupName": "_support_admin", "type": "SUPPORT_ADMIN_GROUP", "memberCount": 0},
-    {"groupName": "PS Default", "type": "PRODUCT_PROFILE", "memberCount": 2, "adminGroupName": "_admin_PS Default",
-     "productName": "Adobe Photoshop", "licenseQuota": "2"},
+    {
+        "groupName": "PS Default",
+        "type": "PRODUCT_PROFILE",
+        "memberCount": 2,
+        "adminGroupName": "_admin_PS Default",
+        "productName": "Adobe Photoshop",
+        "licenseQuota": "2",
+    },
     {"groupName": "AI Default", "type": "PRODUCT_PROFILE", "memberCount": 1, "productName": "Adobe Illustrator"},
     {"groupName": "Employees", "type": "USER_GROUP", "memberCount": 3, "adminGroupName": "_admin_Employees"},
     {"groupName": "Contractors", "type": "USER_GROUP", "memberCount": 1},
     {"groupName": "_admin_Employees", "type": "USER_ADMIN_GROUP", "memberCount": 1, "userGroupName": "Employees"},
-    {"groupName": "_admin_PS Default", "type": "PROFILE_ADMIN_GROUP", "memberCount": 1,
-     "productProfileName": "PS Default"},
-    {"groupName": "_product_admin_Adobe Photoshop", "type": "PRODUCT_ADMIN_GROUP", "memberCount": 1,
-     "productName": "Adobe Photoshop"},
+    {
+        "groupName": "_admin_PS Default",
+        "type": "PROFILE_ADMIN_GROUP",
+        "memberCount": 1,
+        "productProfileName": "PS Default",
+    },
+    {
+        "groupName": "_product_admin_Adobe Photoshop",
+        "type": "PRODUCT_ADMIN_GROUP",
+        "memberCount": 1,
+        "productName": "Adobe Photoshop",
+    },
 ]
 
 
@@ -448,18 +548,37 @@ def test_deprecated_user_groups(core):
     ids = {g["groupName"]: g["groupId"] for g in ok(core.get(f"/groups/{ORG_A}/0"))["groups"]}
     r = deprecated(core, "1")
     assert ok(r) == [
-        {"groupId": ids["Employees"], "name": "Employees", "type": "USER_GROUP",
-         "adminGroupId": str(ids["_admin_Employees"]), "adminGroupName": "_admin_Employees", "adminCount": "1",
-         "userCount": 3, "isReadOnly": False},
-        {"groupId": ids["Contractors"], "name": "Contractors", "type": "USER_GROUP", "userCount": 1,
-         "isReadOnly": False},
+        {
+            "groupId": ids["Employees"],
+            "name": "Employees",
+            "type": "USER_GROUP",
+            "adminGroupId": str(ids["_admin_Employees"]),
+            "adminGroupName": "_admin_Employees",
+            "adminCount": "1",
+            "userCount": 3,
+            "isReadOnly": False,
+        },
+        {
+            "groupId": ids["Contractors"],
+            "name": "Contractors",
+            "type": "USER_GROUP",
+            "userCount": 1,
+            "isReadOnly": False,
+        },
     ]
     assert paging(r) == ("2", "1", "1", "2")
 
 
-@pytest.mark.parametrize("page,expected_name,current", [("1", "Employees", "1"), ("0", "Employees", "1"),
-                                                        (None, "Employees", "1"), ("2", "Contractors", "2"),
-                                                        ("9", "Contractors", "2")])
+@pytest.mark.parametrize(
+    "page,expected_name,current",
+    [
+        ("1", "Employees", "1"),
+        ("0", "Employees", "1"),
+        (None, "Employees", "1"),
+        ("2", "Contractors", "2"),
+        ("9", "Contractors", "2"),
+    ],
+)
 def test_deprecated_user_groups_one_based(core, page_sizes, page, expected_name, current):
     page_sizes(groups=1)
     r = deprecated(core, page)
@@ -476,8 +595,13 @@ def test_deprecated_user_groups_bad_page(core):
 def test_deprecated_user_group_by_id(core):
     ids = {g["groupName"]: g["groupId"] for g in ok(core.get(f"/groups/{ORG_A}/0"))["groups"]}
     body = ok(core.get(f"/{ORG_A}/user-groups/{ids['Contractors']}"))
-    assert body == {"groupId": ids["Contractors"], "name": "Contractors", "type": "USER_GROUP", "userCount": 1,
-                    "isReadOnly": False}
+    assert body == {
+        "groupId": ids["Contractors"],
+        "name": "Contractors",
+        "type": "USER_GROUP",
+        "userCount": 1,
+        "isReadOnly": False,
+    }
     for bad in (str(ids["PS Default"]), "999999", "abc", "²"):
         r = core.get(f"/{ORG_A}/user-groups/{bad}")
         assert r.status_code == 404
@@ -487,8 +611,17 @@ def test_deprecated_user_group_by_id(core):
 # ------------------------------------------------------------------ routing
 
 
-@pytest.mark.parametrize("target", ["/v2/usermanagement/nothing/here", f"/v2/usermanagement/users/{ORG_A}",
-                                    "/v2/usermanagement", "/", "/status/extra", "/ims/token/v4"])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/v2/usermanagement/nothing/here",
+        f"/v2/usermanagement/users/{ORG_A}",
+        "/v2/usermanagement",
+        "/",
+        "/status/extra",
+        "/ims/token/v4",
+    ],
+)
 def test_unknown_route(core, target):
     r = core.raw("GET", target, headers=core.auth())
     assert r.status_code == 404
@@ -496,11 +629,16 @@ def test_unknown_route(core, target):
     assert r.json() == {"result": "error.resource.not_found", "message": f"No resource at {target}"}
 
 
-@pytest.mark.parametrize("method,target", [("DELETE", f"/v2/usermanagement/users/{ORG_A}/0"),
-                                           ("PUT", f"/v2/usermanagement/groups/{ORG_A}/0"),
-                                           ("POST", f"/v2/usermanagement/organizations/{ORG_A}/users/jane@example.com"),
-                                           ("POST", "/status"),
-                                           ("DELETE", "/ims/exchange/jwt")])
+@pytest.mark.parametrize(
+    "method,target",
+    [
+        ("DELETE", f"/v2/usermanagement/users/{ORG_A}/0"),
+        ("PUT", f"/v2/usermanagement/groups/{ORG_A}/0"),
+        ("POST", f"/v2/usermanagement/organizations/{ORG_A}/users/jane@example.com"),
+        ("POST", "/status"),
+        ("DELETE", "/ims/exchange/jwt"),
+    ],
+)
 def test_wrong_method(core, method, target):
     r = core.raw(method, target, headers=core.auth())
     assert r.status_code == 405

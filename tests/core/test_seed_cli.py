@@ -1,4 +1,5 @@
 """Seed files and `umapi-mock serve`, run as a user runs them: a subprocess."""
+
 from __future__ import annotations
 
 import os
@@ -7,8 +8,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 import requests
@@ -31,8 +32,14 @@ def cli_env(**extra: str) -> dict[str, str]:
 
 
 def run_cli(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "umapi_mock.cli", *args], cwd=cwd, env=env or cli_env(),
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "umapi_mock.cli", *args],
+        cwd=cwd,
+        env=env or cli_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def one_line_error(proc: subprocess.CompletedProcess[str]) -> str:
@@ -53,33 +60,62 @@ BAD_SEEDS = [
     ("unknown-key.yaml", "orgs:\n" + GOOD_ORG + "    colour: blue\n", "orgs[0].colour", "unknown key"),
     ("top-key.yaml", "orgs:\n" + GOOD_ORG + "org: {}\n", "org", "unknown key"),
     ("wrong-type.yaml", "orgs:\n" + GOOD_ORG + "    users: 5\n", "orgs[0].users", "expected a list, got int"),
-    ("wrong-scalar.yaml", "orgs:\n" + GOOD_ORG + "    generate: {users: many}\n", "orgs[0].generate.users",
-     "expected an integer, got str"),
-    ("unknown-profile.yaml",
-     "orgs:\n" + GOOD_ORG + "    groups:\n      - {name: Staff, profiles: [No Such Profile]}\n",
-     "orgs[0].groups[0].profiles[0]", "no product profile named 'No Such Profile'"),
-    ("unknown-group.yaml",
-     "orgs:\n" + GOOD_ORG + "    domains: [{name: example.com}]\n"
-     "    users:\n      - {email: a@example.com, groups: [Nobody]}\n",
-     "orgs[0].users[0].groups[0]", "no group named 'Nobody'"),
+    (
+        "wrong-scalar.yaml",
+        "orgs:\n" + GOOD_ORG + "    generate: {users: many}\n",
+        "orgs[0].generate.users",
+        "expected an integer, got str",
+    ),
+    (
+        "unknown-profile.yaml",
+        "orgs:\n" + GOOD_ORG + "    groups:\n      - {name: Staff, profiles: [No Such Profile]}\n",
+        "orgs[0].groups[0].profiles[0]",
+        "no product profile named 'No Such Profile'",
+    ),
+    (
+        "unknown-group.yaml",
+        "orgs:\n" + GOOD_ORG + "    domains: [{name: example.com}]\n"
+        "    users:\n      - {email: a@example.com, groups: [Nobody]}\n",
+        "orgs[0].users[0].groups[0]",
+        "no group named 'Nobody'",
+    ),
     ("bad-org.yaml", 'orgs:\n  - id: "0123ABCD"\n', "orgs[0].id", "is not an org id"),
-    ("missing-cert.yaml",
-     "orgs:\n" + GOOD_ORG + "    credentials:\n      - {client_id: c, client_secret: s, certificates: [certs/none.crt]}\n",
-     "orgs[0].credentials[0].certificates[0]", "cannot read certificate"),
-    ("bad-cert.yaml",
-     "orgs:\n" + GOOD_ORG + "    credentials:\n      - {client_id: c, client_secret: s, certificates: [garbled.crt]}\n",
-     "orgs[0].credentials[0].certificates[0]", "is not a PEM certificate or public key"),
-    ("bad-scope.yaml",
-     "orgs:\n" + GOOD_ORG + "    credentials:\n      - {client_id: c, client_secret: s, scopes: [openid, 7]}\n",
-     "orgs[0].credentials[0].scopes[1]", "expected a string, got int"),
+    (
+        "missing-cert.yaml",
+        "orgs:\n"
+        + GOOD_ORG
+        + "    credentials:\n      - {client_id: c, client_secret: s, certificates: [certs/none.crt]}\n",
+        "orgs[0].credentials[0].certificates[0]",
+        "cannot read certificate",
+    ),
+    (
+        "bad-cert.yaml",
+        "orgs:\n"
+        + GOOD_ORG
+        + "    credentials:\n      - {client_id: c, client_secret: s, certificates: [garbled.crt]}\n",
+        "orgs[0].credentials[0].certificates[0]",
+        "is not a PEM certificate or public key",
+    ),
+    (
+        "bad-scope.yaml",
+        "orgs:\n" + GOOD_ORG + "    credentials:\n      - {client_id: c, client_secret: s, scopes: [openid, 7]}\n",
+        "orgs[0].credentials[0].scopes[1]",
+        "expected a string, got int",
+    ),
     ("not-a-mapping.yaml", "- just\n- a list\n", "(top)", "must be a mapping"),
     ("empty.yaml", "", "(top)", "must be a mapping"),
 ]
 
 
 # The cases the issue names run as real subprocesses; all of them also run in process.
-IN_SUBPROCESS = ["broken.yaml", "unknown-key.yaml", "wrong-type.yaml", "unknown-profile.yaml", "bad-org.yaml",
-                 "missing-cert.yaml"]
+IN_SUBPROCESS = [
+    "broken.yaml",
+    "unknown-key.yaml",
+    "wrong-type.yaml",
+    "unknown-profile.yaml",
+    "bad-org.yaml",
+    "missing-cert.yaml",
+]
 
 
 def write_bad_seeds(d: Path) -> None:
@@ -96,7 +132,11 @@ def bad_seed_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, subproc
     procs = {
         name: subprocess.Popen(
             [sys.executable, "-m", "umapi_mock.cli", "serve", "--port", "0", "--no-tls", "--seed", name],
-            cwd=d, env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            cwd=d,
+            env=cli_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         for name in IN_SUBPROCESS
     }
@@ -155,10 +195,16 @@ def test_example_seed_loads():
 
 
 def test_generator_is_deterministic():
-    doc = {"orgs": [{"id": "0123ABCD@AdobeOrg", "domains": [{"name": "example.com"}, {"name": "example.net",
-                                                                                     "type": "enterprise"}],
-                     "products": [{"name": "P", "profiles": [{"name": "P1", "quota": 5}]}],
-                     "generate": {"users": 300, "groups": 7, "seed": 42}}]}
+    doc = {
+        "orgs": [
+            {
+                "id": "0123ABCD@AdobeOrg",
+                "domains": [{"name": "example.com"}, {"name": "example.net", "type": "enterprise"}],
+                "products": [{"name": "P", "profiles": [{"name": "P1", "quota": 5}]}],
+                "generate": {"users": 300, "groups": 7, "seed": 42},
+            }
+        ]
+    }
     first, second = (dump_org(load_seed(doc)[0]) for _ in range(2))
     assert first == second
     assert len(first["users"]) == 300
@@ -176,8 +222,14 @@ class Server:
     """`umapi-mock serve` in a subprocess, up to its banner."""
 
     def __init__(self, *args: str, cwd: Path, env: dict[str, str] | None = None):
-        self.proc = subprocess.Popen([sys.executable, "-m", "umapi_mock.cli", "serve", "--port", "0", *args], cwd=cwd,
-                                     env=env or cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "umapi_mock.cli", "serve", "--port", "0", *args],
+            cwd=cwd,
+            env=env or cli_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         self.banner: list[str] = []
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -231,8 +283,17 @@ def assert_clean_stop(server: Server) -> None:
 
 def test_serve_port_0_https_and_ca_reuse(tmp_path, servers):
     tls_dir = tmp_path / "tls"
-    first = Server("--tls-dir", str(tls_dir), "--seed", str(EXAMPLE), "--users-page-size", "1500",
-                   "--token-ttl", "600", cwd=tmp_path)
+    first = Server(
+        "--tls-dir",
+        str(tls_dir),
+        "--seed",
+        str(EXAMPLE),
+        "--users-page-size",
+        "1500",
+        "--token-ttl",
+        "600",
+        cwd=tmp_path,
+    )
     servers.append(first)
     assert re.fullmatch(r"https://127\.0\.0\.1:\d+", first.url)
     assert not first.url.endswith(":0")
@@ -243,13 +304,24 @@ def test_serve_port_0_https_and_ca_reuse(tmp_path, servers):
 
     status = requests.get(f"{first.url}/status", verify=first.ca, timeout=10)
     assert status.status_code == 200 and status.json()["state"] == "LIVE"
-    token = requests.post(f"{first.url}/ims/token/v2/", verify=first.ca, timeout=10,
-                          data={"grant_type": "client_credentials", "client_id": "test-client",
-                                "client_secret": "test-secret", "scope": "openid,AdobeID,user_management_sdk"}).json()
+    token = requests.post(
+        f"{first.url}/ims/token/v2/",
+        verify=first.ca,
+        timeout=10,
+        data={
+            "grant_type": "client_credentials",
+            "client_id": "test-client",
+            "client_secret": "test-secret",
+            "scope": "openid,AdobeID,user_management_sdk",
+        },
+    ).json()
     assert token["expires_in"] == 599
-    page = requests.get(f"{first.url}/v2/usermanagement/users/0123456789ABCDEF01234567@AdobeOrg/0", verify=first.ca,
-                        headers={"X-Api-Key": "test-client", "Authorization": f"Bearer {token['access_token']}"},
-                        timeout=10)
+    page = requests.get(
+        f"{first.url}/v2/usermanagement/users/0123456789ABCDEF01234567@AdobeOrg/0",
+        verify=first.ca,
+        headers={"X-Api-Key": "test-client", "Authorization": f"Bearer {token['access_token']}"},
+        timeout=10,
+    )
     assert page.status_code == 200
     assert page.headers["X-Page-Size"] == "1500"
     assert page.headers["X-Total-Count"] == "5004"  # one seeded user is disabled
@@ -298,17 +370,27 @@ def test_non_loopback_needs_admin_token(tmp_path):
 def test_admin_token_from_environment(tmp_path):
     """With the variable set, the non-loopback check passes (the run then stops at the next
     check, so nothing binds a public address)."""
-    proc = run_cli("serve", "--host", "0.0.0.0", "--cert", "only-a-cert.pem", cwd=tmp_path,
-                   env=cli_env(UMAPI_MOCK_ADMIN_TOKEN="s3cret"))
+    proc = run_cli(
+        "serve",
+        "--host",
+        "0.0.0.0",
+        "--cert",
+        "only-a-cert.pem",
+        cwd=tmp_path,
+        env=cli_env(UMAPI_MOCK_ADMIN_TOKEN="s3cret"),
+    )
     assert one_line_error(proc) == "umapi-mock: --cert and --key go together"
 
 
-@pytest.mark.parametrize("env,argv,expected", [
-    ({}, [], None),
-    ({"UMAPI_MOCK_ADMIN_TOKEN": "from-env"}, [], "from-env"),
-    ({"UMAPI_MOCK_ADMIN_TOKEN": ""}, [], None),
-    ({"UMAPI_MOCK_ADMIN_TOKEN": "from-env"}, ["--admin-token", "from-flag"], "from-flag"),
-])
+@pytest.mark.parametrize(
+    "env,argv,expected",
+    [
+        ({}, [], None),
+        ({"UMAPI_MOCK_ADMIN_TOKEN": "from-env"}, [], "from-env"),
+        ({"UMAPI_MOCK_ADMIN_TOKEN": ""}, [], None),
+        ({"UMAPI_MOCK_ADMIN_TOKEN": "from-env"}, ["--admin-token", "from-flag"], "from-flag"),
+    ],
+)
 def test_admin_token_option(monkeypatch, env, argv, expected):
     monkeypatch.delenv("UMAPI_MOCK_ADMIN_TOKEN", raising=False)
     for k, v in env.items():
@@ -318,11 +400,14 @@ def test_admin_token_option(monkeypatch, env, argv, expected):
     assert cli.config_from_args(args).admin_token == expected
 
 
-@pytest.mark.parametrize("argv,fragment", [
-    (["--users-page-size", "0"], "--users-page-size"),
-    (["--token-ttl", "soon"], "--token-ttl"),
-    (["--port", "http"], "--port"),
-])
+@pytest.mark.parametrize(
+    "argv,fragment",
+    [
+        (["--users-page-size", "0"], "--users-page-size"),
+        (["--token-ttl", "soon"], "--token-ttl"),
+        (["--port", "http"], "--port"),
+    ],
+)
 def test_bad_options(tmp_path, argv, fragment):
     proc = run_cli("serve", "--no-tls", *argv, cwd=tmp_path)
     assert proc.returncode == 2

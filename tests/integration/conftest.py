@@ -6,11 +6,13 @@ a failing test cannot leave a 503 rule behind for the next one. Our reference cl
 sleeps for real here: its `sleep=` hook records the waits it asked for (and, where a test
 needs the emulator to see time pass, moves the emulator's clock instead).
 """
+
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import pytest
 import requests
@@ -35,8 +37,14 @@ class Admin:
         self.served = served
 
     def call(self, method: str, route: str, body: Any = None, **params: Any) -> Any:
-        r = requests.request(method, f"{self.served.url}/_mock{route}", json=body, params=params or None,
-                             verify=self.served.ca_path, timeout=10)
+        r = requests.request(
+            method,
+            f"{self.served.url}/_mock{route}",
+            json=body,
+            params=params or None,
+            verify=self.served.ca_path,
+            timeout=10,
+        )
         assert r.status_code < 300, (method, route, r.status_code, r.text)
         return r.json()
 
@@ -98,8 +106,11 @@ class Ours:
 
     def auth(self, client_id: str | None = None, client_secret: str | None = None, **kw: Any) -> umapi_client.OAuthS2S:
         return umapi_client.OAuthS2S(
-            client_id or self.served.client_id, client_secret or self.served.client_secret,
-            auth_host=self.served.netloc, ssl_verify=self.served.ca_path, **kw,
+            client_id or self.served.client_id,
+            client_secret or self.served.client_secret,
+            auth_host=self.served.netloc,
+            ssl_verify=self.served.ca_path,
+            **kw,
         )
 
     def connect(self, auth: umapi_client.Auth | None = None, **kw: Any) -> umapi_client.Connection:

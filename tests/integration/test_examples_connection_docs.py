@@ -4,18 +4,20 @@ reference client against the served emulator, adapted only in credentials and en
 (`auth_host`, `endpoint`, and `ssl_verify` = the emulator's CA). One test per example; the
 examples that differ only in the authenticator run once per authenticator. The last test
 runs the same examples, where they make sense for it, with the official 3.0.1 client."""
+
 from __future__ import annotations
 
 import warnings
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 import urllib3
 
 import umapi_client
+from tests.keys import make_key_and_cert
 from umapi_client import Connection, JWTAuth, OAuthS2S, UnavailableError, UserAction, UsersQuery
 from umapi_mock.domain.models import Credential
-from tests.keys import make_key_and_cert
 
 from .conftest import state_of
 
@@ -42,13 +44,23 @@ def make_auth(served: Any, jwt_ready: str) -> Callable[[str], Any]:
 
     def make(kind: str) -> Any:
         if kind == "oauth":
-            return OAuthS2S(client_id=served.client_id, client_secret=served.client_secret,
-                            auth_host=served.netloc, ssl_verify=served.ca_path)
+            return OAuthS2S(
+                client_id=served.client_id,
+                client_secret=served.client_secret,
+                auth_host=served.netloc,
+                ssl_verify=served.ca_path,
+            )
         from umapi_client.auth import JWTAuth as DocJWTAuth  # 002 imports it from here
 
-        return DocJWTAuth(org_id=served.org_id, client_id=JWT_CLIENT, client_secret=JWT_SECRET,
-                          tech_acct_id=JWT_TECH, priv_key_data=jwt_ready,
-                          auth_host=served.netloc, ssl_verify=served.ca_path)
+        return DocJWTAuth(
+            org_id=served.org_id,
+            client_id=JWT_CLIENT,
+            client_secret=JWT_SECRET,
+            tech_acct_id=JWT_TECH,
+            priv_key_data=jwt_ready,
+            auth_host=served.netloc,
+            ssl_verify=served.ca_path,
+        )
 
     return make
 
@@ -76,7 +88,7 @@ def no_real_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.parametrize("kind", ["oauth", "jwt"])
 def test_setting_up_a_connection(served, admin, make_auth, kind):
-    """"Setting up a connection is a two-step process": authenticator, then Connection."""
+    """ "Setting up a connection is a two-step process": authenticator, then Connection."""
     auth = make_auth(kind)
     conn = connection(served, auth, org_id=served.org_id)
     assert admin.journal() == []  # constructing talks to nobody
@@ -87,8 +99,12 @@ def test_setting_up_a_connection(served, admin, make_auth, kind):
 
 def test_oauth_s2s(served, admin):
     """OAuthS2S(client_id=..., client_secret=...) then Connection(org_id=..., auth=oauth)."""
-    oauth = OAuthS2S(client_id=served.client_id, client_secret=served.client_secret,
-                     auth_host=served.netloc, ssl_verify=served.ca_path)
+    oauth = OAuthS2S(
+        client_id=served.client_id,
+        client_secret=served.client_secret,
+        auth_host=served.netloc,
+        ssl_verify=served.ca_path,
+    )
     conn = Connection(org_id=served.org_id, auth=oauth, endpoint=served.endpoint, ssl_verify=served.ca_path)
     assert umapi_client.UserQuery(conn, "jane@example.com").result()["email"] == "jane@example.com"
     [token] = [e for e in admin.journal() if e["ims"]]
@@ -115,8 +131,13 @@ def test_jwt_auth(served, admin, jwt_ready):
 
 def test_authenticator_options(served, admin):
     """ssl_verify, auth_host, auth_endpoint; ssl_verify=False works but warns as documented."""
-    oauth = OAuthS2S(client_id=served.client_id, client_secret=served.client_secret,
-                     auth_host=served.netloc, auth_endpoint="/ims/token/v3", ssl_verify=False)
+    oauth = OAuthS2S(
+        client_id=served.client_id,
+        client_secret=served.client_secret,
+        auth_host=served.netloc,
+        auth_endpoint="/ims/token/v3",
+        ssl_verify=False,
+    )
     conn = Connection(served.org_id, oauth, endpoint=served.endpoint, ssl_verify=False)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -150,8 +171,12 @@ def test_test_mode_count_unchanged(served, make_auth, kind):
     conn = Connection(served.org_id, auth, served.endpoint, test_mode=True, ssl_verify=served.ca_path)
 
     count_before = len(UsersQuery(conn).all_results())
-    conn.execute_single(UserAction("tm.user@example.com").create(firstname="Test", lastname="Mode", country="US",
-                                                                 id_type="federatedID"), True)
+    conn.execute_single(
+        UserAction("tm.user@example.com").create(
+            firstname="Test", lastname="Mode", country="US", id_type="federatedID"
+        ),
+        True,
+    )
     count_after = len(UsersQuery(conn).all_results())
 
     assert count_before == count_after
@@ -162,9 +187,14 @@ def test_test_mode_count_unchanged(served, make_auth, kind):
 def test_timeout(served, admin):
     """`timeout` bounds the wait for an answer (a 1 s delay rule; no retry allowed here)."""
     admin.fault({"match": {"path": "/v2/usermanagement/users/*"}, "respond": {"delay": 1.0}, "times": 1})
-    conn = Connection(served.org_id, OAuthS2S(served.client_id, served.client_secret, auth_host=served.netloc,
-                                              ssl_verify=served.ca_path),
-                      served.endpoint, timeout=0.3, retry_max_attempts=1, ssl_verify=served.ca_path)
+    conn = Connection(
+        served.org_id,
+        OAuthS2S(served.client_id, served.client_secret, auth_host=served.netloc, ssl_verify=served.ca_path),
+        served.endpoint,
+        timeout=0.3,
+        retry_max_attempts=1,
+        ssl_verify=served.ca_path,
+    )
     with pytest.raises(UnavailableError) as info:
         UsersQuery(conn).all_results()
     assert "Timeout" in type(info.value.cause).__name__
@@ -185,8 +215,13 @@ def test_status_local(conn):
     umapi_client.UserQuery(conn, "jane@example.com").result()
     conn.execute_single(UserAction("jane@example.com").add_to_groups(["Contractors"]))
     local, _ = conn.status()
-    assert local == {"multiple-query-count": 1, "single-query-count": 1, "actions-sent": 0,
-                     "actions-completed": 0, "actions-queued": 1}
+    assert local == {
+        "multiple-query-count": 1,
+        "single-query-count": 1,
+        "actions-sent": 0,
+        "actions-completed": 0,
+        "actions-queued": 1,
+    }
 
 
 def test_status_remote(conn, served):
@@ -231,13 +266,17 @@ def test_execute_multiple(conn, served, admin):
     assert conn.execute_multiple(actions, immediate=True) == (0, 6, 6)
     assert len(admin.journal(path="/v2/usermanagement/action/*")) == 1
     org = served.backend.org()
-    assert [org.find_user(f"user{i}@example.com", adobe_id=True).lastname for i in (1, 2, 3)] == \
-        ["User 1", "User 2", "User 3"]
+    assert [org.find_user(f"user{i}@example.com", adobe_id=True).lastname for i in (1, 2, 3)] == [
+        "User 1",
+        "User 2",
+        "User 3",
+    ]
 
 
 def test_execute_multiple_five_then_ten(conn, admin):
-    """"5 UserAction objects ... followed by a list of 10": no call, then one call with 10,
+    """ "5 UserAction objects ... followed by a list of 10": no call, then one call with 10,
     leaving 5 queued."""
+
     def users(start: int, count: int) -> list[UserAction]:
         return [UserAction(f"q{i}@gmail.example").create() for i in range(start, start + count)]
 

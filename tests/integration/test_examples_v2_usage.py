@@ -7,6 +7,7 @@ The examples are adapted only in credentials and endpoint. The organization they
 `Illustrator`, `CC All Apps`; the profiles and users they name) is put into the emulator
 first through its admin API, the way a test sets up its world.
 """
+
 from __future__ import annotations
 
 import copy
@@ -20,6 +21,7 @@ import urllib3
 import yaml
 
 import umapi_client
+from tests.keys import make_key_and_cert
 from umapi_client import (
     ArgumentError,
     IdentityTypes,
@@ -28,7 +30,6 @@ from umapi_client import (
     UserGroupAction,
 )
 from umapi_mock.domain.models import Credential
-from tests.keys import make_key_and_cert
 
 JWT_CLIENT, JWT_SECRET, JWT_TECH = "v2-jwt-client", "v2-jwt-secret", "78E99280A495DE3ABCDEF012@techacct.adobe.com"
 ACTIONS = "/v2/usermanagement/action/*"
@@ -39,13 +40,17 @@ def world(served: Any, admin: Any) -> Any:
     """The org the v2 examples talk about, on top of the demo org."""
     doc = admin.call("GET", f"/orgs/{served.org_id}/state")
     org = doc["orgs"][0]
-    org["domains"] += [{"name": "somecompany.com", "type": "federated"},
-                       {"name": "company.com", "type": "enterprise"},
-                       {"name": "division.conglomerate.com", "type": "federated"},
-                       {"name": "conglomerate.com", "type": "federated"}]
+    org["domains"] += [
+        {"name": "somecompany.com", "type": "federated"},
+        {"name": "company.com", "type": "enterprise"},
+        {"name": "division.conglomerate.com", "type": "federated"},
+        {"name": "conglomerate.com", "type": "federated"},
+    ]
     org["products"] += [
-        {"name": "Creative Cloud", "profiles": [{"name": "Default All Apps plan - 100 GB configuration"},
-                                                {"name": "CC All Apps"}]},
+        {
+            "name": "Creative Cloud",
+            "profiles": [{"name": "Default All Apps plan - 100 GB configuration"}, {"name": "CC All Apps"}],
+        },
         {"name": "Acrobat DC", "profiles": [{"name": "Default Acrobat Pro DC configuration"}]},
     ]
     org["groups"] += [{"name": "Photoshop"}, {"name": "Illustrator"}]
@@ -53,8 +58,14 @@ def world(served: Any, admin: Any) -> Any:
         {"email": "jruser@example.com", "type": "federatedID", "firstname": "Jr", "lastname": "User", "country": "US"},
         {"email": "user1@example.com", "type": "federatedID", "firstname": "User", "lastname": "One", "country": "US"},
         {"email": "user2@example.com", "type": "federatedID", "firstname": "User", "lastname": "Two", "country": "US"},
-        {"email": "user@company.com", "type": "enterpriseID", "firstname": "Geoff", "lastname": "Giraffe",
-         "country": "US", "groups": ["CC All Apps"]},
+        {
+            "email": "user@company.com",
+            "type": "enterpriseID",
+            "firstname": "Geoff",
+            "lastname": "Giraffe",
+            "country": "US",
+            "groups": ["CC All Apps"],
+        },
     ]
     admin.call("PUT", f"/orgs/{served.org_id}/state", doc)
     return served
@@ -91,25 +102,30 @@ def test_getting_a_connection_from_config_yaml(served, tmp_path, ours):
         f"client_secret: '{JWT_SECRET}'\nprivate_key_file: '{key_file}'\n"
     )
 
-    with open(config_file_name, "r") as f:
+    with open(config_file_name) as f:
         config = yaml.load(f, Loader=yaml.SafeLoader)  # PyYAML >= 6 needs a Loader
     with pytest.raises(ArgumentError, match="auth_dict"):
         umapi_client.Connection(org_id=config["org_id"], auth_dict=config)
 
-    auth = umapi_client.JWTAuth(org_id=config["org_id"], client_id=config["api_key"],
-                                client_secret=config["client_secret"], tech_acct_id=config["tech_acct_id"],
-                                priv_key_data=Path(config["private_key_file"]).read_text(),
-                                auth_host=served.netloc, ssl_verify=served.ca_path)
-    conn = umapi_client.Connection(org_id=config["org_id"], auth=auth, endpoint=served.endpoint,
-                                   ssl_verify=served.ca_path)
+    auth = umapi_client.JWTAuth(
+        org_id=config["org_id"],
+        client_id=config["api_key"],
+        client_secret=config["client_secret"],
+        tech_acct_id=config["tech_acct_id"],
+        priv_key_data=Path(config["private_key_file"]).read_text(),
+        auth_host=served.netloc,
+        ssl_verify=served.ca_path,
+    )
+    conn = umapi_client.Connection(
+        org_id=config["org_id"], auth=auth, endpoint=served.endpoint, ssl_verify=served.ca_path
+    )
     assert umapi_client.UserQuery(conn, "jane@example.com").result() is not None
 
 
 def test_disabling_ssl_verification(served, ours):
     conn = umapi_client.Connection(
         org_id=served.org_id,
-        auth=umapi_client.OAuthS2S(served.client_id, served.client_secret, auth_host=served.netloc,
-                                   ssl_verify=False),
+        auth=umapi_client.OAuthS2S(served.client_id, served.client_secret, auth_host=served.netloc, ssl_verify=False),
         endpoint=served.endpoint,
         ssl_verify=False,
     )
@@ -126,8 +142,9 @@ def test_get_a_list_of_users(conn, world, capsys):
     users = umapi_client.UsersQuery(conn)
     # print first 5 users
     for i, user in enumerate(users):
-        if i == 5: break  # noqa: E701 - as in the docs
-        print("User %d email: %s" % (i, user["email"]))
+        if i == 5:
+            break  # noqa: E701 - as in the docs
+        print("User %d email: %s" % (i, user["email"]))  # noqa: UP031 - as in the docs
     assert users.result_count == world.config.users_page_size  # only the first page was fetched
     # get a count of all users (finishes the iteration)
     user_count = len(users.all_results())
@@ -175,14 +192,17 @@ def test_get_a_list_of_groups(conn, world):
 def step1_users() -> dict[str, UserAction]:
     """Step 1 of the docs, verbatim."""
     from umapi_client import IdentityTypes
+
     user0 = UserAction(id_type=IdentityTypes.federatedID, email="someone@somecompany.com")
     user1 = UserAction(id_type=IdentityTypes.adobeID, email="user@isp.net")
     user2 = UserAction(id_type=IdentityTypes.enterpriseID, email="user@company.com")
-    user3 = UserAction(id_type="federatedID",
-                       username="user347", domain="division.conglomerate.com")
-    user4 = UserAction(id_type="federatedID",
-                       username="user348", domain="division.conglomerate.com",
-                       email="john.r.user@conglomerate.com")
+    user3 = UserAction(id_type="federatedID", username="user347", domain="division.conglomerate.com")
+    user4 = UserAction(
+        id_type="federatedID",
+        username="user348",
+        domain="division.conglomerate.com",
+        email="john.r.user@conglomerate.com",
+    )
     return {"user0": user0, "user1": user1, "user2": user2, "user3": user3, "user4": user4}
 
 
@@ -230,12 +250,14 @@ def test_step2_update(conn, world):
 
 def test_step2_create_or_update(conn, world):
     user4 = step1_users()["user4"]
-    user4.create(first_name="John", last_name="User", country="US",
-                 on_conflict=IfAlreadyExistsOptions.updateIfAlreadyExists)
+    user4.create(
+        first_name="John", last_name="User", country="US", on_conflict=IfAlreadyExistsOptions.updateIfAlreadyExists
+    )
     assert conn.execute_single(user4, immediate=True) == (0, 1, 1)
     again = step1_users()["user4"]
-    again.create(first_name="Johnny", last_name="User", country="US",
-                 on_conflict=IfAlreadyExistsOptions.updateIfAlreadyExists)
+    again.create(
+        first_name="Johnny", last_name="User", country="US", on_conflict=IfAlreadyExistsOptions.updateIfAlreadyExists
+    )
     assert conn.execute_single(again, immediate=True) == (0, 1, 1)
     assert org_of(world).find_user("user348", "division.conglomerate.com").firstname == "Johnny"
 
@@ -248,7 +270,7 @@ def test_step2_chained_groups(conn, world):
 
 
 def test_step2_create_runs_first(conn, world):
-    """"create ... always performed first regardless of when they were specified"."""
+    """ "create ... always performed first regardless of when they were specified"."""
     user0 = step1_users()["user0"]
     user0.add_to_groups(groups=["Photoshop"]).create(first_name="Some", last_name="One", country="US")
     assert [next(iter(c)) for c in user0.commands] == ["createFederatedID", "add"]
@@ -259,8 +281,9 @@ def test_step2_create_runs_first(conn, world):
 @pytest.mark.parametrize("delete_account", [False, True])
 def test_step2_remove_from_organization(conn, world, delete_account):
     user3 = step1_users()["user3"]
-    setup = step1_users()["user3"].create(email="jane.doe@conglomerate.com", first_name="Jane", last_name="Doe",
-                                          country="US")
+    setup = step1_users()["user3"].create(
+        email="jane.doe@conglomerate.com", first_name="Jane", last_name="Doe", country="US"
+    )
     assert conn.execute_single(setup, immediate=True) == (0, 1, 1)
     user3.remove_from_organization(delete_account=delete_account)
     assert conn.execute_single(user3, immediate=True) == (0, 1, 1)
@@ -296,9 +319,13 @@ def test_step3_submit_with_explicit_immediate(conn, world):
     assert error["errorCode"] == "error.user.firstname_missing" and error["message"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "seed 001 says execute_multiple sends at once by default (as umapi-client 3.0.1 does); the 3.x "
-    "connection docs (seed 000), which our client follows, say it queues until 10 are pending"))
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "seed 001 says execute_multiple sends at once by default (as umapi-client 3.0.1 does); the 3.x "
+        "connection docs (seed 000), which our client follows, say it queues until 10 are pending"
+    ),
+)
 def test_step3_submit_with_defaults(conn, world):
     u = _created_step1(conn)
     user1, user2, user3, user4 = u["user1"], u["user2"], u["user3"], u["user4"]
@@ -322,8 +349,7 @@ def test_group_step1_specify():
 
 def test_group_create(conn, world):
     group = UserGroupAction(group_name="Employees")
-    group.create(description="A user group just for employees",
-                 option=IfAlreadyExistsOptions.updateIfAlreadyExists)
+    group.create(description="A user group just for employees", option=IfAlreadyExistsOptions.updateIfAlreadyExists)
     assert conn.execute_single(group, immediate=True) == (0, 1, 1)
     assert org_of(world).group_named("Employees").description == "A user group just for employees"
     default = UserGroupAction(group_name="Brand New").create()
@@ -332,8 +358,7 @@ def test_group_create(conn, world):
 
 def test_group_update(conn, world):
     group = UserGroupAction(group_name="Employees")
-    group.update(name="Employees and Contractors",
-                 description="Full-time Employees and Contractors")
+    group.update(name="Employees and Contractors", description="Full-time Employees and Contractors")
     assert conn.execute_single(group, immediate=True) == (0, 1, 1)
     org = org_of(world)
     assert org.group_named("Employees") is None
@@ -345,8 +370,9 @@ def test_group_update(conn, world):
 
 
 def _rename_employees(conn: umapi_client.Connection) -> None:
-    assert conn.execute_single(UserGroupAction("Employees").update(name="Employees and Contractors"),
-                               immediate=True) == (0, 1, 1)
+    assert conn.execute_single(
+        UserGroupAction("Employees").update(name="Employees and Contractors"), immediate=True
+    ) == (0, 1, 1)
 
 
 def test_group_delete(conn, world):
@@ -378,8 +404,7 @@ def test_group_add_and_remove_users(conn, world):
 def test_group_add_and_remove_profiles(conn, world):
     _rename_employees(conn)
     group = UserGroupAction(group_name="Employees and Contractors")
-    profiles_to_add = ["Default All Apps plan - 100 GB configuration",
-                       "Default Acrobat Pro DC configuration"]
+    profiles_to_add = ["Default All Apps plan - 100 GB configuration", "Default Acrobat Pro DC configuration"]
     group.add_to_products(products=profiles_to_add)
     assert conn.execute_single(group, immediate=True) == (0, 1, 1)
     # "grant all members of that group access to the profile's associated product plan"
@@ -387,8 +412,7 @@ def test_group_add_and_remove_profiles(conn, world):
     assert [u["email"] for u in indirect] == ["jane@example.com"]
 
     group = UserGroupAction(group_name="Employees and Contractors")
-    profiles_to_remove = ["Default All Apps plan - 100 GB configuration",
-                          "Default Acrobat Pro DC configuration"]
+    profiles_to_remove = ["Default All Apps plan - 100 GB configuration", "Default Acrobat Pro DC configuration"]
     group.remove_from_products(products=profiles_to_add)  # sic: the docs pass profiles_to_add
     assert profiles_to_remove == profiles_to_add
     assert conn.execute_single(group, immediate=True) == (0, 1, 1)
@@ -402,9 +426,13 @@ def test_group_add_and_remove_profiles(conn, world):
         UserGroupAction("Employees").remove_from_products()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "seed 001 says all_products=True adds/removes every profile of a user group; spec §3.4 has no "
-    "\"all\" for usergroup add/remove, so the emulator refuses {\"remove\": \"all\"} (error.command.add_remove.list)"))
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "seed 001 says all_products=True adds/removes every profile of a user group; spec §3.4 has no "
+        '"all" for usergroup add/remove, so the emulator refuses {"remove": "all"} (error.command.add_remove.list)'
+    ),
+)
 def test_group_remove_all_products(conn, world):
     _rename_employees(conn)
     everything = UserGroupAction("Employees and Contractors").remove_from_products(all_products=True)
@@ -414,8 +442,7 @@ def test_group_remove_all_products(conn, world):
 
 def test_group_complete_example(conn, world):
     group = UserGroupAction(group_name="New User Group")
-    group.create(description="A new user group",
-                 option=IfAlreadyExistsOptions.updateIfAlreadyExists)
+    group.create(description="A new user group", option=IfAlreadyExistsOptions.updateIfAlreadyExists)
     group.add_users(users=["user1@example.com", "user2@example.com"])
 
     result = conn.execute_single(group)
@@ -424,8 +451,7 @@ def test_group_complete_example(conn, world):
     org = org_of(world)
     created = org.group_named("New User Group")
     assert created.description == "A new user group"
-    assert [org.users[u].email for u in org.group_member_ids(created.gid)] == ["user1@example.com",
-                                                                              "user2@example.com"]
+    assert [org.users[u].email for u in org.group_member_ids(created.gid)] == ["user1@example.com", "user2@example.com"]
 
 
 def test_v2_names_are_aliases():
@@ -433,5 +459,5 @@ def test_v2_names_are_aliases():
     assert umapi_client.IfAlreadyExistsOptions is umapi_client.IfAlreadyExistsOption
     assert umapi_client.UserGroupAction is umapi_client.GroupAction
     assert copy.deepcopy(UserAction("a@b.example").create(first_name="A", last_name="B").commands) == [
-        {"addAdobeID": {"email": "a@b.example", "firstname": "A", "lastname": "B",
-                        "option": "ignoreIfAlreadyExists"}}]
+        {"addAdobeID": {"email": "a@b.example", "firstname": "A", "lastname": "B", "option": "ignoreIfAlreadyExists"}}
+    ]

@@ -1,6 +1,7 @@
 """The official umapi-client 3.0.1, unchanged in its own venv, drives every action kind against
 the served emulator over HTTPS (issue 4). Effects are checked in the emulator's state, and
 through the read API where the script itself looks."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -46,12 +47,17 @@ def test_create_each_identity_type_with_each_option(run_official, served):
         emit(rounds)
         """
     )
-    for kind, email in (("adobeID", "ada@gmail.example"), ("enterpriseID", "erin@example.net"),
-                        ("federatedID", "fred@example.com")):
+    for kind, email in (
+        ("adobeID", "ada@gmail.example"),
+        ("enterpriseID", "erin@example.net"),
+        ("federatedID", "fred@example.com"),
+    ):
         first, again, ignore, update = result[kind]
         create_step = next(iter(first["wire"]["do"][0]))
-        assert create_step == {"adobeID": "addAdobeID", "enterpriseID": "createEnterpriseID",
-                               "federatedID": "createFederatedID"}[kind]
+        assert (
+            create_step
+            == {"adobeID": "addAdobeID", "enterpriseID": "createEnterpriseID", "federatedID": "createFederatedID"}[kind]
+        )
         # no option: created; created again: refused, naming the create step
         assert "option" not in first["wire"]["do"][0][create_step]
         assert first["stats"] == [0, 1, 1] and first["errors"] == []
@@ -123,8 +129,13 @@ def test_update_memberships_and_removal_from_org(run_official, served):
     assert result["update"]["user"]["firstname"] == "Johnny" and result["update"]["user"]["lastname"] == "Smythe"
     assert result["rename"]["user"]["username"] == "johnny@example.net"
     added = set(result["add"]["groups"])
-    assert {"Employees", "Default Illustrator configuration", "_admin_Contractors",
-            "_product_admin_Adobe Photoshop", "_support_admin"} <= added
+    assert {
+        "Employees",
+        "Default Illustrator configuration",
+        "_admin_Contractors",
+        "_product_admin_Adobe Photoshop",
+        "_support_admin",
+    } <= added
     assert {"Contractors", "Default Acrobat Pro configuration"} <= added
     removed = set(result["remove"]["groups"])
     assert removed == added - {"Contractors", "Default Acrobat Pro configuration", "_support_admin"}
@@ -192,12 +203,25 @@ def test_user_group_lifecycle(run_official, served):
         emit(out)
         """
     )
-    for key in ("create", "create_again", "create_update", "fill", "drain", "update", "delete",
-                "kept", "kept_update", "kept_rename", "kept_describe"):
+    for key in (
+        "create",
+        "create_again",
+        "create_update",
+        "fill",
+        "drain",
+        "update",
+        "delete",
+        "kept",
+        "kept_update",
+        "kept_rename",
+        "kept_describe",
+    ):
         assert result[key]["stats"] == [0, 1, 1] and result[key]["errors"] == [], (key, result[key])
     # the client sends no `name` in createUserGroup: the entry's usergroup names the group
-    assert result["create"]["wire"] == {"usergroup": "Integration Team", "do": [
-        {"createUserGroup": {"option": "ignoreIfAlreadyExists", "description": "made by umapi-client"}}]}
+    assert result["create"]["wire"] == {
+        "usergroup": "Integration Team",
+        "do": [{"createUserGroup": {"option": "ignoreIfAlreadyExists", "description": "made by umapi-client"}}],
+    }
     [error] = result["create_error"]["errors"]
     # 3.0.1 sends errorIfAlreadyExists as the option's value, which UMAPI does not know
     assert error["errorCode"] == "error.option.illegal" and error["user"] == "Integration Team"
@@ -225,8 +249,15 @@ def test_user_group_lifecycle(run_official, served):
 def test_execute_multiple_splits_batches_steps_and_lists(run_official, served):
     org = served.backend.org()
     names = [g.name for g in org.listed_groups() if g.type in ("USER_GROUP", "PRODUCT_PROFILE")]
-    names += ["_support_admin", "_deployment_admin", "_admin_Employees", "_admin_Contractors",
-              "_product_admin_Adobe Photoshop", "_developer_Default Photoshop configuration", "_admin_Design 01"]
+    names += [
+        "_support_admin",
+        "_deployment_admin",
+        "_admin_Employees",
+        "_admin_Contractors",
+        "_product_admin_Adobe Photoshop",
+        "_developer_Default Photoshop configuration",
+        "_admin_Design 01",
+    ]
     names = names[:25]
     assert len(names) == 25
     result = run_official(

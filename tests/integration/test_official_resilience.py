@@ -5,6 +5,7 @@ in the throttle test, where the emulator's window must really move on: there the
 waits the advertised second for real, after the test moved the emulator's clock so that
 only one second of the minute is left.
 """
+
 from __future__ import annotations
 
 import json
@@ -131,8 +132,13 @@ def test_dropped_connection_is_a_connection_error_not_a_hang(run_official, serve
     admin.fault({"match": {"path": "/v2/usermanagement/users/*"}, "respond": {"drop": True}})
     # The HTTP stack the official client is built on sees a connection error...
     with pytest.raises(requests.ConnectionError):
-        requests.post(f"{served.endpoint}/action/{served.org_id}", json=[], headers=served.headers(),
-                      verify=served.ca_path, timeout=10)
+        requests.post(
+            f"{served.endpoint}/action/{served.org_id}",
+            json=[],
+            headers=served.headers(),
+            verify=served.ca_path,
+            timeout=10,
+        )
     admin.clear_journal()
     result = run_official(
         """
@@ -168,4 +174,6 @@ def test_dropped_connection_is_a_connection_error_not_a_hang(run_official, serve
     journal = admin.journal()
     dropped = [e for e in journal if e["fault"] and e["fault"]["kind"] == "drop"]
     assert len(dropped) == 2 * (1 + 2) and all(e["status"] is None for e in dropped)
-    assert "Employees" not in served.backend.org().group_names_of(served.backend.org().find_user("john@example.net").uid)
+    assert "Employees" not in served.backend.org().group_names_of(
+        served.backend.org().find_user("john@example.net").uid
+    )

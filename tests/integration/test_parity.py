@@ -9,6 +9,7 @@ is the entry frame (`{"user": ...}`) in 3.0.1 and the user string in ours. An ex
 matches when the official client's class is the same class in ours or one of its bases
 (IMS refusals: 3.0.1 raises `RuntimeError`, ours `AuthenticationError`, a `RuntimeError`).
 """
+
 from __future__ import annotations
 
 import json
@@ -20,7 +21,7 @@ import umapi_client
 
 from .conftest import state_of
 
-RUNNER = '''
+RUNNER = """
 def outcome(fn):
     try:
         return {"ok": fn()}
@@ -125,34 +126,101 @@ def _step(conn, step):
 def run_scenario(steps):
     conn = connect()
     return [dict(name=step["name"], **outcome(lambda: _step(conn, step))) for step in steps]
-'''
+"""
 
 GHOSTS = [f"ghost{i}@example.com" for i in range(5)]
 CREATED = ["pp.fed@example.com", "pp.ent@example.net", "pp.ada@gmail.example", "pp.login.mail@example.com"]
 
 STEPS: list[dict[str, Any]] = [
-    {"name": "create federated", "do": "create", "user": "pp.fed@example.com", "email": "pp.fed@example.com",
-     "first": "Pia", "last": "Fed", "country": "US", "type": "federatedID",
-     "groups": ["Employees", "Default Illustrator configuration"]},
-    {"name": "create enterprise", "do": "create", "user": "pp.ent@example.net", "email": "pp.ent@example.net",
-     "first": "Ed", "last": "Ent", "country": "GB", "type": "enterpriseID", "option": "errorIfAlreadyExists",
-     "groups": ["Contractors"]},
-    {"name": "create adobe id", "do": "create", "user": "pp.ada@gmail.example", "email": "pp.ada@gmail.example",
-     "country": "DE", "type": "adobeID"},
-    {"name": "create username login", "do": "create", "user": "pp.login", "domain": "example.com",
-     "email": "pp.login.mail@example.com", "first": "Lo", "last": "Gin", "country": "CA", "type": "federatedID"},
-    {"name": "create existing, no option", "do": "create", "user": "pp.fed@example.com", "request": "dup-1",
-     "email": "pp.fed@example.com", "first": "Pia", "last": "Again", "country": "US", "type": "federatedID",
-     "option": "errorIfAlreadyExists"},
-    {"name": "update names", "do": "update", "user": "pp.ent@example.net", "fields": {"firstname": "Eddie", "lastname": "E"}},
-    {"name": "batch of 12 with 5 unknown users", "do": "add_each", "groups": ["Design 01"],
-     "users": CREATED + ["jane@example.com", "john@example.net", "pat@gmail.example"] + GHOSTS},
-    {"name": "failing step, later step runs", "do": "add_and_update", "user": "pp.fed@example.com", "request": "r-2",
-     "groups": ["No Such Group"], "fields": {"firstname": "Pippa"}},
-    {"name": "Adobe ID sharing an org account's email", "do": "create", "user": "jane@example.com",
-     "email": "jane@example.com", "country": "FR", "type": "adobeID"},
-    {"name": "use_adobe_id picks the Adobe ID", "do": "add_groups", "user": "jane@example.com", "adobe": True,
-     "groups": ["Legal 01"]},
+    {
+        "name": "create federated",
+        "do": "create",
+        "user": "pp.fed@example.com",
+        "email": "pp.fed@example.com",
+        "first": "Pia",
+        "last": "Fed",
+        "country": "US",
+        "type": "federatedID",
+        "groups": ["Employees", "Default Illustrator configuration"],
+    },
+    {
+        "name": "create enterprise",
+        "do": "create",
+        "user": "pp.ent@example.net",
+        "email": "pp.ent@example.net",
+        "first": "Ed",
+        "last": "Ent",
+        "country": "GB",
+        "type": "enterpriseID",
+        "option": "errorIfAlreadyExists",
+        "groups": ["Contractors"],
+    },
+    {
+        "name": "create adobe id",
+        "do": "create",
+        "user": "pp.ada@gmail.example",
+        "email": "pp.ada@gmail.example",
+        "country": "DE",
+        "type": "adobeID",
+    },
+    {
+        "name": "create username login",
+        "do": "create",
+        "user": "pp.login",
+        "domain": "example.com",
+        "email": "pp.login.mail@example.com",
+        "first": "Lo",
+        "last": "Gin",
+        "country": "CA",
+        "type": "federatedID",
+    },
+    {
+        "name": "create existing, no option",
+        "do": "create",
+        "user": "pp.fed@example.com",
+        "request": "dup-1",
+        "email": "pp.fed@example.com",
+        "first": "Pia",
+        "last": "Again",
+        "country": "US",
+        "type": "federatedID",
+        "option": "errorIfAlreadyExists",
+    },
+    {
+        "name": "update names",
+        "do": "update",
+        "user": "pp.ent@example.net",
+        "fields": {"firstname": "Eddie", "lastname": "E"},
+    },
+    {
+        "name": "batch of 12 with 5 unknown users",
+        "do": "add_each",
+        "groups": ["Design 01"],
+        "users": CREATED + ["jane@example.com", "john@example.net", "pat@gmail.example"] + GHOSTS,
+    },
+    {
+        "name": "failing step, later step runs",
+        "do": "add_and_update",
+        "user": "pp.fed@example.com",
+        "request": "r-2",
+        "groups": ["No Such Group"],
+        "fields": {"firstname": "Pippa"},
+    },
+    {
+        "name": "Adobe ID sharing an org account's email",
+        "do": "create",
+        "user": "jane@example.com",
+        "email": "jane@example.com",
+        "country": "FR",
+        "type": "adobeID",
+    },
+    {
+        "name": "use_adobe_id picks the Adobe ID",
+        "do": "add_groups",
+        "user": "jane@example.com",
+        "adobe": True,
+        "groups": ["Legal 01"],
+    },
     {"name": "the Adobe ID got it", "do": "get_user", "user": "jane@example.com", "domain": "AdobeID"},
     {"name": "the org account did not", "do": "get_user", "user": "jane@example.com"},
     {"name": "get user", "do": "get_user", "user": "pp.fed@example.com"},
@@ -160,10 +228,20 @@ STEPS: list[dict[str, Any]] = [
     {"name": "get missing user (404)", "do": "get_user", "user": "nobody@example.com"},
     {"name": "users in Employees", "do": "users_in", "group": "Employees"},
     {"name": "users in unknown group (404)", "do": "users_in", "group": "No Such Group"},
-    {"name": "profile members incl. indirect", "do": "users_in", "group": "Default Photoshop configuration",
-     "direct": False},
-    {"name": "user group with members and profile", "do": "group", "group": "PP Team", "create": "parity",
-     "users": ["pp.fed@example.com", "pp.ent@example.net"], "products": ["Acrobat Pro - Legal"]},
+    {
+        "name": "profile members incl. indirect",
+        "do": "users_in",
+        "group": "Default Photoshop configuration",
+        "direct": False,
+    },
+    {
+        "name": "user group with members and profile",
+        "do": "group",
+        "group": "PP Team",
+        "create": "parity",
+        "users": ["pp.fed@example.com", "pp.ent@example.net"],
+        "products": ["Acrobat Pro - Legal"],
+    },
     {"name": "users in PP Team", "do": "users_in", "group": "PP Team"},
     {"name": "groups", "do": "groups"},
     {"name": "rename group", "do": "group", "group": "PP Team", "rename": "PP Crew"},
@@ -252,6 +330,9 @@ record_sleeps()
     assert by_name["503 forever"]["error"] == by_name["429 forever"]["error"] == "UnavailableError"
     assert by_name["500"]["error"] == "ServerError"
     assert by_name["bad credentials"]["error"] == "AuthenticationError"
-    assert {s["error"] for s in mine if s["name"] in ("no domain for a username", "reserved group name",
-                                                     "remove from no groups")} == {"ArgumentError"}
+    assert {
+        s["error"]
+        for s in mine
+        if s["name"] in ("no domain for a username", "reserved group name", "remove from no groups")
+    } == {"ArgumentError"}
     assert isinstance(umapi_client.AuthenticationError("x"), RuntimeError)

@@ -2,6 +2,7 @@
 (issue 6): it recovers where the retry contract says it should, and fails with the right
 exception where it should not. Nothing here sleeps: the client's `sleep=` hook records each
 wait (and, for the throttle, moves the emulator's clock by it instead)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -61,8 +62,12 @@ def test_gateway_error_twice_is_retried_after_retry_after(ours, served, admin, s
 
 @pytest.mark.parametrize("status", [502, 503, 504])
 def test_gateway_error_forever_ends_unavailable(ours, served, admin, status):
-    admin.fault({"match": {"method": ["GET", "POST"], "path": "/v2/usermanagement/*"},
-                 "respond": {"status": status, "retry_after": 1}})
+    admin.fault(
+        {
+            "match": {"method": ["GET", "POST"], "path": "/v2/usermanagement/*"},
+            "respond": {"status": status, "retry_after": 1},
+        }
+    )
     conn = ours.connect(retry_max_attempts=2)
     with pytest.raises(BatchError) as batch:
         conn.execute_single(add_to("Design 01"), immediate=True)
@@ -80,8 +85,13 @@ def test_gateway_error_forever_ends_unavailable(ours, served, admin, status):
 
 @pytest.mark.parametrize("fmt, low, high", [("seconds", 7, 7), ("http-date", 5, 8)])
 def test_429_fault_with_retry_after_is_retried(ours, served, admin, fmt, low, high):
-    admin.fault({"match": {"path": ACTION_PATH},
-                 "respond": {"status": 429, "retry_after": 7, "retry_after_format": fmt}, "times": 1})
+    admin.fault(
+        {
+            "match": {"path": ACTION_PATH},
+            "respond": {"status": 429, "retry_after": 7, "retry_after_format": fmt},
+            "times": 1,
+        }
+    )
     conn = ours.connect()
     assert conn.execute_single(add_to("Web 01"), immediate=True) == (0, 1, 1)
     [wait] = ours.sleeps
@@ -159,8 +169,13 @@ def test_token_refreshed_before_it_expires(tls_files, ours):
     with ServedEmulator(app, ssl_context=tls_files.server_context()) as emulator:
         backend = app.extensions["umapi_mock"]
         client_clock = [1000.0]
-        auth = umapi_client.OAuthS2S(ours.served.client_id, ours.served.client_secret, auth_host=emulator.netloc,
-                                     ssl_verify=ours.served.ca_path, clock=lambda: client_clock[0])
+        auth = umapi_client.OAuthS2S(
+            ours.served.client_id,
+            ours.served.client_secret,
+            auth_host=emulator.netloc,
+            ssl_verify=ours.served.ca_path,
+            clock=lambda: client_clock[0],
+        )
         conn = ours.connect(auth, endpoint=f"{emulator.url}/v2/usermanagement")
         assert umapi_client.UserQuery(conn, "jane@example.com").result() is not None
         for _ in range(3):  # 110 s at a time: still valid at IMS, but inside the client's margin

@@ -1,9 +1,11 @@
 """Fixtures for the layer tests: in-process apps on a frozen clock, so throttle windows and
 token expiry move only when a test says so."""
+
 from __future__ import annotations
 
 import copy
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -47,8 +49,12 @@ class Emu:
         if client_id not in self._tokens:
             r = self.client.post(
                 "/ims/token/v2",
-                data={"grant_type": "client_credentials", "client_id": client_id,
-                      "client_secret": SECRETS[client_id], "scope": S2S_SCOPE},
+                data={
+                    "grant_type": "client_credentials",
+                    "client_id": client_id,
+                    "client_secret": SECRETS[client_id],
+                    "scope": S2S_SCOPE,
+                },
             )
             assert r.status_code == 200, r.data
             self._tokens[client_id] = r.json["access_token"]  # type: ignore[index]

@@ -1,8 +1,9 @@
 """The admin API: state GET/PUT round trip, per-org state, reset, clock, auth."""
+
 from __future__ import annotations
 
 import json
-from typing import Callable
+from collections.abc import Callable
 
 import pytest
 import yaml
@@ -34,8 +35,15 @@ def test_full_demo_state_round_trips(make_emu: Callable[..., Emu]) -> None:
 
 def test_put_yaml_state_replaces_everything(emu: Emu) -> None:
     emu.token()
-    doc = {"orgs": [{"id": OTHER_ORG, "credentials": [{"client_id": "c2", "client_secret": "s2"}],
-                     "users": [{"email": "a@b.example", "type": "adobeID"}]}]}
+    doc = {
+        "orgs": [
+            {
+                "id": OTHER_ORG,
+                "credentials": [{"client_id": "c2", "client_secret": "s2"}],
+                "users": [{"email": "a@b.example", "type": "adobeID"}],
+            }
+        ]
+    }
     r = emu.client.put("/_mock/state", data=yaml.safe_dump(doc), content_type="application/yaml")
     assert r.status_code == 200 and r.json["orgs"] == [OTHER_ORG]
     state = emu.client.get("/_mock/state").json
@@ -53,7 +61,11 @@ def test_bad_state_is_400_with_path_and_problem_and_changes_nothing(emu: Emu) ->
     assert r.json["error"] == "invalid_state"
     assert r.json["path"] == "orgs[0].users[1].type"
     assert "must be one of" in r.json["problem"]
-    for text, ctype in (("{not json", "application/json"), ("orgs: [", "application/yaml"), ("[1, 2]", "application/json")):
+    for text, ctype in (
+        ("{not json", "application/json"),
+        ("orgs: [", "application/yaml"),
+        ("[1, 2]", "application/json"),
+    ):
         r = emu.client.put("/_mock/state", data=text, content_type=ctype)
         assert r.status_code == 400 and r.json["error"] == "invalid_state" and "problem" in r.json
     r = emu.client.put("/_mock/state", data=b"\xff\xfe", content_type="application/json")
@@ -150,7 +162,11 @@ def test_no_admin_token_means_open(emu: Emu) -> None:
 
 
 def test_admin_errors_are_json(emu: Emu) -> None:
-    for method, path in (("GET", "/_mock/nothing"), ("DELETE", "/_mock/state"), ("GET", f"/_mock/orgs/{OTHER_ORG}/state")):
+    for method, path in (
+        ("GET", "/_mock/nothing"),
+        ("DELETE", "/_mock/state"),
+        ("GET", f"/_mock/orgs/{OTHER_ORG}/state"),
+    ):
         r = emu.client.open(path, method=method)
         assert r.status_code in (404, 405) and r.headers["Content-Type"] == "application/json", path
         json.loads(r.data)
@@ -160,10 +176,20 @@ def test_admin_errors_are_json(emu: Emu) -> None:
 @pytest.mark.parametrize(
     "host, required",
     [
-        ("127.0.0.1", False), ("127.0.0.2", False), ("localhost", False), ("LOCALHOST.", False), ("::1", False),
-        ("[::1]", False), ("::ffff:127.0.0.1", False),
-        ("0.0.0.0", True), ("::", True), ("", True), ("192.168.1.10", True), ("10.0.0.1", True),
-        ("example.com", True), ("[2001:db8::1]", True),
+        ("127.0.0.1", False),
+        ("127.0.0.2", False),
+        ("localhost", False),
+        ("LOCALHOST.", False),
+        ("::1", False),
+        ("[::1]", False),
+        ("::ffff:127.0.0.1", False),
+        ("0.0.0.0", True),
+        ("::", True),
+        ("", True),
+        ("192.168.1.10", True),
+        ("10.0.0.1", True),
+        ("example.com", True),
+        ("[2001:db8::1]", True),
     ],
 )
 def test_admin_token_required(host: str, required: bool) -> None:

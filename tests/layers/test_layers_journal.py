@@ -1,9 +1,10 @@
 """The request journal: content, filters, bounds, thread safety, and no secrets ever."""
+
 from __future__ import annotations
 
 import hashlib
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 import jwt
 
@@ -14,8 +15,11 @@ from .conftest import ORG, S2S_SCOPE, Emu
 
 def test_entry_content(emu: Emu) -> None:
     token = emu.token()
-    r = emu.umapi("GET", f"/organizations/{ORG}/users/jane@example.com?domain=example.com",
-                  headers={"X-Request-Id": "req-42", "Pragma": "umapi-sync-start"})
+    r = emu.umapi(
+        "GET",
+        f"/organizations/{ORG}/users/jane@example.com?domain=example.com",
+        headers={"X-Request-Id": "req-42", "Pragma": "umapi-sync-start"},
+    )
     assert r.status_code == 200
     entries = emu.journal()["entries"]
     assert [e["seq"] for e in entries] == [1, 2]
@@ -63,7 +67,10 @@ def test_request_body_digest(emu: Emu) -> None:
 
 
 def test_fault_and_throttle_answers_are_marked(make_emu: Callable[..., Emu]) -> None:
-    emu = make_emu(throttle="documented", faults=[{"id": "boom", "match": {"path": "/v2/*"}, "respond": {"status": 502}, "times": 1}])
+    emu = make_emu(
+        throttle="documented",
+        faults=[{"id": "boom", "match": {"path": "/v2/*"}, "respond": {"status": 502}, "times": 1}],
+    )
     codes = [emu.groups().status_code for _ in range(7)]
     assert codes == [502, 200, 200, 200, 200, 200, 429]
     entries = emu.journal("?path=/v2/")["entries"]
@@ -75,15 +82,43 @@ def test_fault_and_throttle_answers_are_marked(make_emu: Callable[..., Emu]) -> 
 def test_no_secret_token_or_assertion_ever_reaches_the_journal(emu: Emu) -> None:
     token = emu.token()
     # client_credentials in the query string (the docs' curl), in the form, and in multipart
-    emu.client.post(f"/ims/token/v2?grant_type=client_credentials&client_id=test-client&client_secret=test-secret&scope={S2S_SCOPE}")
-    emu.client.post("/ims/token/v3/", data={"grant_type": "client_credentials", "client_id": "test-client",
-                                            "client_secret": "test-secret", "scope": S2S_SCOPE}, content_type="multipart/form-data")
-    emu.client.post("/ims/token/v2", data={"grant_type": "client_credentials", "client_id": "test-client",
-                                           "client_secret": "wrong-secret-value", "scope": S2S_SCOPE})
-    assertion = jwt.encode({"iss": ORG, "sub": "x", "exp": 2_000_000_000, "aud": "https://ims/c/test-client",
-                            "https://ims/s/ent_user_sdk": True}, "not-a-real-key-but-long-enough-for-hs256", algorithm="HS256")
+    emu.client.post(
+        f"/ims/token/v2?grant_type=client_credentials&client_id=test-client&client_secret=test-secret&scope={S2S_SCOPE}"
+    )
+    emu.client.post(
+        "/ims/token/v3/",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": "test-client",
+            "client_secret": "test-secret",
+            "scope": S2S_SCOPE,
+        },
+        content_type="multipart/form-data",
+    )
+    emu.client.post(
+        "/ims/token/v2",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": "test-client",
+            "client_secret": "wrong-secret-value",
+            "scope": S2S_SCOPE,
+        },
+    )
+    assertion = jwt.encode(
+        {
+            "iss": ORG,
+            "sub": "x",
+            "exp": 2_000_000_000,
+            "aud": "https://ims/c/test-client",
+            "https://ims/s/ent_user_sdk": True,
+        },
+        "not-a-real-key-but-long-enough-for-hs256",
+        algorithm="HS256",
+    )
     emu.client.post(f"/ims/exchange/jwt?client_id=test-client&client_secret=test-secret&jwt_token={assertion}")
-    emu.client.post("/ims/exchange/jwt/", data={"client_id": "test-client", "client_secret": "test-secret", "jwt_token": assertion})
+    emu.client.post(
+        "/ims/exchange/jwt/", data={"client_id": "test-client", "client_secret": "test-secret", "jwt_token": assertion}
+    )
     emu.umapi("GET", f"/groups/{ORG}/0?access_token={token}")
     emu.client.get(f"/status?access_token={token}&refresh_token=rt-secret-1")
     raw = emu.client.get("/_mock/journal").get_data(as_text=True)
@@ -91,7 +126,12 @@ def test_no_secret_token_or_assertion_ever_reaches_the_journal(emu: Emu) -> None
     for secret in ("test-secret", "wrong-secret-value", assertion, token, "rt-secret-1"):
         assert secret not in raw
     query = emu.journal("?path=/ims/token/v2&limit=2")["entries"][0]["query"]
-    assert query == {"grant_type": "client_credentials", "client_id": "test-client", "client_secret": "<redacted>", "scope": S2S_SCOPE}
+    assert query == {
+        "grant_type": "client_credentials",
+        "client_id": "test-client",
+        "client_secret": "<redacted>",
+        "scope": S2S_SCOPE,
+    }
 
 
 def test_filters(emu: Emu) -> None:

@@ -1,10 +1,12 @@
 """The OpenAPI document at /_mock/openapi.json is kept true: it is valid OpenAPI 3.1, it
 covers every route the app serves, and real responses of every route validate against it."""
+
 from __future__ import annotations
 
 import json
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import jwt
 import pytest
@@ -52,7 +54,8 @@ def check(doc: dict[str, Any], template: str, method: str, r: Any) -> None:
     validator = Draft202012Validator({**schema, "components": doc["components"]})
     errors = sorted(validator.iter_errors(json.loads(r.data)), key=lambda e: list(e.path))
     assert not errors, f"{method} {template} {r.status_code}: " + "; ".join(
-        f"{list(e.path)}: {e.message}" for e in errors[:5])
+        f"{list(e.path)}: {e.message}" for e in errors[:5]
+    )
     for name, header in spec.get("headers", {}).items():
         header = _resolve(doc, header)
         if header.get("required"):
@@ -144,11 +147,17 @@ def test_throttle_and_fault_answers_validate(make_emu: Callable[..., Emu], doc: 
     for _ in range(5):
         emu.groups()
     check(doc, T_GROUPS, "GET", emu.groups())
-    emu.client.post("/_mock/faults", json=[
-        {"match": {"path": f"{UM}/users/*"}, "respond": {"status": status, "retry_after": 1}, "times": 1}
-        for status in (429, 500, 502, 503, 504)
-    ] + [{"match": {"path": "/ims/*"}, "respond": {"status": 503}, "times": 1},
-         {"match": {"path": "/status"}, "respond": {"status": 502}, "times": 1}])
+    emu.client.post(
+        "/_mock/faults",
+        json=[
+            {"match": {"path": f"{UM}/users/*"}, "respond": {"status": status, "retry_after": 1}, "times": 1}
+            for status in (429, 500, 502, 503, 504)
+        ]
+        + [
+            {"match": {"path": "/ims/*"}, "respond": {"status": 503}, "times": 1},
+            {"match": {"path": "/status"}, "respond": {"status": 502}, "times": 1},
+        ],
+    )
     for _ in range(5):
         check(doc, T_USERS, "GET", emu.umapi("GET", f"/users/{ORG}/0"))
     check(doc, "/ims/token/v2", "POST", emu.client.post("/ims/token/v2"))
@@ -156,7 +165,12 @@ def test_throttle_and_fault_answers_validate(make_emu: Callable[..., Emu], doc: 
 
 
 def test_ims_and_status_validate(emu: Emu, doc: dict[str, Any]) -> None:
-    form = {"grant_type": "client_credentials", "client_id": "test-client", "client_secret": "test-secret", "scope": S2S_SCOPE}
+    form = {
+        "grant_type": "client_credentials",
+        "client_id": "test-client",
+        "client_secret": "test-secret",
+        "scope": S2S_SCOPE,
+    }
     check(doc, "/status", "GET", emu.client.get("/status"))
     for version in ("v2", "v3"):
         t = f"/ims/token/{version}"
@@ -177,10 +191,17 @@ def test_jwt_exchange_success_validates(make_emu: Callable[..., Emu], doc: dict[
     cred = seed["orgs"][0]["credentials"][0]
     cred["certificates"] = [cert]
     emu = make_emu(seed=seed)
-    claims = {"exp": int(emu.clock.now()) + 300, "iss": ORG, "sub": cred["tech_account"],
-              "aud": "https://ims-na1.adobelogin.com/c/test-client", "https://ims-na1.adobelogin.com/s/ent_user_sdk": True}
+    claims = {
+        "exp": int(emu.clock.now()) + 300,
+        "iss": ORG,
+        "sub": cred["tech_account"],
+        "aud": "https://ims-na1.adobelogin.com/c/test-client",
+        "https://ims-na1.adobelogin.com/s/ent_user_sdk": True,
+    }
     assertion = jwt.encode(claims, key, algorithm="RS256")
-    r = emu.client.post("/ims/exchange/jwt", data={"client_id": "test-client", "client_secret": "test-secret", "jwt_token": assertion})
+    r = emu.client.post(
+        "/ims/exchange/jwt", data={"client_id": "test-client", "client_secret": "test-secret", "jwt_token": assertion}
+    )
     assert r.status_code == 200 and r.json["expires_in"] > 86_000_000
     check(doc, "/ims/exchange/jwt", "POST", r)
 
@@ -190,8 +211,10 @@ def test_action_responses_validate(emu: Emu, doc: dict[str, Any]) -> None:
     ok = emu.action(body=ACTION_BODY)
     assert ok.status_code == 200, ok.data
     check(doc, T_ACTION, "POST", ok)
-    partial = emu.action(body=ACTION_BODY + [{"user": "nobody@example.com", "requestID": "r1",
-                                              "do": [{"add": {"group": ["Contractors"]}}]}])
+    partial = emu.action(
+        body=ACTION_BODY
+        + [{"user": "nobody@example.com", "requestID": "r1", "do": [{"add": {"group": ["Contractors"]}}]}]
+    )
     assert partial.status_code == 200 and "errors" in partial.json
     check(doc, T_ACTION, "POST", partial)
     test_mode = emu.action(body=ACTION_BODY, query="?testOnly=true")

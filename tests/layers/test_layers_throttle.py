@@ -1,9 +1,11 @@
 """Throttling (spec §4.3, §4.4): sliding windows on the emulator clock, exact 429s."""
+
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 import yaml
@@ -87,12 +89,7 @@ def test_per_client_and_global_windows(make_emu: Callable[..., Emu]) -> None:
 
 def test_custom_policy_file(make_emu: Callable[..., Emu], tmp_path: Path) -> None:
     path = tmp_path / "throttle.yaml"
-    path.write_text(
-        "base: documented\n"
-        "families:\n"
-        "  groups: {per_client: 2, window: 10}\n"
-        "  users: off\n"
-    )
+    path.write_text("base: documented\nfamilies:\n  groups: {per_client: 2, window: 10}\n  users: off\n")
     policy = load_policy_file(str(path))
     assert policy.limits["groups"].per_client == 2 and policy.limits["groups"].global_ == 100
     assert "users" not in policy.limits and policy.limits["action"].per_client == 10
@@ -135,8 +132,15 @@ def test_ims_status_and_admin_are_never_throttled(make_emu: Callable[..., Emu]) 
     emu = make_emu(throttle={"base": "none", "families": {"*": {"per_client": 0, "global": 0}}})
     assert_throttled(emu.groups(), 60)
     for _ in range(30):
-        r = emu.client.post("/ims/token/v2", data={"grant_type": "client_credentials", "client_id": "test-client",
-                                                   "client_secret": "test-secret", "scope": "openid,AdobeID,user_management_sdk"})
+        r = emu.client.post(
+            "/ims/token/v2",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": "test-client",
+                "client_secret": "test-secret",
+                "scope": "openid,AdobeID,user_management_sdk",
+            },
+        )
         assert r.status_code == 200
         assert emu.client.get("/status").status_code == 200
         assert emu.client.get("/_mock/clock").status_code == 200

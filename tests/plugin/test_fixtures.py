@@ -1,13 +1,14 @@
 """The pytest plugin's fixtures, used the way a project that installed umapi-mock uses them."""
+
 from __future__ import annotations
 
 import time
 
 import pytest
 import requests
+
 import umapi_client
 from umapi_client import GroupsQuery, UserAction, UserQuery, UsersQuery
-
 from umapi_mock.seed import DEMO_ORG_ID
 
 pytest_plugins = ["pytester"]
@@ -19,8 +20,12 @@ def test_server_exposes_what_clients_need(umapi_server, umapi_org):
     assert umapi_server.endpoint == umapi_server.url + "/v2/usermanagement"
     assert umapi_server.org_id == DEMO_ORG_ID == umapi_org.id
     assert (umapi_server.client_id, umapi_server.client_secret) == ("test-client", "test-secret")
-    r = requests.get(f"{umapi_server.endpoint}/users/{umapi_org.id}/0", headers=umapi_server.headers(),
-                     verify=umapi_server.ca_path, timeout=10)
+    r = requests.get(
+        f"{umapi_server.endpoint}/users/{umapi_org.id}/0",
+        headers=umapi_server.headers(),
+        verify=umapi_server.ca_path,
+        timeout=10,
+    )
     assert r.status_code == 200 and r.json()["result"] == "success"
     assert umapi_server.backend.org() is umapi_org
 
@@ -28,8 +33,12 @@ def test_server_exposes_what_clients_need(umapi_server, umapi_org):
 def test_connection_reads_and_writes(umapi_org, umapi_connection):
     assert UserQuery(umapi_connection, "jane@example.com").result()["email"] == "jane@example.com"
     action = UserAction("new.person@example.com").create(
-        first_name="New", last_name="Person", country="US", email="new.person@example.com",
-        id_type=umapi_client.IdentityType.federatedID)
+        first_name="New",
+        last_name="Person",
+        country="US",
+        email="new.person@example.com",
+        id_type=umapi_client.IdentityType.federatedID,
+    )
     action.add_to_groups(["Employees"])
     queued, sent, done = umapi_connection.execute_single(action, immediate=True)
     assert done == 1, action.execution_errors()
@@ -101,12 +110,19 @@ def test_throttle_marker_and_clock_advancing_sleep(umapi_org, umapi_connection, 
 
 def test_throttle_is_off_without_the_marker(umapi_org, umapi_connection, umapi_journal):
     for i in range(12):
-        assert umapi_connection.execute_single(UserAction("jane@example.com").update(first_name=f"J{i}"), immediate=True)[2] == 1
+        assert (
+            umapi_connection.execute_single(UserAction("jane@example.com").update(first_name=f"J{i}"), immediate=True)[
+                2
+            ]
+            == 1
+        )
     assert all(e["status"] == 200 for e in umapi_journal.entries(path="/v2/usermanagement/action/*"))
 
 
 def test_faults_and_journal(umapi_org, umapi_connection, umapi_faults, umapi_journal):
-    ids = umapi_faults.add(match={"path": "/v2/usermanagement/users/*"}, respond={"status": 503, "retry_after": 1}, times=2)
+    ids = umapi_faults.add(
+        match={"path": "/v2/usermanagement/users/*"}, respond={"status": 503, "retry_after": 1}, times=2
+    )
     assert len(ids) == 1 and umapi_faults.list()[0]["id"] == ids[0]
     users = UsersQuery(umapi_connection).all_results()
     assert len(users) == 2503

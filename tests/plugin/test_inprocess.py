@@ -1,4 +1,5 @@
 """`umapi_mock.mock_umapi()`: requests to the IMS and UMAPI hosts reach the emulator with no socket."""
+
 from __future__ import annotations
 
 import socket
@@ -6,19 +7,21 @@ import threading
 
 import pytest
 import requests
-import umapi_client
-from umapi_client import UserAction, UserQuery, UsersQuery
 
+import umapi_client
 import umapi_mock
+from umapi_client import UserAction, UserQuery, UsersQuery
 from umapi_mock.config import Config
 
 TINY_SEED = {
-    "orgs": [{
-        "id": "ABCDEF0123456789ABCDEF01@AdobeOrg",
-        "domains": [{"name": "tiny.example", "type": "enterprise"}],
-        "credentials": [{"client_id": "tiny-client", "client_secret": "tiny-secret"}],
-        "users": [{"email": "one@tiny.example", "type": "enterpriseID", "firstname": "One", "lastname": "User"}],
-    }]
+    "orgs": [
+        {
+            "id": "ABCDEF0123456789ABCDEF01@AdobeOrg",
+            "domains": [{"name": "tiny.example", "type": "enterprise"}],
+            "credentials": [{"client_id": "tiny-client", "client_secret": "tiny-secret"}],
+            "users": [{"email": "one@tiny.example", "type": "enterpriseID", "firstname": "One", "lastname": "User"}],
+        }
+    ]
 }
 
 
@@ -56,8 +59,9 @@ def test_decorator_gives_each_call_a_fresh_emulator(no_sockets):
     @umapi_mock.mock_umapi(seed=TINY_SEED)
     def scenario():
         auth = umapi_client.OAuthS2S("tiny-client", "tiny-secret")
-        conn = umapi_client.Connection(org_id="ABCDEF0123456789ABCDEF01@AdobeOrg", auth=auth,
-                                       retry_first_delay=0, retry_random_delay=0)
+        conn = umapi_client.Connection(
+            org_id="ABCDEF0123456789ABCDEF01@AdobeOrg", auth=auth, retry_first_delay=0, retry_random_delay=0
+        )
         seen.append(UserQuery(conn, "one@tiny.example").result().get("firstname"))
         conn.execute_single(UserAction("one@tiny.example").update(first_name="Changed"), immediate=True)
 
@@ -67,8 +71,9 @@ def test_decorator_gives_each_call_a_fresh_emulator(no_sockets):
 
 
 def test_configurable_hosts_and_config():
-    with umapi_mock.mock_umapi(Config(seed=TINY_SEED, users_page_size=1), hosts=["umapi.internal:8443"],
-                               ims_hosts=[], umapi_hosts=[]) as umapi:
+    with umapi_mock.mock_umapi(
+        Config(seed=TINY_SEED, users_page_size=1), hosts=["umapi.internal:8443"], ims_hosts=[], umapi_hosts=[]
+    ) as umapi:
         assert umapi.endpoint == "https://umapi.internal/v2/usermanagement"
         conn = umapi.connection()
         assert conn.endpoint == umapi.endpoint
@@ -84,9 +89,16 @@ def test_threads_and_raw_requests_are_intercepted():
         results = []
 
         def worker():
-            r = requests.post("https://ims-na1.adobelogin.com/ims/token/v2/", timeout=5, data={
-                "grant_type": "client_credentials", "client_id": umapi.client_id,
-                "client_secret": umapi.client_secret, "scope": "openid,AdobeID,user_management_sdk"})
+            r = requests.post(
+                "https://ims-na1.adobelogin.com/ims/token/v2/",
+                timeout=5,
+                data={
+                    "grant_type": "client_credentials",
+                    "client_id": umapi.client_id,
+                    "client_secret": umapi.client_secret,
+                    "scope": "openid,AdobeID,user_management_sdk",
+                },
+            )
             results.append((r.status_code, r.json()["expires_in"]))
 
         threads = [threading.Thread(target=worker) for _ in range(4)]
@@ -111,4 +123,4 @@ def test_dropped_connection_fault_surfaces_as_connection_error():
 def test_use_outside_the_block_is_explained():
     mock = umapi_mock.mock_umapi()
     with pytest.raises(RuntimeError, match="entered"):
-        mock.org
+        _ = mock.org

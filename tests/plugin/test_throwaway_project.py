@@ -1,5 +1,6 @@
 """A project that only has the installed package (no conftest, no repo on sys.path) uses the
 plugin's fixtures: the pytest11 entry point is all it takes."""
+
 from __future__ import annotations
 
 import os
@@ -34,7 +35,11 @@ def test_fixtures_work_in_a_throwaway_project(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTEST_ADDOPTS", "PYTEST_PLUGINS")}
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_uses_plugin.py"],
-        cwd=project, env=env, capture_output=True, text=True, timeout=300,
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "2 passed" in proc.stdout

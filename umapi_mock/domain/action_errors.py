@@ -6,6 +6,7 @@ Messages quote the spec where it gives them; the others are written in the same 
 A code the emulator can never produce carries the reason in `unreachable`, so the contract
 kit and the tests can list what the emulator claims to answer.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -39,7 +40,8 @@ ACTION_ERRORS: dict[str, ActionErrorSpec] = {
     "error.user.belongs_to_another_org": _u("User belongs to another organization: {user}", _NO_TRUST),
     "error.user.already_in_org": ActionErrorSpec("User already exists in the organization: {user}"),
     "error.user.already_invited": _u(
-        "User has already been invited: {user}", "invitations no longer exist (spec §3.3: an added Adobe ID joins at once)"
+        "User has already been invited: {user}",
+        "invitations no longer exist (spec §3.3: an added Adobe ID joins at once)",
     ),
     "error.user.already_exists": _u(
         "User is already a member of the user group: {user}",
@@ -47,15 +49,14 @@ ACTION_ERRORS: dict[str, ActionErrorSpec] = {
     ),
     "error.user.must_match_email": ActionErrorSpec("User name must match the email address: {user} vs {email}"),
     "error.user.type_must_not_be_adobeid": _u(
-        "Operation is not allowed for an Adobe ID: {user}", "§6 A24: updates of Adobe IDs report error.update.adobeid.no"
+        "Operation is not allowed for an Adobe ID: {user}",
+        "§6 A24: updates of Adobe IDs report error.update.adobeid.no",
     ),
     "error.update.adobeid.no": ActionErrorSpec("Adobe ID users cannot be updated: {user}"),
     "error.user.type_unknown": _u("Unable to determine the user type: {user}", "every emulated user has a known type"),
     "error.user.type.missing": _u("User type is missing: {user}", "every emulated user has a known type"),
     "error.user.type_not_available": ActionErrorSpec("Identity type {type} is not available for this organization"),
-    "error.user.type_mismatch": ActionErrorSpec(
-        "Identity type {type} does not match the type of domain {domain}"
-    ),
+    "error.user.type_mismatch": ActionErrorSpec("Identity type {type} does not match the type of domain {domain}"),
     "error.user.not_found_or_ambiguous": ActionErrorSpec("More than one user matches: {user}"),
     "error.user.name.invalid": ActionErrorSpec("Invalid user name: {name}"),
     "error.user.user_list.invalid": ActionErrorSpec("Invalid user in user list: {name}"),
@@ -82,9 +83,7 @@ ACTION_ERRORS: dict[str, ActionErrorSpec] = {
     "error.api.user.not.parent.org": _u("Organization is not the owner of user: {user}", _NO_TRUST),
     "error.domain.trust.nonexistent": ActionErrorSpec("Changes to users are only allowed in claimed domains."),
     # ----------------------------------------------------------------- command syntax
-    "error.command.malformed": _u(
-        "Malformed request: {detail}", _EARLY + " (400, spec §6 A29, A32)"
-    ),
+    "error.command.malformed": _u("Malformed request: {detail}", _EARLY + " (400, spec §6 A29, A32)"),
     "error.command.user.missing": ActionErrorSpec("Command entry is missing the user"),
     "error.command.user_usergroup.missing": ActionErrorSpec("Command entry needs exactly one of user or usergroup"),
     "error.command.steps.malformed": ActionErrorSpec("Malformed steps in command: {detail}"),
@@ -109,7 +108,7 @@ ACTION_ERRORS: dict[str, ActionErrorSpec] = {
     ),
     "error.command.removefromorg.not_last": ActionErrorSpec("removeFromOrg must be the last step"),
     "error.command.object_not_empty": ActionErrorSpec("Unexpected key in step {step}: {key}"),
-    "error.command.add_remove.list": ActionErrorSpec("{step} expects an object of lists or \"all\""),
+    "error.command.add_remove.list": ActionErrorSpec('{step} expects an object of lists or "all"'),
     "error.command.add_remove.missing_list": ActionErrorSpec("{step} has no group list"),
     "error.command.add_remove.user_usergroup.missing": _u(
         "{step} has no user or usergroup list",
@@ -175,9 +174,7 @@ ACTION_ERRORS: dict[str, ActionErrorSpec] = {
     "error.api.not_available": _u("API not available", "every emulated API is available"),
     "error.country.invalid": ActionErrorSpec("Invalid country code: {country}"),
     "error.update.no": ActionErrorSpec("The new email cannot be used: {email}"),
-    "error.update.domain.mismatch": ActionErrorSpec(
-        "Domain {domain} does not match the domain of user {user}"
-    ),
+    "error.update.domain.mismatch": ActionErrorSpec("Domain {domain} does not match the domain of user {user}"),
     "error.update.username.no": ActionErrorSpec("User name cannot be updated: {user}"),
     "error.update.country.no_update": ActionErrorSpec("Country cannot be updated: {user}"),
     "error.throttled_by_external_service": _u(

@@ -3,6 +3,7 @@
 The HTTP app, the admin API and the pytest fixtures all hold a `Backend`; nothing else
 keeps state, so two backends in one process never interfere.
 """
+
 from __future__ import annotations
 
 import copy

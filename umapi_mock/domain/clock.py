@@ -1,4 +1,5 @@
 """An injectable clock, so token expiry and throttle windows can be tested without sleeping."""
+
 from __future__ import annotations
 
 import threading

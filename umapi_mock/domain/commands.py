@@ -15,13 +15,15 @@ index. Entry-level problems report the index of the offending step where there i
 step) and 0 otherwise (missing or bad user/usergroup/domain/requestID, `do` not an
 array); the official client indexes `do` with it, which is safe whenever `do` is non-empty.
 """
+
 from __future__ import annotations
 
 import json
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from . import limits
 from .action_errors import action_message, warning_message
@@ -398,7 +400,8 @@ class _Engine:
                 repeated: tuple[str, ...] = getattr(step, "duplicates", ())
                 if not isinstance(step, dict) or len(step) != 1 or repeated:
                     raise StepError(
-                        "error.command.steps.malformed", at=at,
+                        "error.command.steps.malformed",
+                        at=at,
                         detail=f"step {at} must be an object with exactly one key",
                     )
             extend(step.items())  # exactly one (name, value) pair
@@ -530,8 +533,12 @@ class _Engine:
         existing = _adobe_id(org, email) if utype == ADOBE_ID else org.user_by_login(username, domain)
         if existing is not None and existing.status == "removed":
             # A directory account removed from the org: creating it again re-adds it.
-            changes = {"status": "active", "firstname": firstname or existing.firstname,
-                       "lastname": lastname or existing.lastname, "country": existing.country or country}
+            changes = {
+                "status": "active",
+                "firstname": firstname or existing.firstname,
+                "lastname": lastname or existing.lastname,
+                "country": existing.country or country,
+            }
             org.update_user(existing, **changes)
             e.uid = existing.uid
             return
@@ -686,7 +693,7 @@ class _Engine:
         member; removing from one that does not exist yet changes nothing."""
         lower = name.lower()
         if lower.startswith(PRODUCT_ADMIN_PREFIX):
-            if self.org.product_named(name[len(PRODUCT_ADMIN_PREFIX):]) is None:
+            if self.org.product_named(name[len(PRODUCT_ADMIN_PREFIX) :]) is None:
                 raise StepError("error.user.productadmin.group.not_found", group=name)
         elif not (lower.startswith(ADMIN_PREFIX) or lower.startswith(DEVELOPER_PREFIX)):
             raise StepError(not_found, group=name)
@@ -695,7 +702,7 @@ class _Engine:
             if group is None:
                 raise StepError(not_found, group=name)
             return group
-        base_name = name[len(DEVELOPER_PREFIX):] if lower.startswith(DEVELOPER_PREFIX) else name[len(ADMIN_PREFIX):]
+        base_name = name[len(DEVELOPER_PREFIX) :] if lower.startswith(DEVELOPER_PREFIX) else name[len(ADMIN_PREFIX) :]
         if lower.startswith(PRODUCT_ADMIN_PREFIX):
             return None
         base = self.org.group_named(base_name)
@@ -877,7 +884,9 @@ class _Engine:
 
     # ---------------------------------------------------------------- list syntax
 
-    def lists(self, e: _Entry, step: str, value: dict[str, Any], allowed: frozenset[str]) -> list[tuple[str, list[str]]]:
+    def lists(
+        self, e: _Entry, step: str, value: dict[str, Any], allowed: frozenset[str]
+    ) -> list[tuple[str, list[str]]]:
         """The name lists of an add/remove object, checked (spec §3.3, §3.6). Names are
         kept in order; a group or profile named twice counts once."""
         if type(value) is JsonObject:
@@ -905,7 +914,9 @@ class _Engine:
                     continue
             if count > limits.NAMES_PER_LIST:
                 raise StepError(
-                    "error.command.add_remove.list_too_long", what=f"names in {key}", count=len(names),
+                    "error.command.add_remove.list_too_long",
+                    what=f"names in {key}",
+                    count=len(names),
                     max=limits.NAMES_PER_LIST,
                 )
             if not names:
@@ -995,7 +1006,7 @@ _UPDATE_USER_SPECIAL = {"country": "error.update.country.no_update", "option": "
 
 
 def _params(
-    step: str, value: Any, allowed: "set[str] | frozenset[str]", *, special: dict[str, str] | None = None
+    step: str, value: Any, allowed: set[str] | frozenset[str], *, special: dict[str, str] | None = None
 ) -> dict[str, str]:
     """An object of optional string fields; null counts as absent."""
     if not isinstance(value, dict):

@@ -5,14 +5,13 @@ Keeping statuses and bodies here (spec §1.6, §2.5, §4.1) means a wrong body i
 one place and the contract kit can enumerate what the emulator claims to produce.
 Per-command action error codes live in `action_errors.py` (they travel inside a 200).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
-WWW_AUTHENTICATE = (
-    'Bearer realm="JIL", error="invalid_token", error_description="The access token is invalid"'
-)
+WWW_AUTHENTICATE = 'Bearer realm="JIL", error="invalid_token", error_description="The access token is invalid"'
 
 
 @dataclass(frozen=True)
@@ -29,9 +28,7 @@ CATALOGUE: dict[str, ErrorSpec] = {
     "gateway.api_key_invalid": ErrorSpec(403, {"error_code": "403003", "message": "Api Key is invalid"}),
     "gateway.token_missing": ErrorSpec(403, {"error_code": "403010", "message": "Oauth token is missing."}),
     "gateway.scope_mismatch": ErrorSpec(403, {"error_code": "403011", "message": "Scope mismatch"}),
-    "gateway.throttled": ErrorSpec(
-        429, {"error_code": "429050", "message": "Too many requests"}, {"Server": "APIP"}
-    ),
+    "gateway.throttled": ErrorSpec(429, {"error_code": "429050", "message": "Too many requests"}, {"Server": "APIP"}),
     # --- token and organization (spec §4.1, §6 A39)
     "auth.invalid_token": ErrorSpec(
         401,

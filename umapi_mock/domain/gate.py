@@ -3,6 +3,7 @@
 The order matters to clients (a missing key must not be reported as a bad token), so it
 lives in one function rather than in each handler.
 """
+
 from __future__ import annotations
 
 import re

@@ -3,6 +3,7 @@
 Users are built straight into the org's records (no per-user validation), because a sync
 tool is tested against orgs of hundreds of thousands of users and seeding must stay fast.
 """
+
 from __future__ import annotations
 
 import gc
@@ -102,11 +103,17 @@ def populate(org: Org, users: int, groups: int = 0, seed: int = 0, *, progress: 
                     now = time.monotonic()
                     if now - reported > 1.0:
                         reported = now
-                        print(f"seeding {org.id}: {i:,}/{users:,} users ({now - started:.1f}s)", file=sys.stderr, flush=True)
+                        print(
+                            f"seeding {org.id}: {i:,}/{users:,} users ({now - started:.1f}s)",
+                            file=sys.stderr,
+                            flush=True,
+                        )
         finally:
             if gc_was_enabled:
                 gc.enable()
         org._next_uid = first_uid + users
         org.version += 1
     if progress and time.monotonic() - started > 1.0:
-        print(f"seeding {org.id}: {users:,} users done in {time.monotonic() - started:.1f}s", file=sys.stderr, flush=True)
+        print(
+            f"seeding {org.id}: {users:,} users done in {time.monotonic() - started:.1f}s", file=sys.stderr, flush=True
+        )

@@ -1,4 +1,5 @@
 """The one limits table (spec §2.4, §3.6, §4.4): sizes, lengths and rates as data."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

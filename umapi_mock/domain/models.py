@@ -10,15 +10,17 @@ user-sized containers (`users`, `memberships`, `members` and the lookup indexes)
 source until either of them writes, so a clone costs O(groups), not O(users). That is why
 every write must go through the primitives below, never into the containers directly.
 """
+
 from __future__ import annotations
 
 import threading
 from bisect import bisect_left
 from collections import OrderedDict
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from operator import attrgetter
-from typing import Any, Callable, Iterator
+from typing import Any
 
 ADOBE_ID = "adobeID"
 ENTERPRISE_ID = "enterpriseID"
@@ -111,8 +113,17 @@ def _user_builder() -> Callable[..., User]:
     s0, s1, s2, s3, s4, s5, s6, s7, s8 = (User.__dict__[name].__set__ for name in _USER_FIELDS)
     new = object.__new__
 
-    def user_record(uid: int, type: str, email: str, username: str, domain: str, firstname: str | None = None,
-                    lastname: str | None = None, country: str | None = None, status: str = "active") -> User:
+    def user_record(
+        uid: int,
+        type: str,
+        email: str,
+        username: str,
+        domain: str,
+        firstname: str | None = None,
+        lastname: str | None = None,
+        country: str | None = None,
+        status: str = "active",
+    ) -> User:
         """`User(...)` for bulk and hot paths: the same record, built by writing its slots."""
         user = new(User)
         s0(user, uid)
@@ -277,17 +288,17 @@ class Org:
             return group
         lower = name.lower()
         if lower.startswith(PRODUCT_ADMIN_PREFIX):
-            product = self.product_named(name[len(PRODUCT_ADMIN_PREFIX):])
+            product = self.product_named(name[len(PRODUCT_ADMIN_PREFIX) :])
             if product is None:
                 return None
             return self.add_group(PRODUCT_ADMIN_PREFIX + product.name, PRODUCT_ADMIN_GROUP, product=product.name)
         if lower.startswith(DEVELOPER_PREFIX):
-            base = self.group_named(name[len(DEVELOPER_PREFIX):])
+            base = self.group_named(name[len(DEVELOPER_PREFIX) :])
             if base is None or base.type != PRODUCT_PROFILE:
                 return None
             return self.add_group(DEVELOPER_PREFIX + base.name, DEVELOPER_GROUP, target=base.gid, product=base.product)
         if lower.startswith(ADMIN_PREFIX):
-            base = self.group_named(name[len(ADMIN_PREFIX):])
+            base = self.group_named(name[len(ADMIN_PREFIX) :])
             if base is None or base.type not in (USER_GROUP, PRODUCT_PROFILE):
                 return None
             gtype = USER_ADMIN_GROUP if base.type == USER_GROUP else PROFILE_ADMIN_GROUP
@@ -391,7 +402,7 @@ class Org:
     # ------------------------------------------------------------ transactions
 
     @contextmanager
-    def transaction(self) -> Iterator["Transaction"]:
+    def transaction(self) -> Iterator[Transaction]:
         """Hold the org lock and record undo entries; roll back on error or on request."""
         with self.lock:
             outer = self._undo
@@ -675,7 +686,7 @@ class Org:
 
     # ------------------------------------------------------------------- clone
 
-    def clone(self, org_id: str | None = None) -> "Org":
+    def clone(self, org_id: str | None = None) -> Org:
         """A fresh, independent org with the same content (the fast path for a fresh org
         per test). The records are immutable and shared; the small containers are copied;
         the user-sized ones are shared until either org writes (copy-on-write, `_own`)."""

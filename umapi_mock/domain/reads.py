@@ -4,10 +4,12 @@ Paging slices an ordered id list that the org memoises until its next write, so 
 costs O(page size) however deep it is, and the records of a page are memoised with it: a
 repeated read of a page does no per-user work at all.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Generic, Sequence, TypeVar
+from typing import Generic, TypeVar
 
 from .errors import UmapiError
 from .models import (
@@ -81,9 +83,9 @@ def resolve_listing_group(org: Org, name: str) -> Group | None:
         (ADMIN_PREFIX, lambda g: g is not None and g.type in (USER_GROUP, PRODUCT_PROFILE)),
         (DEVELOPER_PREFIX, lambda g: g is not None and g.type == PRODUCT_PROFILE),
     ):
-        if lower.startswith(prefix) and ok(org.group_named(name[len(prefix):])):
+        if lower.startswith(prefix) and ok(org.group_named(name[len(prefix) :])):
             return None
-    if lower.startswith(PRODUCT_ADMIN_PREFIX) and org.product_named(name[len(PRODUCT_ADMIN_PREFIX):]):
+    if lower.startswith(PRODUCT_ADMIN_PREFIX) and org.product_named(name[len(PRODUCT_ADMIN_PREFIX) :]):
         return None
     raise UmapiError("group.not_found", group=name)
 

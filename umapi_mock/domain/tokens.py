@@ -4,13 +4,14 @@ Both flows end in an RS256 JWT signed by the emulator's own key and bound to cli
 org, scopes and expiry (spec §1.5), so the gate can verify a token without a lookup table
 and a forged or tampered token fails exactly as it would at the real gateway.
 """
+
 from __future__ import annotations
 
 import secrets
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Mapping
 
 import jwt
 from cryptography import x509
@@ -125,8 +126,14 @@ class TokenService:
                     algorithms=["RS256"],
                     # IMS checks the claims below itself: `jti` must be an integer there (PyJWT wants a
                     # string) and a malformed `sub` is a bad_request, not an undecodable token.
-                    options={"verify_exp": False, "verify_aud": False, "verify_iat": False, "verify_nbf": False,
-                             "verify_jti": False, "verify_sub": False},
+                    options={
+                        "verify_exp": False,
+                        "verify_aud": False,
+                        "verify_iat": False,
+                        "verify_nbf": False,
+                        "verify_jti": False,
+                        "verify_sub": False,
+                    },
                 )
                 break
             except jwt.InvalidSignatureError:

@@ -3,6 +3,7 @@
 JSON in and out, errors included (`{"error": <code>, "message": ..., ...}`). When the
 config has an `admin_token`, every request needs `Authorization: Bearer <admin_token>`.
 """
+
 from __future__ import annotations
 
 import hmac
@@ -81,6 +82,7 @@ def index() -> Response:
 
 
 # -------------------------------------------------------------------- state
+
 
 def _backend() -> Any:
     return layers_of().backend
@@ -189,6 +191,7 @@ def reset_all() -> Response:
 
 # ------------------------------------------------------------------ journal
 
+
 @bp.get("/journal")
 def get_journal() -> Response:
     """Filters: path (glob with * ? [ ], else prefix), status (429, 5xx, 200,404), method,
@@ -238,6 +241,7 @@ def clear_journal() -> Response:
 
 
 # ------------------------------------------------------------------- faults
+
 
 @bp.get("/faults")
 def list_faults() -> Response:
@@ -301,6 +305,7 @@ def _parse_any(text: str) -> Any:
 
 # ----------------------------------------------------------------- throttle
 
+
 @bp.get("/throttle")
 def get_throttle() -> Response:
     throttle = layers_of().throttle
@@ -333,6 +338,7 @@ def clear_throttle() -> Response:
 
 # -------------------------------------------------------------------- clock
 
+
 def _clock_json() -> dict[str, Any]:
     now = _backend().clock.now()
     return {"now": now, "offset": round(now - time.time(), 6)}
@@ -363,6 +369,7 @@ def move_clock() -> Response:
 
 
 # ------------------------------------------------------------------ openapi
+
 
 @bp.get("/openapi.json")
 def openapi() -> Response:

@@ -1,4 +1,5 @@
 """The app factory: one Flask app per emulator instance, IMS and UMAPI on one port."""
+
 from __future__ import annotations
 
 import logging

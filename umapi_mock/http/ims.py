@@ -1,4 +1,5 @@
 """IMS token endpoints (spec §1): the same port as UMAPI, every path with and without `/`."""
+
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, request

@@ -4,6 +4,7 @@ reads, the deprecated user-group reads and the action API), served at `/_mock/op
 Schemas describe what the emulator answers, closely (`additionalProperties: false`), so the
 test that validates real responses against them catches drift in either direction.
 """
+
 from __future__ import annotations
 
 import copy
@@ -91,8 +92,9 @@ IMS_FAILURES = {
 }
 
 
-def _param(name: str, where: str, description: str, schema: dict[str, Any] | None = None,
-           required: bool | None = None) -> dict[str, Any]:
+def _param(
+    name: str, where: str, description: str, schema: dict[str, Any] | None = None, required: bool | None = None
+) -> dict[str, Any]:
     return {
         "name": name,
         "in": where,
@@ -102,14 +104,26 @@ def _param(name: str, where: str, description: str, schema: dict[str, Any] | Non
     }
 
 
-ORG_ID = _param("orgId", "path", "Organization id, `<hex>@AdobeOrg`", {"type": "string", "pattern": "^[0-9A-Fa-f]+@AdobeOrg$"})
-PAGE = _param("page", "path", "0-based page index; past the end answers the last page", {"type": "string", "pattern": "^[0-9]+$"})
-DIRECT_ONLY = _param("directOnly", "query", "Only directly assigned profiles (case-insensitive boolean)", {"type": "string"})
+ORG_ID = _param(
+    "orgId", "path", "Organization id, `<hex>@AdobeOrg`", {"type": "string", "pattern": "^[0-9A-Fa-f]+@AdobeOrg$"}
+)
+PAGE = _param(
+    "page", "path", "0-based page index; past the end answers the last page", {"type": "string", "pattern": "^[0-9]+$"}
+)
+DIRECT_ONLY = _param(
+    "directOnly", "query", "Only directly assigned profiles (case-insensitive boolean)", {"type": "string"}
+)
 SECURITY: list[dict[str, list[str]]] = [{"apiKey": [], "bearer": []}]
 
 
-def _umapi_get(summary: str, op_id: str, params: list[dict[str, Any]], ok: dict[str, Any],
-               extra: dict[str, Any] | None = None, deprecated: bool = False) -> dict[str, Any]:
+def _umapi_get(
+    summary: str,
+    op_id: str,
+    params: list[dict[str, Any]],
+    ok: dict[str, Any],
+    extra: dict[str, Any] | None = None,
+    deprecated: bool = False,
+) -> dict[str, Any]:
     op: dict[str, Any] = {
         "summary": summary,
         "operationId": op_id,
@@ -174,9 +188,16 @@ def _build() -> dict[str, Any]:
                 "groupName": {"type": "string"},
                 "type": {
                     "enum": [
-                        "USER_GROUP", "PRODUCT_PROFILE", "SYSADMIN_GROUP", "DEPLOYMENT_ADMIN_GROUP",
-                        "SUPPORT_ADMIN_GROUP", "PRODUCT_ADMIN_GROUP", "PROFILE_ADMIN_GROUP",
-                        "USER_ADMIN_GROUP", "DEVELOPER_GROUP", "CONTRACT_ADMIN_GROUP",
+                        "USER_GROUP",
+                        "PRODUCT_PROFILE",
+                        "SYSADMIN_GROUP",
+                        "DEPLOYMENT_ADMIN_GROUP",
+                        "SUPPORT_ADMIN_GROUP",
+                        "PRODUCT_ADMIN_GROUP",
+                        "PROFILE_ADMIN_GROUP",
+                        "USER_ADMIN_GROUP",
+                        "DEVELOPER_GROUP",
+                        "CONTRACT_ADMIN_GROUP",
                     ]
                 },
                 "memberCount": {"type": "integer", "minimum": 0},
@@ -346,15 +367,38 @@ def _build() -> dict[str, Any]:
         },
     }
     headers = {
-        "XTotalCount": {"description": "Total matching objects", "required": True, "schema": {"type": "string", "pattern": "^[0-9]+$"}},
-        "XPageCount": {"description": "Pages available", "required": True, "schema": {"type": "string", "pattern": "^[0-9]+$"}},
-        "XCurrentPage": {"description": "Index of the page returned (0-based on v2 paths)", "required": True, "schema": {"type": "string", "pattern": "^[0-9]+$"}},
-        "XPageSize": {"description": "Entries in this page", "required": True, "schema": {"type": "string", "pattern": "^[0-9]+$"}},
+        "XTotalCount": {
+            "description": "Total matching objects",
+            "required": True,
+            "schema": {"type": "string", "pattern": "^[0-9]+$"},
+        },
+        "XPageCount": {
+            "description": "Pages available",
+            "required": True,
+            "schema": {"type": "string", "pattern": "^[0-9]+$"},
+        },
+        "XCurrentPage": {
+            "description": "Index of the page returned (0-based on v2 paths)",
+            "required": True,
+            "schema": {"type": "string", "pattern": "^[0-9]+$"},
+        },
+        "XPageSize": {
+            "description": "Entries in this page",
+            "required": True,
+            "schema": {"type": "string", "pattern": "^[0-9]+$"},
+        },
         "RetryAfter": {
             "description": "Integer seconds (never a decimal) or an HTTP-date",
-            "schema": {"type": "string", "pattern": "^([0-9]+|[A-Z][a-z]{2}, [0-9]{2} [A-Z][a-z]{2} [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} GMT)$"},
+            "schema": {
+                "type": "string",
+                "pattern": "^([0-9]+|[A-Z][a-z]{2}, [0-9]{2} [A-Z][a-z]{2} [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} GMT)$",
+            },
         },
-        "XRequestId": {"description": "The request's X-Request-Id, or a generated 32-character id", "required": True, "schema": {"type": "string"}},
+        "XRequestId": {
+            "description": "The request's X-Request-Id, or a generated 32-character id",
+            "required": True,
+            "schema": {"type": "string"},
+        },
     }
     responses = {
         "BadRequest": _json({"anyOf": [_ref("ResultError"), _ref("LegacyError")]}, "Bad org id, page or query value"),
@@ -368,14 +412,17 @@ def _build() -> dict[str, Any]:
         ),
         "Throttled": _json(
             _ref("GatewayError"),
-            "Rate limit (spec §4.3/§4.4): `{\"error_code\":\"429050\",\"message\":\"Too many requests\"}`",
+            'Rate limit (spec §4.3/§4.4): `{"error_code":"429050","message":"Too many requests"}`',
             {"Retry-After": _hdr("RetryAfter"), "Server": {"schema": {"const": "APIP"}}},
         ),
         "InjectedThrottle": _json(
-            _ref("GatewayError"), "Only from fault injection (IMS is never throttled)", {"Retry-After": _hdr("RetryAfter")}
+            _ref("GatewayError"),
+            "Only from fault injection (IMS is never throttled)",
+            {"Retry-After": _hdr("RetryAfter")},
         ),
         "ServerError": _json(
-            _ref("GatewayError"), "Only from fault injection or an emulator bug (gateway-style body, spec §6 A41)",
+            _ref("GatewayError"),
+            "Only from fault injection or an emulator bug (gateway-style body, spec §6 A41)",
             {"Retry-After": _hdr("RetryAfter")},
         ),
     }
@@ -410,7 +457,10 @@ def _build() -> dict[str, Any]:
                         }
                     }
                 },
-                "responses": {"200": _json(_ref("ImsJwtToken"), "An access token; `expires_in` in milliseconds"), **IMS_FAILURES},
+                "responses": {
+                    "200": _json(_ref("ImsJwtToken"), "An access token; `expires_in` in milliseconds"),
+                    **IMS_FAILURES,
+                },
             }
         },
         f"{UMAPI}/organizations/{{orgId}}/users/{{userString}}": {
@@ -419,7 +469,9 @@ def _build() -> dict[str, Any]:
                 "getUser",
                 [
                     ORG_ID,
-                    _param("userString", "path", "Email or username, case-insensitive; rest of the path (may contain `/`)"),
+                    _param(
+                        "userString", "path", "Email or username, case-insensitive; rest of the path (may contain `/`)"
+                    ),
                     _param("domain", "query", "`AdobeID` or the directory domain"),
                 ],
                 _json(_ref("GetUserResponse"), "The user"),
@@ -442,9 +494,16 @@ def _build() -> dict[str, Any]:
                 [
                     ORG_ID,
                     PAGE,
-                    _param("groupName", "path", "Group, profile or admin group name; rest of the path (may contain `/`)"),
+                    _param(
+                        "groupName", "path", "Group, profile or admin group name; rest of the path (may contain `/`)"
+                    ),
                     DIRECT_ONLY,
-                    _param("status", "query", "Product profiles only", {"enum": ["active", "inactive", "ACTIVE", "INACTIVE"]}),
+                    _param(
+                        "status",
+                        "query",
+                        "Product profiles only",
+                        {"enum": ["active", "inactive", "ACTIVE", "INACTIVE"]},
+                    ),
                     _param("excludeGroups", "query", "Drop `groups` from every user (case-insensitive boolean)"),
                 ],
                 _json(_ref("UsersInGroupPage"), "A page of group members", PAGING_HEADERS),
@@ -463,7 +522,11 @@ def _build() -> dict[str, Any]:
             "get": _umapi_get(
                 "Deprecated: users, 0-based `page` query, 400 per page",
                 "getDeprecatedUsers",
-                [ORG_ID, _param("page", "query", "0-based page", {"type": "string", "pattern": "^[0-9]+$"}), DIRECT_ONLY],
+                [
+                    ORG_ID,
+                    _param("page", "query", "0-based page", {"type": "string", "pattern": "^[0-9]+$"}),
+                    DIRECT_ONLY,
+                ],
                 _json({"type": "array", "items": _ref("DeprecatedUser")}, "A page of users", PAGING_HEADERS),
                 deprecated=True,
             )
@@ -472,7 +535,12 @@ def _build() -> dict[str, Any]:
             "get": _umapi_get(
                 "Deprecated: user groups, 1-based `page` query",
                 "getDeprecatedUserGroups",
-                [ORG_ID, _param("page", "query", "1-based page (0 is treated as 1)", {"type": "string", "pattern": "^[0-9]+$"})],
+                [
+                    ORG_ID,
+                    _param(
+                        "page", "query", "1-based page (0 is treated as 1)", {"type": "string", "pattern": "^[0-9]+$"}
+                    ),
+                ],
                 _json({"type": "array", "items": _ref("DeprecatedUserGroup")}, "A page of user groups", PAGING_HEADERS),
                 deprecated=True,
             )

@@ -1,8 +1,10 @@
 """Turning domain outcomes into HTTP responses: compact JSON, catalogue errors."""
+
 from __future__ import annotations
 
 import json
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from flask import Response
 

@@ -1,4 +1,5 @@
 """Wire shapes of users and groups (spec §2.2, §2.3): unset fields are omitted."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,8 +1,10 @@
 """UMAPI read endpoints (spec §2.5, §2.6) behind the auth gate (spec §4.1)."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
-from typing import Any, Callable
+from typing import Any
 
 from flask import Blueprint, Response, current_app, g, request
 
@@ -125,9 +127,7 @@ def users_in_group(org: Org, page: str, group_name: str) -> Response:
         org, group_name, index, config().users_page_size, direct_only=direct_only, status=status
     )
     key = ("group-users", group_name, result.index, config().users_page_size, direct_only, exclude, status)
-    return users_response(
-        org, key, result, {"groupName": group_name}, direct_only=direct_only, exclude_groups=exclude
-    )
+    return users_response(org, key, result, {"groupName": group_name}, direct_only=direct_only, exclude_groups=exclude)
 
 
 @bp.get("/groups/<org_id>/<page>")

@@ -9,12 +9,14 @@ Per request (everything except `/_mock/*`), in this order:
   4. the journal records the exchange.
 Fault answers do not count against throttle windows, and refused requests do not either.
 """
+
 from __future__ import annotations
 
 import socket
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from flask import Response, current_app, g, request
 
@@ -37,14 +39,14 @@ ADMIN_PREFIX = "/_mock"
 
 @dataclass
 class Layers:
-    config: "Config"
-    backend: "Backend"
+    config: Config
+    backend: Backend
     throttle: Throttle
     faults: FaultSet
     journal: Journal
 
 
-def layers_of(app: "Flask | None" = None) -> Layers:
+def layers_of(app: Flask | None = None) -> Layers:
     return (app or current_app).extensions[EXTENSION]  # type: ignore[no-any-return]
 
 
@@ -52,7 +54,7 @@ def is_admin_path(path: str) -> bool:
     return path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/")
 
 
-def install_layers(app: "Flask", config: "Config", backend: "Backend") -> None:
+def install_layers(app: Flask, config: Config, backend: Backend) -> None:
     """Wire throttle, faults, journal and the admin blueprint into the app."""
     from ..http import admin
 
@@ -72,6 +74,7 @@ def install_layers(app: "Flask", config: "Config", backend: "Backend") -> None:
 
 # ------------------------------------------------------------------ hooks
 
+
 def _before() -> Response | None:
     # The request and `g` are looked up once: every access through their proxies costs
     # a context-variable lookup, and this runs on every request.
@@ -80,7 +83,7 @@ def _before() -> Response | None:
     if is_admin_path(path):
         return None
     layers = layers_of()
-    ctx = g._get_current_object()  # type: ignore[attr-defined]
+    ctx = g._get_current_object()
     ctx.layer_t0 = time.perf_counter()
     ctx.layer_answered_by = "handler"
     ctx.layer_fault = None
@@ -166,7 +169,7 @@ def _fault_answer(rule: FaultRule) -> Response | None:
 def _after(response: Response) -> Response:
     req = request._get_current_object()  # type: ignore[attr-defined]
     path = req.path
-    ctx = g._get_current_object()  # type: ignore[attr-defined]
+    ctx = g._get_current_object()
     if is_admin_path(path) or not hasattr(ctx, "layer_t0"):
         return response
     layers = layers_of()
@@ -204,6 +207,7 @@ def _after(response: Response) -> Response:
 
 
 # ------------------------------------------------------------ connection drop
+
 
 class ConnectionDropped(ConnectionAbortedError):
     """Raised out of the WSGI app when a fault drops the connection. The werkzeug server

@@ -34,6 +34,7 @@ A rule is a mapping (from `Config.faults`, a `--faults FILE` or `POST /_mock/fau
 Rules are tried in order; the first that fires answers. A rule that matches but does not
 fire (its probability roll failed, or its `times` are used up) lets later rules try.
 """
+
 from __future__ import annotations
 
 import email.utils
@@ -43,9 +44,10 @@ import json
 import random
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from typing import Any, Mapping
+from typing import Any
 
 from ..documents import DocumentError, read_document
 
@@ -178,7 +180,7 @@ class FaultRule:
     _rng: random.Random = field(default_factory=random.Random, repr=False)
 
     @classmethod
-    def parse(cls, doc: Any, path: str = "", *, default_id: str | None = None) -> "FaultRule":
+    def parse(cls, doc: Any, path: str = "", *, default_id: str | None = None) -> FaultRule:
         return parse_fault_rule(doc, path, default_id=default_id)
 
     @property
@@ -194,6 +196,7 @@ class FaultRule:
 
 
 # ------------------------------------------------------------------- parsing
+
 
 def parse_fault_rule(doc: Any, path: str = "", *, default_id: str | None = None) -> FaultRule:
     """Validate one rule mapping; raise FaultRuleError(path, problem) on the first problem."""
@@ -217,8 +220,13 @@ def parse_fault_rule(doc: Any, path: str = "", *, default_id: str | None = None)
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
         raise FaultRuleError(_join(path, "seed"), f"must be an integer, got {seed!r}")
     return FaultRule(
-        id=rule_id or "", match=match, respond=respond, times=times, probability=float(probability),
-        seed=seed, source={k: v for k, v in doc.items() if k != "id"},
+        id=rule_id or "",
+        match=match,
+        respond=respond,
+        times=times,
+        probability=float(probability),
+        seed=seed,
+        source={k: v for k, v in doc.items() if k != "id"},
     )
 
 
@@ -358,8 +366,15 @@ def _parse_respond(doc: Any, path: str) -> Respond:
             raise FaultRuleError(_join(path, "malformed"), "this string is valid JSON; give an invalid body or true")
     else:
         raise FaultRuleError(_join(path, "malformed"), "must be true or a raw (invalid JSON) body string")
-    kinds = [k for k, on in (("status", status is not None and malformed is None), ("drop", drop),
-                             ("malformed", malformed is not None)) if on]
+    kinds = [
+        k
+        for k, on in (
+            ("status", status is not None and malformed is None),
+            ("drop", drop),
+            ("malformed", malformed is not None),
+        )
+        if on
+    ]
     if len(kinds) > 1:
         raise FaultRuleError(path, f"choose one of status, drop, malformed (got {', '.join(kinds)})")
     delay = doc.get("delay", 0)
@@ -370,7 +385,9 @@ def _parse_respond(doc: Any, path: str) -> Respond:
     if drop and any(k in doc for k in ("body", "headers", "retry_after")):
         raise FaultRuleError(path, "a dropped connection has no body, headers or retry_after")
     headers = doc.get("headers", {}) or {}
-    if not isinstance(headers, dict) or not all(isinstance(k, str) and isinstance(v, (str, int)) for k, v in headers.items()):
+    if not isinstance(headers, dict) or not all(
+        isinstance(k, str) and isinstance(v, (str, int)) for k, v in headers.items()
+    ):
         raise FaultRuleError(_join(path, "headers"), "expected a mapping of header name to string")
     retry_after = doc.get("retry_after")
     if retry_after is not None:
@@ -395,7 +412,7 @@ def _parse_respond(doc: Any, path: str) -> Respond:
     if fmt == "http-date" and not isinstance(retry_after, int):
         raise FaultRuleError(_join(path, "retry_after_format"), "'http-date' needs integer retry_after seconds")
     if "body" in doc and (status is None or malformed is not None):
-        raise FaultRuleError(_join(path, "body"), "needs a status (for a raw invalid body use malformed: \"...\")")
+        raise FaultRuleError(_join(path, "body"), 'needs a status (for a raw invalid body use malformed: "...")')
     return Respond(
         status=status,
         body=doc.get("body"),
@@ -436,6 +453,7 @@ def _resolve_pointer(doc: Any, pointer: str) -> tuple[bool, Any]:
 
 # ------------------------------------------------------------------ the set
 
+
 class FaultSet:
     """The ordered, thread-safe list of active rules."""
 
@@ -465,8 +483,11 @@ class FaultSet:
                         counter += 1
                     rule.id = f"f{counter}"
                     taken.add(rule.id)
-                seed = rule.seed if rule.seed is not None else int.from_bytes(
-                    hashlib.sha256(rule.id.encode()).digest()[:8], "big")
+                seed = (
+                    rule.seed
+                    if rule.seed is not None
+                    else int.from_bytes(hashlib.sha256(rule.id.encode()).digest()[:8], "big")
+                )
                 rule._rng = random.Random(seed)
                 new_ids.append(rule.id)
             self._counter = counter

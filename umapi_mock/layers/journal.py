@@ -4,6 +4,7 @@ Entries hold digests, never bodies, and query values of secret parameters are re
 so the journal can be dumped into a bug report without leaking a client secret, a JWT
 assertion or an access token.
 """
+
 from __future__ import annotations
 
 import fnmatch
@@ -11,7 +12,8 @@ import hashlib
 import itertools
 import threading
 from collections import OrderedDict, deque
-from typing import Any, Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 REDACTED = "<redacted>"
 SECRET_PARAMS = frozenset(
@@ -20,7 +22,7 @@ SECRET_PARAMS = frozenset(
 
 
 _BIG_BODY = 16 * 1024
-_recent_digests: "OrderedDict[int, tuple[bytes, str]]" = OrderedDict()
+_recent_digests: OrderedDict[int, tuple[bytes, str]] = OrderedDict()
 _digest_lock = threading.Lock()
 
 

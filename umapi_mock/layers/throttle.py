@@ -22,14 +22,16 @@ Policy documents (`Config.throttle`, `--throttle FILE`, `PUT /_mock/throttle`):
 A field left out of a family entry keeps the base value (documented number, or unlimited
 with base "none"); `null` means unlimited.
 """
+
 from __future__ import annotations
 
 import math
 import re
 import threading
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from ..documents import DocumentError, read_document
 from ..domain.limits import DOCUMENTED_RATES
@@ -74,7 +76,7 @@ def family_of(rule: str | None, method: str) -> str | None:
     or None for routes that are never throttled (IMS, `/status`, `/_mock/*`, unmatched)."""
     if not rule or not rule.startswith(_PREFIX + "/") or method == "OPTIONS":
         return None
-    tail = rule[len(_PREFIX):].rstrip("/")
+    tail = rule[len(_PREFIX) :].rstrip("/")
     for methods, pattern, family in _RULES:
         if (methods is None or method in methods) and pattern.match(tail):
             return family
