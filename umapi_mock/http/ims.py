@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 
 from ..domain.backend import Backend
+from .context import emulator_of
 from .render import json_response
 
 bp = Blueprint("ims", __name__)
@@ -18,7 +19,7 @@ def _params() -> dict[str, str]:
 
 
 def _backend() -> Backend:
-    return current_app.extensions["umapi_mock"]  # type: ignore[no-any-return]
+    return emulator_of().backend
 
 
 @bp.post("/ims/token/v2")
