@@ -7,6 +7,7 @@ from flask import Blueprint, Response, request
 from ..domain.backend import Backend
 from .context import emulator_of
 from .render import json_response
+from .wire.ims import token_answer
 
 bp = Blueprint("ims", __name__)
 
@@ -27,10 +28,10 @@ def _backend() -> Backend:
 @bp.post("/ims/token/v3")
 @bp.post("/ims/token/v3/")
 def token() -> Response:
-    return json_response(_backend().tokens.client_credentials(_params()))
+    return json_response(token_answer(_backend().tokens.client_credentials(_params())))
 
 
 @bp.post("/ims/exchange/jwt")
 @bp.post("/ims/exchange/jwt/")
 def exchange_jwt() -> Response:
-    return json_response(_backend().tokens.exchange_jwt(_params()))
+    return json_response(token_answer(_backend().tokens.exchange_jwt(_params())))

@@ -20,11 +20,12 @@ from typing import Any
 from flask import Response, g, request
 
 from ..domain.errors import UmapiError
-from ..layers.faults import FaultRule, RequestFacts, default_body
+from ..layers.faults import FaultRule, RequestFacts
 from ..layers.journal import digest, redact_query
 from ..layers.throttle import family_of
 from .context import emulator_of
 from .render import JSON, dumps, error_response
+from .wire.errors import gateway_body
 
 DROP_KEY = "umapi_mock.drop_connection"
 ADMIN_PREFIX = "/_mock"
@@ -115,7 +116,7 @@ def _fault_answer(rule: FaultRule) -> Response | None:
         response = Response(r.malformed or "", status=r.status or 200, content_type=JSON)
     else:
         status = r.status or 500
-        body = r.body if r.body is not None else default_body(status)
+        body = r.body if r.body is not None else gateway_body(status)
         if isinstance(body, str):
             response = Response(body, status=status, content_type="text/plain; charset=utf-8")
         else:

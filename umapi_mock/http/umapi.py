@@ -17,7 +17,7 @@ from ..domain.models import USER_GROUP, Org
 from ..domain.reads import Page
 from .context import emulator_of
 from .render import dumps, json_response
-from .serialize import deprecated_user_group_json, deprecated_user_json, group_json, user_json
+from .wire.reads import deprecated_user_group_json, deprecated_user_json, group_json, user_json
 
 bp = Blueprint("umapi", __name__, url_prefix="/v2/usermanagement")
 
