@@ -55,6 +55,7 @@ def run(settings: Settings) -> list[Figure]:
     from umapi_mock.config import Config
     from umapi_mock.domain.models import FEDERATED_ID, PRODUCT_PROFILE, USER_GROUP
     from umapi_mock.http.app import create_app
+    from umapi_mock.http.context import emulator_of
 
     app = create_app(Config())
     title = f"action requests of {ENTRIES} entries × {STEPS} steps, in process (Flask test client)"
@@ -70,7 +71,7 @@ def run(settings: Settings) -> list[Figure]:
                 note="the action route (POST /v2/usermanagement/action/{orgId}) does not exist yet",
             )
         ]
-    org = app.extensions["umapi_mock"].org()
+    org = emulator_of(app).org()
     client = app.test_client()
     token = client.post(
         "/ims/token/v2",

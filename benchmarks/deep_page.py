@@ -21,20 +21,20 @@ from .common import DEMO_ORG_ID, Figure, Settings, access_headers, median, tls_d
 TARGET = 1.2
 
 
-def drop_page_caches(org: Any) -> None:
-    """Forget the memoised pages and serialised bodies of an org, keeping its id lists."""
+def drop_page_caches(emulator: Any, org: Any) -> None:
+    """Forget the memoised pages of an org and the emulator's serialised bodies, keeping
+    the org's id lists."""
     with org.lock:
         for key in list(org._views):
             if isinstance(key, tuple) and key and key[0] in ("page", "json"):
                 org._views.pop(key, None)
-        pages = getattr(org, "_pages", None)
-        if pages is not None:
-            pages.clear()
+    emulator.pages.clear()
 
 
 def run(settings: Settings) -> list[Figure]:
     from umapi_mock.config import Config
     from umapi_mock.http.app import create_app
+    from umapi_mock.http.context import emulator_of
     from umapi_mock.seed import DEMO_SEED
     from umapi_mock.server import ServedEmulator
     from umapi_mock.tls import ensure_tls
@@ -47,7 +47,8 @@ def run(settings: Settings) -> list[Figure]:
     t0 = time.perf_counter()
     app = create_app(Config(seed=seed, users_page_size=size))
     seeded_in = time.perf_counter() - t0
-    org = app.extensions["umapi_mock"].org()
+    emulator = emulator_of(app)
+    org = emulator.org()
     active = len(org.active_user_ids())
     last = -(-active // size) - 1
     tls = ensure_tls(tls_dir(settings))
@@ -79,7 +80,7 @@ def run(settings: Settings) -> list[Figure]:
             run_cold: dict[int, list[float]] = {0: [], last: []}
             for i in range(samples):
                 for page in (0, last) if i % 2 == 0 else (last, 0):
-                    drop_page_caches(org)
+                    drop_page_caches(emulator, org)
                     run_cold[page].append(fetch(page))
             for page in (0, last):
                 cold[page] += run_cold[page]

@@ -34,6 +34,7 @@ def main(argv: list[str]) -> int:
     page_size = int(argv[1]) if len(argv) > 1 else 2000
     from umapi_mock.config import Config
     from umapi_mock.http.app import create_app
+    from umapi_mock.http.context import emulator_of
     from umapi_mock.seed import DEMO_ORG_ID, DEMO_SEED
 
     seed = copy.deepcopy(DEMO_SEED)
@@ -53,7 +54,7 @@ def main(argv: list[str]) -> int:
     with redirect_stderr(Tee()):
         app = create_app(Config(seed=seed, users_page_size=page_size, progress=True))
     wall = time.perf_counter() - start
-    org = app.extensions["umapi_mock"].org()
+    org = emulator_of(app).org()
     total = len(org.users)
     client = app.test_client()
     token = client.post(

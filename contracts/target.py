@@ -605,10 +605,14 @@ class EmulatorTarget(Target):
 
     @property
     def backend(self) -> Any:
-        return self.app.extensions["umapi_mock"]
+        from umapi_mock.http.context import emulator_of
+
+        return emulator_of(self.app).backend
 
     def reset(self) -> None:
-        self.backend.reset()
+        from umapi_mock.http.context import emulator_of
+
+        emulator_of(self.app).reset()
 
     def state_digest(self) -> str:
         import hashlib
@@ -652,6 +656,7 @@ class ServedTarget(EmulatorTarget):
     kind = "served"
 
     def __init__(self, settings: RunSettings, app: Any, tls_dir: str | None = None):
+        from umapi_mock.http.context import emulator_of
         from umapi_mock.server import ServedEmulator
         from umapi_mock.tls import ensure_tls
 
@@ -661,7 +666,7 @@ class ServedTarget(EmulatorTarget):
             tls_dir = self._tmp.name
         tls = ensure_tls(tls_dir)
         self.server = ServedEmulator(app, "127.0.0.1", 0, ssl_context=tls.server_context()).start()
-        backend = app.extensions["umapi_mock"]
+        backend = emulator_of(app).backend
         org = backend.org()
         cred = next(iter(org.credentials.values()))
         creds = Credentials(

@@ -22,9 +22,10 @@ from hypothesis import HealthCheck, settings
 
 from umapi_mock.config import Config
 from umapi_mock.http.app import create_app
-from umapi_mock.pytest_plugin import UmapiServer
+from umapi_mock.http.context import emulator_of
 from umapi_mock.seed import DEMO_ORG_ID
 from umapi_mock.server import ServedEmulator
+from umapi_mock.testing import UmapiServer
 from umapi_mock.tls import ensure_tls
 
 settings.register_profile("ci", max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -49,7 +50,7 @@ class Served(UmapiServer):
 
     @property
     def config(self) -> Config:
-        return self.emulator.app.config["UMAPI_MOCK"]  # type: ignore[no-any-return]
+        return emulator_of(self.emulator.app).config
 
 
 @pytest.fixture(scope="session")
@@ -69,15 +70,10 @@ def served_session(tls_files: Any) -> Iterator[Served]:
 @pytest.fixture
 def served(served_session: Served) -> Iterator[Served]:
     """The session's emulator, reset to its seed (and without fault rules) before each test."""
-    from umapi_mock.layers import layers_of
-
-    faults = layers_of(served_session.app).faults
-    served_session.backend.reset()
-    served_session.backend.clock._offset = 0.0
-    faults.clear()
+    emulator = emulator_of(served_session.app)
+    emulator.reset()
     yield served_session
-    faults.clear()
-    served_session.backend.reset()
+    emulator.reset()
 
 
 # ------------------------------------------------------------ official client venv

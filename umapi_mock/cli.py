@@ -199,17 +199,17 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def banner(app: Any, url: str, netloc: str, ca_path: Path | None) -> str:
-    backend = app.extensions["umapi_mock"]
+    from .http.context import emulator_of
+
+    backend = emulator_of(app).backend
     verify = f'"{ca_path}"' if ca_path else "True"
     lines = [f"umapi-mock {__version__} serving IMS and UMAPI at {url}"]
     if ca_path:
         lines.append(f"  CA certificate (clients must trust it): {ca_path}")
     for org in backend.orgs.values():
         lines.append(f"  org {org.id}: {len(org.users):,} users, {len(org.groups):,} groups")
-        for cred in org.credentials.values():
-            lines.append(
-                f"    client_id={cred.client_id}  client_secret={cred.client_secret}  tech_account={cred.tech_account}"
-            )
+        for c in org.credentials.values():
+            lines.append(f"    client_id={c.client_id}  client_secret={c.client_secret}  tech_account={c.tech_account}")
     first = next(iter(backend.orgs.values()))
     cred = next(iter(first.credentials.values()), None)
     if cred is not None:

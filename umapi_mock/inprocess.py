@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from .config import Config
     from .domain.backend import Backend
     from .domain.models import Org
+    from .emulator import Emulator
 
 DEFAULT_IMS_HOSTS: tuple[str, ...] = ("ims-na1.adobelogin.com", "ims-na1-stg1.adobelogin.com")
 DEFAULT_UMAPI_HOSTS: tuple[str, ...] = ("usermanagement.adobe.io", "usermanagement-stage.adobe.io")
@@ -75,9 +76,16 @@ class MockUMAPI:
     # ----------------------------------------------------------------- state
 
     @property
-    def backend(self) -> Backend:
+    def emulator(self) -> Emulator:
+        """The emulator handle behind the app (state, layers, `reset()`)."""
+        from .http.context import emulator_of
+
         self._require_app()
-        return self.app.extensions["umapi_mock"]  # type: ignore[no-any-return]
+        return emulator_of(self.app)
+
+    @property
+    def backend(self) -> Backend:
+        return self.emulator.backend
 
     @property
     def org(self) -> Org:
@@ -109,8 +117,8 @@ class MockUMAPI:
         return f"https://{self.umapi_host}/v2/usermanagement"
 
     def reset(self) -> None:
-        """Back to the start-up seed."""
-        self.backend.reset()
+        """Back to the start-up seed; clock, throttle windows, fault rules and journal too."""
+        self.emulator.reset()
 
     def connection(self, **kwargs: Any) -> Any:
         """A reference-client `Connection` for the first org, with zero retry back-off."""

@@ -16,6 +16,7 @@ from umapi_mock.config import Config
 from umapi_mock.domain.backend import Backend
 from umapi_mock.domain.models import Org
 from umapi_mock.http.app import create_app
+from umapi_mock.http.context import emulator_of
 
 ORG = "ACC0000000000000000000A1@AdobeOrg"
 ORG_FED = "ACC0000000000000000000F1@AdobeOrg"  # federated domains only
@@ -154,7 +155,7 @@ class Api:
 
     @property
     def backend(self) -> Backend:
-        return self.app.extensions["umapi_mock"]
+        return emulator_of(self.app).backend
 
     @property
     def org(self) -> Org:

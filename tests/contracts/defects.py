@@ -145,6 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     import pytest
     import requests
 
+    from umapi_mock.http.context import emulator_of
     from umapi_mock.server import ServedEmulator
     from umapi_mock.tls import ensure_tls
 
@@ -164,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tls_dir:
         tls = ensure_tls(tls_dir)
         with ServedEmulator(app, "127.0.0.1", 0, ssl_context=tls.server_context()) as served:
-            backend = app.extensions["umapi_mock"]
+            backend = emulator_of(app).backend
             org = backend.org()
             cred = next(iter(org.credentials.values()))
             os.environ.update(

@@ -71,10 +71,10 @@ def test_without_writes_every_action_runs_in_test_mode():
 def test_429_is_waited_out_as_retry_after_says():
     slept = []
     with umapi_mock.mock_umapi() as umapi:
-        from umapi_mock.layers import layers_of
+        from umapi_mock.http.context import emulator_of
         from umapi_mock.layers.faults import parse_fault_rules
 
-        layers_of(umapi.app).faults.add(
+        emulator_of(umapi.app).layers.faults.add(
             parse_fault_rules(
                 {
                     "match": {"path": "/v2/usermanagement/groups/*"},

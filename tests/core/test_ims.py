@@ -13,6 +13,7 @@ import pytest
 
 from umapi_mock.config import Config
 from umapi_mock.http.app import create_app
+from umapi_mock.http.context import emulator_of
 
 from .conftest import ORG_A, ORG_B, OTHER_KEY, S2S_SCOPE, TECH_A, assertion, core_seed
 
@@ -402,7 +403,7 @@ def test_jwt_disabled():
 
 def test_token_ttl_and_expiry_at_the_gate():
     c = make_client(token_ttl=120)
-    clock = c.application.extensions["umapi_mock"].clock
+    clock = emulator_of(c.application).backend.clock
     oauth = c.post("/ims/token/v2/", data=GOOD).get_json()
     jwt_token = c.post("/ims/exchange/jwt/", data=jwt_params()).get_json()
     assert oauth["expires_in"] == 119
@@ -432,7 +433,7 @@ def test_jwt_assertion_expiry_follows_the_emulator_clock():
     c = make_client()
     token = assertion({"exp": int(time.time()) + 60})
     assert c.post("/ims/exchange/jwt", data=jwt_params(token)).status_code == 200
-    c.application.extensions["umapi_mock"].clock.advance(61)
+    emulator_of(c.application).backend.clock.advance(61)
     expect_error(c.post("/ims/exchange/jwt", data=jwt_params(token)), 400, "invalid_token", "JWT token expired")
 
 

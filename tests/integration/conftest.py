@@ -18,7 +18,7 @@ import pytest
 import requests
 
 import umapi_client
-from umapi_mock.layers import layers_of
+from umapi_mock.http.context import emulator_of
 from umapi_mock.layers.throttle import parse_policy
 from umapi_mock.seed import dump_orgs
 
@@ -71,7 +71,7 @@ class Admin:
 
 
 def _quiet_layers(served_session: Any) -> None:
-    layers = layers_of(served_session.app)
+    layers = emulator_of(served_session.app).layers
     layers.faults.clear()
     layers.throttle.set_policy(parse_policy("off"))
     layers.journal.clear()

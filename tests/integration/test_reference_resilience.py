@@ -13,6 +13,7 @@ import umapi_client
 from umapi_client import BatchError, ClientError, RequestError, ServerError, UnavailableError, UserAction
 from umapi_mock.config import Config
 from umapi_mock.http.app import create_app
+from umapi_mock.http.context import emulator_of
 from umapi_mock.server import ServedEmulator
 
 from .conftest import ACTION_PATH, state_of
@@ -167,7 +168,7 @@ def test_token_refreshed_before_it_expires(tls_files, ours):
     emulator would refuse it: no 401 ever reaches the client."""
     app = create_app(Config(token_ttl=120))
     with ServedEmulator(app, ssl_context=tls_files.server_context()) as emulator:
-        backend = app.extensions["umapi_mock"]
+        backend = emulator_of(app).backend
         client_clock = [1000.0]
         auth = umapi_client.OAuthS2S(
             ours.served.client_id,
@@ -183,9 +184,8 @@ def test_token_refreshed_before_it_expires(tls_files, ours):
             backend.clock.advance(110)
             assert umapi_client.UserQuery(conn, "jane@example.com").result() is not None
         assert auth.token_fetch_count == 4
-        from umapi_mock.layers import layers_of
 
-        assert [e["status"] for e in layers_of(app).journal.query(path="/v2/*")] == [200] * 4
+        assert [e["status"] for e in emulator_of(app).layers.journal.query(path="/v2/*")] == [200] * 4
 
 
 def test_test_mode_keeps_order(ours, served):

@@ -13,7 +13,8 @@ from umapi_mock.config import Config
 from umapi_mock.domain.backend import Backend
 from umapi_mock.domain.clock import FrozenClock
 from umapi_mock.http.app import create_app
-from umapi_mock.layers import Layers, layers_of
+from umapi_mock.http.context import emulator_of
+from umapi_mock.layers import Layers
 from umapi_mock.seed import DEMO_ORG_ID, DEMO_SEED
 
 ORG = DEMO_ORG_ID
@@ -43,7 +44,7 @@ class Emu:
 
     @property
     def layers(self) -> Layers:
-        return layers_of(self.app)
+        return emulator_of(self.app).layers
 
     def token(self, client_id: str = "test-client") -> str:
         if client_id not in self._tokens:

@@ -16,7 +16,7 @@ import pytest
 import requests
 from werkzeug.serving import make_server
 
-from umapi_mock.layers import ConnectionDropped
+from umapi_mock.http.middleware import ConnectionDropped
 from umapi_mock.layers.faults import FaultRule, FaultRuleError, load_faults_file, parse_fault_rule, parse_fault_rules
 
 from .conftest import ORG, S2S_SCOPE, Emu

@@ -112,10 +112,12 @@ def test_threads_and_raw_requests_are_intercepted():
 
 def test_dropped_connection_fault_surfaces_as_connection_error():
     with umapi_mock.mock_umapi() as umapi:
-        from umapi_mock.layers import layers_of
+        from umapi_mock.http.context import emulator_of
         from umapi_mock.layers.faults import parse_fault_rules
 
-        layers_of(umapi.app).faults.add(parse_fault_rules({"match": {"path": "/status"}, "respond": {"drop": True}}))
+        emulator_of(umapi.app).layers.faults.add(
+            parse_fault_rules({"match": {"path": "/status"}, "respond": {"drop": True}})
+        )
         with pytest.raises(requests.ConnectionError):
             requests.get("https://usermanagement.adobe.io/status", timeout=5)
 

@@ -21,13 +21,18 @@ class Clock:
             self._offset += seconds
         return self.now()
 
+    def reset(self) -> None:
+        """Back to wall-clock time: undo every `advance`."""
+        with self._lock:
+            self._offset = 0.0
+
 
 class FrozenClock(Clock):
     """A clock that moves only when advanced: for unit tests of windows and expiry."""
 
     def __init__(self, start: float = 1_700_000_000.0):
         super().__init__()
-        self._now = start
+        self._start = self._now = start
 
     def now(self) -> float:
         return self._now
@@ -36,3 +41,8 @@ class FrozenClock(Clock):
         with self._lock:
             self._now += seconds
         return self._now
+
+    def reset(self) -> None:
+        """Back to the start time."""
+        with self._lock:
+            self._now = self._start

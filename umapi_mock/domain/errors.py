@@ -1,6 +1,7 @@
 """The one error catalogue: every non-action error the emulator can answer, as data.
 
-Handlers raise `UmapiError(key, **params)`; the HTTP layer renders the catalogue entry.
+Handlers raise `UmapiError(key, **params)`; the HTTP layer (`http/wire/errors.py`) renders
+the catalogue entry, and injected gateway faults take their bodies from it too.
 Keeping statuses and bodies here (spec §1.6, §2.5, §4.1) means a wrong body is fixed in
 one place and the contract kit can enumerate what the emulator claims to produce.
 Per-command action error codes live in `action_errors.py` (they travel inside a 200).
@@ -69,6 +70,10 @@ CATALOGUE: dict[str, ErrorSpec] = {
         405, {"result": "error.method.not_allowed", "message": "Method {method} not allowed on {path}"}
     ),
     "server.internal": ErrorSpec(500, {"error_code": "500000", "message": "Internal server error"}),
+    # --- gateway answers only fault rules produce (spec §4.3, §6 A41)
+    "gateway.bad_gateway": ErrorSpec(502, {"error_code": "502000", "message": "Bad gateway"}),
+    "gateway.unavailable": ErrorSpec(503, {"error_code": "503000", "message": "Service unavailable"}),
+    "gateway.timeout": ErrorSpec(504, {"error_code": "504000", "message": "Gateway timeout"}),
     # --- IMS (spec §1.6, §6 A1, A5)
     "ims.invalid_request": ErrorSpec(400, {"error": "invalid_request", "error_description": "{detail}"}),
     "ims.unsupported_grant_type": ErrorSpec(
@@ -82,6 +87,16 @@ CATALOGUE: dict[str, ErrorSpec] = {
     "ims.disabled": ErrorSpec(
         400, {"error": "invalid_client", "error_description": "JWT exchange is not available for this client"}
     ),
+}
+
+# The body an injected status answers with, unless the fault rule gives its own (spec §4.1,
+# §4.3, §6 A41); other statuses get a generic gateway body.
+GATEWAY_STATUS_KEYS: dict[int, str] = {
+    429: "gateway.throttled",
+    500: "server.internal",
+    502: "gateway.bad_gateway",
+    503: "gateway.unavailable",
+    504: "gateway.timeout",
 }
 
 
@@ -98,12 +113,6 @@ class UmapiError(Exception):
     @property
     def spec(self) -> ErrorSpec:
         return CATALOGUE[self.key]
-
-    def body(self) -> dict[str, Any] | None:
-        template = self.spec.body
-        if template is None:
-            return None
-        return {k: (v.format(**self.params) if isinstance(v, str) else v) for k, v in template.items()}
 
     def __str__(self) -> str:
         return f"{self.key} {self.params}"

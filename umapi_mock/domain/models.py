@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import threading
 from bisect import bisect_left
-from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -56,7 +55,6 @@ PRODUCT_ADMIN_PREFIX = "_product_admin_"
 DEVELOPER_PREFIX = "_developer_"
 
 DEFAULT_SCOPES = ("openid", "AdobeID", "user_management_sdk")
-PAGE_CACHE_SIZE = 64  # serialised pages kept per org (a full users page is ~0.5 MB)
 DEFAULT_METASCOPES = ("ent_user_sdk",)
 
 
@@ -216,8 +214,6 @@ class Org:
         self._undo: list[Callable[[], object]] | None = None
         self._views: dict[object, object] = {}
         self._views_version = -1
-        self._pages: OrderedDict[object, object] = OrderedDict()
-        self._pages_version = -1
         self._shared = False  # the user-sized containers are shared with a clone: copy before writing
         self._users_in_uid_order = True  # `users` iterates in ascending uid order (see _user_position)
         for name, gtype in FIXED_ADMIN_GROUPS.items():
@@ -330,34 +326,6 @@ class Org:
             value = build()
             if self._views_version == self.version:
                 self._views[key] = value
-            return value
-
-    def page_cache(self, key: object, build: Callable[[], object]) -> object:
-        """Like `view`, for large derived values such as a serialised page: only the
-        PAGE_CACHE_SIZE most recently used stay cached, so paging through a huge org does
-        not keep every page's body alive."""
-        if self._pages_version != self.version:
-            with self.lock:
-                if self._pages_version != self.version:
-                    self._pages = OrderedDict()
-                    self._pages_version = self.version
-        pages = self._pages
-        try:
-            value = pages[key]
-        except KeyError:
-            pass
-        else:
-            try:
-                pages.move_to_end(key)
-            except KeyError:
-                pass  # evicted by another thread meanwhile
-            return value
-        with self.lock:
-            value = build()
-            if self._pages_version == self.version:
-                pages[key] = value
-                while len(pages) > PAGE_CACHE_SIZE:
-                    pages.popitem(last=False)
             return value
 
     def active_user_ids(self) -> list[int]:
@@ -707,8 +675,6 @@ class Org:
             twin._undo = None
             twin._views = {}
             twin._views_version = -1
-            twin._pages = OrderedDict()
-            twin._pages_version = -1
             self._shared = twin._shared = True
             return twin
 

@@ -12,6 +12,7 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Literal
 
 import jwt
 from cryptography import x509
@@ -33,6 +34,15 @@ METASCOPE_GRANTS = {UMAPI_METASCOPE: ("openid", "AdobeID", ACCESS_SCOPE)}
 def _process_signing_key() -> rsa.RSAPrivateKey:
     """One key per process: generating RSA keys per app would slow a fresh org per test."""
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+@dataclass(frozen=True)
+class TokenGrant:
+    """A successful token exchange: the HTTP layer renders it in the flow's units."""
+
+    access_token: str
+    ttl: int  # seconds the token lives
+    flow: Literal["client_credentials", "jwt"]  # OAuth S2S, or the deprecated JWT exchange
 
 
 @dataclass(frozen=True)
@@ -58,8 +68,8 @@ class TokenService:
 
     # ---------------------------------------------------------------- issuing
 
-    def client_credentials(self, params: Mapping[str, str]) -> dict[str, object]:
-        """OAuth Server-to-Server (spec §1.3): `expires_in` in seconds."""
+    def client_credentials(self, params: Mapping[str, str]) -> TokenGrant:
+        """OAuth Server-to-Server (spec §1.3)."""
         missing = [p for p in ("grant_type", "client_id", "client_secret", "scope") if not params.get(p)]
         if "grant_type" in missing:
             raise UmapiError("ims.invalid_request", detail="missing required parameter: grant_type")
@@ -73,10 +83,10 @@ class TokenService:
         if not requested or unknown:
             raise UmapiError("ims.invalid_scope", detail=f"invalid scope ({','.join(unknown) or 'empty'})")
         token, ttl = self._mint(cred, requested)
-        return {"access_token": token, "token_type": "bearer", "expires_in": ttl - 1}
+        return TokenGrant(token, ttl, "client_credentials")
 
-    def exchange_jwt(self, params: Mapping[str, str]) -> dict[str, object]:
-        """Deprecated JWT exchange (spec §1.4, §1.6): `expires_in` in milliseconds."""
+    def exchange_jwt(self, params: Mapping[str, str]) -> TokenGrant:
+        """Deprecated JWT exchange (spec §1.4, §1.6)."""
         for p in ("client_id", "client_secret", "jwt_token"):
             if not params.get(p):
                 raise UmapiError("ims.invalid_request", detail=f"missing required parameter: {p}")
@@ -98,7 +108,7 @@ class TokenService:
         for m in metascopes:
             granted.extend(s for s in METASCOPE_GRANTS.get(m, ()) if s not in granted)
         token, ttl = self._mint(cred, tuple(granted))
-        return {"token_type": "bearer", "access_token": token, "expires_in": ttl * 1000 - 1}
+        return TokenGrant(token, ttl, "jwt")
 
     def _authenticate(self, client_id: str, client_secret: str) -> Credential:
         cred = self.registry.credential(client_id)

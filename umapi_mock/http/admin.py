@@ -12,12 +12,13 @@ import json
 import time
 from typing import Any
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 
-from ..layers import layers_of
+from ..domain.backend import Backend
 from ..layers.faults import FaultRuleError, parse_fault_rules
 from ..layers.throttle import PolicyError, parse_policy
 from ..seed import SeedError, dump_orgs, load_seed, parse_seed_text
+from .context import emulator_of
 from .openapi import openapi_document
 from .render import dumps, json_response
 
@@ -50,7 +51,7 @@ def fail(status: int, code: str, message: str, **extra: Any) -> Response:
 
 @bp.before_request
 def check_admin_token() -> Response | None:
-    token = current_app.config["UMAPI_MOCK"].admin_token
+    token = emulator_of().config.admin_token
     if not token:
         return None
     scheme, _, value = (request.headers.get("Authorization") or "").strip().partition(" ")
@@ -84,8 +85,8 @@ def index() -> Response:
 # -------------------------------------------------------------------- state
 
 
-def _backend() -> Any:
-    return layers_of().backend
+def _backend() -> Backend:
+    return emulator_of().backend
 
 
 def _body_text() -> str | Response:
@@ -125,7 +126,7 @@ def put_state() -> Response:
     text = _body_text()
     if isinstance(text, Response):
         return text
-    config = current_app.config["UMAPI_MOCK"]
+    config = emulator_of().config
     try:
         doc = _parse_document(text, "PUT /_mock/state")
         orgs = load_seed(doc, "PUT /_mock/state", config.seed_dir)
@@ -151,7 +152,7 @@ def put_org_state(org_id: str) -> Response:
     if isinstance(text, Response):
         return text
     source = f"PUT /_mock/orgs/{org_id}/state"
-    config = current_app.config["UMAPI_MOCK"]
+    config = emulator_of().config
     backend = _backend()
     try:
         doc = _parse_document(text, source)
@@ -197,7 +198,7 @@ def get_journal() -> Response:
     """Filters: path (glob with * ? [ ], else prefix), status (429, 5xx, 200,404), method,
     client, since (sequence number: entries after it), since_time (epoch seconds on the
     emulator clock), limit (the newest N matches). Entries come oldest first."""
-    journal = layers_of().journal
+    journal = emulator_of().layers.journal
     args = request.args
     try:
         since = _int_arg("since")
@@ -236,7 +237,7 @@ def _int_arg(name: str) -> int | None:
 
 @bp.delete("/journal")
 def clear_journal() -> Response:
-    layers_of().journal.clear()
+    emulator_of().layers.journal.clear()
     return json_response({"result": "ok"})
 
 
@@ -245,12 +246,12 @@ def clear_journal() -> Response:
 
 @bp.get("/faults")
 def list_faults() -> Response:
-    return json_response({"faults": layers_of().faults.list()})
+    return json_response({"faults": emulator_of().layers.faults.list()})
 
 
 @bp.get("/faults/<rule_id>")
 def get_fault(rule_id: str) -> Response:
-    for rule in layers_of().faults.list():
+    for rule in emulator_of().layers.faults.list():
         if rule["id"] == rule_id:
             return json_response(rule)
     return fail(404, "fault_not_found", f"no fault rule {rule_id!r}")
@@ -269,7 +270,7 @@ def add_faults() -> Response:
     if isinstance(doc, dict) and set(doc) == {"faults"}:
         doc = doc["faults"]
     try:
-        ids = layers_of().faults.add(parse_fault_rules(doc))
+        ids = emulator_of().layers.faults.add(parse_fault_rules(doc))
     except FaultRuleError as exc:
         return fail(400, "invalid_fault", str(exc), path=exc.path, problem=exc.problem)
     return json_response({"ids": ids}, 201)
@@ -277,7 +278,7 @@ def add_faults() -> Response:
 
 @bp.delete("/faults")
 def clear_faults() -> Response:
-    layers = layers_of()
+    layers = emulator_of().layers
     count = len(layers.faults)
     layers.faults.clear()
     return json_response({"result": "ok", "deleted": count})
@@ -285,7 +286,7 @@ def clear_faults() -> Response:
 
 @bp.delete("/faults/<rule_id>")
 def delete_fault(rule_id: str) -> Response:
-    if not layers_of().faults.remove(rule_id):
+    if not emulator_of().layers.faults.remove(rule_id):
         return fail(404, "fault_not_found", f"no fault rule {rule_id!r}")
     return json_response({"result": "ok", "deleted": rule_id})
 
@@ -308,7 +309,7 @@ def _parse_any(text: str) -> Any:
 
 @bp.get("/throttle")
 def get_throttle() -> Response:
-    throttle = layers_of().throttle
+    throttle = emulator_of().layers.throttle
     return json_response({"policy": throttle.policy.as_json(), "usage": throttle.usage()})
 
 
@@ -325,14 +326,14 @@ def put_throttle() -> Response:
         return fail(400, "invalid_policy", str(exc), path=exc.path, problem=exc.problem)
     except ValueError as exc:
         return fail(400, "invalid_policy", f"the body is not JSON/YAML: {exc}", path="", problem="unreadable body")
-    throttle = layers_of().throttle
+    throttle = emulator_of().layers.throttle
     throttle.set_policy(policy)
     return json_response({"policy": policy.as_json()})
 
 
 @bp.delete("/throttle")
 def clear_throttle() -> Response:
-    layers_of().throttle.clear()
+    emulator_of().layers.throttle.clear()
     return json_response({"result": "ok"})
 
 

@@ -1,4 +1,6 @@
-"""The app factory: one Flask app per emulator instance, IMS and UMAPI on one port."""
+"""The app factory: one Flask app per emulator instance, IMS and UMAPI on one port.
+
+Every hook and blueprint is installed here, in the order it runs."""
 
 from __future__ import annotations
 
@@ -11,14 +13,20 @@ from werkzeug.exceptions import HTTPException
 from ..config import Config
 from ..domain.backend import Backend
 from ..domain.errors import UmapiError
-from ..layers import install_layers
-from . import ims, umapi
+from ..emulator import Emulator
+from . import admin, ims, middleware, umapi
+from .context import attach
 from .render import error_response, json_response
 
 log = logging.getLogger("umapi_mock")
 
 
 def create_app(config: Config | None = None, backend: Backend | None = None) -> Flask:
+    return create_emulator(config, backend).app  # type: ignore[no-any-return]
+
+
+def create_emulator(config: Config | None = None, backend: Backend | None = None) -> Emulator:
+    """An emulator handle whose `app` serves it."""
     config = config or Config()
     if backend is None:
         backend = Backend(
@@ -30,19 +38,17 @@ def create_app(config: Config | None = None, backend: Backend | None = None) -> 
             progress=config.progress,
         )
     app = Flask("umapi_mock")
-    app.config["UMAPI_MOCK"] = config
-    app.extensions["umapi_mock"] = backend
+    emulator = Emulator(config, backend)
+    attach(app, emulator)
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.url_map.strict_slashes = False
 
-    @app.before_request
-    def request_id() -> None:
-        g.request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex  # 32 alphanumerics, as the gateway
-
-    @app.after_request
-    def echo_request_id(response: Response) -> Response:
-        response.headers["X-Request-Id"] = getattr(g, "request_id", "")
-        return response
+    # Hooks, in the order they run (Flask runs after_request hooks last-registered first).
+    app.before_request(assign_request_id)
+    app.before_request(middleware.apply_layers)  # faults, then throttle
+    app.after_request(echo_request_id)  # runs second
+    app.after_request(middleware.journal_exchange)  # runs first: the journal sees the answer
+    app.wsgi_app = middleware.DropConnection(app.wsgi_app)  # type: ignore[method-assign]
 
     @app.get("/status")
     def status() -> Response:
@@ -50,7 +56,7 @@ def create_app(config: Config | None = None, backend: Backend | None = None) -> 
 
     app.register_blueprint(ims.bp)
     app.register_blueprint(umapi.bp)
-    install_layers(app, config, backend)
+    app.register_blueprint(admin.bp)
 
     @app.errorhandler(UmapiError)
     def umapi_error(error: UmapiError) -> Response:
@@ -70,4 +76,13 @@ def create_app(config: Config | None = None, backend: Backend | None = None) -> 
         log.exception("unexpected error on %s %s", request.method, request.path)
         return error_response(UmapiError("server.internal"))
 
-    return app
+    return emulator
+
+
+def assign_request_id() -> None:
+    g.request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex  # 32 alphanumerics, as the gateway
+
+
+def echo_request_id(response: Response) -> Response:
+    response.headers["X-Request-Id"] = getattr(g, "request_id", "")
+    return response

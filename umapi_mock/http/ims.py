@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 
 from ..domain.backend import Backend
+from .context import emulator_of
 from .render import json_response
+from .wire.ims import token_answer
 
 bp = Blueprint("ims", __name__)
 
@@ -18,7 +20,7 @@ def _params() -> dict[str, str]:
 
 
 def _backend() -> Backend:
-    return current_app.extensions["umapi_mock"]  # type: ignore[no-any-return]
+    return emulator_of().backend
 
 
 @bp.post("/ims/token/v2")
@@ -26,10 +28,10 @@ def _backend() -> Backend:
 @bp.post("/ims/token/v3")
 @bp.post("/ims/token/v3/")
 def token() -> Response:
-    return json_response(_backend().tokens.client_credentials(_params()))
+    return json_response(token_answer(_backend().tokens.client_credentials(_params())))
 
 
 @bp.post("/ims/exchange/jwt")
 @bp.post("/ims/exchange/jwt/")
 def exchange_jwt() -> Response:
-    return json_response(_backend().tokens.exchange_jwt(_params()))
+    return json_response(token_answer(_backend().tokens.exchange_jwt(_params())))

@@ -9,6 +9,7 @@ from typing import Any
 from flask import Response
 
 from ..domain.errors import UmapiError
+from .wire.errors import error_body
 
 JSON = "application/json"
 
@@ -24,7 +25,7 @@ def json_response(body: Any, status: int = 200, headers: Mapping[str, str] | Non
 
 def error_response(error: UmapiError) -> Response:
     spec = error.spec
-    body = error.body()
+    body = error_body(error)
     if body is None:
         return Response(b"", status=spec.status, headers=dict(spec.headers))
     return json_response(body, spec.status, spec.headers)

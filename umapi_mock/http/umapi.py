@@ -6,7 +6,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, Response, current_app, g, request
+from flask import Blueprint, Response, g, request
 
 from ..config import Config
 from ..domain import commands, limits, reads
@@ -15,8 +15,9 @@ from ..domain.errors import UmapiError
 from ..domain.gate import authorize
 from ..domain.models import USER_GROUP, Org
 from ..domain.reads import Page
+from .context import emulator_of
 from .render import dumps, json_response
-from .serialize import deprecated_user_group_json, deprecated_user_json, group_json, user_json
+from .wire.reads import deprecated_user_group_json, deprecated_user_json, group_json, user_json
 
 bp = Blueprint("umapi", __name__, url_prefix="/v2/usermanagement")
 
@@ -24,11 +25,11 @@ STATUS = {"build": "umapi-mock", "version": "2.0.0", "side": "A", "environment":
 
 
 def backend() -> Backend:
-    return current_app.extensions["umapi_mock"]  # type: ignore[no-any-return]
+    return emulator_of().backend
 
 
 def config() -> Config:
-    return current_app.config["UMAPI_MOCK"]  # type: ignore[no-any-return]
+    return emulator_of().config
 
 
 def gated(view: Callable[..., Response]) -> Callable[..., Response]:
@@ -84,13 +85,13 @@ def paging_headers(page: Page[Any], *, one_based: bool = False) -> dict[str, str
 
 def users_response(org: Org, key: tuple[Any, ...], page: Page[Any], extra: dict[str, Any], **shape: bool) -> Response:
     """Serialise a users page once per org version: repeated reads of the same page are
-    served as the same bytes from the org's page cache."""
+    served as the same bytes from the emulator's page cache."""
 
     def build() -> bytes:
         users = [user_json(org, u, **shape) for u in page.items]
         return dumps({"lastPage": page.last, "result": "success", **extra, "users": users}).encode()
 
-    body = org.page_cache(("json",) + key, build)
+    body = emulator_of().pages.get(org, key, build)
     return json_response(body, headers=paging_headers(page))
 
 

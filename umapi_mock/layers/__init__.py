@@ -1,240 +1,49 @@
-"""Cross-cutting layers around the UMAPI handlers: throttling, fault injection, the request
-journal and the admin API. Each is installed here, so handlers stay free of them.
-
-Per request (everything except `/_mock/*`), in this order:
-  1. fault rules are tried; a firing rule may delay, then answer (status / malformed body)
-     or drop the connection; a delay-only rule lets the request go on;
-  2. the throttle admits or refuses (429) requests of a throttled endpoint family;
-  3. the handler answers;
-  4. the journal records the exchange.
-Fault answers do not count against throttle windows, and refused requests do not either.
+"""Plain-Python policies around the UMAPI handlers: throttling, fault injection and the
+request journal. Nothing here knows Flask; `umapi_mock.http.middleware` applies them to
+requests, in the order the app factory lists its hooks.
 """
 
 from __future__ import annotations
 
-import socket
-import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from flask import Response, current_app, g, request
-
-from ..domain.errors import UmapiError
-from ..http.render import JSON, dumps, error_response
-from .faults import FaultRule, FaultSet, RequestFacts, default_body
-from .journal import Journal, digest, redact_query
-from .throttle import Throttle, family_of, parse_policy
-
-if TYPE_CHECKING:
-    from flask import Flask
-
-    from ..config import Config
-    from ..domain.backend import Backend
-
-EXTENSION = "umapi_mock.layers"
-DROP_KEY = "umapi_mock.drop_connection"
-ADMIN_PREFIX = "/_mock"
+from .faults import FaultSet, parse_fault_rules
+from .journal import Journal
+from .throttle import Throttle, parse_policy
 
 
 @dataclass
 class Layers:
-    config: Config
-    backend: Backend
+    """The three policies of one emulator instance."""
+
     throttle: Throttle
     faults: FaultSet
     journal: Journal
 
+    @classmethod
+    def build(
+        cls,
+        now: Callable[[], float],
+        *,
+        throttle: str | dict[str, Any] = "off",
+        faults: list[dict[str, Any]] | None = None,
+        journal_size: int = 10_000,
+    ) -> Layers:
+        return cls(Throttle(parse_policy(throttle), now), FaultSet(list(faults or [])), Journal(journal_size))
 
-def layers_of(app: Flask | None = None) -> Layers:
-    return (app or current_app).extensions[EXTENSION]  # type: ignore[no-any-return]
-
-
-def is_admin_path(path: str) -> bool:
-    return path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/")
-
-
-def install_layers(app: Flask, config: Config, backend: Backend) -> None:
-    """Wire throttle, faults, journal and the admin blueprint into the app."""
-    from ..http import admin
-
-    layers = Layers(
-        config=config,
-        backend=backend,
-        throttle=Throttle(parse_policy(config.throttle), lambda: backend.clock.now()),
-        faults=FaultSet(list(config.faults or [])),
-        journal=Journal(config.journal_size),
-    )
-    app.extensions[EXTENSION] = layers
-    app.before_request(_before)
-    app.after_request(_after)
-    app.wsgi_app = _DropConnection(app.wsgi_app)  # type: ignore[method-assign]
-    app.register_blueprint(admin.bp)
+    def reset(self, *, throttle: str | dict[str, Any] = "off", faults: Any = None) -> None:
+        """Throttle windows, fault rules and journal emptied; `throttle` and `faults` installed.
+        Both are parsed before anything changes, so a bad one leaves the layers as they were."""
+        policy = parse_policy(throttle)
+        rules = parse_fault_rules(faults) if faults else []
+        self.throttle.set_policy(policy)
+        self.throttle.clear()
+        self.faults.clear()
+        if rules:
+            self.faults.add(rules)
+        self.journal.clear()
 
 
-# ------------------------------------------------------------------ hooks
-
-
-def _before() -> Response | None:
-    # The request and `g` are looked up once: every access through their proxies costs
-    # a context-variable lookup, and this runs on every request.
-    req = request._get_current_object()  # type: ignore[attr-defined]
-    path = req.path
-    if is_admin_path(path):
-        return None
-    layers = layers_of()
-    ctx = g._get_current_object()
-    ctx.layer_t0 = time.perf_counter()
-    ctx.layer_answered_by = "handler"
-    ctx.layer_fault = None
-    body = req.get_data(cache=True)  # cached: form parsing and digests reuse it
-    client_id, org_id, form = _who(req, path)
-    ctx.layer_client_id = client_id
-    ctx.layer_org_id = org_id
-    rule = None
-    if len(layers.faults):
-        facts = RequestFacts(
-            method=req.method,
-            path=path,
-            org_id=org_id,
-            client_id=client_id,
-            query={k: v for k, v in req.args.items()},
-            form=form,
-            body=body,
-        )
-        rule = layers.faults.pick(facts)
-    if rule is not None:
-        ctx.layer_fault = rule
-        if rule.respond.delay:
-            time.sleep(rule.respond.delay)
-        answer = _fault_answer(rule)
-        if answer is not None:
-            ctx.layer_answered_by = "fault"
-            return answer
-    url_rule = req.url_rule
-    family = family_of(url_rule.rule if url_rule is not None else None, req.method)
-    ctx.layer_family = family
-    decision = layers.throttle.check(family, req.headers.get("X-Api-Key"))
-    if not decision.allowed:
-        g.layer_answered_by = "throttle"
-        response = error_response(UmapiError("gateway.throttled"))
-        response.headers["Retry-After"] = str(decision.retry_after)
-        return response
-    return None
-
-
-def _who(req: Any, path: str) -> tuple[str | None, str | None, dict[str, str]]:
-    """(client id, org id, IMS form fields) of the request `req` (at `path`)."""
-    view_args = req.view_args or {}
-    org_id = view_args.get("org_id")
-    form: dict[str, str] = {}
-    if path.startswith("/ims/"):
-        form = {k: v for k, v in req.form.items()}
-        client_id = form.get("client_id") or req.args.get("client_id")
-        if client_id and org_id is None:
-            cred = layers_of().backend.registry.credential(client_id)
-            org_id = cred.org_id if cred is not None else None
-    else:
-        client_id = req.headers.get("X-Api-Key")
-    return client_id or None, org_id, form
-
-
-def _fault_answer(rule: FaultRule) -> Response | None:
-    r = rule.respond
-    kind = r.kind
-    if kind == "delay":
-        return None
-    if kind == "drop":
-        request.environ[DROP_KEY] = True
-        return Response(b"", status=500)
-    if kind == "malformed":
-        response = Response(r.malformed or "", status=r.status or 200, content_type=JSON)
-    else:
-        status = r.status or 500
-        body = r.body if r.body is not None else default_body(status)
-        if isinstance(body, str):
-            response = Response(body, status=status, content_type="text/plain; charset=utf-8")
-        else:
-            response = Response(dumps(body), status=status, content_type=JSON)
-        if status == 429:
-            response.headers["Server"] = "APIP"
-    retry_after = r.retry_after_header()
-    if retry_after is not None:
-        response.headers["Retry-After"] = retry_after
-    for name, value in r.headers:
-        response.headers[name] = value
-    return response
-
-
-def _after(response: Response) -> Response:
-    req = request._get_current_object()  # type: ignore[attr-defined]
-    path = req.path
-    ctx = g._get_current_object()
-    if is_admin_path(path) or not hasattr(ctx, "layer_t0"):
-        return response
-    layers = layers_of()
-    fault: FaultRule | None = ctx.get("layer_fault")
-    dropped = bool(req.environ.get(DROP_KEY))
-    family = ctx.get("layer_family")
-    if family is None and req.url_rule is not None:
-        family = family_of(req.url_rule.rule, req.method)
-    ims = path.startswith("/ims/")
-    args = req.args
-    request_body = req.get_data(cache=True)
-    response_body = b"" if dropped else response.get_data()
-    entry: dict[str, Any] = {
-        "time": layers.backend.clock.now(),
-        "method": req.method,
-        "path": path,
-        "query": redact_query(args.items(multi=True)) if args else {},
-        "status": None if dropped else response.status_code,
-        "latency_ms": round((time.perf_counter() - ctx.layer_t0) * 1000.0, 3),
-        "client_id": ctx.get("layer_client_id"),
-        "org_id": ctx.get("layer_org_id"),
-        "request_id": ctx.get("request_id"),
-        "family": family,
-        "ims": ims,
-        "request_sha256": digest(request_body),
-        "request_bytes": len(request_body),
-        "response_sha256": None if dropped else digest(response_body),
-        "response_bytes": 0 if dropped else len(response_body),
-        "answered_by": ctx.get("layer_answered_by", "handler"),
-        "fault": None if fault is None else {"id": fault.id, "kind": fault.respond.kind},
-        "pragma": req.headers.get("Pragma"),
-    }
-    layers.journal.record(entry)
-    return response
-
-
-# ------------------------------------------------------------ connection drop
-
-
-class ConnectionDropped(ConnectionAbortedError):
-    """Raised out of the WSGI app when a fault drops the connection. The werkzeug server
-    treats it as a dropped connection (no response is written); the Flask test client
-    lets it reach the test."""
-
-
-class _DropConnection:
-    """WSGI wrapper: after the app ran, close the client socket instead of answering."""
-
-    def __init__(self, wsgi_app: Callable[..., Iterable[bytes]]):
-        self.wsgi_app = wsgi_app
-
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        result = self.wsgi_app(environ, start_response)
-        if not environ.get(DROP_KEY):
-            return result
-        close = getattr(result, "close", None)
-        if close is not None:
-            close()
-        sock = environ.get("werkzeug.socket") or environ.get("gunicorn.socket")
-        if sock is not None:
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-        raise ConnectionDropped("umapi-mock fault: connection dropped without a response")
-
-
-__all__ = ["install_layers", "layers_of", "Layers", "ConnectionDropped", "is_admin_path"]
+__all__ = ["Layers"]

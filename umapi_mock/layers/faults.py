@@ -46,19 +46,10 @@ import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from http import HTTPStatus
 from typing import Any
 
 from ..documents import DocumentError, read_document
 
-# Gateway-style bodies for injected statuses (spec §4.1, §4.3, §6 A41).
-GATEWAY_BODIES: dict[int, dict[str, str]] = {
-    429: {"error_code": "429050", "message": "Too many requests"},
-    500: {"error_code": "500000", "message": "Internal server error"},
-    502: {"error_code": "502000", "message": "Bad gateway"},
-    503: {"error_code": "503000", "message": "Service unavailable"},
-    504: {"error_code": "504000", "message": "Gateway timeout"},
-}
 DEFAULT_MALFORMED = '{"result":"success","lastPage":tru'
 MAX_DELAY = 600.0
 
@@ -74,16 +65,6 @@ class FaultRuleError(ValueError):
     def __init__(self, path: str, problem: str):
         super().__init__(f"{path or '(rule)'}: {problem}")
         self.path, self.problem = path, problem
-
-
-def default_body(status: int) -> dict[str, str]:
-    if status in GATEWAY_BODIES:
-        return dict(GATEWAY_BODIES[status])
-    try:
-        phrase = HTTPStatus(status).phrase
-    except ValueError:
-        phrase = "Error"
-    return {"error_code": f"{status}000", "message": phrase}
 
 
 @dataclass(frozen=True)

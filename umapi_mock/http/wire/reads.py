@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..domain.models import (
+from ...domain.models import (
     DEVELOPER_GROUP,
     PRODUCT_ADMIN_GROUP,
     PRODUCT_PROFILE,

@@ -1,0 +1,120 @@
+"""The emulator handle (`umapi_mock.emulator.Emulator`): one public `reset()` for org state,
+clock and layers, and serialised pages that always show the org being served."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+import pytest
+
+from umapi_mock.config import Config
+from umapi_mock.http.app import create_emulator
+from umapi_mock.http.context import emulator_of
+
+ORG = "ABCDEF0123456789ABCDEF01@AdobeOrg"
+SCOPE = "openid,AdobeID,user_management_sdk"
+RULE = {"id": "status-503", "match": {"path": "/status"}, "respond": {"status": 503}}
+
+
+def seed(*emails: str) -> dict[str, Any]:
+    return {
+        "orgs": [
+            {
+                "id": ORG,
+                "domains": [{"name": "tiny.example", "type": "enterprise"}],
+                "credentials": [{"client_id": "tiny-client", "client_secret": "tiny-secret"}],
+                "users": [{"email": e, "type": "enterpriseID", "firstname": "F", "lastname": "L"} for e in emails],
+            }
+        ]
+    }
+
+
+def headers(client: Any) -> dict[str, str]:
+    r = client.post(
+        "/ims/token/v2",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": "tiny-client",
+            "client_secret": "tiny-secret",
+            "scope": SCOPE,
+        },
+    )
+    assert r.status_code == 200, r.data
+    return {"X-Api-Key": "tiny-client", "Authorization": f"Bearer {r.json['access_token']}"}
+
+
+def emails(client: Any, auth: dict[str, str]) -> list[str]:
+    r = client.get(f"/v2/usermanagement/users/{ORG}/0", headers=auth)
+    assert r.status_code == 200, r.data
+    return sorted(u["email"] for u in r.json["users"])
+
+
+def test_the_app_and_its_handle_find_each_other() -> None:
+    emulator = create_emulator(Config(seed=seed("one@tiny.example")))
+    assert emulator_of(emulator.app) is emulator
+    with emulator.app.test_request_context("/status"):
+        assert emulator_of() is emulator
+
+
+def test_reset_restores_orgs_clock_and_layers() -> None:
+    emulator = create_emulator(Config(seed=seed("one@tiny.example"), throttle="documented", faults=[RULE]))
+    client = emulator.app.test_client()
+    auth = headers(client)
+    assert client.get("/status").status_code == 503
+    assert client.delete("/_mock/faults").status_code == 200
+    assert client.put("/_mock/throttle", json="off").status_code == 200
+    action = [
+        {
+            "user": "two@tiny.example",
+            "do": [
+                {
+                    "createEnterpriseID": {
+                        "email": "two@tiny.example",
+                        "firstname": "T",
+                        "lastname": "W",
+                        "country": "US",
+                    }
+                }
+            ],
+        }
+    ]
+    r = client.post(f"/v2/usermanagement/action/{ORG}", data=json.dumps(action), headers=auth)
+    assert r.json["completed"] == 1, r.data
+    assert client.post("/_mock/clock", json={"advance": 3600}).status_code == 200
+    assert emulator.layers.journal.query()
+
+    emulator.reset()
+
+    assert client.get("/_mock/clock").json["offset"] < 60
+    assert emulator.layers.journal.query() == []
+    assert [r["id"] for r in client.get("/_mock/faults").json["faults"]] == ["status-503"]
+    assert client.get("/_mock/throttle").json["policy"]["mode"] == "documented"
+    assert client.get("/status").status_code == 503
+    emulator.reset_layers(faults=[])
+    assert emails(client, headers(client)) == ["one@tiny.example"]
+
+
+def test_a_bad_layer_option_changes_nothing() -> None:
+    emulator = create_emulator(Config(seed=seed("one@tiny.example"), faults=[RULE]))
+    with pytest.raises(ValueError):
+        emulator.reset_layers(throttle={"base": "sometimes"})
+    assert [r["id"] for r in emulator.layers.faults.list()] == ["status-503"]
+
+
+def test_pages_follow_writes_and_swapped_orgs() -> None:
+    emulator = create_emulator(Config(seed=seed("one@tiny.example")))
+    client = emulator.app.test_client()
+    auth = headers(client)
+    first = client.get(f"/v2/usermanagement/users/{ORG}/0", headers=auth)
+    again = client.get(f"/v2/usermanagement/users/{ORG}/0", headers=auth)
+    assert again.data == first.data
+    # Another org with the same id (and a fresh version count) replaces the first one.
+    state = client.get("/_mock/state").json
+    other = copy.deepcopy(state)
+    other["orgs"][0]["users"] = seed("three@tiny.example")["orgs"][0]["users"]
+    assert client.put("/_mock/state", json=other).status_code == 200, client.get("/_mock/state").data
+    assert emails(client, auth) == ["three@tiny.example"]
+    emulator.reset()
+    assert emails(client, auth) == ["one@tiny.example"]

@@ -1,0 +1,49 @@
+"""The emulator handle: one instance's config, domain state (backend), layers and app.
+
+The pytest plugin, the in-process mode, the contract kit and the benchmarks hold one of
+these, so resetting an emulator is one public call rather than a walk through private state.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .http.page_cache import PageCache
+from .layers import Layers
+
+if TYPE_CHECKING:
+    from .config import Config
+    from .domain.backend import Backend
+    from .domain.models import Org
+
+
+class Emulator:
+    def __init__(self, config: Config, backend: Backend):
+        self.config = config
+        self.backend = backend
+        clock = backend.clock
+        self.layers = Layers.build(
+            lambda: clock.now(),
+            throttle=config.throttle,
+            faults=config.faults,
+            journal_size=config.journal_size,
+        )
+        self.pages = PageCache()  # serialised read pages (HTTP bytes; keyed by org version)
+        self.app: Any = None  # the Flask app serving this emulator, set by the app factory
+
+    def org(self, org_id: str | None = None) -> Org:
+        return self.backend.org(org_id)
+
+    def reset(self) -> None:
+        """Back to the start: the seed's orgs, then as `reset_layers`."""
+        self.backend.reset()
+        self.reset_layers()
+
+    def reset_layers(self, *, throttle: str | dict[str, Any] | None = None, faults: Any = None) -> None:
+        """Clock back to wall time; throttle windows, fault rules and journal emptied; the
+        configured throttle policy and fault rules (or the ones given) installed again."""
+        self.layers.reset(
+            throttle=self.config.throttle if throttle is None else throttle,
+            faults=self.config.faults if faults is None else faults,
+        )
+        self.backend.clock.reset()

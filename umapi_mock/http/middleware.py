@@ -1,0 +1,203 @@
+"""Flask glue for the layers (`umapi_mock.layers`): the request hooks and the WSGI wrapper
+that drops connections. The app factory installs them, in order, beside its own hooks.
+
+Per request (everything except `/_mock/*`), in this order:
+  1. fault rules are tried; a firing rule may delay, then answer (status / malformed body)
+     or drop the connection; a delay-only rule lets the request go on;
+  2. the throttle admits or refuses (429) requests of a throttled endpoint family;
+  3. the handler answers;
+  4. the journal records the exchange.
+Fault answers do not count against throttle windows, and refused requests do not either.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from flask import Response, g, request
+
+from ..domain.errors import UmapiError
+from ..layers.faults import FaultRule, RequestFacts
+from ..layers.journal import digest, redact_query
+from ..layers.throttle import family_of
+from .context import emulator_of
+from .render import JSON, dumps, error_response
+from .wire.errors import gateway_body
+
+DROP_KEY = "umapi_mock.drop_connection"
+ADMIN_PREFIX = "/_mock"
+
+
+def is_admin_path(path: str) -> bool:
+    return path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/")
+
+
+# ------------------------------------------------------------------ hooks
+
+
+def apply_layers() -> Response | None:
+    """before_request: fault rules, then the throttle."""
+    # The request and `g` are looked up once: every access through their proxies costs
+    # a context-variable lookup, and this runs on every request.
+    req = request._get_current_object()  # type: ignore[attr-defined]
+    path = req.path
+    if is_admin_path(path):
+        return None
+    emulator = emulator_of()
+    layers = emulator.layers
+    ctx = g._get_current_object()
+    ctx.layer_t0 = time.perf_counter()
+    ctx.layer_answered_by = "handler"
+    ctx.layer_fault = None
+    body = req.get_data(cache=True)  # cached: form parsing and digests reuse it
+    client_id, org_id, form = _who(req, path, emulator.backend.registry)
+    ctx.layer_client_id = client_id
+    ctx.layer_org_id = org_id
+    rule = None
+    if len(layers.faults):
+        facts = RequestFacts(
+            method=req.method,
+            path=path,
+            org_id=org_id,
+            client_id=client_id,
+            query={k: v for k, v in req.args.items()},
+            form=form,
+            body=body,
+        )
+        rule = layers.faults.pick(facts)
+    if rule is not None:
+        ctx.layer_fault = rule
+        if rule.respond.delay:
+            time.sleep(rule.respond.delay)
+        answer = _fault_answer(rule)
+        if answer is not None:
+            ctx.layer_answered_by = "fault"
+            return answer
+    url_rule = req.url_rule
+    family = family_of(url_rule.rule if url_rule is not None else None, req.method)
+    ctx.layer_family = family
+    decision = layers.throttle.check(family, req.headers.get("X-Api-Key"))
+    if not decision.allowed:
+        g.layer_answered_by = "throttle"
+        response = error_response(UmapiError("gateway.throttled"))
+        response.headers["Retry-After"] = str(decision.retry_after)
+        return response
+    return None
+
+
+def _who(req: Any, path: str, registry: Any) -> tuple[str | None, str | None, dict[str, str]]:
+    """(client id, org id, IMS form fields) of the request `req` (at `path`)."""
+    view_args = req.view_args or {}
+    org_id = view_args.get("org_id")
+    form: dict[str, str] = {}
+    if path.startswith("/ims/"):
+        form = {k: v for k, v in req.form.items()}
+        client_id = form.get("client_id") or req.args.get("client_id")
+        if client_id and org_id is None:
+            cred = registry.credential(client_id)
+            org_id = cred.org_id if cred is not None else None
+    else:
+        client_id = req.headers.get("X-Api-Key")
+    return client_id or None, org_id, form
+
+
+def _fault_answer(rule: FaultRule) -> Response | None:
+    r = rule.respond
+    kind = r.kind
+    if kind == "delay":
+        return None
+    if kind == "drop":
+        request.environ[DROP_KEY] = True
+        return Response(b"", status=500)
+    if kind == "malformed":
+        response = Response(r.malformed or "", status=r.status or 200, content_type=JSON)
+    else:
+        status = r.status or 500
+        body = r.body if r.body is not None else gateway_body(status)
+        if isinstance(body, str):
+            response = Response(body, status=status, content_type="text/plain; charset=utf-8")
+        else:
+            response = Response(dumps(body), status=status, content_type=JSON)
+        if status == 429:
+            response.headers["Server"] = "APIP"
+    retry_after = r.retry_after_header()
+    if retry_after is not None:
+        response.headers["Retry-After"] = retry_after
+    for name, value in r.headers:
+        response.headers[name] = value
+    return response
+
+
+def journal_exchange(response: Response) -> Response:
+    """after_request: record the exchange in the journal."""
+    req = request._get_current_object()  # type: ignore[attr-defined]
+    path = req.path
+    ctx = g._get_current_object()
+    if is_admin_path(path) or not hasattr(ctx, "layer_t0"):
+        return response
+    emulator = emulator_of()
+    fault: FaultRule | None = ctx.get("layer_fault")
+    dropped = bool(req.environ.get(DROP_KEY))
+    family = ctx.get("layer_family")
+    if family is None and req.url_rule is not None:
+        family = family_of(req.url_rule.rule, req.method)
+    ims = path.startswith("/ims/")
+    args = req.args
+    request_body = req.get_data(cache=True)
+    response_body = b"" if dropped else response.get_data()
+    entry: dict[str, Any] = {
+        "time": emulator.backend.clock.now(),
+        "method": req.method,
+        "path": path,
+        "query": redact_query(args.items(multi=True)) if args else {},
+        "status": None if dropped else response.status_code,
+        "latency_ms": round((time.perf_counter() - ctx.layer_t0) * 1000.0, 3),
+        "client_id": ctx.get("layer_client_id"),
+        "org_id": ctx.get("layer_org_id"),
+        "request_id": ctx.get("request_id"),
+        "family": family,
+        "ims": ims,
+        "request_sha256": digest(request_body),
+        "request_bytes": len(request_body),
+        "response_sha256": None if dropped else digest(response_body),
+        "response_bytes": 0 if dropped else len(response_body),
+        "answered_by": ctx.get("layer_answered_by", "handler"),
+        "fault": None if fault is None else {"id": fault.id, "kind": fault.respond.kind},
+        "pragma": req.headers.get("Pragma"),
+    }
+    emulator.layers.journal.record(entry)
+    return response
+
+
+# ------------------------------------------------------------ connection drop
+
+
+class ConnectionDropped(ConnectionAbortedError):
+    """Raised out of the WSGI app when a fault drops the connection. The werkzeug server
+    treats it as a dropped connection (no response is written); the Flask test client
+    lets it reach the test."""
+
+
+class DropConnection:
+    """WSGI wrapper: after the app ran, close the client socket instead of answering."""
+
+    def __init__(self, wsgi_app: Callable[..., Iterable[bytes]]):
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        result = self.wsgi_app(environ, start_response)
+        if not environ.get(DROP_KEY):
+            return result
+        close = getattr(result, "close", None)
+        if close is not None:
+            close()
+        sock = environ.get("werkzeug.socket") or environ.get("gunicorn.socket")
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        raise ConnectionDropped("umapi-mock fault: connection dropped without a response")
