@@ -22,6 +22,14 @@ from dataclasses import dataclass, field, replace
 from operator import attrgetter
 from typing import Any
 
+from .names import (
+    DEVELOPER_PREFIX,
+    PRODUCT_ADMIN_PREFIX,
+    admin_group_name,
+    admin_name,
+    domain_of,
+)
+
 ADOBE_ID = "adobeID"
 ENTERPRISE_ID = "enterpriseID"
 FEDERATED_ID = "federatedID"
@@ -51,13 +59,14 @@ FIXED_ADMIN_GROUPS = {
 }
 # Role names UMAPI never lets a caller assign or remove (spec §3.3 `add`).
 UNASSIGNABLE_GROUPS = frozenset({ORG_ADMIN, "_compartment_admin", "_compartment_viewer"})
-ADMIN_PREFIX = "_admin_"
-PRODUCT_ADMIN_PREFIX = "_product_admin_"
-DEVELOPER_PREFIX = "_developer_"
 
 DEFAULT_SCOPES = ("openid", "AdobeID", "user_management_sdk")
 PAGE_CACHE_SIZE = 64  # serialised pages kept per org (a full users page is ~0.5 MB)
 DEFAULT_METASCOPES = ("ent_user_sdk",)
+
+
+class AmbiguousUser(LookupError):
+    """Two org-owned accounts share the email a user string names, and neither logs in with it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,8 +257,13 @@ class Org:
         return None if uid is None else self.users[uid]
 
     def find_user(self, user: str, domain: str | None = None, *, adobe_id: bool = False) -> User | None:
-        """Resolve a user string the way UMAPI addresses users (spec §3.2): an org-owned
-        account wins over an Adobe ID with the same email unless the Adobe ID is asked for."""
+        """The account a user string names (spec §3.2), for actions, reads and the seed loader.
+
+        With `domain`: the login (username, domain), else an org-owned account with that
+        email in that domain. Without: the org-owned account with this email, else the one
+        whose login it is, else the Adobe ID (an org-owned account wins unless the Adobe ID
+        is asked for). Two org-owned accounts sharing the email are ambiguous unless one
+        logs in with it: `AmbiguousUser` (docs/fidelity.md, "one account resolution")."""
         if adobe_id or (domain is not None and domain.lower() == "adobeid"):
             return next((u for u in self.users_with_email(user) if u.type == ADOBE_ID), None)
         if domain:
@@ -260,15 +274,14 @@ class Org:
             return owned[0] if owned else None
         candidates = self.users_with_email(user)
         owned = [u for u in candidates if u.org_owned]
+        login = self.user_by_login(user, domain_of(user)) if "@" in user else None
+        if len(owned) > 1:
+            if login is not None and login in owned:
+                return login
+            raise AmbiguousUser(user)
         if owned:
             return owned[0]
-        if candidates:
-            return candidates[0]
-        if "@" in user:
-            found = self.user_by_login(user, user.rsplit("@", 1)[1])
-            if found is not None:
-                return found
-        return None
+        return login or next((u for u in candidates if u.type == ADOBE_ID), None)
 
     def group_names_of(self, uid: int, *, direct_only: bool = True) -> list[str]:
         """A user's `groups` field (spec §2.5.4): indirect profiles only when not direct_only."""
@@ -286,27 +299,26 @@ class Org:
         group = self.group_named(name)
         if group is not None:
             return group
-        lower = name.lower()
-        if lower.startswith(PRODUCT_ADMIN_PREFIX):
-            product = self.product_named(name[len(PRODUCT_ADMIN_PREFIX) :])
+        parsed = admin_name(name)
+        if parsed is None:
+            return None
+        if parsed.prefix == PRODUCT_ADMIN_PREFIX:
+            product = self.product_named(parsed.base)
             if product is None:
                 return None
             return self.add_group(PRODUCT_ADMIN_PREFIX + product.name, PRODUCT_ADMIN_GROUP, product=product.name)
-        if lower.startswith(DEVELOPER_PREFIX):
-            base = self.group_named(name[len(DEVELOPER_PREFIX) :])
+        base = self.group_named(parsed.base)
+        if parsed.prefix == DEVELOPER_PREFIX:
             if base is None or base.type != PRODUCT_PROFILE:
                 return None
             return self.add_group(DEVELOPER_PREFIX + base.name, DEVELOPER_GROUP, target=base.gid, product=base.product)
-        if lower.startswith(ADMIN_PREFIX):
-            base = self.group_named(name[len(ADMIN_PREFIX) :])
-            if base is None or base.type not in (USER_GROUP, PRODUCT_PROFILE):
-                return None
-            gtype = USER_ADMIN_GROUP if base.type == USER_GROUP else PROFILE_ADMIN_GROUP
-            return self.add_group(ADMIN_PREFIX + base.name, gtype, target=base.gid, product=base.product)
-        return None
+        if base is None or base.type not in (USER_GROUP, PRODUCT_PROFILE):
+            return None
+        gtype = USER_ADMIN_GROUP if base.type == USER_GROUP else PROFILE_ADMIN_GROUP
+        return self.add_group(admin_group_name(base.name), gtype, target=base.gid, product=base.product)
 
     def admin_group_of(self, group: Group) -> Group | None:
-        return self.group_named(ADMIN_PREFIX + group.name)
+        return self.group_named(admin_group_name(group.name))
 
     def is_member(self, gid: int, uid: int) -> bool:
         return uid in self.members.get(gid, {})
