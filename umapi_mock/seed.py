@@ -16,6 +16,7 @@ import yaml
 
 from .domain.gate import ORG_ID_RE
 from .domain.generate import populate
+from .domain.limits import EMAIL_MAX, GROUP_NAME_MAX
 from .domain.models import (
     ADOBE_ID,
     DEFAULT_METASCOPES,
@@ -28,6 +29,7 @@ from .domain.models import (
     Org,
     User,
 )
+from .domain.names import group_name_problem, is_email
 
 DEMO_ORG_ID = "0123456789ABCDEF01234567@AdobeOrg"
 
@@ -138,12 +140,7 @@ def _reserve_stated_ids(org: Org, products: list[Any], groups: list[Any], users:
         if isinstance(prod, dict) and isinstance(prod.get("profiles"), list)
         for p in prod["profiles"]
     ]
-    gids = _stated_ids(profiles) + _stated_ids(groups)
-    if gids:
-        org._next_gid = max(org._next_gid, max(gids) + 1)
-    uids = _stated_ids(users)
-    if uids:
-        org._next_uid = max(org._next_uid, max(uids) + 1)
+    org.reserve_ids(gids=_stated_ids(profiles) + _stated_ids(groups), uids=_stated_ids(users))
 
 
 class _Loader:
@@ -255,8 +252,11 @@ class _Loader:
             p = f"{path}.groups[{i}]"
             g = self.mapping(g, p, {"name", "description", "profiles", "id", "read_only"})
             name = self.get(g, "name", p, str, required=True)
-            if name.startswith("_"):
-                raise self.fail(f"{p}.name", "user group names must not start with '_'")
+            problem = group_name_problem(name)
+            if problem == "invalid":
+                raise self.fail(f"{p}.name", "user group names must not be blank or start with '_'")
+            if problem == "too_long":
+                raise self.fail(f"{p}.name", f"user group names are at most {GROUP_NAME_MAX} characters")
             linked = []
             for j, prof_name in enumerate(self.get(g, "profiles", p, list, [])):
                 prof = org.group_named(prof_name) if isinstance(prof_name, str) else None
@@ -336,8 +336,8 @@ class _Loader:
             {"email", "type", "username", "domain", "firstname", "lastname", "country", "status", "groups", "id"},
         )
         email = self.get(u, "email", path, str, required=True)
-        if "@" not in email:
-            raise self.fail(f"{path}.email", f"{email!r} is not an email address")
+        if not is_email(email):
+            raise self.fail(f"{path}.email", f"{email!r} is not an email address (at most {EMAIL_MAX} characters)")
         utype = self.get(u, "type", path, str, "federatedID")
         if utype not in IDENTITY_TYPES:
             raise self.fail(f"{path}.type", f"must be one of {', '.join(IDENTITY_TYPES)}")

@@ -20,14 +20,14 @@ from tests.actions.conftest import ACTIONS_SEED, ORG, Api, make_app
 from tests.actions.helpers import check_report, dump_json, error_keys, org_state
 from tests.actions.model import Model
 from tests.actions.strategies import any_bodies, batches, dumps_with_repeats
-from umapi_mock.domain.backend import Backend
 from umapi_mock.domain.commands import run_actions
 from umapi_mock.domain.errors import UmapiError
 from umapi_mock.domain.models import Org
 from umapi_mock.http.wire.actions import render_report
 from umapi_mock.seed import dump_org
+from umapi_mock.world import build_backend
 
-PRISTINE: Org = Backend(copy.deepcopy(ACTIONS_SEED)).org(ORG)
+PRISTINE: Org = build_backend(copy.deepcopy(ACTIONS_SEED)).org(ORG)
 MISSING_USER_CODES = {"error.user.nonexistent", "error.user.not_found", "error.user.not_in_org"}
 # codes only an entry-level check gives: the model cannot replay batches that contain them
 ENTRY_LEVEL_CODES = {

@@ -16,7 +16,7 @@ from __future__ import annotations
 import threading
 from bisect import bisect_left
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from operator import attrgetter
@@ -63,6 +63,18 @@ UNASSIGNABLE_GROUPS = frozenset({ORG_ADMIN, "_compartment_admin", "_compartment_
 DEFAULT_SCOPES = ("openid", "AdobeID", "user_management_sdk")
 PAGE_CACHE_SIZE = 64  # serialised pages kept per org (a full users page is ~0.5 MB)
 DEFAULT_METASCOPES = ("ent_user_sdk",)
+
+
+@dataclass
+class BulkWrite:
+    """What `Org.bulk_write` hands out: the raw stores, and the next free uid to advance."""
+
+    users: dict[int, User]
+    memberships: dict[int, frozenset[int]]
+    members: dict[int, dict[int, None]]
+    by_email: dict[str, int | tuple[int, ...]]  # lower email -> uid, or uids when shared
+    by_login: dict[tuple[str, str], int]  # (lower username, lower domain) -> uid
+    next_uid: int
 
 
 class AmbiguousUser(LookupError):
@@ -458,6 +470,26 @@ class Org:
         uid = self._next_uid
         self._next_uid += 1
         return uid
+
+    def reserve_ids(self, *, gids: Iterable[int] = (), uids: Iterable[int] = ()) -> None:
+        """Number later groups and users after these ids (a seed states some ids, not all)."""
+        self._next_gid = max([self._next_gid, *(g + 1 for g in gids)])
+        self._next_uid = max([self._next_uid, *(u + 1 for u in uids)])
+
+    @contextmanager
+    def bulk_write(self) -> Iterator[BulkWrite]:
+        """The generator's door for writing many users fast: the org's stores and indexes,
+        written directly (no undo log, no per-user checks) under the org lock. On exit
+        the uid counter moves past `BulkWrite.next_uid` and the version moves on, so
+        memoised views and pages are rebuilt."""
+        with self.lock:
+            self._own()
+            bulk = BulkWrite(self.users, self.memberships, self.members, self._by_email, self._by_login, self._next_uid)
+            try:
+                yield bulk
+            finally:
+                self._next_uid = max(self._next_uid, bulk.next_uid)
+                self.version += 1
 
     def _own(self) -> None:
         """Stop sharing the user-sized containers with a clone: copy them once, before

@@ -12,6 +12,7 @@ from ..config import Config
 from ..domain.backend import Backend
 from ..domain.errors import UmapiError
 from ..layers import install_layers
+from ..world import build_backend
 from . import ims, umapi
 from .render import error_response, json_response
 
@@ -21,7 +22,7 @@ log = logging.getLogger("umapi_mock")
 def create_app(config: Config | None = None, backend: Backend | None = None) -> Flask:
     config = config or Config()
     if backend is None:
-        backend = Backend(
+        backend = build_backend(
             config.seed,
             seed_source=config.seed_source,
             seed_dir=config.seed_dir,
