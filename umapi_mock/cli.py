@@ -92,13 +92,21 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--log-requests", action="store_true", help="print one line per request")
     serve.set_defaults(func=cmd_serve)
 
-    from contracts.cli import add_subcommands as add_contract_subcommands
-
     from .admin_cli import add_subcommands as add_admin_subcommands
 
-    add_contract_subcommands(sub)
+    _add_contract_subcommands(sub)
     add_admin_subcommands(sub)
     return parser
+
+
+def _add_contract_subcommands(sub: Any) -> None:
+    """`contract ...`, when the contract kit is installed beside the emulator. Imported only
+    here, when a parser is built: the kit's own modules load when its command runs."""
+    try:
+        from contracts.cli import add_subcommands
+    except ImportError:  # an install without the kit: no `contract` command
+        return
+    add_subcommands(sub)
 
 
 def _positive(value: str) -> int:

@@ -37,6 +37,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from .domain.scopes import S2S_SCOPE
+
 if TYPE_CHECKING:
     import requests
 
@@ -44,7 +46,6 @@ if TYPE_CHECKING:
     from .domain.models import Org
     from .server import ServedEmulator
 
-S2S_SCOPE = "openid,AdobeID,user_management_sdk"
 _OPTIONS = {"users", "groups", "seed", "throttle", "faults", "generate_seed"}
 
 

@@ -11,13 +11,14 @@ import pytest
 
 from umapi_mock.config import Config
 from umapi_mock.domain.clock import FrozenClock
+from umapi_mock.domain.scopes import S2S_SCOPE
 from umapi_mock.http.app import create_app
 from umapi_mock.layers import Layers, layers_of
 from umapi_mock.seed import DEMO_ORG_ID, DEMO_SEED
 from umapi_mock.world import build_backend
 
 ORG = DEMO_ORG_ID
-S2S_SCOPE = "openid,AdobeID,user_management_sdk"
+
 SECRETS = {"test-client": "test-secret", "other-client": "other-secret"}
 ACTION_BODY = [{"user": "jane@example.com", "do": [{"add": {"group": ["Contractors"]}}]}]
 

@@ -29,6 +29,7 @@ from .names import (
     admin_name,
     domain_of,
 )
+from .scopes import S2S_SCOPES
 
 ADOBE_ID = "adobeID"
 ENTERPRISE_ID = "enterpriseID"
@@ -60,7 +61,7 @@ FIXED_ADMIN_GROUPS = {
 # Role names UMAPI never lets a caller assign or remove (spec §3.3 `add`).
 UNASSIGNABLE_GROUPS = frozenset({ORG_ADMIN, "_compartment_admin", "_compartment_viewer"})
 
-DEFAULT_SCOPES = ("openid", "AdobeID", "user_management_sdk")
+DEFAULT_SCOPES = S2S_SCOPES
 PAGE_CACHE_SIZE = 64  # serialised pages kept per org (a full users page is ~0.5 MB)
 DEFAULT_METASCOPES = ("ent_user_sdk",)
 

@@ -50,6 +50,7 @@ from http import HTTPStatus
 from typing import Any
 
 from ..documents import DocumentError, read_document
+from ..retry_after import retry_after_seconds
 
 # Gateway-style bodies for injected statuses (spec §4.1, §4.3, §6 A41).
 GATEWAY_BODIES: dict[int, dict[str, str]] = {
@@ -400,7 +401,7 @@ def _parse_respond(doc: Any, path: str) -> Respond:
             if retry_after < 0:
                 raise FaultRuleError(rpath, "must not be negative")
         elif isinstance(retry_after, str):
-            if email.utils.parsedate_tz(retry_after) is None:
+            if retry_after_seconds(retry_after) is None:  # the parser clients of the kit use
                 raise FaultRuleError(rpath, f"{retry_after!r} is neither integer seconds nor an HTTP-date")
         else:
             raise FaultRuleError(rpath, "expected integer seconds (never a decimal: spec §4.2) or an HTTP-date")
