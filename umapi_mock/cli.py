@@ -16,7 +16,7 @@ from .config import Config
 from .documents import DocumentError, read_document
 from .domain.limits import GROUPS_PAGE_SIZE, TOKEN_TTL_SECONDS, USERS_PAGE_SIZE
 from .http.admin import admin_token_required
-from .layers.faults import FaultRuleError, load_faults_file
+from .layers.faults import FaultRuleError, read_fault_rules
 from .layers.throttle import PolicyError, parse_policy
 from .seed import SeedError, read_seed_file
 
@@ -144,13 +144,12 @@ def config_from_args(args: argparse.Namespace) -> Config:
     else:
         policy = _read_document(args.throttle, "throttle policy")
         try:
-            parse_policy(policy)
+            config.throttle = parse_policy(policy)  # parsed once: the app takes the Policy as it is
         except PolicyError as exc:
             raise CliError(f"throttle policy {args.throttle}: {exc}") from None
-        config.throttle = policy
     if args.faults:
         try:
-            config.faults = load_faults_file(args.faults)
+            config.faults = list(read_fault_rules(args.faults))
         except FaultRuleError as exc:
             raise CliError(f"fault file {args.faults}: {exc}") from None
     return config

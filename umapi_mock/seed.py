@@ -8,12 +8,10 @@ state GET/PUT round-trips and a dumped state can be used as a seed.
 from __future__ import annotations
 
 import hashlib
-import json
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from .documents import DocumentError, parse_text, read_text
 from .domain.gate import ORG_ID_RE
 from .domain.generate import populate
 from .domain.limits import EMAIL_MAX, GROUP_NAME_MAX
@@ -96,21 +94,17 @@ class SeedError(Exception):
 def read_seed_file(path: str | Path) -> dict[str, Any]:
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise SeedError(str(p), "", f"cannot read file: {exc.strerror or exc}") from None
+        text = read_text(p, "seed file")
+    except DocumentError as exc:
+        raise SeedError(str(p), "", exc.problem) from None
     return parse_seed_text(text, str(p), json_only=p.suffix.lower() == ".json")
 
 
 def parse_seed_text(text: str, source: str, *, json_only: bool = False) -> dict[str, Any]:
     try:
-        doc = json.loads(text) if json_only else yaml.safe_load(text)
-    except (ValueError, yaml.YAMLError) as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        raise SeedError(
-            source, where, f"not valid {'JSON' if json_only else 'YAML/JSON'}: {getattr(exc, 'problem', None) or exc}"
-        ) from None
+        doc = parse_text(text, json_only=json_only)
+    except DocumentError as exc:
+        raise SeedError(source, exc.where, exc.problem) from None
     if not isinstance(doc, dict):
         raise SeedError(source, "", "the document must be a mapping with an 'orgs' list")
     return doc

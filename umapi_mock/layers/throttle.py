@@ -131,7 +131,10 @@ def _documented_limits() -> dict[str, Limit]:
 
 
 def parse_policy(doc: Any) -> Policy:
-    """`Config.throttle` (or a policy file's parsed content) → Policy; PolicyError when invalid."""
+    """`Config.throttle` (or a policy file's parsed content) → Policy; PolicyError when invalid.
+    An already parsed Policy is returned as it is (the CLI parses its file once)."""
+    if isinstance(doc, Policy):
+        return doc
     if doc is None or doc is False or doc == "off":
         return Policy("off", {}, "off")
     if doc == "documented" or doc is True:
