@@ -25,6 +25,7 @@ from typing import Any
 from .names import (
     DEVELOPER_PREFIX,
     PRODUCT_ADMIN_PREFIX,
+    AdminName,
     admin_group_name,
     admin_name,
     domain_of,
@@ -313,22 +314,24 @@ class Org:
         if group is not None:
             return group
         parsed = admin_name(name)
-        if parsed is None:
+        base = None if parsed is None else self.admin_base(parsed)
+        if parsed is None or base is None:
             return None
-        if parsed.prefix == PRODUCT_ADMIN_PREFIX:
-            product = self.product_named(parsed.base)
-            if product is None:
-                return None
-            return self.add_group(PRODUCT_ADMIN_PREFIX + product.name, PRODUCT_ADMIN_GROUP, product=product.name)
-        base = self.group_named(parsed.base)
+        if isinstance(base, Product):
+            return self.add_group(PRODUCT_ADMIN_PREFIX + base.name, PRODUCT_ADMIN_GROUP, product=base.name)
         if parsed.prefix == DEVELOPER_PREFIX:
-            if base is None or base.type != PRODUCT_PROFILE:
-                return None
             return self.add_group(DEVELOPER_PREFIX + base.name, DEVELOPER_GROUP, target=base.gid, product=base.product)
-        if base is None or base.type not in (USER_GROUP, PRODUCT_PROFILE):
-            return None
         gtype = USER_ADMIN_GROUP if base.type == USER_GROUP else PROFILE_ADMIN_GROUP
         return self.add_group(admin_group_name(base.name), gtype, target=base.gid, product=base.product)
+
+    def admin_base(self, parsed: AdminName) -> Group | Product | None:
+        """What an admin-group name administers, if it exists: the product of a
+        `_product_admin_`, the profile of a `_developer_`, the group or profile of an `_admin_`."""
+        if parsed.prefix == PRODUCT_ADMIN_PREFIX:
+            return self.product_named(parsed.base)
+        base = self.group_named(parsed.base)
+        allowed = (PRODUCT_PROFILE,) if parsed.prefix == DEVELOPER_PREFIX else (USER_GROUP, PRODUCT_PROFILE)
+        return base if base is not None and base.type in allowed else None
 
     def admin_group_of(self, group: Group) -> Group | None:
         return self.group_named(admin_group_name(group.name))

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from .errors import UmapiError
-from .models import PRODUCT_PROFILE, USER_GROUP, AmbiguousUser, Group, Org, User
-from .names import DEVELOPER_PREFIX, PRODUCT_ADMIN_PREFIX, admin_name
+from .models import PRODUCT_PROFILE, AmbiguousUser, Group, Org, User
+from .names import admin_name
 
 T = TypeVar("T")
 
@@ -74,15 +74,8 @@ def resolve_listing_group(org: Org, name: str) -> Group | None:
     if group is not None:
         return group
     parsed = admin_name(name)
-    if parsed is not None:
-        if parsed.prefix == PRODUCT_ADMIN_PREFIX:
-            if org.product_named(parsed.base):
-                return None
-        else:
-            base = org.group_named(parsed.base)
-            allowed = (PRODUCT_PROFILE,) if parsed.prefix == DEVELOPER_PREFIX else (USER_GROUP, PRODUCT_PROFILE)
-            if base is not None and base.type in allowed:
-                return None
+    if parsed is not None and org.admin_base(parsed) is not None:
+        return None
     raise UmapiError("group.not_found", group=name)
 
 

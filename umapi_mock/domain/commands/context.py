@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from .. import limits
 from ..action_errors import action_message, warning_message
-from ..models import PRODUCT_PROFILE, USER_GROUP, AmbiguousUser, Group, Org, Transaction, User
-from ..names import DEVELOPER_PREFIX, PRODUCT_ADMIN_PREFIX, admin_name
+from ..models import USER_GROUP, AmbiguousUser, Group, Org, Transaction, User
+from ..names import PRODUCT_ADMIN_PREFIX, admin_name
 from .report import ActionError, ActionReport, ActionWarning, StepError
 
 
@@ -96,13 +96,9 @@ class EngineBase:
             if group is None:
                 raise StepError(not_found, group=name)
             return group
-        if parsed.prefix == PRODUCT_ADMIN_PREFIX:
-            return None
-        base = self.org.group_named(parsed.base)
-        allowed = (PRODUCT_PROFILE,) if parsed.prefix == DEVELOPER_PREFIX else (USER_GROUP, PRODUCT_PROFILE)
-        if base is None or base.type not in allowed:
+        if self.org.admin_base(parsed) is None:
             raise StepError(not_found, group=name)
-        return None
+        return None  # nobody holds it yet: removing changes nothing
 
     def check_capacity(self, groups: list[Group], users: list[User]) -> None:
         """Spec §3.4: a user group may not grow past USERGROUP_MAX_MEMBERS through `add`."""
