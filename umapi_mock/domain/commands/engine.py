@@ -1,4 +1,5 @@
 """The action engine (spec §3): one JSON batch of command entries in, one report out.
+
 Plain Python, no Flask. `run_actions` validates the whole body, then runs every entry
 inside one org transaction (the org lock serialises concurrent requests). Each step runs
 against a savepoint: a failing step is undone on its own and reported, and the entry's
