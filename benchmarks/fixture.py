@@ -30,15 +30,15 @@ BANNER_URL = re.compile(r"serving IMS and UMAPI at (https?://\S+)")
 
 
 def fresh_org(settings: Settings) -> Figure:
-    from umapi_mock.domain.backend import Backend
     from umapi_mock.domain.models import USER_GROUP
     from umapi_mock.seed import DEMO_SEED
+    from umapi_mock.world import build_backend
 
     seed = copy.deepcopy(DEMO_SEED)
     org_doc = seed["orgs"][0]
     org_doc["generate"]["users"] = 1000 - len(org_doc["users"])
-    backend = Backend(seed)
-    prepared = backend._pristine[0]
+    backend = build_backend(seed)
+    prepared = backend.pristine[0]
     assert len(prepared.users) == 1000, len(prepared.users)
     group = next(g for g in prepared.groups.values() if g.type == USER_GROUP)
     uid = next(iter(prepared.users))

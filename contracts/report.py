@@ -20,8 +20,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from umapi_mock.redaction import redact
+
 from .registry import CONTRACTS, Recorder
-from .target import redact
 
 FORMAT = "umapi-contract-report/1"
 

@@ -16,7 +16,7 @@ from .config import Config
 from .documents import DocumentError, read_document
 from .domain.limits import GROUPS_PAGE_SIZE, TOKEN_TTL_SECONDS, USERS_PAGE_SIZE
 from .http.admin import admin_token_required
-from .layers.faults import FaultRuleError, load_faults_file
+from .layers.faults import FaultRuleError, read_fault_rules
 from .layers.throttle import PolicyError, parse_policy
 from .seed import SeedError, read_seed_file
 
@@ -92,13 +92,21 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--log-requests", action="store_true", help="print one line per request")
     serve.set_defaults(func=cmd_serve)
 
-    from contracts.cli import add_subcommands as add_contract_subcommands
-
     from .admin_cli import add_subcommands as add_admin_subcommands
 
-    add_contract_subcommands(sub)
+    _add_contract_subcommands(sub)
     add_admin_subcommands(sub)
     return parser
+
+
+def _add_contract_subcommands(sub: Any) -> None:
+    """`contract ...`, when the contract kit is installed beside the emulator. Imported only
+    here, when a parser is built: the kit's own modules load when its command runs."""
+    try:
+        from contracts.cli import add_subcommands
+    except ImportError:  # an install without the kit: no `contract` command
+        return
+    add_subcommands(sub)
 
 
 def _positive(value: str) -> int:
@@ -136,13 +144,12 @@ def config_from_args(args: argparse.Namespace) -> Config:
     else:
         policy = _read_document(args.throttle, "throttle policy")
         try:
-            parse_policy(policy)
+            config.throttle = parse_policy(policy)  # parsed once: the app takes the Policy as it is
         except PolicyError as exc:
             raise CliError(f"throttle policy {args.throttle}: {exc}") from None
-        config.throttle = policy
     if args.faults:
         try:
-            config.faults = load_faults_file(args.faults)
+            config.faults = list(read_fault_rules(args.faults))
         except FaultRuleError as exc:
             raise CliError(f"fault file {args.faults}: {exc}") from None
     return config

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .domain.limits import GROUPS_PAGE_SIZE, TOKEN_TTL_SECONDS, USERS_PAGE_SIZE
+
+if TYPE_CHECKING:  # annotations only: reading a Config must not import the layers
+    from .layers.faults import FaultRule
+    from .layers.throttle import Policy
 
 
 @dataclass
@@ -18,8 +22,10 @@ class Config:
     groups_page_size: int = GROUPS_PAGE_SIZE
     token_ttl: int = TOKEN_TTL_SECONDS
     jwt_enabled: bool = True
-    throttle: str | dict[str, Any] = "off"  # "off", "documented", or a parsed policy document
-    faults: list[dict[str, Any]] = field(default_factory=list)
+    # "off", "documented", a parsed Policy (the CLI's file), or a policy document (fixtures)
+    throttle: str | dict[str, Any] | Policy = "off"
+    # parsed rules (the CLI's file, copied per app) or rule documents
+    faults: list[FaultRule | dict[str, Any]] = field(default_factory=list)
     admin_token: str | None = None
     journal_size: int = 10_000
     progress: bool = False  # print seeding progress for big orgs

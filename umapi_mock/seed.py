@@ -8,14 +8,13 @@ state GET/PUT round-trips and a dumped state can be used as a seed.
 from __future__ import annotations
 
 import hashlib
-import json
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from .documents import DocumentError, parse_text, read_text
 from .domain.gate import ORG_ID_RE
 from .domain.generate import populate
+from .domain.limits import EMAIL_MAX, GROUP_NAME_MAX
 from .domain.models import (
     ADOBE_ID,
     DEFAULT_METASCOPES,
@@ -28,6 +27,7 @@ from .domain.models import (
     Org,
     User,
 )
+from .domain.names import group_name_problem, is_email
 
 DEMO_ORG_ID = "0123456789ABCDEF01234567@AdobeOrg"
 
@@ -94,21 +94,17 @@ class SeedError(Exception):
 def read_seed_file(path: str | Path) -> dict[str, Any]:
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise SeedError(str(p), "", f"cannot read file: {exc.strerror or exc}") from None
+        text = read_text(p, "seed file")
+    except DocumentError as exc:
+        raise SeedError(str(p), "", exc.problem) from None
     return parse_seed_text(text, str(p), json_only=p.suffix.lower() == ".json")
 
 
 def parse_seed_text(text: str, source: str, *, json_only: bool = False) -> dict[str, Any]:
     try:
-        doc = json.loads(text) if json_only else yaml.safe_load(text)
-    except (ValueError, yaml.YAMLError) as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        raise SeedError(
-            source, where, f"not valid {'JSON' if json_only else 'YAML/JSON'}: {getattr(exc, 'problem', None) or exc}"
-        ) from None
+        doc = parse_text(text, json_only=json_only)
+    except DocumentError as exc:
+        raise SeedError(source, exc.where, exc.problem) from None
     if not isinstance(doc, dict):
         raise SeedError(source, "", "the document must be a mapping with an 'orgs' list")
     return doc
@@ -138,12 +134,7 @@ def _reserve_stated_ids(org: Org, products: list[Any], groups: list[Any], users:
         if isinstance(prod, dict) and isinstance(prod.get("profiles"), list)
         for p in prod["profiles"]
     ]
-    gids = _stated_ids(profiles) + _stated_ids(groups)
-    if gids:
-        org._next_gid = max(org._next_gid, max(gids) + 1)
-    uids = _stated_ids(users)
-    if uids:
-        org._next_uid = max(org._next_uid, max(uids) + 1)
+    org.reserve_ids(gids=_stated_ids(profiles) + _stated_ids(groups), uids=_stated_ids(users))
 
 
 class _Loader:
@@ -255,8 +246,11 @@ class _Loader:
             p = f"{path}.groups[{i}]"
             g = self.mapping(g, p, {"name", "description", "profiles", "id", "read_only"})
             name = self.get(g, "name", p, str, required=True)
-            if name.startswith("_"):
-                raise self.fail(f"{p}.name", "user group names must not start with '_'")
+            problem = group_name_problem(name)
+            if problem == "invalid":
+                raise self.fail(f"{p}.name", "user group names must not be blank or start with '_'")
+            if problem == "too_long":
+                raise self.fail(f"{p}.name", f"user group names are at most {GROUP_NAME_MAX} characters")
             linked = []
             for j, prof_name in enumerate(self.get(g, "profiles", p, list, [])):
                 prof = org.group_named(prof_name) if isinstance(prof_name, str) else None
@@ -336,8 +330,8 @@ class _Loader:
             {"email", "type", "username", "domain", "firstname", "lastname", "country", "status", "groups", "id"},
         )
         email = self.get(u, "email", path, str, required=True)
-        if "@" not in email:
-            raise self.fail(f"{path}.email", f"{email!r} is not an email address")
+        if not is_email(email):
+            raise self.fail(f"{path}.email", f"{email!r} is not an email address (at most {EMAIL_MAX} characters)")
         utype = self.get(u, "type", path, str, "federatedID")
         if utype not in IDENTITY_TYPES:
             raise self.fail(f"{path}.type", f"must be one of {', '.join(IDENTITY_TYPES)}")

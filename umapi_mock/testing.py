@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from .emulator import Emulator
     from .server import ServedEmulator
 
-S2S_SCOPE = "openid,AdobeID,user_management_sdk"
+from .domain.scopes import S2S_SCOPE
 
 
 @dataclass

@@ -15,14 +15,15 @@ from flask import Flask
 from umapi_mock.config import Config
 from umapi_mock.domain.backend import Backend
 from umapi_mock.domain.models import Org
+from umapi_mock.domain.scopes import S2S_SCOPE
 from umapi_mock.http.app import create_app
 from umapi_mock.http.context import emulator_of
+from umapi_mock.world import build_backend
 
 ORG = "ACC0000000000000000000A1@AdobeOrg"
 ORG_FED = "ACC0000000000000000000F1@AdobeOrg"  # federated domains only
 CLIENT, SECRET = "actions-client", "actions-secret"
 CLIENT_FED, SECRET_FED = "actions-fed-client", "actions-fed-secret"
-S2S_SCOPE = "openid,AdobeID,user_management_sdk"
 
 ACTIONS_SEED: dict[str, Any] = {
     "orgs": [
@@ -223,4 +224,4 @@ def fed_api(app: Flask) -> Api:
 @pytest.fixture
 def org() -> Iterator[Org]:
     """The seeded org without HTTP, for engine-level tests."""
-    yield Backend(copy.deepcopy(ACTIONS_SEED)).org(ORG)
+    yield build_backend(copy.deepcopy(ACTIONS_SEED)).org(ORG)

@@ -20,8 +20,9 @@ from hypothesis import strategies as st
 
 from tests.actions.conftest import Api, make_app
 from tests.actions.helpers import check_report, org_state
-from umapi_mock.domain.backend import Backend
 from umapi_mock.domain.commands import run_actions
+from umapi_mock.http.wire.actions import render_report
+from umapi_mock.world import build_backend
 
 ORG = "ACC0000000000000000000C1@AdobeOrg"
 THREADS = 8
@@ -157,9 +158,9 @@ def test_concurrent_requests_serialise(seed: int) -> None:
     assert read_statuses and set(read_statuses) <= {200, 404}, sorted(set(read_statuses))
     assert all(len(answers[t]) == len(programs[t]) for t in range(THREADS))
 
-    serial = Backend(SEED).org(ORG)
+    serial = build_backend(SEED).org(ORG)
     for t in range(THREADS):
         for (body, test), got in zip(programs[t], answers[t]):
             check_report(got, body, test_mode=test)
-            assert got == run_actions(serial, body, test_mode=test).to_json(), (t, body)
+            assert got == render_report(run_actions(serial, body, test_mode=test)), (t, body)
     assert org_state(apis[0].org) == org_state(serial)

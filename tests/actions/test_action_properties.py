@@ -20,13 +20,14 @@ from tests.actions.conftest import ACTIONS_SEED, ORG, Api, make_app
 from tests.actions.helpers import check_report, dump_json, error_keys, org_state
 from tests.actions.model import Model
 from tests.actions.strategies import any_bodies, batches, dumps_with_repeats
-from umapi_mock.domain.backend import Backend
 from umapi_mock.domain.commands import run_actions
 from umapi_mock.domain.errors import UmapiError
 from umapi_mock.domain.models import Org
+from umapi_mock.http.wire.actions import render_report
 from umapi_mock.seed import dump_org
+from umapi_mock.world import build_backend
 
-PRISTINE: Org = Backend(copy.deepcopy(ACTIONS_SEED)).org(ORG)
+PRISTINE: Org = build_backend(copy.deepcopy(ACTIONS_SEED)).org(ORG)
 MISSING_USER_CODES = {"error.user.nonexistent", "error.user.not_found", "error.user.not_in_org"}
 # codes only an entry-level check gives: the model cannot replay batches that contain them
 ENTRY_LEVEL_CODES = {
@@ -84,7 +85,7 @@ def test_http_never_5xx_and_reports_are_well_formed(
 
 def _run(org: Org, body: Any, test_mode: bool) -> dict[str, Any] | str:
     try:
-        return run_actions(org, body, test_mode=test_mode).to_json()
+        return render_report(run_actions(org, body, test_mode=test_mode))
     except UmapiError as exc:
         return exc.key
 
@@ -114,7 +115,7 @@ def test_test_mode_changes_nothing_and_matches_a_real_run(body: Any) -> None:
 def test_real_run_matches_the_model(body: list[dict[str, Any]]) -> None:
     org = PRISTINE.clone()
     model = Model(dump_org(org))
-    report = run_actions(org, body, test_mode=False).to_json()
+    report = render_report(run_actions(org, body, test_mode=False))
     check_report(report, body, test_mode=False)
     assert not {code for _, _, code in error_keys(report)} & ENTRY_LEVEL_CODES, report
     model.apply(body, report)

@@ -15,13 +15,13 @@ import requests
 
 from tests.keys import make_key_and_cert
 from umapi_mock.domain.models import Org
+from umapi_mock.domain.scopes import S2S_SCOPE
 from umapi_mock.seed import load_seed
 
 ORG_A = "AAAA0000AAAA0000AAAA0000@AdobeOrg"
 ORG_B = "BBBB0000BBBB0000BBBB0000@AdobeOrg"  # another org, no users
 ORG_M = "CCCC0000CCCC0000CCCC0000@AdobeOrg"  # an org that is migrating
 TECH_A = "AAAA1111AAAA1111AAAA1111@techacct.adobe.com"
-S2S_SCOPE = "openid,AdobeID,user_management_sdk"
 
 # client id -> secret
 SECRETS = {"client-a": "secret-a", "client-b": "secret-b", "client-narrow": "secret-narrow", "client-m": "secret-m"}

@@ -102,6 +102,25 @@ BAD_SEEDS = [
         "orgs[0].credentials[0].scopes[1]",
         "expected a string, got int",
     ),
+    # the engine's rules (domain/names.py): what an action would refuse, a seed refuses too
+    (
+        "bad-email.yaml",
+        "orgs:\n" + GOOD_ORG + "    domains: [{name: example.com}]\n    users:\n      - {email: 'a b@example.com'}\n",
+        "orgs[0].users[0].email",
+        "is not an email address",
+    ),
+    (
+        "long-group.yaml",
+        "orgs:\n" + GOOD_ORG + "    groups:\n      - {name: " + "g" * 256 + "}\n",
+        "orgs[0].groups[0].name",
+        "at most 255 characters",
+    ),
+    (
+        "blank-group.yaml",
+        "orgs:\n" + GOOD_ORG + "    groups:\n      - {name: ' '}\n",
+        "orgs[0].groups[0].name",
+        "blank",
+    ),
     ("not-a-mapping.yaml", "- just\n- a list\n", "(top)", "must be a mapping"),
     ("empty.yaml", "", "(top)", "must be a mapping"),
 ]
@@ -413,3 +432,13 @@ def test_bad_options(tmp_path, argv, fragment):
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert fragment in proc.stderr
+
+
+def test_a_broken_policy_file_names_line_and_column(tmp_path, monkeypatch, capsys):
+    (tmp_path / "policy.yaml").write_text("families:\n  action: {per_client: [\n")
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["serve", "--port", "0", "--no-tls", "--throttle", "policy.yaml"]) == 2
+    out, err = capsys.readouterr()
+    message = err.strip()
+    assert out == "" and "\n" not in message
+    assert "throttle policy 'policy.yaml' at line 3, column 1 is not valid YAML/JSON" in message, message

@@ -10,15 +10,16 @@ from typing import Any
 import pytest
 
 from umapi_mock.config import Config
-from umapi_mock.domain.backend import Backend
 from umapi_mock.domain.clock import FrozenClock
+from umapi_mock.domain.scopes import S2S_SCOPE
 from umapi_mock.http.app import create_app
 from umapi_mock.http.context import emulator_of
 from umapi_mock.layers import Layers
 from umapi_mock.seed import DEMO_ORG_ID, DEMO_SEED
+from umapi_mock.world import build_backend
 
 ORG = DEMO_ORG_ID
-S2S_SCOPE = "openid,AdobeID,user_management_sdk"
+
 SECRETS = {"test-client": "test-secret", "other-client": "other-secret"}
 ACTION_BODY = [{"user": "jane@example.com", "do": [{"add": {"group": ["Contractors"]}}]}]
 
@@ -37,7 +38,7 @@ class Emu:
 
     def __init__(self, config: Config, seed: dict[str, Any] | None = None):
         self.clock = FrozenClock()
-        self.backend = Backend(seed if seed is not None else small_seed(), clock=self.clock)
+        self.backend = build_backend(seed if seed is not None else small_seed(), clock=self.clock)
         self.app = create_app(config, backend=self.backend)
         self.client: Any = self.app.test_client()  # responses typed Any: tests index .json freely
         self._tokens: dict[str, str] = {}

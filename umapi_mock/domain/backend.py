@@ -6,8 +6,6 @@ keeps state, so two backends in one process never interfere.
 
 from __future__ import annotations
 
-import copy
-from pathlib import Path
 from typing import Any
 
 from .clock import Clock
@@ -17,27 +15,29 @@ from .tokens import TokenService
 
 
 class Backend:
+    """Holds `orgs` as the start-up state that `reset()` returns to; the orgs are built
+    outside the domain (`umapi_mock.world.build_backend` loads seeds)."""
+
     def __init__(
         self,
-        seed: dict[str, Any] | None = None,
+        orgs: list[Org],
         *,
-        seed_source: str = "<seed>",
-        seed_dir: Path | None = None,
+        seed_doc: dict[str, Any] | None = None,
         clock: Clock | None = None,
         token_ttl: int = TOKEN_TTL_SECONDS,
         jwt_enabled: bool = True,
-        progress: bool = False,
     ):
-        from ..seed import DEMO_SEED, load_seed
-
         self.clock = clock or Clock()
         self.registry = OrgRegistry()
         self.tokens = TokenService(self.registry, self.clock, ttl=token_ttl, jwt_enabled=jwt_enabled)
-        self.seed_doc = copy.deepcopy(seed if seed is not None else DEMO_SEED)
-        self._seed_source = seed_source
-        self._seed_dir = seed_dir
-        self._pristine = load_seed(self.seed_doc, seed_source, seed_dir, progress=progress)
+        self.seed_doc: dict[str, Any] = seed_doc if seed_doc is not None else {}  # the document `orgs` came from
+        self._pristine = list(orgs)
         self.registry.replace_all([o.clone() for o in self._pristine])
+
+    @property
+    def pristine(self) -> list[Org]:
+        """The start-up orgs (never served: `reset()` clones them)."""
+        return list(self._pristine)
 
     @property
     def orgs(self) -> dict[str, Org]:

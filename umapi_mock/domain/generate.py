@@ -63,18 +63,17 @@ def populate(org: Org, users: int, groups: int = 0, seed: int = 0, *, progress: 
     # 200 bytes each, and they are immutable, so sharing them is safe.
     one_group = {gid: frozenset((gid,)) for gid in targets}
     gc_was_enabled = gc.isenabled()
-    with org.lock:
-        org._own()
+    with org.bulk_write() as bulk:
         # Bulk path: records and indexes are written directly, bypassing the undo log, and
         # without the cyclic collector, which would rescan every record made so far
         # each time it runs (the records hold no cycles).
         gc.disable()
         try:
-            users_map, memberships, members = org.users, org.memberships, org.members
-            by_email, by_login = org._by_email, org._by_login
+            users_map, memberships, members = bulk.users, bulk.memberships, bulk.members
+            by_email, by_login = bulk.by_email, bulk.by_login
             target_members = [members[gid] for gid in targets]
             target_sets = [one_group[gid] for gid in targets]
-            first_uid = org._next_uid
+            first_uid = bulk.next_uid
             n_first, n_last, n_country, n_targets = len(first_names), len(last_names), len(COUNTRIES), len(targets)
             n_kinds = len(kinds)
             rand = rng.random
@@ -111,8 +110,7 @@ def populate(org: Org, users: int, groups: int = 0, seed: int = 0, *, progress: 
         finally:
             if gc_was_enabled:
                 gc.enable()
-        org._next_uid = first_uid + users
-        org.version += 1
+        bulk.next_uid = first_uid + users
     if progress and time.monotonic() - started > 1.0:
         print(
             f"seeding {org.id}: {users:,} users done in {time.monotonic() - started:.1f}s", file=sys.stderr, flush=True

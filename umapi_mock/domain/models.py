@@ -15,11 +15,21 @@ from __future__ import annotations
 
 import threading
 from bisect import bisect_left
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from operator import attrgetter
 from typing import Any
+
+from .names import (
+    DEVELOPER_PREFIX,
+    PRODUCT_ADMIN_PREFIX,
+    AdminName,
+    admin_group_name,
+    admin_name,
+    domain_of,
+)
+from .scopes import S2S_SCOPES
 
 ADOBE_ID = "adobeID"
 ENTERPRISE_ID = "enterpriseID"
@@ -50,12 +60,25 @@ FIXED_ADMIN_GROUPS = {
 }
 # Role names UMAPI never lets a caller assign or remove (spec §3.3 `add`).
 UNASSIGNABLE_GROUPS = frozenset({ORG_ADMIN, "_compartment_admin", "_compartment_viewer"})
-ADMIN_PREFIX = "_admin_"
-PRODUCT_ADMIN_PREFIX = "_product_admin_"
-DEVELOPER_PREFIX = "_developer_"
 
-DEFAULT_SCOPES = ("openid", "AdobeID", "user_management_sdk")
+DEFAULT_SCOPES = S2S_SCOPES
 DEFAULT_METASCOPES = ("ent_user_sdk",)
+
+
+@dataclass
+class BulkWrite:
+    """What `Org.bulk_write` hands out: the raw stores, and the next free uid to advance."""
+
+    users: dict[int, User]
+    memberships: dict[int, frozenset[int]]
+    members: dict[int, dict[int, None]]
+    by_email: dict[str, int | tuple[int, ...]]  # lower email -> uid, or uids when shared
+    by_login: dict[tuple[str, str], int]  # (lower username, lower domain) -> uid
+    next_uid: int
+
+
+class AmbiguousUser(LookupError):
+    """Two org-owned accounts share the email a user string names, and neither logs in with it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,8 +267,13 @@ class Org:
         return None if uid is None else self.users[uid]
 
     def find_user(self, user: str, domain: str | None = None, *, adobe_id: bool = False) -> User | None:
-        """Resolve a user string the way UMAPI addresses users (spec §3.2): an org-owned
-        account wins over an Adobe ID with the same email unless the Adobe ID is asked for."""
+        """The account a user string names (spec §3.2), for actions, reads and the seed loader.
+
+        With `domain`: the login (username, domain), else an org-owned account with that
+        email in that domain. Without: the org-owned account with this email, else the one
+        whose login it is, else the Adobe ID (an org-owned account wins unless the Adobe ID
+        is asked for). Two org-owned accounts sharing the email are ambiguous unless one
+        logs in with it: `AmbiguousUser` (docs/fidelity.md, "one account resolution")."""
         if adobe_id or (domain is not None and domain.lower() == "adobeid"):
             return next((u for u in self.users_with_email(user) if u.type == ADOBE_ID), None)
         if domain:
@@ -256,15 +284,14 @@ class Org:
             return owned[0] if owned else None
         candidates = self.users_with_email(user)
         owned = [u for u in candidates if u.org_owned]
+        login = self.user_by_login(user, domain_of(user)) if "@" in user else None
+        if len(owned) > 1:
+            if login is not None and login in owned:
+                return login
+            raise AmbiguousUser(user)
         if owned:
             return owned[0]
-        if candidates:
-            return candidates[0]
-        if "@" in user:
-            found = self.user_by_login(user, user.rsplit("@", 1)[1])
-            if found is not None:
-                return found
-        return None
+        return login or next((u for u in candidates if u.type == ADOBE_ID), None)
 
     def group_names_of(self, uid: int, *, direct_only: bool = True) -> list[str]:
         """A user's `groups` field (spec §2.5.4): indirect profiles only when not direct_only."""
@@ -282,27 +309,28 @@ class Org:
         group = self.group_named(name)
         if group is not None:
             return group
-        lower = name.lower()
-        if lower.startswith(PRODUCT_ADMIN_PREFIX):
-            product = self.product_named(name[len(PRODUCT_ADMIN_PREFIX) :])
-            if product is None:
-                return None
-            return self.add_group(PRODUCT_ADMIN_PREFIX + product.name, PRODUCT_ADMIN_GROUP, product=product.name)
-        if lower.startswith(DEVELOPER_PREFIX):
-            base = self.group_named(name[len(DEVELOPER_PREFIX) :])
-            if base is None or base.type != PRODUCT_PROFILE:
-                return None
+        parsed = admin_name(name)
+        base = None if parsed is None else self.admin_base(parsed)
+        if parsed is None or base is None:
+            return None
+        if isinstance(base, Product):
+            return self.add_group(PRODUCT_ADMIN_PREFIX + base.name, PRODUCT_ADMIN_GROUP, product=base.name)
+        if parsed.prefix == DEVELOPER_PREFIX:
             return self.add_group(DEVELOPER_PREFIX + base.name, DEVELOPER_GROUP, target=base.gid, product=base.product)
-        if lower.startswith(ADMIN_PREFIX):
-            base = self.group_named(name[len(ADMIN_PREFIX) :])
-            if base is None or base.type not in (USER_GROUP, PRODUCT_PROFILE):
-                return None
-            gtype = USER_ADMIN_GROUP if base.type == USER_GROUP else PROFILE_ADMIN_GROUP
-            return self.add_group(ADMIN_PREFIX + base.name, gtype, target=base.gid, product=base.product)
-        return None
+        gtype = USER_ADMIN_GROUP if base.type == USER_GROUP else PROFILE_ADMIN_GROUP
+        return self.add_group(admin_group_name(base.name), gtype, target=base.gid, product=base.product)
+
+    def admin_base(self, parsed: AdminName) -> Group | Product | None:
+        """What an admin-group name administers, if it exists: the product of a
+        `_product_admin_`, the profile of a `_developer_`, the group or profile of an `_admin_`."""
+        if parsed.prefix == PRODUCT_ADMIN_PREFIX:
+            return self.product_named(parsed.base)
+        base = self.group_named(parsed.base)
+        allowed = (PRODUCT_PROFILE,) if parsed.prefix == DEVELOPER_PREFIX else (USER_GROUP, PRODUCT_PROFILE)
+        return base if base is not None and base.type in allowed else None
 
     def admin_group_of(self, group: Group) -> Group | None:
-        return self.group_named(ADMIN_PREFIX + group.name)
+        return self.group_named(admin_group_name(group.name))
 
     def is_member(self, gid: int, uid: int) -> bool:
         return uid in self.members.get(gid, {})
@@ -414,6 +442,26 @@ class Org:
         uid = self._next_uid
         self._next_uid += 1
         return uid
+
+    def reserve_ids(self, *, gids: Iterable[int] = (), uids: Iterable[int] = ()) -> None:
+        """Number later groups and users after these ids (a seed states some ids, not all)."""
+        self._next_gid = max([self._next_gid, *(g + 1 for g in gids)])
+        self._next_uid = max([self._next_uid, *(u + 1 for u in uids)])
+
+    @contextmanager
+    def bulk_write(self) -> Iterator[BulkWrite]:
+        """The generator's door for writing many users fast: the org's stores and indexes,
+        written directly (no undo log, no per-user checks) under the org lock. On exit
+        the uid counter moves past `BulkWrite.next_uid` and the version moves on, so
+        memoised views and pages are rebuilt."""
+        with self.lock:
+            self._own()
+            bulk = BulkWrite(self.users, self.memberships, self.members, self._by_email, self._by_login, self._next_uid)
+            try:
+                yield bulk
+            finally:
+                self._next_uid = max(self._next_uid, bulk.next_uid)
+                self.version += 1
 
     def _own(self) -> None:
         """Stop sharing the user-sized containers with a clone: copy them once, before

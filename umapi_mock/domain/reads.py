@@ -12,16 +12,8 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from .errors import UmapiError
-from .models import (
-    ADMIN_PREFIX,
-    DEVELOPER_PREFIX,
-    PRODUCT_ADMIN_PREFIX,
-    PRODUCT_PROFILE,
-    USER_GROUP,
-    Group,
-    Org,
-    User,
-)
+from .models import PRODUCT_PROFILE, AmbiguousUser, Group, Org, User
+from .names import admin_name
 
 T = TypeVar("T")
 
@@ -47,7 +39,10 @@ def paginate(ids: Sequence[T], page: int, size: int) -> Page[T]:
 
 
 def get_user(org: Org, user_string: str, domain: str | None = None) -> User:
-    user = org.find_user(user_string, domain or None)
+    try:
+        user = org.find_user(user_string, domain or None)
+    except AmbiguousUser:  # no single answer: "no such user" (docs/fidelity.md)
+        raise UmapiError("user.not_found", user=user_string) from None
     if user is not None and user.status != "active" and not domain:
         # an org account that left the org no longer hides an Adobe ID with the same email
         user = org.find_user(user_string, adobe_id=True)
@@ -78,14 +73,8 @@ def resolve_listing_group(org: Org, name: str) -> Group | None:
     group = org.group_named(name)
     if group is not None:
         return group
-    lower = name.lower()
-    for prefix, ok in (
-        (ADMIN_PREFIX, lambda g: g is not None and g.type in (USER_GROUP, PRODUCT_PROFILE)),
-        (DEVELOPER_PREFIX, lambda g: g is not None and g.type == PRODUCT_PROFILE),
-    ):
-        if lower.startswith(prefix) and ok(org.group_named(name[len(prefix) :])):
-            return None
-    if lower.startswith(PRODUCT_ADMIN_PREFIX) and org.product_named(name[len(PRODUCT_ADMIN_PREFIX) :]):
+    parsed = admin_name(name)
+    if parsed is not None and org.admin_base(parsed) is not None:
         return None
     raise UmapiError("group.not_found", group=name)
 

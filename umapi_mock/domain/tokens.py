@@ -23,11 +23,12 @@ from .clock import Clock
 from .errors import UmapiError
 from .limits import TOKEN_TTL_SECONDS
 from .models import Credential, OrgRegistry
+from .scopes import ACCESS_SCOPE as ACCESS_SCOPE
+from .scopes import S2S_SCOPES
 
-ACCESS_SCOPE = "user_management_sdk"
 UMAPI_METASCOPE = "ent_user_sdk"
 # A meta-scope grants these access scopes.
-METASCOPE_GRANTS = {UMAPI_METASCOPE: ("openid", "AdobeID", ACCESS_SCOPE)}
+METASCOPE_GRANTS = {UMAPI_METASCOPE: S2S_SCOPES}
 
 
 @lru_cache(maxsize=1)

@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
+from ..documents import parse_text
 from ..domain.backend import Backend
 from ..layers.faults import FaultRuleError, parse_fault_rules
 from ..layers.throttle import PolicyError, parse_policy
@@ -292,16 +293,7 @@ def delete_fault(rule_id: str) -> Response:
 
 
 def _parse_any(text: str) -> Any:
-    try:
-        return json.loads(text)
-    except ValueError:
-        pass
-    import yaml
-
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ValueError(str(exc)) from None
+    return parse_text(text)  # the one document reader; DocumentError is a ValueError
 
 
 # ----------------------------------------------------------------- throttle

@@ -14,6 +14,7 @@ from ..config import Config
 from ..domain.backend import Backend
 from ..domain.errors import UmapiError
 from ..emulator import Emulator
+from ..world import build_backend
 from . import admin, ims, middleware, umapi
 from .context import attach
 from .render import error_response, json_response
@@ -29,7 +30,7 @@ def create_emulator(config: Config | None = None, backend: Backend | None = None
     """An emulator handle whose `app` serves it."""
     config = config or Config()
     if backend is None:
-        backend = Backend(
+        backend = build_backend(
             config.seed,
             seed_source=config.seed_source,
             seed_dir=config.seed_dir,

@@ -17,6 +17,7 @@ from ..domain.models import USER_GROUP, Org
 from ..domain.reads import Page
 from .context import emulator_of
 from .render import dumps, json_response
+from .wire.actions import render_report
 from .wire.reads import deprecated_user_group_json, deprecated_user_json, group_json, user_json
 
 bp = Blueprint("umapi", __name__, url_prefix="/v2/usermanagement")
@@ -181,4 +182,4 @@ def action(org: Org) -> Response:
     """The action API (spec §3): always 200 once the body is a JSON array of 1-10 entries."""
     body = commands.parse_body(request.get_data())
     report = commands.run_actions(org, body, test_mode=query_bool("testOnly", False))
-    return json_response(report.to_json())
+    return json_response(render_report(report))

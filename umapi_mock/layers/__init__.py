@@ -5,13 +5,13 @@ requests, in the order the app factory lists its hooks.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .faults import FaultSet, parse_fault_rules
+from .faults import FaultRule, FaultSet, parse_fault_rule
 from .journal import Journal
-from .throttle import Throttle, parse_policy
+from .throttle import Policy, Throttle, parse_policy
 
 
 @dataclass
@@ -27,17 +27,26 @@ class Layers:
         cls,
         now: Callable[[], float],
         *,
-        throttle: str | dict[str, Any] = "off",
-        faults: list[dict[str, Any]] | None = None,
+        throttle: str | dict[str, Any] | Policy = "off",
+        faults: Sequence[FaultRule | dict[str, Any]] | None = None,
         journal_size: int = 10_000,
     ) -> Layers:
         return cls(Throttle(parse_policy(throttle), now), FaultSet(list(faults or [])), Journal(journal_size))
 
-    def reset(self, *, throttle: str | dict[str, Any] = "off", faults: Any = None) -> None:
+    def reset(
+        self,
+        *,
+        throttle: str | dict[str, Any] | Policy = "off",
+        faults: Sequence[FaultRule | dict[str, Any]] | None = None,
+    ) -> None:
         """Throttle windows, fault rules and journal emptied; `throttle` and `faults` installed.
         Both are parsed before anything changes, so a bad one leaves the layers as they were."""
         policy = parse_policy(throttle)
-        rules = parse_fault_rules(faults) if faults else []
+        if isinstance(faults, Mapping):
+            faults = [faults]
+        rules = [
+            r.fresh() if isinstance(r, FaultRule) else parse_fault_rule(r, f"[{i}]") for i, r in enumerate(faults or [])
+        ]
         self.throttle.set_policy(policy)
         self.throttle.clear()
         self.faults.clear()

@@ -44,11 +44,12 @@ import json
 import random
 import threading
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..documents import DocumentError, read_document
+from ..retry_after import retry_after_seconds
 
 DEFAULT_MALFORMED = '{"result":"success","lastPage":tru'
 MAX_DELAY = 600.0
@@ -164,6 +165,10 @@ class FaultRule:
     def parse(cls, doc: Any, path: str = "", *, default_id: str | None = None) -> FaultRule:
         return parse_fault_rule(doc, path, default_id=default_id)
 
+    def fresh(self) -> FaultRule:
+        """A copy that has not fired yet (its id and random stream are set by `FaultSet.add`)."""
+        return replace(self, fired=0, _rng=random.Random())
+
     @property
     def remaining(self) -> int | None:
         return None if self.times is None else max(0, self.times - self.fired)
@@ -218,18 +223,27 @@ def parse_fault_rules(doc: Any) -> list[FaultRule]:
     return [parse_fault_rule(doc)]
 
 
-def load_faults_file(path: str) -> list[dict[str, Any]]:
-    """Read a YAML/JSON faults file (a rule or a list of rules, or {"faults": [...]}) and validate
-    it; returns the documents for `Config.faults`. Raises FaultRuleError."""
+def _fault_docs(path: str) -> list[Any]:
+    """A faults file's rule documents: a rule, a list of rules, or {"faults": [...]}."""
     try:
         doc = read_document(path, "fault file")
     except DocumentError as exc:
         raise FaultRuleError("", str(exc)) from None
     if isinstance(doc, dict) and set(doc) == {"faults"}:
         doc = doc["faults"]
-    docs = doc if isinstance(doc, list) else [doc]
+    return doc if isinstance(doc, list) else [doc]
+
+
+def load_faults_file(path: str) -> list[dict[str, Any]]:
+    """A faults file's rule documents, validated. Raises FaultRuleError."""
+    docs = _fault_docs(path)
     parse_fault_rules(docs)
     return docs
+
+
+def read_fault_rules(path: str) -> list[FaultRule]:
+    """A faults file parsed once into rules, for `Config.faults`. Raises FaultRuleError."""
+    return parse_fault_rules(_fault_docs(path))
 
 
 def _join(path: str, key: str) -> str:
@@ -381,7 +395,7 @@ def _parse_respond(doc: Any, path: str) -> Respond:
             if retry_after < 0:
                 raise FaultRuleError(rpath, "must not be negative")
         elif isinstance(retry_after, str):
-            if email.utils.parsedate_tz(retry_after) is None:
+            if retry_after_seconds(retry_after) is None:  # the parser clients of the kit use
                 raise FaultRuleError(rpath, f"{retry_after!r} is neither integer seconds nor an HTTP-date")
         else:
             raise FaultRuleError(rpath, "expected integer seconds (never a decimal: spec §4.2) or an HTTP-date")
@@ -438,12 +452,16 @@ def _resolve_pointer(doc: Any, pointer: str) -> tuple[bool, Any]:
 class FaultSet:
     """The ordered, thread-safe list of active rules."""
 
-    def __init__(self, docs: list[dict[str, Any]] | None = None):
+    def __init__(self, rules: Sequence[FaultRule | dict[str, Any]] | None = None):
+        """Start with `rules`: parsed rules (copied with fresh counters, so one Config can
+        start several apps) or rule documents (parsed here)."""
         self._lock = threading.Lock()
         self._rules: list[FaultRule] = []
         self._counter = 0
-        if docs:
-            self.add(parse_fault_rules(list(docs)))
+        if rules:
+            self.add(
+                [r.fresh() if isinstance(r, FaultRule) else parse_fault_rule(r, f"[{i}]") for i, r in enumerate(rules)]
+            )
 
     def add(self, rules: list[FaultRule]) -> list[str]:
         """Append validated rules, assigning ids; all or nothing."""

@@ -12,14 +12,11 @@ import hashlib
 import itertools
 import threading
 from collections import OrderedDict, deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
-REDACTED = "<redacted>"
-SECRET_PARAMS = frozenset(
-    {"client_secret", "jwt_token", "access_token", "refresh_token", "id_token", "assertion", "code", "password"}
-)
-
+# Query secrets are replaced by the one redaction rule (umapi_mock/redaction.py).
+from ..redaction import redact_query as redact_query
 
 _BIG_BODY = 16 * 1024
 _recent_digests: OrderedDict[int, tuple[bytes, str]] = OrderedDict()
@@ -47,19 +44,6 @@ def digest(data: bytes) -> str | None:
         while len(_recent_digests) > 32:
             _recent_digests.popitem(last=False)
     return value
-
-
-def redact_query(pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:
-    """Query parameters as {name: value} ({name: [values]} when repeated), secrets replaced."""
-    out: dict[str, Any] = {}
-    for name, value in pairs:
-        shown = REDACTED if name.lower() in SECRET_PARAMS else value
-        if name in out:
-            prev = out[name]
-            out[name] = (prev if isinstance(prev, list) else [prev]) + [shown]
-        else:
-            out[name] = shown
-    return out
 
 
 class Journal:

@@ -52,15 +52,20 @@ FAMILIES: tuple[str, ...] = (
 )
 
 _PREFIX = "/v2/usermanagement"
-_PARAM = r"<[^>]+>"
-# (method set or None for any, rule pattern after the /v2/usermanagement prefix, family)
+_PARAM = r"[^/]+"  # one segment: a rule's `<org_id>` or a real path's value
+_REST = r".+"  # a trailing `<path:...>` parameter (group names and user strings may hold '/')
+# (method set or None for any, pattern after the /v2/usermanagement prefix, family)
 _RULES: tuple[tuple[frozenset[str] | None, re.Pattern[str], str], ...] = tuple(
-    (frozenset(m.split()) if m else None, re.compile("^" + p.replace("{P}", _PARAM) + "$"), fam)
+    (
+        frozenset(m.split()) if m else None,
+        re.compile("^" + p.replace("{P}", _PARAM).replace("{REST}", _REST) + "$"),
+        fam,
+    )
     for m, p, fam in (
         ("", r"/action/{P}", "action"),
-        ("", r"/organizations/{P}/users/{P}", "user"),
+        ("", r"/organizations/{P}/users/{REST}", "user"),
         ("", r"/users/{P}/{P}", "users"),
-        ("", r"/users/{P}/{P}/{P}", "users_in_group"),
+        ("", r"/users/{P}/{P}/{REST}", "users_in_group"),
         ("", r"/groups/{P}/{P}", "groups"),
         ("", r"/{P}/users", "deprecated_users"),
         ("", r"/{P}/user-groups(/{P})?", "deprecated_user_groups"),
@@ -71,12 +76,16 @@ _RULES: tuple[tuple[frozenset[str] | None, re.Pattern[str], str], ...] = tuple(
 )
 
 
-def family_of(rule: str | None, method: str) -> str | None:
-    """The throttle family of a matched URL rule (e.g. `/v2/usermanagement/groups/<org_id>/<page>`),
-    or None for routes that are never throttled (IMS, `/status`, `/_mock/*`, unmatched)."""
-    if not rule or not rule.startswith(_PREFIX + "/") or method == "OPTIONS":
+def family_of(path: str | None, method: str) -> str | None:
+    """The throttle family (spec §4.4) of a URL rule (`/v2/usermanagement/groups/<org_id>/<page>`)
+    or of a real request path (`.../groups/ORG@AdobeOrg/0`, as the contract kit paces),
+    or None for what is never throttled (IMS, `/status`, `/_mock/*`, unmatched, OPTIONS)."""
+    if not path or method == "OPTIONS":
         return None
-    tail = rule[len(_PREFIX) :].rstrip("/")
+    _, found, tail = path.partition(_PREFIX + "/")
+    if not found:
+        return None
+    tail = "/" + tail.rstrip("/")
     for methods, pattern, family in _RULES:
         if (methods is None or method in methods) and pattern.match(tail):
             return family
@@ -122,7 +131,10 @@ def _documented_limits() -> dict[str, Limit]:
 
 
 def parse_policy(doc: Any) -> Policy:
-    """`Config.throttle` (or a policy file's parsed content) → Policy; PolicyError when invalid."""
+    """`Config.throttle` (or a policy file's parsed content) → Policy; PolicyError when invalid.
+    An already parsed Policy is returned as it is (the CLI parses its file once)."""
+    if isinstance(doc, Policy):
+        return doc
     if doc is None or doc is False or doc == "off":
         return Policy("off", {}, "off")
     if doc == "documented" or doc is True:

@@ -1,0 +1,108 @@
+"""The action engine (spec §3): one JSON batch of command entries in, one report out.
+
+Plain Python, no Flask. `run_actions` validates the whole body, then runs every entry
+inside one org transaction (the org lock serialises concurrent requests). Each step runs
+against a savepoint: a failing step is undone on its own and reported, and the entry's
+later steps still run (spec §6 A28). Test mode (§3.9) is the very same run followed by a
+rollback of the whole transaction, so test and real runs cannot drift apart.
+
+Decisions on points the spec leaves open are marked with their §6 item; the full list is
+in docs/fidelity.md.
+
+Error `step` rule (§3.7, A19): always an int. A step's own failure reports that step's
+index. Entry-level problems report the index of the offending step where there is one
+(create not first, second create, removeFromOrg not last, the 11th step, a malformed
+step) and 0 otherwise (missing or bad user/usergroup/domain/requestID, `do` not an
+array); the official client indexes `do` with it, which is safe whenever `do` is non-empty.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from ..models import Org, Transaction
+from .body import check_body
+from .context import Entry
+from .groups import GroupSteps
+from .report import ActionReport, StepError
+from .users import UserSteps
+
+log = logging.getLogger("umapi_mock.actions")
+
+Handler = Callable[[Entry, str, Any], None]
+
+
+def run_actions(org: Org, body: Any, *, test_mode: bool) -> ActionReport:
+    entries = check_body(body)
+    report = ActionReport(test_mode=test_mode)
+    with org.transaction() as txn:
+        engine = Engine(org, txn, report, test_mode)
+        for index, raw in enumerate(entries):
+            engine.run_entry(index, raw)
+        if test_mode:
+            txn.rollback()
+    return report
+
+
+class Engine(UserSteps, GroupSteps):
+    def __init__(self, org: Org, txn: Transaction, report: ActionReport, test_mode: bool):
+        super().__init__(org, txn, report, test_mode)
+        self.user_steps: dict[str, Handler] = {
+            "addAdobeID": self.create_user,
+            "createEnterpriseID": self.create_user,
+            "createFederatedID": self.create_user,
+            "update": self.update_user,
+            "add": self.user_membership,
+            "remove": self.user_membership,
+            "removeFromOrg": self.remove_from_org,
+        }
+        self.group_steps: dict[str, Handler] = {
+            "createUserGroup": self.create_group,
+            "updateUserGroup": self.update_group,
+            "deleteUserGroup": self.delete_group,
+            "add": self.group_membership,
+            "remove": self.group_membership,
+        }
+
+    def run_entry(self, index: int, raw: Any) -> None:
+        entry = Entry(index)
+        try:
+            steps = self.validate_entry(entry, raw)
+        except StepError as err:
+            self.error(entry, err.at or 0, err)
+            self.finish(entry)
+            return
+        handlers = self.user_steps if entry.kind == "user" else self.group_steps
+        for at, (name, value) in enumerate(steps):
+            savepoint = self.txn.savepoint()
+            self.step_at = at
+            try:
+                handler = handlers.get(name)
+                if handler is None:
+                    raise StepError("error.command.step.unknown", step=name)
+                handler(entry, name, value)
+            except StepError as err:
+                self.undo(savepoint)
+                if not (self.test_mode and err.missing_user):
+                    self.error(entry, at, err)
+            except Exception:  # an emulator bug: fail the step, not the whole request
+                log.exception("action step %s of entry %d failed unexpectedly", name, index)
+                self.undo(savepoint)
+                self.error(entry, at, StepError("error.internal.exceptionflys", step=name))
+            if entry.kind == "usergroup" and name == "deleteUserGroup":
+                break  # "no further steps run after it" (spec §3.4)
+        self.finish(entry)
+
+    def undo(self, savepoint: int) -> None:
+        if self.txn.savepoint() > savepoint:
+            self.txn.rollback_to(savepoint)
+
+    def finish(self, entry: Entry) -> None:
+        if entry.failed:
+            self.report.not_completed += 1
+        elif self.test_mode:
+            self.report.completed_in_test_mode += 1
+        else:
+            self.report.completed += 1

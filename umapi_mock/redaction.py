@@ -1,0 +1,70 @@
+"""Secret redaction, one list and one rule for the request journal and the contract kit's
+reports: what a bug report or a CI artifact may show of credentials and tokens.
+
+Plain Python (no Flask), so the contract kit can use it against a live org without
+building an emulator.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+REDACTED = "<redacted>"
+REDACTED_JWT = "<redacted-jwt>"
+# Keys (JSON fields, query and form parameters, header names), compared lower-case.
+SECRET_KEYS = frozenset(
+    {
+        "client_secret",
+        "jwt_token",
+        "access_token",
+        "refresh_token",
+        "id_token",
+        "assertion",
+        "code",
+        "password",
+        "authorization",
+    }
+)
+_JWT_RE = re.compile(r"\bey[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*")
+_SECRET_PAIR_RE = re.compile(r"\b(" + "|".join(sorted(SECRET_KEYS)) + r")=[^&\s]+", re.IGNORECASE)
+_MIN_SECRET_LEN = 4  # shorter known values would blank ordinary words
+
+
+def is_secret_key(name: str) -> bool:
+    return name.lower() in SECRET_KEYS
+
+
+def redact_query(pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:
+    """Query parameters as {name: value} ({name: [values]} when repeated), secrets replaced."""
+    out: dict[str, Any] = {}
+    for name, value in pairs:
+        shown = REDACTED if is_secret_key(name) else value
+        if name in out:
+            prev = out[name]
+            out[name] = (prev if isinstance(prev, list) else [prev]) + [shown]
+        else:
+            out[name] = shown
+    return out
+
+
+def redact(value: Any, known: Iterable[str] = ()) -> Any:
+    """A copy of a JSON-like value with secret keys blanked, `key=value` secrets in text,
+    every JWT, and every occurrence of the `known` secret values replaced."""
+    known = tuple(s for s in known if s and len(s) >= _MIN_SECRET_LEN)
+    return _redact(value, known)
+
+
+def _redact(value: Any, known: tuple[str, ...]) -> Any:
+    if isinstance(value, dict):
+        return {k: REDACTED if is_secret_key(str(k)) and v else _redact(v, known) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_redact(v, known) for v in value]
+    if isinstance(value, str):
+        for secret in known:
+            if secret in value:
+                value = value.replace(secret, REDACTED)
+        value = _SECRET_PAIR_RE.sub(lambda m: f"{m.group(1)}={REDACTED}", value)
+        return _JWT_RE.sub(REDACTED_JWT, value)
+    return value
