@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from weakref import WeakKeyDictionary
 
 from .models import (
     DEPLOYMENT_ADMIN_GROUP,
@@ -26,13 +27,14 @@ from .models import (
 )
 from .reads import Page, paginate
 
-# What each sortable column sorts by (lower-cased, so the order is what a person expects).
-USER_SORT_KEYS: dict[str, Callable[[User], tuple[str, ...]]] = {
-    "email": lambda u: (u.email.lower(),),
-    "name": lambda u: ((u.lastname or "").lower(), (u.firstname or "").lower(), u.email.lower()),
-    "type": lambda u: (u.type, u.email.lower()),
-    "status": lambda u: (u.status, u.email.lower()),
-    "domain": lambda u: (u.domain.lower(), u.email.lower()),
+# What each sortable column sorts by: one lower-cased string (fast to compare); ties keep
+# the org's order, since the sort is stable.
+USER_SORT_KEYS: dict[str, Callable[[User], str]] = {
+    "email": lambda u: u.email.lower(),
+    "name": lambda u: f"{u.lastname or ''}\x00{u.firstname or ''}\x00{u.email}".lower(),
+    "type": lambda u: u.type,
+    "status": lambda u: u.status,
+    "domain": lambda u: u.domain.lower(),
 }
 
 RECENT_QUERIES = 4  # user searches remembered per org version (each may hold a million ids)
@@ -73,12 +75,16 @@ def _matching_ids(org: Org, query: UserQuery) -> Sequence[int]:
         raise ValueError(f"sort must be one of {', '.join(sorted(USER_SORT_KEYS))}")
 
     def build() -> Sequence[int]:
-        order = _ordered_ids(org, query.sort)
         needle = query.text.strip().lower()
         users = org.users
+        # Filter first, so a search sorts only what it found, not the whole org.
+        order: list[int] = _ordered_ids(org, "" if needle else query.sort)
         if needle:
             haystack = _haystack(org)
-            order = [uid for uid in order if needle in haystack[uid]]
+            order = [uid for uid in order if needle in haystack[uid][1]]
+            if query.sort:
+                key = USER_SORT_KEYS[query.sort]
+                order.sort(key=lambda uid: key(users[uid]))
         if query.type or query.status:
             order = [
                 uid
@@ -110,12 +116,23 @@ def _ordered_ids(org: Org, sort: str) -> list[int]:
     return org.view(("browse-order", sort), build)  # type: ignore[return-value]
 
 
-def _haystack(org: Org) -> dict[int, str]:
-    def build() -> dict[int, str]:
-        return {
-            uid: f"{u.email}\t{u.username}\t{u.firstname or ''} {u.lastname or ''}\t{u.lastname or ''}".lower()
-            for uid, u in org.users.items()
-        }
+# The searchable text of each user, carried over from one org version to the next for the
+# users whose record did not change (records are immutable, so identity tells), so a search
+# after a write does not rebuild a million strings.
+_search_text: WeakKeyDictionary[Org, dict[int, tuple[User, str]]] = WeakKeyDictionary()
+
+
+def _haystack(org: Org) -> dict[int, tuple[User, str]]:
+    def build() -> dict[int, tuple[User, str]]:
+        old = _search_text.get(org, {})
+        fresh: dict[int, tuple[User, str]] = {}
+        for uid, u in org.users.items():
+            hit = old.get(uid)
+            if hit is None or hit[0] is not u:
+                hit = (u, f"{u.email}\t{u.username}\t{u.firstname or ''} {u.lastname or ''}".lower())
+            fresh[uid] = hit
+        _search_text[org] = fresh
+        return fresh
 
     return org.view("browse-haystack", build)  # type: ignore[return-value]
 
