@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+import umapi_mock
 from tests.keys import make_key_and_cert
 from tests.layers.conftest import ORG, Emu, small_seed
 from tests.layers.test_layers_openapi import _normalise, check
@@ -244,6 +245,7 @@ def test_overview_never_shows_secrets(make: Callable[..., Emu]) -> None:
     assert first["credentials"][0]["certificates"] == 1
     assert ov["settings"]["users_page_size"] == 7 and ov["settings"]["throttle"]["mode"] == "documented"
     assert ov["settings"]["admin_token_required"] is False and ov["uptime_seconds"] >= 0
+    assert ov["version"] == umapi_mock.__version__
 
 
 def test_assets_and_the_admin_token(make: Callable[..., Emu]) -> None:

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import shlex
 import time
+from importlib import metadata
 from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, request
 
-from .. import __version__
 from ..domain import browse
 from ..domain.models import PRODUCT_PROFILE, SYSADMIN_GROUP, Group, Org, User
 from ..domain.reads import Page
@@ -58,6 +58,15 @@ def _bad_request(exc: ValueError) -> Response:
 # ---------------------------------------------------------------- overview
 
 
+def _version() -> str:
+    # From the installed distribution: importing the package root would pull in the
+    # in-process mode (and so the app factory that imports this module).
+    try:
+        return metadata.version("umapi-mock")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
 def _credential_json(org: Org) -> list[dict[str, Any]]:
     """Credentials by client id: never the secret, nor the certificates themselves."""
     return [
@@ -94,7 +103,7 @@ def overview() -> Response:
     started = emulator.started
     return json_response(
         {
-            "version": __version__,
+            "version": _version(),
             "started": started,
             "uptime_seconds": round(time.time() - started, 3),
             "clock": clock_json(),
