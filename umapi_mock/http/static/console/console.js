@@ -346,7 +346,7 @@ async function pageGroups(_, q) {
     const groups = data.groups.filter((g) => types.includes(g.type));
     const isProfile = types.includes("PRODUCT_PROFILE");
     const isUserGroup = types.includes("USER_GROUP");
-    const headers = ["Name", "Members"];
+    const headers = ["Name", "Direct members"];
     if (isProfile) headers.push("Product", "Quota", "Used");
     if (isUserGroup) headers.push("Linked profiles", "Description");
     if (!isProfile && !isUserGroup) headers.push("Type", "Administers");
