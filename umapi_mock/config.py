@@ -28,4 +28,5 @@ class Config:
     faults: list[FaultRule | dict[str, Any]] = field(default_factory=list)
     admin_token: str | None = None
     journal_size: int = 10_000
+    journal_bodies: int = 200  # the newest exchanges whose bodies the journal keeps (console detail)
     progress: bool = False  # print seeding progress for big orgs

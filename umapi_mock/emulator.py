@@ -6,6 +6,7 @@ these, so resetting an emulator is one public call rather than a walk through pr
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any
 
 from .http.page_cache import PageCache
@@ -27,9 +28,11 @@ class Emulator:
             throttle=config.throttle,
             faults=config.faults,
             journal_size=config.journal_size,
+            journal_bodies=config.journal_bodies,
         )
         self.pages = PageCache()  # serialised read pages (HTTP bytes; keyed by org version)
         self.app: Any = None  # the Flask app serving this emulator, set by the app factory
+        self.started = time.time()  # wall clock: the console shows the uptime
 
     def org(self, org_id: str | None = None) -> Org:
         return self.backend.org(org_id)

@@ -50,13 +50,18 @@ def fail(status: int, code: str, message: str, **extra: Any) -> Response:
     return json_response({"error": code, "message": message, **extra}, status)
 
 
-@bp.before_request
-def check_admin_token() -> Response | None:
+def admin_token_ok(value: str | None) -> bool:
+    """True when no admin token is configured, or `value` is it."""
     token = emulator_of().config.admin_token
     if not token:
-        return None
+        return True
+    return value is not None and hmac.compare_digest(value.strip().encode(), token.encode())
+
+
+@bp.before_request
+def check_admin_token() -> Response | None:
     scheme, _, value = (request.headers.get("Authorization") or "").strip().partition(" ")
-    if scheme.lower() == "bearer" and hmac.compare_digest(value.strip().encode(), token.encode()):
+    if admin_token_ok(value if scheme.lower() == "bearer" else None):
         return None
     response = fail(401, "unauthorized", "the admin API needs Authorization: Bearer <admin token>")
     response.headers["WWW-Authenticate"] = ADMIN_REALM
@@ -78,6 +83,13 @@ def index() -> Response:
                 "GET|PUT|DELETE /_mock/throttle",
                 "GET|POST /_mock/clock",
                 "GET /_mock/openapi.json",
+                "GET /_mock/overview",
+                "GET /_mock/orgs/<org_id>/users",
+                "GET /_mock/orgs/<org_id>/users/<user_id>",
+                "GET /_mock/orgs/<org_id>/groups",
+                "GET /_mock/orgs/<org_id>/groups/<gid>/members",
+                "GET /_mock/journal/<seq>",
+                "GET /_mock/ui/ (the console)",
             ]
         }
     )
@@ -197,7 +209,8 @@ def reset_all() -> Response:
 @bp.get("/journal")
 def get_journal() -> Response:
     """Filters: path (glob with * ? [ ], else prefix), status (429, 5xx, 200,404), method,
-    client, since (sequence number: entries after it), since_time (epoch seconds on the
+    client, answered_by (handler, fault, throttle), touches (an email named in the path or
+    a kept request body), since (sequence number: entries after it), since_time (epoch seconds on the
     emulator clock), limit (the newest N matches). Entries come oldest first."""
     journal = emulator_of().layers.journal
     args = request.args
@@ -210,6 +223,8 @@ def get_journal() -> Response:
             status=args.get("status") or None,
             method=args.get("method") or None,
             client=args.get("client") or None,
+            answered_by=args.get("answered_by") or None,
+            touches=args.get("touches") or None,
             since=since,
             since_time=since_time,
             limit=limit,
@@ -332,14 +347,14 @@ def clear_throttle() -> Response:
 # -------------------------------------------------------------------- clock
 
 
-def _clock_json() -> dict[str, Any]:
+def clock_json() -> dict[str, Any]:
     now = _backend().clock.now()
     return {"now": now, "offset": round(now - time.time(), 6)}
 
 
 @bp.get("/clock")
 def get_clock() -> Response:
-    return json_response(_clock_json())
+    return json_response(clock_json())
 
 
 @bp.post("/clock")
@@ -358,7 +373,7 @@ def move_clock() -> Response:
     if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0:
         return fail(400, "bad_request", "advance must be a non-negative number of seconds (the clock never goes back)")
     _backend().clock.advance(float(seconds))
-    return json_response(_clock_json())
+    return json_response(clock_json())
 
 
 # ------------------------------------------------------------------ openapi

@@ -15,7 +15,7 @@ from ..domain.backend import Backend
 from ..domain.errors import UmapiError
 from ..emulator import Emulator
 from ..world import build_backend
-from . import admin, ims, middleware, umapi
+from . import admin, browse, console, ims, middleware, umapi
 from .context import attach
 from .render import error_response, json_response
 
@@ -58,6 +58,8 @@ def create_emulator(config: Config | None = None, backend: Backend | None = None
     app.register_blueprint(ims.bp)
     app.register_blueprint(umapi.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(browse.bp)
+    app.register_blueprint(console.bp)
 
     @app.errorhandler(UmapiError)
     def umapi_error(error: UmapiError) -> Response:

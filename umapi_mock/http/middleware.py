@@ -21,7 +21,7 @@ from flask import Response, g, request
 
 from ..domain.errors import UmapiError
 from ..layers.faults import FaultRule, RequestFacts
-from ..layers.journal import digest, redact_query
+from ..layers.journal import Body, Exchange, digest, redact_query
 from ..layers.throttle import family_of
 from .context import emulator_of
 from .render import JSON, dumps, error_response
@@ -168,7 +168,8 @@ def journal_exchange(response: Response) -> Response:
         "fault": None if fault is None else {"id": fault.id, "kind": fault.respond.kind},
         "pragma": req.headers.get("Pragma"),
     }
-    emulator.layers.journal.record(entry)
+    exchange = Exchange(Body.of(request_body, req.content_type), Body.of(response_body, response.content_type))
+    emulator.layers.journal.record(entry, exchange)
     return response
 
 

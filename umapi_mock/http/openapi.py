@@ -573,6 +573,8 @@ def _build() -> dict[str, Any]:
             }
         },
     }
+    schemas.update(_admin_schemas())
+    paths.update(_admin_paths())
     return {
         "openapi": "3.1.0",
         "info": {
@@ -582,10 +584,11 @@ def _build() -> dict[str, Any]:
                 "The surface served by umapi-mock on one port: IMS token endpoints, `/status` and UMAPI v2. "
                 "Every response carries `X-Request-Id`. 429 on UMAPI paths comes from the throttle "
                 "(spec §4.4) or fault injection; 5xx only from fault injection. The admin API under "
-                "`/_mock/` is not described here."
+                "`/_mock/` (tag `admin`) needs `Authorization: Bearer <admin token>` when the emulator was "
+                "started with one; the console at `/_mock/ui/` is built on it."
             ),
         },
-        "tags": [{"name": "ims"}, {"name": "umapi"}],
+        "tags": [{"name": "ims"}, {"name": "umapi"}, {"name": "admin", "description": "The emulator's own API"}],
         "paths": paths,
         "components": {
             "schemas": schemas,
@@ -594,6 +597,7 @@ def _build() -> dict[str, Any]:
             "securitySchemes": {
                 "apiKey": {"type": "apiKey", "in": "header", "name": "X-Api-Key", "description": "The client id"},
                 "bearer": {"type": "http", "scheme": "bearer", "description": "IMS access token"},
+                "adminToken": {"type": "http", "scheme": "bearer", "description": "The admin token (`--admin-token`)"},
             },
         },
     }
@@ -607,3 +611,417 @@ def _cached() -> dict[str, Any]:
 def openapi_document() -> dict[str, Any]:
     """The OpenAPI document (a fresh copy each call)."""
     return copy.deepcopy(_cached())
+
+
+# ------------------------------------------------------------------ admin API
+
+ADMIN = "/_mock"
+ADMIN_SECURITY: list[dict[str, list[str]]] = [{"adminToken": []}, {}]
+NULLABLE_STRING = {"type": ["string", "null"]}
+NULLABLE_INT = {"type": ["integer", "null"]}
+
+
+def _obj(properties: dict[str, Any], required: list[str] | None = None, closed: bool = True) -> dict[str, Any]:
+    """An object schema; `required` defaults to every property."""
+    out: dict[str, Any] = {"type": "object", "properties": properties}
+    out["required"] = list(properties) if required is None else required
+    if closed:
+        out["additionalProperties"] = False
+    return out
+
+
+def _admin_schemas() -> dict[str, Any]:
+    count_map = {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}}
+    user_page = {
+        "page": {"type": "integer", "description": "0-based; past the end answers the last page"},
+        "page_count": {"type": "integer"},
+        "page_size": {"type": "integer"},
+        "total": {"type": "integer"},
+        "users": {"type": "array", "items": _ref("ConsoleUser")},
+    }
+    return {
+        "AdminError": _obj(
+            {"error": {"type": "string"}, "message": {"type": "string"}, "path": {}, "problem": {}},
+            ["error", "message"],
+        ),
+        "AdminOk": _obj({"result": {"const": "ok"}}, ["result"], closed=False),
+        "Clock": _obj({"now": {"type": "number"}, "offset": {"type": "number"}}),
+        "ThrottleLimit": _obj(
+            {"per_client": NULLABLE_INT, "global": NULLABLE_INT, "window": {"type": "number"}},
+        ),
+        "ThrottlePolicy": _obj(
+            {
+                "mode": {"enum": ["off", "documented", "custom"]},
+                "families": {"type": "object", "additionalProperties": _ref("ThrottleLimit")},
+            }
+        ),
+        "Credential": _obj(
+            {
+                "client_id": {"type": "string"},
+                "tech_account": {"type": "string"},
+                "scopes": {"type": "array", "items": {"type": "string"}},
+                "metascopes": {"type": "array", "items": {"type": "string"}},
+                "certificates": {"type": "integer", "minimum": 0, "description": "how many are bound (never the PEM)"},
+            }
+        ),
+        "OrgSummary": _obj(
+            {
+                "id": {"type": "string"},
+                "sysadmin_name": {"type": "string"},
+                "migrating": {"type": "boolean"},
+                "domains": {
+                    "type": "array",
+                    "items": _obj({"name": {"type": "string"}, "type": {"enum": ["enterprise", "federated"]}}),
+                },
+                "products": {"type": "array", "items": {"type": "string"}},
+                "users": {"type": "integer"},
+                "groups": {"type": "integer"},
+                "users_by_type": count_map,
+                "users_by_status": count_map,
+                "groups_by_type": count_map,
+                "credentials": {"type": "array", "items": _ref("Credential")},
+            }
+        ),
+        "Overview": _obj(
+            {
+                "version": {"type": "string"},
+                "started": {"type": "number", "description": "epoch seconds (real clock)"},
+                "uptime_seconds": {"type": "number"},
+                "clock": _ref("Clock"),
+                "settings": _obj(
+                    {
+                        "users_page_size": {"type": "integer"},
+                        "groups_page_size": {"type": "integer"},
+                        "token_ttl": {"type": "integer"},
+                        "jwt_enabled": {"type": "boolean"},
+                        "journal_size": {"type": "integer"},
+                        "journal_bodies": {"type": "integer"},
+                        "admin_token_required": {"type": "boolean"},
+                        "persistence": _obj({"enabled": {"type": "boolean"}}),
+                        "throttle": _ref("ThrottlePolicy"),
+                        "fault_rules": {"type": "integer"},
+                    }
+                ),
+                "orgs": {"type": "array", "items": _ref("OrgSummary")},
+            }
+        ),
+        "ConsoleUser": _obj(
+            {
+                "uid": {"type": "integer"},
+                "id": {"type": "string", "description": "the deprecated API's `24HEX@domain` id"},
+                "email": {"type": "string"},
+                "username": {"type": "string"},
+                "firstname": NULLABLE_STRING,
+                "lastname": NULLABLE_STRING,
+                "type": {"enum": ["adobeID", "enterpriseID", "federatedID"]},
+                "status": {"enum": ["active", "disabled", "locked", "removed"]},
+                "domain": {"type": "string"},
+                "country": NULLABLE_STRING,
+                "groups": {"type": "array", "items": {"type": "string"}, "description": "direct memberships"},
+            }
+        ),
+        "ConsoleUserPage": _obj(user_page),
+        "ConsoleGroupMembers": _obj({"group": _ref("ConsoleGroup"), **user_page}),
+        "ConsoleMembership": _obj(
+            {
+                "gid": {"type": "integer"},
+                "name": {"type": "string"},
+                "type": {"type": "string"},
+                "via": NULLABLE_STRING,
+                "licensed": {"type": ["boolean", "null"], "description": "profiles: within the quota"},
+            },
+            ["gid", "name", "type", "licensed"],
+        ),
+        "ConsoleUserDetail": _obj(
+            {
+                "user": _ref("ConsoleUser"),
+                "direct": {"type": "array", "items": _ref("ConsoleMembership")},
+                "indirect": {"type": "array", "items": _ref("ConsoleMembership")},
+                "admin_roles": {
+                    "type": "array",
+                    "items": _obj({"role": {"type": "string"}, "group": {"type": "string"}, "of": NULLABLE_STRING}),
+                },
+                "requests": {"type": "array", "items": _ref("JournalEntry")},
+            }
+        ),
+        "ConsoleGroup": _obj(
+            {
+                "gid": {"type": "integer"},
+                "name": {"type": "string"},
+                "type": {"type": "string"},
+                "description": NULLABLE_STRING,
+                "product": NULLABLE_STRING,
+                "quota": NULLABLE_INT,
+                "used": {**NULLABLE_INT, "description": "profiles: licences handed out"},
+                "members": {"type": "integer", "description": "direct members"},
+                "admin_group": NULLABLE_STRING,
+                "administers": NULLABLE_STRING,
+                "profiles": {"type": "array", "items": {"type": "string"}},
+                "read_only": {"type": "boolean"},
+            }
+        ),
+        "JournalEntry": _obj(
+            {
+                "seq": {"type": "integer"},
+                "time": {"type": "number"},
+                "method": {"type": "string"},
+                "path": {"type": "string"},
+                "query": {"type": "object"},
+                "status": NULLABLE_INT,
+                "latency_ms": {"type": "number"},
+                "client_id": NULLABLE_STRING,
+                "org_id": NULLABLE_STRING,
+                "request_id": NULLABLE_STRING,
+                "family": NULLABLE_STRING,
+                "ims": {"type": "boolean"},
+                "request_sha256": NULLABLE_STRING,
+                "request_bytes": {"type": "integer"},
+                "response_sha256": NULLABLE_STRING,
+                "response_bytes": {"type": "integer"},
+                "answered_by": {"enum": ["handler", "fault", "throttle"]},
+                "fault": {"anyOf": [{"type": "null"}, _obj({"id": {"type": "string"}, "kind": {"type": "string"}})]},
+                "pragma": NULLABLE_STRING,
+            }
+        ),
+        "JournalBody": _obj(
+            {
+                "content_type": NULLABLE_STRING,
+                "bytes": {"type": "integer", "description": "the whole body's size"},
+                "truncated": {"type": "boolean", "description": "only the first 64 KiB are kept"},
+                "text": {**NULLABLE_STRING, "description": "redacted; null for an empty body"},
+            }
+        ),
+        "JournalEntryDetail": _obj(
+            {
+                "entry": _ref("JournalEntry"),
+                "bodies_kept": {"type": "boolean"},
+                "request": {"anyOf": [{"type": "null"}, _ref("JournalBody")]},
+                "response": {"anyOf": [{"type": "null"}, _ref("JournalBody")]},
+                "curl": {"type": "string"},
+                "throttle": {
+                    "anyOf": [
+                        {"type": "null"},
+                        _obj(
+                            {
+                                "family": {"type": "string"},
+                                "limit": {"anyOf": [{"type": "null"}, _ref("ThrottleLimit")]},
+                            }
+                        ),
+                    ]
+                },
+            }
+        ),
+        "Journal": _obj(
+            {
+                "entries": {"type": "array", "items": _ref("JournalEntry")},
+                "count": {"type": "integer"},
+                "last_seq": {"type": "integer"},
+                "size": {"type": "integer"},
+                "evicted": {"type": "integer"},
+            }
+        ),
+    }
+
+
+def _admin_op(
+    summary: str,
+    op_id: str,
+    ok: dict[str, Any],
+    params: list[dict[str, Any]] | None = None,
+    errors: tuple[str, ...] = (),
+    body: dict[str, Any] | None = None,
+    status: str = "200",
+) -> dict[str, Any]:
+    responses: dict[str, Any] = {status: ok, "401": _json(_ref("AdminError"), "The admin token is needed")}
+    for code in errors:
+        responses[code] = _json(_ref("AdminError"), "Bad input or not found")
+    op: dict[str, Any] = {
+        "summary": summary,
+        "operationId": op_id,
+        "tags": ["admin"],
+        "security": ADMIN_SECURITY,
+        "responses": responses,
+    }
+    if params:
+        op["parameters"] = params
+    if body is not None:
+        op["requestBody"] = {"required": True, "content": body}
+    return op
+
+
+def _admin_paths() -> dict[str, Any]:
+    org = _param("org_id", "path", "Organization id")
+    any_json = {"type": ["object", "array", "string"]}
+    doc_body = {"application/json": {"schema": {"type": "object"}}, "application/yaml": {"schema": {"type": "string"}}}
+    rule_body = {"application/json": {"schema": any_json}, "application/yaml": {"schema": {"type": "string"}}}
+    state = _json({"type": "object", "description": "seed-file format"}, "The state")
+    ok = _json(_ref("AdminOk"), "Done")
+    journal_filters = [
+        _param("path", "query", "glob (`*`, `?`, `[`) or prefix", required=False),
+        _param("status", "query", "`429`, `5xx`, `200,404`, `dropped`", required=False),
+        _param("method", "query", "HTTP method", required=False),
+        _param("client", "query", "client id", required=False),
+        _param("answered_by", "query", "`handler`, `fault` or `throttle`", required=False),
+        _param("touches", "query", "an email named in the path or a kept request body", required=False),
+        _param("since", "query", "entries after this sequence number", {"type": "integer"}, False),
+        _param("since_time", "query", "entries at or after this emulator time", {"type": "number"}, False),
+        _param("limit", "query", "the newest N matches", {"type": "integer"}, False),
+    ]
+    page_params = [
+        _param("page", "query", "0-based page", {"type": "integer", "minimum": 0}, False),
+        _param("size", "query", "page size, 1-500 (default 50)", {"type": "integer", "minimum": 1}, False),
+    ]
+    return {
+        f"{ADMIN}": {"get": _admin_op("The admin endpoints", "adminIndex", _json({"type": "object"}, "A list"))},
+        f"{ADMIN}/state": {
+            "get": _admin_op("The whole state (client secrets included)", "getState", state),
+            "put": _admin_op("Replace every org", "putState", ok, errors=("400",), body=doc_body),
+        },
+        f"{ADMIN}/orgs/{{org_id}}/state": {
+            "get": _admin_op("One org's state", "getOrgState", state, [org], ("404",)),
+            "put": _admin_op("Replace or add one org", "putOrgState", ok, [org], ("400",), doc_body),
+        },
+        f"{ADMIN}/orgs/{{org_id}}/reset": {
+            "post": _admin_op("One org back to its seed", "resetOrg", ok, [org], ("404",)),
+        },
+        f"{ADMIN}/reset": {"post": _admin_op("Every org back to the seed", "reset", ok)},
+        f"{ADMIN}/journal": {
+            "get": _admin_op(
+                "Journal entries, oldest first",
+                "getJournal",
+                _json(_ref("Journal"), "Entries"),
+                journal_filters,
+                ("400",),
+            ),
+            "delete": _admin_op("Forget every entry", "clearJournal", ok),
+        },
+        f"{ADMIN}/journal/{{seq}}": {
+            "get": _admin_op(
+                "One entry with its redacted bodies (the newest entries keep theirs) and a curl command",
+                "getJournalEntry",
+                _json(_ref("JournalEntryDetail"), "The entry"),
+                [_param("seq", "path", "Sequence number", {"type": "integer"})],
+                ("404",),
+            )
+        },
+        f"{ADMIN}/faults": {
+            "get": _admin_op(
+                "Fault rules, in the order they are tried", "listFaults", _json({"type": "object"}, "Rules")
+            ),
+            "post": _admin_op(
+                "Add one rule or a list (all or none)",
+                "addFaults",
+                _json({"type": "object"}, "Ids"),
+                errors=("400",),
+                body=rule_body,
+                status="201",
+            ),
+            "delete": _admin_op("Remove every rule", "clearFaults", ok),
+        },
+        f"{ADMIN}/faults/{{id}}": {
+            "get": _admin_op(
+                "One rule",
+                "getFault",
+                _json({"type": "object"}, "The rule"),
+                [_param("id", "path", "Rule id")],
+                ("404",),
+            ),
+            "delete": _admin_op("Remove one rule", "deleteFault", ok, [_param("id", "path", "Rule id")], ("404",)),
+        },
+        f"{ADMIN}/throttle": {
+            "get": _admin_op(
+                "The throttle policy and the requests counted in each window",
+                "getThrottle",
+                _json(_obj({"policy": _ref("ThrottlePolicy"), "usage": {"type": "object"}}), "Policy and usage"),
+            ),
+            "put": _admin_op(
+                "Set the policy (resets every window)",
+                "putThrottle",
+                _json(_obj({"policy": _ref("ThrottlePolicy")}), "The policy"),
+                errors=("400",),
+                body=rule_body,
+            ),
+            "delete": _admin_op("Empty every window", "clearThrottle", ok),
+        },
+        f"{ADMIN}/clock": {
+            "get": _admin_op("The emulator clock", "getClock", _json(_ref("Clock"), "The clock")),
+            "post": _admin_op(
+                'Move the clock forward: `{"advance": seconds}`',
+                "moveClock",
+                _json(_ref("Clock"), "The clock"),
+                errors=("400",),
+                body={"application/json": {"schema": _obj({"advance": {"type": "number", "minimum": 0}})}},
+            ),
+        },
+        f"{ADMIN}/openapi.json": {
+            "get": _admin_op("This document", "openapi", _json({"type": "object"}, "OpenAPI 3.1"))
+        },
+        f"{ADMIN}/overview": {
+            "get": _admin_op(
+                "Orgs, counts, credentials (client ids only), settings, uptime",
+                "overview",
+                _json(_ref("Overview"), "The overview"),
+            )
+        },
+        f"{ADMIN}/orgs/{{org_id}}/users": {
+            "get": _admin_op(
+                "Search, sort and page an org's users (every status)",
+                "searchUsers",
+                _json(_ref("ConsoleUserPage"), "A page of users"),
+                [
+                    org,
+                    _param("q", "query", "substring of email, user name, first or last name", required=False),
+                    _param("type", "query", "identity type", required=False),
+                    _param("status", "query", "user status", required=False),
+                    _param(
+                        "sort",
+                        "query",
+                        "`email`, `name`, `type`, `status`, `domain` (default: the org's order)",
+                        required=False,
+                    ),
+                    _param("order", "query", "`asc` or `desc`", required=False),
+                    *page_params,
+                ],
+                ("400", "404"),
+            )
+        },
+        f"{ADMIN}/orgs/{{org_id}}/users/{{user_id}}": {
+            "get": _admin_op(
+                "One user: memberships (direct and via user groups), admin roles, the requests that named them",
+                "getConsoleUser",
+                _json(_ref("ConsoleUserDetail"), "The user"),
+                [org, _param("user_id", "path", "uid or `24HEX@domain` id")],
+                ("404",),
+            )
+        },
+        f"{ADMIN}/orgs/{{org_id}}/groups": {
+            "get": _admin_op(
+                "Every group with its use",
+                "listConsoleGroups",
+                _json(
+                    _obj({"groups": {"type": "array", "items": _ref("ConsoleGroup")}, "total": {"type": "integer"}}),
+                    "Groups",
+                ),
+                [
+                    org,
+                    _param("type", "query", "group type", required=False),
+                    _param("q", "query", "name substring", required=False),
+                ],
+                ("404",),
+            )
+        },
+        f"{ADMIN}/orgs/{{org_id}}/groups/{{gid}}/members": {
+            "get": _admin_op(
+                "A page of a group's members",
+                "groupMembers",
+                _json(_ref("ConsoleGroupMembers"), "Members"),
+                [
+                    org,
+                    _param("gid", "path", "Group id", {"type": "integer"}),
+                    _param("direct", "query", "false: a profile's members through user groups too", required=False),
+                    *page_params,
+                ],
+                ("400", "404"),
+            )
+        },
+    }

@@ -30,8 +30,10 @@ class Layers:
         throttle: str | dict[str, Any] | Policy = "off",
         faults: Sequence[FaultRule | dict[str, Any]] | None = None,
         journal_size: int = 10_000,
+        journal_bodies: int = 200,
     ) -> Layers:
-        return cls(Throttle(parse_policy(throttle), now), FaultSet(list(faults or [])), Journal(journal_size))
+        journal = Journal(journal_size, journal_bodies)
+        return cls(Throttle(parse_policy(throttle), now), FaultSet(list(faults or [])), journal)
 
     def reset(
         self,

@@ -2,7 +2,9 @@
 
 Entries hold digests, never bodies, and query values of secret parameters are replaced,
 so the journal can be dumped into a bug report without leaking a client secret, a JWT
-assertion or an access token.
+assertion or an access token. The bodies of the newest few exchanges are kept beside the
+entries (capped in size) for the console's request detail, and only ever leave the journal
+through `shown_body`, which redacts them.
 """
 
 from __future__ import annotations
@@ -10,12 +12,15 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import itertools
+import json
 import threading
 from collections import OrderedDict, deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 # Query secrets are replaced by the one redaction rule (umapi_mock/redaction.py).
+from ..redaction import redact
 from ..redaction import redact_query as redact_query
 
 _BIG_BODY = 16 * 1024
@@ -46,18 +51,43 @@ def digest(data: bytes) -> str | None:
     return value
 
 
-class Journal:
-    """A ring buffer of entry dicts; each gets a `seq` that increases from 1."""
+BODY_CAP = 64 * 1024  # bytes of each kept body; a users page (~0.5 MB) is cut here
 
-    def __init__(self, size: int):
+
+@dataclass(frozen=True, slots=True)
+class Body:
+    """One side of an exchange as received or sent, cut at BODY_CAP bytes (raw: not redacted)."""
+
+    data: bytes
+    size: int  # the whole body's length
+    content_type: str | None
+
+    @classmethod
+    def of(cls, data: bytes, content_type: str | None) -> Body:
+        return cls(data[:BODY_CAP], len(data), content_type)  # a short body is not copied
+
+
+@dataclass(frozen=True, slots=True)
+class Exchange:
+    request: Body
+    response: Body
+
+
+class Journal:
+    """A ring buffer of entry dicts; each gets a `seq` that increases from 1. The bodies of
+    the newest `bodies` entries are kept too."""
+
+    def __init__(self, size: int, bodies: int = 200):
         self.size = max(0, int(size))
+        self.bodies = max(0, min(int(bodies), self.size))
         self._entries: deque[dict[str, Any]] = deque(maxlen=self.size or None)
+        self._exchanges: OrderedDict[int, Exchange] = OrderedDict()
         self._seq = itertools.count(1)
         self._last = 0
         self._evicted = 0
         self._lock = threading.Lock()
 
-    def record(self, entry: Mapping[str, Any]) -> int:
+    def record(self, entry: Mapping[str, Any], exchange: Exchange | None = None) -> int:
         with self._lock:
             seq = next(self._seq)
             self._last = seq
@@ -67,11 +97,26 @@ class Journal:
             if len(self._entries) == self.size:
                 self._evicted += 1
             self._entries.append({"seq": seq, **entry})
+            if exchange is not None and self.bodies:
+                exchanges = self._exchanges
+                exchanges[seq] = exchange
+                if len(exchanges) > self.bodies:
+                    exchanges.popitem(last=False)
             return seq
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._exchanges.clear()
+
+    def get(self, seq: int) -> tuple[dict[str, Any], Exchange | None] | None:
+        """The entry `seq` and its bodies (None once they are no longer kept), or None."""
+        with self._lock:
+            if not self._entries or not self._entries[0]["seq"] <= seq <= self._entries[-1]["seq"]:
+                return None
+            # seqs increase by one from the oldest entry kept, so the index is known
+            entry = self._entries[seq - self._entries[0]["seq"]]
+            return dict(entry), self._exchanges.get(seq)
 
     @property
     def last_seq(self) -> int:
@@ -91,11 +136,16 @@ class Journal:
         since: int | None = None,
         since_time: float | None = None,
         limit: int | None = None,
+        answered_by: str | None = None,
+        touches: str | None = None,
     ) -> list[dict[str, Any]]:
-        """Matching entries, oldest first; `limit` keeps the newest N of them."""
+        """Matching entries, oldest first; `limit` keeps the newest N of them. `touches`
+        (an email or user name) matches requests naming it in their path or kept request body."""
         statuses = _status_filter(status) if status else None
+        needle = touches.lower() if touches else None
         with self._lock:
             entries = list(self._entries)
+            exchanges = dict(self._exchanges) if needle else {}
         out = []
         for e in entries:
             if since is not None and e["seq"] <= since:
@@ -109,6 +159,10 @@ class Journal:
             if method is not None and e["method"] != method.upper():
                 continue
             if client is not None and e.get("client_id") != client:
+                continue
+            if answered_by is not None and e.get("answered_by") != answered_by:
+                continue
+            if needle is not None and not _touches(e, exchanges.get(e["seq"]), needle):
                 continue
             out.append(dict(e))
         if limit is not None:
@@ -138,3 +192,38 @@ def _status_filter(spec: str) -> Callable[[int | None], bool]:
         else:
             raise ValueError(f"bad status filter {part!r} (use e.g. 429, 5xx, 200,404 or dropped)")
     return lambda s: s in exact or (s is not None and s // 100 in classes)
+
+
+def _touches(entry: Mapping[str, Any], exchange: Exchange | None, needle: str) -> bool:
+    if needle in entry["path"].lower():
+        return True
+    return exchange is not None and needle.encode() in exchange.request.data.lower()
+
+
+def shown_body(body: Body, secrets: Iterable[str] = ()) -> dict[str, Any]:
+    """A kept body as the admin API shows it: text passed through the one redaction rule
+    (secret keys in JSON, `key=value` secrets in forms, JWTs, and the literal `secrets`, the
+    orgs' client secrets, wherever they appear); multipart bodies are not shown at all."""
+    data = body.data
+    ctype = (body.content_type or "").split(";", 1)[0].strip().lower()
+    truncated = body.size > len(data)
+    text: str | None
+    if not data:
+        text = None
+    elif ctype.startswith("multipart/"):
+        text = f"<multipart body of {body.size} bytes: not shown, it may hold secrets>"
+    else:
+        text = data.decode("utf-8", "replace")
+        doc: Any = None
+        if not truncated and (ctype.endswith("json") or text[:1] in "{["):
+            try:
+                doc = json.loads(text)
+            except ValueError:
+                doc = None
+        if isinstance(doc, (dict, list)):
+            redacted = redact(doc, secrets)
+            if redacted != doc:  # otherwise the text stays as sent
+                text = json.dumps(redacted, separators=(",", ":"), ensure_ascii=False)
+        else:
+            text = redact(text, secrets)
+    return {"content_type": body.content_type, "bytes": body.size, "truncated": truncated, "text": text}
