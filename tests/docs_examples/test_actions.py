@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import check_action, check_json, contradicts, errors_of, org_doc
+from .conftest import check_action, check_json, errors_of, org_doc
 
 JDOE = "jdoe@claimed-domain1.com"
 
@@ -115,11 +115,6 @@ def test_actionsref_error_status_country_too_long(install: Any) -> None:
     assert answer["errors"][0]["message"] == "String too long in command for field: country, max length 2"
 
 
-@contradicts(
-    "ActionsRef.md 'Partial status': add {'product': ['NON_EXISTING_GROUP']} fails with error.group.not_found "
-    "'Group NON_EXISTING_GROUP was not found'",
-    "error.command.product.not_found for the legacy product key",
-)
 def test_actionsref_partial_status(install: Any) -> None:
     """ActionsRef.md, "Partial status": ten entries, the odd ones failing (a missing user
     twice, an unknown group under the deprecated `product` key twice with its warning, an
@@ -290,10 +285,6 @@ def test_cmds_update_username_in_another_domain(install: Any) -> None:
     assert user is not None and user["username"] == "jdoe@claimed-domain2.com"
 
 
-@contradicts(
-    "ActionsCmds.md update sample: email and username changed together, into two claimed domains",
-    "error.update.username.no when an email-login account's username differs from its new email",
-)
 def test_cmds_update_username_and_email_in_two_new_domains(install: Any) -> None:
     """ActionsCmds.md, update: "Updating user's Username and Email ... new different domains for
     each". The page's JSON has a trailing comma (not JSON); sent as the JSON it means."""
