@@ -46,19 +46,23 @@ PAGING_HEADERS = ("X-Total-Count", "X-Page-Count", "X-Current-Page", "X-Page-Siz
 def org_doc(
     *,
     domains: dict[str, str] | None = None,
-    products: dict[str, list[dict[str, Any]]] | None = None,
+    products: dict[str, list[dict[str, Any]] | dict[str, Any]] | None = None,
     groups: list[dict[str, Any]] | None = None,
     users: list[dict[str, Any]] | None = None,
     **extra: Any,
 ) -> dict[str, Any]:
-    """A seed document for one org served under the demo org's id and credential."""
+    """A seed document for one org served under the demo org's id and credential; a
+    product maps to its profile list, or to its whole seed entry."""
     return {
         "orgs": [
             {
                 "id": DEMO_ORG_ID,
                 "domains": [{"name": n, "type": t} for n, t in (domains or {"example.com": "federated"}).items()],
                 "credentials": [{"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "tech_account": TECH_ACCOUNT}],
-                "products": [{"name": n, "profiles": p} for n, p in (products or {}).items()],
+                "products": [
+                    {"name": n, **p} if isinstance(p, dict) else {"name": n, "profiles": p}
+                    for n, p in (products or {}).items()
+                ],
                 "groups": groups or [],
                 "users": users or [],
                 **extra,
@@ -183,12 +187,6 @@ def check_action(body: dict[str, Any], *, result: str, completed: int, not_compl
 
 def errors_of(body: dict[str, Any]) -> list[tuple[int, int, str]]:
     return [(e["index"], e["step"], e["errorCode"]) for e in body.get("errors", [])]
-
-
-def contradicts(example: str, emulator: str) -> Any:
-    """Mark a test whose documented example the emulator does not follow yet: strict, so
-    the mark must go when the emulator is fixed. Both sources are named in the reason."""
-    return pytest.mark.xfail(strict=True, reason=f"documented: {example}; emulator: {emulator}")
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .conftest import check_json, check_shape, check_user, contradicts, org_doc
+from .conftest import check_json, check_shape, check_user, org_doc
 
 DOMAIN = "my-domain.com"
 
@@ -120,10 +120,6 @@ def test_request_with_directory_domain(install: Any) -> None:
     check_user(check_json(r)["user"], "federatedID")
 
 
-@contradicts(
-    "partials/notFound.md shows Canonical-Resource: <route template> on the 404",
-    "no Canonical-Resource header (umapi_mock/http)",
-)
 def test_not_found_partial_for_a_user(install: Any) -> None:
     """partials/notFound.md (object "user"): 404, JSON, the request id echoed,
     `{"result":"error.user.not_found","message":"User not found <user>"}` and the route's

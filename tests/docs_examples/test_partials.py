@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from umapi_mock.layers import layers_of
+from umapi_mock.http.context import emulator_of
 from umapi_mock.layers.throttle import parse_policy
 
 from .conftest import BASE, check_json, org_doc
@@ -32,7 +32,7 @@ def api(install: Any) -> Any:
 
 @pytest.fixture
 def throttle(served: Any) -> Iterator[Any]:
-    layer = layers_of(served.app).throttle
+    layer = emulator_of(served.app).layers.throttle
     yield layer
     layer.set_policy(parse_policy("off"))
 
