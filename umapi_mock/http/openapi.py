@@ -810,6 +810,21 @@ def _admin_schemas() -> dict[str, Any]:
             {
                 "mode": {"enum": ["off", "documented", "custom"]},
                 "families": {"type": "object", "additionalProperties": _ref("ThrottleLimit")},
+                "sync_interval": {
+                    "type": ["number", "null"],
+                    "description": "Seconds between a client's sync starts (Pragma: umapi-sync-start); null = off",
+                },
+            }
+        ),
+        "SyncState": _obj(
+            {
+                "interval": {"type": ["number", "null"]},
+                "clients": {
+                    "type": "object",
+                    "additionalProperties": _obj(
+                        {"started": {"type": "number"}, "ended": {"type": ["number", "null"]}}
+                    ),
+                },
             }
         ),
         "Credential": _obj(
@@ -1089,7 +1104,10 @@ def _admin_paths() -> dict[str, Any]:
             "get": _admin_op(
                 "The throttle policy and the requests counted in each window",
                 "getThrottle",
-                _json(_obj({"policy": _ref("ThrottlePolicy"), "usage": {"type": "object"}}), "Policy and usage"),
+                _json(
+                    _obj({"policy": _ref("ThrottlePolicy"), "usage": {"type": "object"}, "syncs": _ref("SyncState")}),
+                    "Policy, usage, and each client's last sync (sync-frequency control)",
+                ),
             ),
             "put": _admin_op(
                 "Set the policy (resets every window)",
