@@ -286,3 +286,23 @@ def test_curl_examples_of_the_pages(install: Any, served: Any) -> None:
             check=True,
         )
         assert proc.stdout == "200 application/json", (path, proc.stdout, proc.stderr)
+
+
+def test_profile_post_with_an_ambiguous_user_changes_nothing(install: Any, served: Any) -> None:
+    """Two org-owned accounts sharing an email (neither logging in with it) name no single
+    user: the POST is refused like an unknown user."""
+    api = install(
+        org_doc(
+            domains={"example.com": "federated", "example.org": "federated"},
+            products={"Photoshop": [{"name": "PS Default", "id": 13570983}]},
+            users=[
+                {"email": "twin@example.com", "username": "twin1", "country": "US"},
+                {"email": "twin@example.com", "username": "twin2", "domain": "example.org", "country": "US"},
+            ],
+        )
+    )
+    pid = products(api)["Photoshop"]["id"]
+    before = state_of(served)
+    r = api.post(f"/{api.org_id}/products/{pid}/configurations/RGRP-13570983", {"addUsers": ["twin@example.com"]})
+    assert check_json(r, 400)["errorCode"] == "USER_NOT_FOUND"
+    assert state_of(served) == before

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import UmapiError
-from .models import PRODUCT_PROFILE, USER_GROUP, Group, Org, Product, User
+from .models import PRODUCT_PROFILE, USER_GROUP, AmbiguousUser, Group, Org, Product, User
 from .names import admin_group_name
 
 PROFILE_ID_PREFIX = "RGRP-"
@@ -122,7 +122,10 @@ def parse_profile_update(org: Org, body: Any) -> ProfileUpdate:
                     raise UmapiError("deprecated.group_not_found")
                 groups[adding].append(group)
             else:
-                user = org.find_user(name)
+                try:
+                    user = org.find_user(name)
+                except AmbiguousUser:  # no single account: as unknown (docs/fidelity.md)
+                    user = None
                 if user is None or user.status == "removed":
                     raise UmapiError("deprecated.user_not_found", user=name)
                 (users if kind == "user" else admins)[adding].append(user)
