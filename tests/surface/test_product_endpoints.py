@@ -101,6 +101,10 @@ BAD_BODIES = [
     b'{"addUsers": ["u0@example.com"], "removeUsers": ["nobody@example.com"]}',
     b'{"addUserGroups": ["No Such Group"]}',
     b'{"addAdminUsers": ["nobody@example.com"]}',
+    b'{"addUsers": ["u0@example.com"], "addUsers": []}',
+    b"[" * 5000 + b"]" * 5000,
+    b"\xff\xfe",
+    b"",
 ]
 
 

@@ -104,6 +104,9 @@ def parse_profile_update(org: Org, body: Any) -> ProfileUpdate:
     list of strings naming existing users or user groups."""
     if not isinstance(body, dict) or not body:
         raise UmapiError("deprecated.bad_body", detail="the body must be a JSON object with at least one list")
+    repeated = getattr(body, "duplicates", ())  # the request reader marks keys given twice
+    if repeated:
+        raise UmapiError("deprecated.bad_body", detail=f"key {repeated[0]!r} appears more than once")
     unknown = sorted(set(body) - set(PROFILE_UPDATE_LISTS))
     if unknown:
         allowed = ", ".join(PROFILE_UPDATE_LISTS)

@@ -8,12 +8,11 @@ partial these pages include), unknown user groups 404 GROUP_NOT_FOUND.
 
 from __future__ import annotations
 
-import json
-
 from flask import Blueprint, Response, request
 
 from ..domain import limits, reads
 from ..domain import products as catalogue
+from ..domain.commands import parse_body
 from ..domain.errors import UmapiError
 from ..domain.models import Org
 from .render import json_response
@@ -60,8 +59,8 @@ def update_profile(org: Org, product_id: str, profile_id: str) -> Response:
     product = catalogue.find_product(org, product_id)
     group = catalogue.find_profile(org, product, profile_id)
     try:
-        body = json.loads(request.get_data() or b"null")
-    except ValueError:
+        body = parse_body(request.get_data())  # the one strict reader of UMAPI request bodies
+    except UmapiError:
         raise UmapiError("deprecated.bad_body", detail="the body is not valid JSON") from None
     catalogue.update_profile(org, group, catalogue.parse_profile_update(org, body))
     return json_response(profile_json(org, product, org.groups[group.gid]))
