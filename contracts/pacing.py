@@ -10,8 +10,20 @@ from collections.abc import Callable, Mapping
 from umapi_mock.layers.throttle import family_of as umapi_family_of
 
 # Requests per minute we allow ourselves per endpoint family: under the documented
-# per-client limits of spec §4.4 (action 10, user reads 25, groups 5), with a margin.
-PACE_PER_MINUTE = {"action": 8, "user": 20, "users": 20, "users_in_group": 20, "groups": 4, "ims": 10}
+# per-client limits of spec §4.4 (action 10, user reads 25, groups 5, deprecated profiles 5
+# and a profile's users 25), with a margin; the product list has no documented limit and
+# is paced like the other deprecated reads.
+PACE_PER_MINUTE = {
+    "action": 8,
+    "user": 20,
+    "users": 20,
+    "users_in_group": 20,
+    "groups": 4,
+    "deprecated_products": 4,
+    "deprecated_profiles": 4,
+    "deprecated_profile_users": 20,
+    "ims": 10,
+}
 MAX_RETRY_AFTER = 300.0
 
 

@@ -80,6 +80,24 @@ _c("reads.get_user_not_found", "Get User of an unknown user: 404 result error.us
 _c("reads.get_user_case_insensitive", "Get User finds a user whatever the case of the user string", "§2.5.2")
 _c("reads.group_not_found", "users of an unknown group: 404 result error.group.not_found", "§2.5.4")
 _c("reads.bad_page", "a non-integer page is a 400, never a 5xx", "§4.1")
+# --- deprecated product APIs (reads only: safe against a live org)
+_c(
+    "deprecated.products_shape",
+    "GET /{orgId}/products answers a JSON array of products: string id, code, name; integer counts and licenseQuota",
+    "§2.6",
+)
+_c(
+    "deprecated.profiles_shape",
+    "a product's configurations list its profiles (integer counts, string ids); one profile and its users answer alike",
+    "§2.6",
+)
+_c(
+    "deprecated.profiles_match_groups",
+    "every profile's licenseGroupId is the groupId of a PRODUCT_PROFILE on /groups",
+    "§2.3, §2.6",
+    RECOMMENDED,
+)
+_c("deprecated.profile_not_found", "an unknown profile id is a 404 PLC_NOT_FOUND", "§2.6")
 _c(
     "reads.users_agree_with_model",
     "the users listing holds exactly the users the model holds, with their fields and groups",

@@ -20,11 +20,13 @@ from .domain.models import (
     DEFAULT_METASCOPES,
     DEFAULT_SCOPES,
     IDENTITY_TYPES,
+    ORG_ADMIN,
     PRODUCT_PROFILE,
     USER_GROUP,
     USER_STATUSES,
     Credential,
     Org,
+    Product,
     User,
 )
 from .domain.names import group_name_problem, is_email
@@ -201,7 +203,7 @@ class _Loader:
             raise self.fail(f"{path}.id", f"{org_id!r} is not an org id of the form <hex>@AdobeOrg")
         org = Org(
             org_id,
-            sysadmin_name=self.get(doc, "sysadmin_name", path, str, "Administrators"),
+            sysadmin_name=self.get(doc, "sysadmin_name", path, str, ORG_ADMIN),
             migrating=self.get(doc, "migrating", path, bool, False),
         )
         for i, d in enumerate(self.get(doc, "domains", path, list, [])):
@@ -222,16 +224,22 @@ class _Loader:
         )
         for i, prod in enumerate(self.get(doc, "products", path, list, [])):
             p = f"{path}.products[{i}]"
-            prod = self.mapping(prod, p, {"name", "profiles"})
+            prod = self.mapping(prod, p, {"name", "profiles", "id", "code", "quota"})
             pname = self.get(prod, "name", p, str, required=True)
-            org.add_product(pname)
+            product = org.add_product(pname)
+            product.id = self.get(prod, "id", p, str)
+            product.code = self.get(prod, "code", p, str)
+            product.quota = self.quota(prod, p)
+            if product.id is not None:
+                if not product.id.strip():
+                    raise self.fail(f"{p}.id", "must not be empty")
+                if any(o is not product and o.id == product.id for o in org.products.values()):
+                    raise self.fail(f"{p}.id", f"product id {product.id!r} is used twice")
             for j, prof in enumerate(self.get(prod, "profiles", p, list, [])):
                 pp = f"{p}.profiles[{j}]"
                 prof = self.mapping(prof, pp, {"name", "quota", "id", "description"})
                 name = self.get(prof, "name", pp, str, required=True)
-                quota = self.get(prof, "quota", pp, int)
-                if quota is not None and quota < 0:
-                    raise self.fail(f"{pp}.quota", "must not be negative")
+                quota = self.quota(prof, pp)
                 self.new_group(
                     org,
                     name,
@@ -244,7 +252,7 @@ class _Loader:
                 )
         for i, g in enumerate(self.get(doc, "groups", path, list, [])):
             p = f"{path}.groups[{i}]"
-            g = self.mapping(g, p, {"name", "description", "profiles", "id", "read_only"})
+            g = self.mapping(g, p, {"name", "description", "profiles", "id", "read_only", "quota"})
             name = self.get(g, "name", p, str, required=True)
             problem = group_name_problem(name)
             if problem == "invalid":
@@ -266,6 +274,7 @@ class _Loader:
                 description=self.get(g, "description", p, str),
                 profiles=frozenset(linked),
                 read_only=self.get(g, "read_only", p, bool, False),
+                quota=self.quota(g, p),
             )
         for i, u in enumerate(self.get(doc, "users", path, list, [])):
             self.user(org, u, f"{path}.users[{i}]")
@@ -279,6 +288,12 @@ class _Loader:
                 raise self.fail(p, "counts must not be negative")
             populate(org, n_users, n_groups, self.get(gen, "seed", p, int, 0), progress=self.progress)
         return org
+
+    def quota(self, obj: dict[str, Any], path: str) -> int | None:
+        quota = self.get(obj, "quota", path, int)
+        if quota is not None and quota < 0:
+            raise self.fail(f"{path}.quota", "must not be negative")
+        return quota  # type: ignore[no-any-return]
 
     def new_group(self, org: Org, name: str, path: str, gtype: str, gid: int | None = None, **attrs: Any) -> None:
         if org.group_named(name) is not None:
@@ -403,16 +418,13 @@ def dump_org(org: Org) -> dict[str, Any]:
     """An org in seed format, complete enough that loading it gives the same state."""
     with org.lock:
         doc: dict[str, Any] = {"id": org.id}
-        if org.sysadmin_name != "Administrators":
+        if org.sysadmin_name != ORG_ADMIN:
             doc["sysadmin_name"] = org.sysadmin_name
         if org.migrating:
             doc["migrating"] = True
         doc["domains"] = [{"name": d.name, "type": d.type} for d in org.domains.values()]
         doc["credentials"] = [_dump_credential(c) for c in org.credentials.values()]
-        doc["products"] = [
-            {"name": p.name, "profiles": [_dump_profile(org.groups[g]) for g in p.profiles]}
-            for p in org.products.values()
-        ]
+        doc["products"] = [_dump_product(org, p) for p in org.products.values()]
         doc["groups"] = [_dump_group(org, g) for g in org.groups.values() if g.type == USER_GROUP]
         doc["users"] = [_dump_user(org, u) for u in org.users.values()]
         return doc
@@ -433,6 +445,16 @@ def _dump_credential(c: Credential) -> dict[str, Any]:
     return out
 
 
+def _dump_product(org: Org, p: Product) -> dict[str, Any]:
+    out: dict[str, Any] = {"name": p.name}
+    for key in ("id", "code", "quota"):
+        value = getattr(p, key)
+        if value is not None:
+            out[key] = value
+    out["profiles"] = [_dump_profile(org.groups[g]) for g in p.profiles]
+    return out
+
+
 def _dump_profile(g: Any) -> dict[str, Any]:
     out: dict[str, Any] = {"id": g.gid, "name": g.name}
     if g.quota is not None:
@@ -450,6 +472,8 @@ def _dump_group(org: Org, g: Any) -> dict[str, Any]:
         out["profiles"] = [org.groups[p].name for p in sorted(g.profiles)]
     if g.read_only:
         out["read_only"] = True
+    if g.quota is not None:
+        out["quota"] = g.quota
     return out
 
 

@@ -117,7 +117,6 @@ ROWS: list[tuple[str, Any, tuple[int, int], dict[str, Any]]] = [
         {},
     ),
     # command syntax
-    ("error.command.user.missing", [{"domain": "fed.example", "do": [ADD_DESIGN]}], (0, 0), {}),
     ("error.command.user_usergroup.missing", [{"do": [ADD_DESIGN]}], (0, 0), {}),
     ("error.command.steps.malformed", [{"user": FED1, "do": ADD_DESIGN}], (0, 0), {}),
     (
@@ -193,7 +192,7 @@ ROWS: list[tuple[str, Any, tuple[int, int], dict[str, Any]]] = [
         {},
     ),
     ("error.command.add_remove.invalid.usergroup_list", [user(FED1, {"add": {"usergroup": []}})], (0, 0), {}),
-    ("error.command.product.not_found", [user(FED1, {"add": {"productConfiguration": ["Nope"]}})], (0, 0), {}),
+    ("error.command.product.not_found", [group("Design", {"add": {"productConfiguration": ["Nope"]}})], (0, 0), {}),
     # groups, user groups, profiles
     ("error.group.not_found", [user(FED1, {"add": {"group": ["NON_EXISTING_GROUP"]}})], (0, 0), {}),
     ("error.group.invalid_list", [user(FED1, {"add": {"group": []}})], (0, 0), {}),

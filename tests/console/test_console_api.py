@@ -128,7 +128,7 @@ def test_user_detail(emu: Emu) -> None:
         assert [(m["name"], m["via"], m["licensed"]) for m in d["indirect"]] == [
             ("Default Photoshop configuration", "Employees", True)
         ]
-        assert d["admin_roles"] == [{"role": "system administrator", "group": "Administrators", "of": None}]
+        assert d["admin_roles"] == [{"role": "system administrator", "group": "_org_admin", "of": None}]
         paths = [e["path"] for e in d["requests"]]
         assert paths == [
             f"/v2/usermanagement/action/{ORG}",
@@ -152,7 +152,7 @@ def test_groups_and_members(emu: Emu) -> None:
         and photoshop["product"] == "Adobe Photoshop"
     )
     assert by_name["Employees"]["profiles"] == ["Default Photoshop configuration"]
-    assert by_name["Administrators"]["members"] == 1
+    assert by_name["_org_admin"]["members"] == 1  # the sysadmin group, listed by its membership name
     direct = get(emu, f"/_mock/orgs/{ORG}/groups/{photoshop['gid']}/members", size=500)
     both = get(emu, f"/_mock/orgs/{ORG}/groups/{photoshop['gid']}/members", size=500, direct="false")
     assert direct["total"] == photoshop["members"] and both["total"] >= direct["total"]

@@ -216,13 +216,15 @@ def test_jwt_token_scopes_reach_the_gate(client):
     assert claims["org"] == ORG_A
 
 
-@pytest.mark.parametrize("missing", ["client_id", "client_secret", "jwt_token"])
-def test_jwt_missing_parameter(client, missing):
+@pytest.mark.parametrize(
+    ("missing", "error"),
+    [("client_id", "invalid_request"), ("client_secret", "invalid_request"), ("jwt_token", "invalid_token")],
+)
+def test_jwt_missing_parameter(client, missing, error):
+    """A missing JWT is `invalid_token` (Adobe's JWT error table, spec §1.6)."""
     params = jwt_params()
     del params[missing]
-    expect_error(
-        client.post("/ims/exchange/jwt", data=params), 400, "invalid_request", f"missing required parameter: {missing}"
-    )
+    expect_error(client.post("/ims/exchange/jwt", data=params), 400, error, f"missing required parameter: {missing}")
 
 
 def test_jwt_unknown_client(client):

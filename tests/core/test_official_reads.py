@@ -54,7 +54,7 @@ def test_groups_query_and_in_group(official, served):
     org = served.backend.org()
     assert {g["groupName"] for g in result["groups"]} >= {
         "Employees",
-        "Administrators",
+        "_org_admin",
         "Default Photoshop configuration",
     }
     employees = org.group_named("Employees")

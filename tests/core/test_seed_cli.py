@@ -343,7 +343,7 @@ def test_serve_port_0_https_and_ca_reuse(tmp_path, servers):
     )
     assert page.status_code == 200
     assert page.headers["X-Page-Size"] == "1500"
-    assert page.headers["X-Total-Count"] == "5004"  # one seeded user is disabled
+    assert page.headers["X-Total-Count"] == "5005"  # one seeded user is disabled; + the technical account
     assert page.headers["X-Page-Count"] == "4"
     ca_bytes = (tls_dir / "ca.pem").read_bytes()
     server_bytes = (tls_dir / "server.pem").read_bytes()

@@ -224,3 +224,35 @@ def test_action_responses_validate(emu: Emu, doc: dict[str, Any]) -> None:
     assert malformed.status_code == 400
     check(doc, T_ACTION, "POST", malformed)
     check(doc, T_ACTION, "POST", emu.client.post(f"{UM}/action/{ORG}", json=ACTION_BODY))  # 403 gateway
+
+
+T_DEP_GROUP_USERS = f"{UM}/{{orgId}}/user-groups/{{groupId}}/users"
+T_PRODUCTS = f"{UM}/{{orgId}}/products"
+T_CONFIGS = f"{UM}/{{orgId}}/products/{{productId}}/configurations"
+T_CONFIG = f"{UM}/{{orgId}}/products/{{productId}}/configurations/{{profileId}}"
+T_CONFIG_USERS = f"{UM}/{{orgId}}/products/{{productId}}/configurations/{{profileId}}/users"
+
+
+def test_deprecated_product_endpoints_validate(emu: Emu, doc: dict[str, Any]) -> None:
+    g = lambda path, **kw: emu.umapi("GET", path, **kw)  # noqa: E731
+    products = g(f"/{ORG}/products").json
+    product = next(p for p in products if p["configurationCount"])
+    configs = g(f"/{ORG}/products/{product['id']}/configurations").json["licenseConfigurations"]
+    profile = f"/{ORG}/products/{product['id']}/configurations/{configs[0]['id']}"
+    cases: list[tuple[str, str, Any]] = [
+        (T_PRODUCTS, "GET", g(f"/{ORG}/products?page=0")),
+        (T_PRODUCTS, "GET", g(f"/{ORG}/products?page=x")),
+        (T_CONFIGS, "GET", g(f"/{ORG}/products/{product['id']}/configurations")),
+        (T_CONFIGS, "GET", g(f"/{ORG}/products/RPC-NONE/configurations")),
+        (T_CONFIG, "GET", g(profile)),
+        (T_CONFIG, "GET", g(f"/{ORG}/products/{product['id']}/configurations/RGRP-1")),
+        (T_CONFIG_USERS, "GET", g(profile + "/users")),
+        (T_CONFIG, "POST", emu.umapi("POST", profile, json={"addUsers": ["jane@example.com"]})),
+        (T_CONFIG, "POST", emu.umapi("POST", profile, json={"addUsers": "jane@example.com"})),
+        (T_CONFIG, "POST", emu.umapi("POST", profile, json={"addUsers": ["nobody@example.com"]})),
+        (T_DEP_GROUP_USERS, "GET", g(f"/{ORG}/user-groups/{_first_user_group_id(emu)}/users")),
+        (T_DEP_GROUP_USERS, "GET", g(f"/{ORG}/user-groups/1/users")),
+    ]
+    for template, method, r in cases:
+        check(doc, template, method, r)
+    assert {r.status_code for _, _, r in cases} >= {200, 400, 404}

@@ -84,7 +84,11 @@ ACTION_ERRORS: dict[str, ActionErrorSpec] = {
     "error.domain.trust.nonexistent": ActionErrorSpec("Changes to users are only allowed in claimed domains."),
     # ----------------------------------------------------------------- command syntax
     "error.command.malformed": _u("Malformed request: {detail}", _EARLY + " (400, spec §6 A29, A32)"),
-    "error.command.user.missing": ActionErrorSpec("Command entry is missing the user"),
+    "error.command.user.missing": _u(
+        "Command entry is missing the user",
+        "ErrorRef's wording predates user-group entries: an entry with neither user nor usergroup gets "
+        "error.command.user_usergroup.missing (spec §3.1), a blank user error.user.id_missing",
+    ),
     "error.command.user_usergroup.missing": ActionErrorSpec("Command entry needs exactly one of user or usergroup"),
     "error.command.steps.malformed": ActionErrorSpec("Malformed steps in command: {detail}"),
     "error.command.step.unknown": ActionErrorSpec("Unknown step in command: {step}"),

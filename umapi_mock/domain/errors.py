@@ -62,6 +62,15 @@ CATALOGUE: dict[str, ErrorSpec] = {
         400, {"result": "error.request.invalid", "message": "Invalid value for query parameter {name}: {value}"}
     ),
     "deprecated.group_not_found": ErrorSpec(404, {"errorMessage": "GROUP_NOT_FOUND", "errorCode": "GROUP_NOT_FOUND"}),
+    "deprecated.plc_not_found": ErrorSpec(
+        404, {"errorMessage": "PLC_NOT_FOUND", "errorCode": "PLC_NOT_FOUND"}, note="partials/notFound.md (plc)"
+    ),
+    "deprecated.bad_body": ErrorSpec(
+        400, {"errorMessage": "{detail}", "errorCode": "INVALID_REQUEST"}, note="emulator-specific code"
+    ),
+    "deprecated.user_not_found": ErrorSpec(
+        400, {"errorMessage": "User not found: {user}", "errorCode": "USER_NOT_FOUND"}, note="emulator-specific code"
+    ),
     # --- action early validation (spec §3.7, §6 A29, A32)
     "action.malformed": ErrorSpec(400, {"result": "error.command.malformed", "message": "{detail}"}),
     # --- transport

@@ -40,5 +40,8 @@ DOCUMENTED_RATES: dict[str, RateLimit] = {
         RateLimit("groups", 5, 100),
         RateLimit("deprecated_users", 25, 100),
         RateLimit("deprecated_user_groups", 5, 50),
+        RateLimit("deprecated_profiles", 5, 100),  # getAllProfilesForOrg.md, getProductProfile.md
+        RateLimit("deprecated_profile_users", 25, 100),  # getProductProfileUsers.md
+        RateLimit("deprecated_profile_update", 5, 50),  # updateProductProfile.md
     )
 }

@@ -183,7 +183,7 @@ class Group:
     type: str
     description: str | None = None
     product: str | None = None  # product name: profiles and product admin groups
-    quota: int | None = None  # licence quota: profiles only; None = unlimited
+    quota: int | None = None  # licence quota of a profile (None = unlimited), or a user group's seeded one
     target: int | None = None  # base group id of an admin/developer group
     read_only: bool = False  # user group shared from another org
     profiles: frozenset[int] = frozenset()  # user groups: linked product profiles
@@ -193,6 +193,10 @@ class Group:
 class Product:
     name: str
     profiles: list[int] = field(default_factory=list)
+    # The deprecated product APIs' fields, when seeded (domain/products.py derives them otherwise).
+    id: str | None = None
+    code: str | None = None
+    quota: int | None = None
 
 
 def _second_last(d: dict[int, Any]) -> int:
@@ -216,7 +220,7 @@ class Org:
     """One organization. All writes go through the primitives at the bottom, which keep the
     indexes consistent and record an undo entry while a transaction is open."""
 
-    def __init__(self, org_id: str, *, sysadmin_name: str = "Administrators", migrating: bool = False):
+    def __init__(self, org_id: str, *, sysadmin_name: str = ORG_ADMIN, migrating: bool = False):
         self.id = org_id
         self.sysadmin_name = sysadmin_name
         self.migrating = migrating
@@ -331,6 +335,11 @@ class Org:
 
     def admin_group_of(self, group: Group) -> Group | None:
         return self.group_named(admin_group_name(group.name))
+
+    def technical_accounts(self) -> set[str]:
+        """The org's technical accounts: one per credential (spec §2.4: counted in users
+        lists' X-Total-Count, never returned)."""
+        return {c.tech_account for c in self.credentials.values()}
 
     def is_member(self, gid: int, uid: int) -> bool:
         return uid in self.members.get(gid, {})
@@ -717,7 +726,7 @@ class Org:
                 if org_id is None
                 else {k: replace(c, org_id=org_id) for k, c in self.credentials.items()}
             )
-            twin.products = {k: Product(p.name, list(p.profiles)) for k, p in self.products.items()}
+            twin.products = {k: replace(p, profiles=list(p.profiles)) for k, p in self.products.items()}
             twin.groups = dict(self.groups)
             twin._group_ids = dict(self._group_ids)
             twin._undo = None

@@ -8,11 +8,11 @@ repeated read of a page does no per-user work at all.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Generic, TypeVar
 
 from .errors import UmapiError
-from .models import PRODUCT_PROFILE, AmbiguousUser, Group, Org, User
+from .models import PRODUCT_PROFILE, USER_GROUP, AmbiguousUser, Group, Org, User
 from .names import admin_name
 
 T = TypeVar("T")
@@ -64,7 +64,15 @@ def users_page(org: Org, page: int, size: int, domain: str | None = None) -> Pag
             return org.view(("active-in-domain", key), build)  # type: ignore[return-value]
 
         return _users(org, fetch, page, size, ("active-in-domain", key))
-    return _users(org, org.active_user_ids, page, size, ("active",))
+    listed = _users(org, org.active_user_ids, page, size, ("active",))
+    return with_technical_accounts(org, listed)
+
+
+def with_technical_accounts(org: Org, page: Page[User]) -> Page[User]:
+    """The org's users list counts its technical accounts in the total but never returns
+    them (spec §2.4); page count and `lastPage` follow the users returned."""
+    extra = len(org.technical_accounts())
+    return replace(page, total=page.total + extra) if extra else page
 
 
 def resolve_listing_group(org: Org, name: str) -> Group | None:
@@ -102,6 +110,14 @@ def users_in_group_page(
         return org.group_member_ids(gid, direct_only=direct_only)
 
     return _users(org, members, page, size, ("members", gid, direct_only))
+
+
+def user_group_by_id(org: Org, group_id: str) -> Group:
+    """A user group named by its numeric id in a deprecated path (spec §2.6)."""
+    group = org.groups.get(int(group_id)) if group_id.isascii() and group_id.isdigit() else None
+    if group is None or group.type != USER_GROUP:
+        raise UmapiError("deprecated.group_not_found")
+    return group
 
 
 def groups_page(org: Org, page: int, size: int) -> Page[Group]:

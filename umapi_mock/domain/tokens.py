@@ -88,9 +88,11 @@ class TokenService:
 
     def exchange_jwt(self, params: Mapping[str, str]) -> TokenGrant:
         """Deprecated JWT exchange (spec §1.4, §1.6)."""
-        for p in ("client_id", "client_secret", "jwt_token"):
+        for p in ("client_id", "client_secret"):
             if not params.get(p):
                 raise UmapiError("ims.invalid_request", detail=f"missing required parameter: {p}")
+        if not params.get("jwt_token"):  # Adobe's JWT error table: "JWT missing" is invalid_token
+            raise UmapiError("ims.invalid_token", detail="missing required parameter: jwt_token")
         client_id = params["client_id"]
         cred = self.registry.credential(client_id)
         if cred is None:
@@ -105,9 +107,11 @@ class TokenService:
                 "ims.invalid_scope",
                 detail="The metascopes in the JWT are not a subset of the metascopes in the binding.",
             )
+        # A meta-scope grants its access scopes only as far as the credential holds them,
+        # as a client_credentials request can ask only for the credential's scopes.
         granted: list[str] = []
         for m in metascopes:
-            granted.extend(s for s in METASCOPE_GRANTS.get(m, ()) if s not in granted)
+            granted.extend(s for s in METASCOPE_GRANTS.get(m, ()) if s not in granted and s in cred.scopes)
         token, ttl = self._mint(cred, tuple(granted))
         return TokenGrant(token, ttl, "jwt")
 

@@ -317,7 +317,9 @@ def _parse_any(text: str) -> Any:
 @bp.get("/throttle")
 def get_throttle() -> Response:
     throttle = emulator_of().layers.throttle
-    return json_response({"policy": throttle.policy.as_json(), "usage": throttle.usage()})
+    return json_response(
+        {"policy": throttle.policy.as_json(), "usage": throttle.usage(), "syncs": throttle.syncs.state()}
+    )
 
 
 @bp.put("/throttle")

@@ -15,7 +15,7 @@ from ..domain.backend import Backend
 from ..domain.errors import UmapiError
 from ..emulator import Emulator
 from ..world import build_backend
-from . import admin, browse, console, ims, middleware, umapi
+from . import admin, browse, canonical, console, ims, middleware, products, umapi
 from .context import attach
 from .render import error_response, json_response
 
@@ -57,6 +57,7 @@ def create_emulator(config: Config | None = None, backend: Backend | None = None
 
     app.register_blueprint(ims.bp)
     app.register_blueprint(umapi.bp)
+    app.register_blueprint(products.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(browse.bp)
     app.register_blueprint(console.bp)
@@ -88,4 +89,7 @@ def assign_request_id() -> None:
 
 def echo_request_id(response: Response) -> Response:
     response.headers["X-Request-Id"] = getattr(g, "request_id", "")
+    resource = g.get("canonical_resource")  # set by the gate once UMAPI itself answers
+    if resource is not None:
+        response.headers[canonical.HEADER] = resource
     return response

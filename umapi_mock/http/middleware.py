@@ -79,7 +79,8 @@ def apply_layers() -> Response | None:
     url_rule = req.url_rule
     family = family_of(url_rule.rule if url_rule is not None else None, req.method)
     ctx.layer_family = family
-    decision = layers.throttle.check(family, req.headers.get("X-Api-Key"))
+    headers = req.headers
+    decision = layers.throttle.check(family, headers.get("X-Api-Key"), headers.get("Pragma"))
     if not decision.allowed:
         g.layer_answered_by = "throttle"
         response = error_response(UmapiError("gateway.throttled"))

@@ -113,7 +113,19 @@ PAGE = _param(
 DIRECT_ONLY = _param(
     "directOnly", "query", "Only directly assigned profiles (case-insensitive boolean)", {"type": "string"}
 )
+DEPRECATED_PAGE = _param("page", "query", "0-based page", {"type": "string", "pattern": "^[0-9]+$"}, required=False)
+PRODUCT_ID = _param("productId", "path", "Product id (`RPC-…` unless seeded)")
+PROFILE_ID = _param("profileId", "path", "Profile id, `RGRP-<groupId>`")
 SECURITY: list[dict[str, list[str]]] = [{"apiKey": [], "bearer": []}]
+PRODUCT_PROPERTIES: dict[str, Any] = {
+    "id": {"type": "string"},
+    "code": {"type": "string"},
+    "name": {"type": "string"},
+    "userCount": {"type": "integer", "minimum": 0},
+    "configurationCount": {"type": "integer", "minimum": 0},
+    "licenseQuota": {"type": "integer", "minimum": 0},
+}
+PLC_NOT_FOUND = {"404": _json(_ref("LegacyError"), "`PLC_NOT_FOUND`: unknown product or profile")}
 
 
 def _umapi_get(
@@ -243,7 +255,86 @@ def _build() -> dict[str, Any]:
                 "adminCount": {"type": "string"},
                 "isReadOnly": {"type": "boolean"},
             },
-            "required": ["groupId", "name", "type", "userCount"],
+            "required": ["groupId", "name", "type"],
+            "additionalProperties": False,
+        },
+        "DeprecatedProduct": {
+            "type": "object",
+            "description": "QueryProducts.md item",
+            "properties": PRODUCT_PROPERTIES,
+            "required": list(PRODUCT_PROPERTIES),
+            "additionalProperties": False,
+        },
+        "DeprecatedProfile": {
+            "type": "object",
+            "description": "getProductProfile.md: `id` is `RGRP-<licenseGroupId>`; `licenseQuota` null when unlimited",
+            "properties": {
+                "id": {"type": "string", "pattern": "^RGRP-[0-9]+$"},
+                "adminCount": {"type": "integer", "minimum": 0},
+                "userCount": {"type": "integer", "minimum": 0},
+                "licenseQuota": {"type": ["integer", "null"], "minimum": 0},
+                "licenseGroupId": {"type": "integer"},
+                "adminGroupId": {"type": "integer"},
+                "orgId": {"type": "string"},
+                "productId": {"type": "string"},
+            },
+            "required": ["id", "adminCount", "userCount", "licenseQuota", "licenseGroupId", "orgId", "productId"],
+            "additionalProperties": False,
+        },
+        "DeprecatedProductProfiles": {
+            "type": "object",
+            "description": "getAllProfilesForOrg.md: the product with its profiles",
+            "properties": {
+                **PRODUCT_PROPERTIES,
+                "licenseConfigurations": {"type": "array", "items": _ref("DeprecatedProfile")},
+            },
+            "required": [*PRODUCT_PROPERTIES, "licenseConfigurations"],
+            "additionalProperties": False,
+        },
+        "DeprecatedProfileUser": {
+            "type": "object",
+            "description": "getProductProfileUsers.md item",
+            "properties": {
+                "id": {"type": "string"},
+                "email": {"type": "string"},
+                "username": {"type": "string"},
+                "domain": {"type": "string"},
+                "firstName": {"type": "string"},
+                "lastName": {"type": "string"},
+                "userType": {"enum": ["adobeID", "enterpriseID", "federatedID", "unknown"]},
+            },
+            "required": ["id", "email", "username", "domain", "userType"],
+            "additionalProperties": False,
+        },
+        "DeprecatedUserGroupUser": {
+            "type": "object",
+            "description": "QueryUserGroups.md item",
+            "properties": {
+                "email": {"type": "string"},
+                "firstName": {"type": "string"},
+                "lastName": {"type": "string"},
+                "countryCode": {"type": "string"},
+                "status": {"enum": ["active", "disabled", "locked", "removed"]},
+                "userType": {"enum": ["adobeID", "enterpriseID", "federatedID", "unknown"]},
+            },
+            "required": ["email", "status", "userType"],
+            "additionalProperties": False,
+        },
+        "ProfileUpdate": {
+            "type": "object",
+            "description": "updateProductProfile.md body: every list optional, at least one given",
+            "properties": {
+                k: {"type": "array", "items": {"type": "string", "minLength": 1}}
+                for k in (
+                    "addUsers",
+                    "removeUsers",
+                    "addUserGroups",
+                    "removeUserGroups",
+                    "addAdminUsers",
+                    "removeAdminUsers",
+                )
+            },
+            "minProperties": 1,
             "additionalProperties": False,
         },
         "GetUserResponse": {
@@ -555,6 +646,72 @@ def _build() -> dict[str, Any]:
                 deprecated=True,
             )
         },
+        f"{UMAPI}/{{orgId}}/user-groups/{{groupId}}/users": {
+            "get": _umapi_get(
+                "Deprecated: a user group's members, 0-based `page` query, 400 per page",
+                "getDeprecatedUserGroupUsers",
+                [ORG_ID, _param("groupId", "path", "Numeric group id"), DEPRECATED_PAGE],
+                _json({"type": "array", "items": _ref("DeprecatedUserGroupUser")}, "A page of members", PAGING_HEADERS),
+                {"404": _json(_ref("LegacyError"), "`GROUP_NOT_FOUND`")},
+                deprecated=True,
+            )
+        },
+        f"{UMAPI}/{{orgId}}/products": {
+            "get": _umapi_get(
+                "Deprecated: products, 0-based `page` query, 400 per page",
+                "getDeprecatedProducts",
+                [ORG_ID, DEPRECATED_PAGE],
+                _json({"type": "array", "items": _ref("DeprecatedProduct")}, "A page of products", PAGING_HEADERS),
+                deprecated=True,
+            )
+        },
+        f"{UMAPI}/{{orgId}}/products/{{productId}}/configurations": {
+            "get": _umapi_get(
+                "Deprecated: a product with its profiles",
+                "getDeprecatedProductProfiles",
+                [ORG_ID, PRODUCT_ID],
+                _json(_ref("DeprecatedProductProfiles"), "The product and its profiles"),
+                PLC_NOT_FOUND,
+                deprecated=True,
+            )
+        },
+        f"{UMAPI}/{{orgId}}/products/{{productId}}/configurations/{{profileId}}": {
+            "get": _umapi_get(
+                "Deprecated: one product profile",
+                "getDeprecatedProfile",
+                [ORG_ID, PRODUCT_ID, PROFILE_ID],
+                _json(_ref("DeprecatedProfile"), "The profile"),
+                PLC_NOT_FOUND,
+                deprecated=True,
+            ),
+            "post": {
+                **_umapi_get(
+                    "Deprecated: add/remove a profile's users, user groups and admins (all or nothing)",
+                    "updateDeprecatedProfile",
+                    [ORG_ID, PRODUCT_ID, PROFILE_ID],
+                    _json(_ref("DeprecatedProfile"), "The updated profile"),
+                    {
+                        "400": _json(
+                            _ref("LegacyError"),
+                            "Bad body or unknown user (emulator-specific `errorCode`); nothing changed",
+                        ),
+                        **PLC_NOT_FOUND,
+                    },
+                    deprecated=True,
+                ),
+                "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("ProfileUpdate")}}},
+            },
+        },
+        f"{UMAPI}/{{orgId}}/products/{{productId}}/configurations/{{profileId}}/users": {
+            "get": _umapi_get(
+                "Deprecated: a profile's direct members, 0-based `page` query, 400 per page",
+                "getDeprecatedProfileUsers",
+                [ORG_ID, PRODUCT_ID, PROFILE_ID, DEPRECATED_PAGE],
+                _json({"type": "array", "items": _ref("DeprecatedProfileUser")}, "A page of members", PAGING_HEADERS),
+                PLC_NOT_FOUND,
+                deprecated=True,
+            )
+        },
         f"{UMAPI}/action/{{orgId}}": {
             "post": {
                 "summary": "Action API: create/update/remove users and groups, manage memberships",
@@ -653,6 +810,21 @@ def _admin_schemas() -> dict[str, Any]:
             {
                 "mode": {"enum": ["off", "documented", "custom"]},
                 "families": {"type": "object", "additionalProperties": _ref("ThrottleLimit")},
+                "sync_interval": {
+                    "type": ["number", "null"],
+                    "description": "Seconds between a client's sync starts (Pragma: umapi-sync-start); null = off",
+                },
+            }
+        ),
+        "SyncState": _obj(
+            {
+                "interval": {"type": ["number", "null"]},
+                "clients": {
+                    "type": "object",
+                    "additionalProperties": _obj(
+                        {"started": {"type": "number"}, "ended": {"type": ["number", "null"]}}
+                    ),
+                },
             }
         ),
         "Credential": _obj(
@@ -932,7 +1104,10 @@ def _admin_paths() -> dict[str, Any]:
             "get": _admin_op(
                 "The throttle policy and the requests counted in each window",
                 "getThrottle",
-                _json(_obj({"policy": _ref("ThrottlePolicy"), "usage": {"type": "object"}}), "Policy and usage"),
+                _json(
+                    _obj({"policy": _ref("ThrottlePolicy"), "usage": {"type": "object"}, "syncs": _ref("SyncState")}),
+                    "Policy, usage, and each client's last sync (sync-frequency control)",
+                ),
             ),
             "put": _admin_op(
                 "Set the policy (resets every window)",

@@ -15,6 +15,7 @@ from ..domain.errors import UmapiError
 from ..domain.gate import authorize
 from ..domain.models import USER_GROUP, Org
 from ..domain.reads import Page
+from .canonical import template_of
 from .context import emulator_of
 from .render import dumps, json_response
 from .wire.actions import render_report
@@ -47,6 +48,8 @@ def gated(view: Callable[..., Response]) -> Callable[..., Response]:
             org_id=org_id,
         )
         g.client_id = token.client_id
+        if request.url_rule is not None:  # past the gateway: UMAPI's own answers name their route
+            g.canonical_resource = template_of(request.url_rule.rule)
         # A test-mode run changes state inside a transaction and then rolls it back; holding
         # the org lock means no read ever sees those changes, nor a half-applied request.
         with org.lock:
@@ -169,10 +172,7 @@ def deprecated_user_groups(org: Org) -> Response:
 @bp.get("/<org_id>/user-groups/<group_id>")
 @gated
 def deprecated_user_group(org: Org, group_id: str) -> Response:
-    group = org.groups.get(int(group_id)) if group_id.isascii() and group_id.isdigit() else None
-    if group is None or group.type != USER_GROUP:
-        raise UmapiError("deprecated.group_not_found")
-    return json_response(deprecated_user_group_json(org, group))
+    return json_response(deprecated_user_group_json(org, reads.user_group_by_id(org, group_id)))
 
 
 @bp.post("/action/<org_id>")

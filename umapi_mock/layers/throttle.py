@@ -16,7 +16,8 @@ Policy documents (`Config.throttle`, `--throttle FILE`, `PUT /_mock/throttle`):
         "action": {"per_client": 2, "global": 20, "window": 10},
         "user": "off",                    # this family is not limited
         "*": {"per_client": 50}           # every family not listed
-      }
+      },
+      "sync_interval": 7200               # the sync-frequency control (sync_frequency.py); off when absent
     }
 
 A field left out of a family entry keeps the base value (documented number, or unlimited
@@ -35,6 +36,7 @@ from typing import Any
 
 from ..documents import DocumentError, read_document
 from ..domain.limits import DOCUMENTED_RATES
+from .sync_frequency import SyncControl
 
 # Every family the classifier can produce. Families without a DOCUMENTED_RATES entry
 # (deprecated products API) are only limited by a custom policy.
@@ -46,6 +48,8 @@ FAMILIES: tuple[str, ...] = (
     "groups",
     "deprecated_users",
     "deprecated_user_groups",
+    "deprecated_user_group_users",
+    "deprecated_products",
     "deprecated_profiles",
     "deprecated_profile_users",
     "deprecated_profile_update",
@@ -69,6 +73,8 @@ _RULES: tuple[tuple[frozenset[str] | None, re.Pattern[str], str], ...] = tuple(
         ("", r"/groups/{P}/{P}", "groups"),
         ("", r"/{P}/users", "deprecated_users"),
         ("", r"/{P}/user-groups(/{P})?", "deprecated_user_groups"),
+        ("", r"/{P}/user-groups/{P}/users", "deprecated_user_group_users"),
+        ("", r"/{P}/products", "deprecated_products"),
         ("", r"/{P}/products/{P}/configurations/{P}/users", "deprecated_profile_users"),
         ("POST", r"/{P}/products/{P}/configurations/{P}", "deprecated_profile_update"),
         ("", r"/{P}/products/{P}/configurations(/{P})?", "deprecated_profiles"),
@@ -117,13 +123,18 @@ class Policy:
     name: str  # "off", "documented" or "custom"
     limits: dict[str, Limit]
     source: Any = None  # the document it was parsed from, for GET /_mock/throttle
+    sync_interval: float | None = None  # seconds between sync starts; None = no sync-frequency control
 
     @property
     def enabled(self) -> bool:
-        return bool(self.limits)
+        return bool(self.limits) or self.sync_interval is not None
 
     def as_json(self) -> dict[str, Any]:
-        return {"mode": self.name, "families": {f: lim.as_json() for f, lim in self.limits.items()}}
+        return {
+            "mode": self.name,
+            "families": {f: lim.as_json() for f, lim in self.limits.items()},
+            "sync_interval": self.sync_interval,
+        }
 
 
 def _documented_limits() -> dict[str, Limit]:
@@ -143,9 +154,12 @@ def parse_policy(doc: Any) -> Policy:
         raise PolicyError("", f"expected 'off', 'documented' or a policy mapping, got {doc!r}")
     if not isinstance(doc, dict):
         raise PolicyError("", f"expected 'off', 'documented' or a policy mapping, got {type(doc).__name__}")
-    unknown = sorted(set(doc) - {"base", "window", "families"})
+    unknown = sorted(set(doc) - {"base", "window", "families", "sync_interval"})
     if unknown:
-        raise PolicyError(unknown[0], "unknown key (allowed: base, families, window)")
+        raise PolicyError(unknown[0], "unknown key (allowed: base, families, sync_interval, window)")
+    sync_interval = doc.get("sync_interval")
+    if sync_interval is not None:
+        sync_interval = _number(sync_interval, "sync_interval", positive=True)
     base = doc.get("base", "documented")
     if base not in ("documented", "none"):
         raise PolicyError("base", f"must be 'documented' or 'none', not {base!r}")
@@ -172,7 +186,7 @@ def parse_policy(doc: Any) -> Policy:
         limit = _family_limit(entry, f"families.{key}", start, window)
         if limit is not None:
             limits[family] = limit
-    return Policy("custom", limits, doc)
+    return Policy("custom", limits, doc, sync_interval)
 
 
 def _family_limit(entry: Any, path: str, start: Limit | None, window: float) -> Limit | None:
@@ -223,7 +237,7 @@ class Decision:
     allowed: bool
     retry_after: int = 0  # whole seconds to wait (only when refused)
     wait: float = 0.0  # the exact wait
-    scope: str = ""  # "client" or "global" (the window that refused)
+    scope: str = ""  # "client", "global" (the window that refused) or "sync" (the sync-frequency control)
 
 
 class Throttle:
@@ -235,6 +249,7 @@ class Throttle:
         self._lock = threading.Lock()
         self._client: dict[tuple[str, str], deque[float]] = {}
         self._global: dict[str, deque[float]] = {}
+        self.syncs = SyncControl(policy.sync_interval)
 
     @property
     def policy(self) -> Policy:
@@ -245,16 +260,29 @@ class Throttle:
             self._policy = policy
             self._client.clear()
             self._global.clear()
+            self.syncs = SyncControl(policy.sync_interval)
 
     def clear(self) -> None:
         with self._lock:
             self._client.clear()
             self._global.clear()
+            self.syncs.clear()
 
-    def check(self, family: str | None, client_id: str | None) -> Decision:
-        """Admit (and record) or refuse one request of `family` from `client_id`."""
+    def check(self, family: str | None, client_id: str | None, pragma: str | None = None) -> Decision:
+        """Admit (and record) or refuse one request of `family` from `client_id`; a
+        `Pragma` sync marker is also judged by the sync-frequency control."""
         if family is None:
             return Decision(True)
+        syncs = self.syncs
+        wait = syncs.wait(client_id, pragma, self._now())
+        if wait is not None:
+            return Decision(False, wait, float(wait), "sync")
+        decision = self._check_rate(family, client_id)
+        if decision.allowed:
+            syncs.record(client_id, pragma, self._now())
+        return decision
+
+    def _check_rate(self, family: str, client_id: str | None) -> Decision:
         with self._lock:
             limit = self._policy.limits.get(family)
             if limit is None:

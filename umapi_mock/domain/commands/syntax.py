@@ -16,7 +16,6 @@ from .context import EngineBase, Entry
 from .report import StepError
 
 CREATE_STEPS = {"addAdobeID": ADOBE_ID, "createEnterpriseID": ENTERPRISE_ID, "createFederatedID": FEDERATED_ID}
-USER_ONLY_STEPS = frozenset(CREATE_STEPS) | {"update", "removeFromOrg"}
 GROUP_CREATE_STEPS = frozenset({"createUserGroup"})
 OPTIONS = ("ignoreIfAlreadyExists", "updateIfAlreadyExists")
 ENTRY_KEYS = frozenset({"user", "usergroup", "do", "requestID", "domain", "useAdobeID"})
@@ -68,12 +67,6 @@ def show_value(value: Any) -> str:
     if value is None or isinstance(value, (str, int, float, bool)):
         return json.dumps(value)[:60]
     return f"<{type(value).__name__}>"
-
-
-def step_names(do: Any) -> list[str]:
-    if not isinstance(do, list):
-        return []
-    return [next(iter(s)) for s in do if isinstance(s, dict) and len(s) == 1]
 
 
 def string_fields(
@@ -160,9 +153,8 @@ class EntrySyntax(EngineBase):
             raise StepError("error.command.illegal_entry", detail="an entry names either a user or a usergroup")
         do = raw.get("do")
         if user is None and group is None:
-            user_only = raw.get("domain") is not None or raw.get("useAdobeID") is not None
-            user_only = user_only or any(n in USER_ONLY_STEPS for n in step_names(do))
-            raise StepError("error.command.user.missing" if user_only else "error.command.user_usergroup.missing")
+            # whatever else the entry holds (spec §3.1; docs/fidelity.md, "Documented surface")
+            raise StepError("error.command.user_usergroup.missing")
         if user is not None:
             e.kind = "user"
             self.validate_user_fields(e, raw)

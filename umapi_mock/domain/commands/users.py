@@ -142,8 +142,12 @@ class UserSteps(EntrySyntax):
             if any(u.org_owned and u.uid != user.uid for u in org.users_with_email(new_email)):
                 raise StepError("error.user.email.name_in_use", email=new_email)
             changes["email"] = new_email
-            if user.username.lower() == user.email.lower():  # an email-login account
-                if new_username is not None and new_username.lower() != new_email.lower():
+            # An email-login account's username follows its email, unless a Federated ID's
+            # update names a username too (ActionsCmds.md: "Username and Email ... new
+            # different domains for each"); that is applied below.
+            follows = new_username is None or new_username.lower() == new_email.lower()
+            if user.username.lower() == user.email.lower() and (follows or user.type != FEDERATED_ID):
+                if not follows:
                     raise StepError("error.update.username.no", user=e.user)
                 holder = org.user_by_login(new_email, claimed)
                 if holder is not None and holder.uid != user.uid:
@@ -235,7 +239,8 @@ class UserSteps(EntrySyntax):
                 raise StepError("error.usergroup.not_found", group=name)
             return group
         if group is None or group.type != PRODUCT_PROFILE:
-            raise StepError("error.command.product.not_found", name=name)
+            # the legacy `product` / `productConfiguration` keys: ActionsRef.md's partial example
+            raise StepError("error.group.not_found", group=name)
         return group
 
     def remove_from_org(self, e: Entry, step: str, value: Any) -> None:

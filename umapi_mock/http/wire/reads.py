@@ -56,9 +56,11 @@ def group_json(org: Org, group: Group) -> dict[str, Any]:
         out["userGroupName"] = target.name
     if group.type in (PROFILE_ADMIN_GROUP, DEVELOPER_GROUP) and target is not None:
         out["productProfileName"] = target.name
-    if group.type in (PRODUCT_PROFILE, PRODUCT_ADMIN_GROUP) and group.product:
+    if group.type == PRODUCT_ADMIN_GROUP and group.product:
+        out["productProfileName"] = group.product  # group.md's example: the product's name, under this key
+    if group.type == PRODUCT_PROFILE and group.product:
         out["productName"] = group.product
-    if group.type == PRODUCT_PROFILE and group.quota is not None:
+    if group.type in (PRODUCT_PROFILE, USER_GROUP) and group.quota is not None:
         out["licenseQuota"] = str(group.quota)
     return out
 
@@ -71,7 +73,9 @@ def deprecated_user_group_json(org: Org, group: Group) -> dict[str, Any]:
         out["adminGroupId"] = str(admin.gid)
         out["adminGroupName"] = admin.name
         out["adminCount"] = str(len(org.members.get(admin.gid, ())))
-    out["userCount"] = len(org.members.get(group.gid, ()))
+    members = len(org.members.get(group.gid, ()))
+    if members:  # "there are no users so userCount will not be returned" (getUserGroup.md)
+        out["userCount"] = members
     out["isReadOnly"] = group.read_only
     return out
 
