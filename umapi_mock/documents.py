@@ -34,8 +34,12 @@ def parse_text(text: str, *, json_only: bool = False) -> Any:
     except ValueError as exc:  # e.g. a number too long to convert
         if json_only:
             raise DocumentError(f"not valid JSON: {exc}") from None
+    except RecursionError:
+        raise DocumentError("not valid JSON: nested too deeply", problem="nested too deeply") from None
     try:
         return yaml.safe_load(text)
+    except RecursionError:
+        raise DocumentError("not valid YAML/JSON: nested too deeply", problem="nested too deeply") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""

@@ -65,6 +65,8 @@ def test_bad_state_is_400_with_path_and_problem_and_changes_nothing(emu: Emu) ->
         ("{not json", "application/json"),
         ("orgs: [", "application/yaml"),
         ("[1, 2]", "application/json"),
+        ("[" * 100_000, "application/json"),  # nested past the parser's recursion limit
+        ("{" * 100_000, "application/yaml"),
     ):
         r = emu.client.put("/_mock/state", data=text, content_type=ctype)
         assert r.status_code == 400 and r.json["error"] == "invalid_state" and "problem" in r.json
