@@ -141,23 +141,29 @@ def rich_seed() -> dict[str, Any]:
     return seed
 
 
+def serve_upstream(
+    tls_files: Any, seed: dict[str, Any] | None = None, users_page_size: int = 1000, groups_page_size: int = 400
+) -> Upstream:
+    """An emulator of its own behind a Tap, served over HTTPS on 127.0.0.1 (the caller stops it)."""
+    config = Config(seed=seed, users_page_size=users_page_size, groups_page_size=groups_page_size)
+    if seed is not None:
+        config.seed_source = "<test seed>"
+    app = create_app(config)
+    tap = Tap(app.wsgi_app)
+    app.wsgi_app = tap
+    server = ServedEmulator(app, "127.0.0.1", 0, ssl_context=tls_files.server_context()).start()
+    org = next(iter(app.extensions["umapi_mock"].orgs.values()))
+    cred = next(iter(org.credentials.values()))
+    return Upstream(app, server, tap, str(tls_files.ca_cert), org.id, cred.client_id, cred.client_secret)
+
+
 @pytest.fixture
 def make_upstream(tls_files: Any) -> Iterator[Callable[..., Upstream]]:
     started: list[Upstream] = []
 
     def make(seed: dict[str, Any] | None = None, users_page_size: int = 1000, groups_page_size: int = 400) -> Upstream:
-        config = Config(seed=seed, users_page_size=users_page_size, groups_page_size=groups_page_size)
-        if seed is not None:
-            config.seed_source = "<test seed>"
-        app = create_app(config)
-        tap = Tap(app.wsgi_app)
-        app.wsgi_app = tap
-        server = ServedEmulator(app, "127.0.0.1", 0, ssl_context=tls_files.server_context()).start()
-        org = next(iter(app.extensions["umapi_mock"].orgs.values()))
-        cred = next(iter(org.credentials.values()))
-        upstream = Upstream(app, server, tap, str(tls_files.ca_cert), org.id, cred.client_id, cred.client_secret)
-        started.append(upstream)
-        return upstream
+        started.append(serve_upstream(tls_files, seed, users_page_size, groups_page_size))
+        return started[-1]
 
     yield make
     for upstream in started:

@@ -225,6 +225,7 @@ def cmd_record(args: argparse.Namespace) -> int:
     anonymiser = _anonymiser(args)
     if args.credentials and not args.snapshot:
         raise BadInput("--credentials is only used with --snapshot")
+    _check_port(args.host, args.port)
     recording = Recording(
         cassette,
         upstream_root=root,
@@ -241,11 +242,11 @@ def cmd_record(args: argparse.Namespace) -> int:
             target.close()
         recording.snapshot = result
         cassette.with_name(cassette.name + ".import-state").unlink(missing_ok=True)
+    tls = ensure_tls(args.tls_dir or default_tls_dir())
     try:
-        tls = ensure_tls(args.tls_dir or default_tls_dir())
         recording.start(args.host, args.port, tls.server_context())
-    except OSError as exc:
-        raise BadInput(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
+    except (OSError, SystemExit) as exc:  # werkzeug exits when the port is taken
+        raise BadInput(f"cannot listen on {args.host}:{args.port}: {getattr(exc, 'strerror', None) or exc}") from None
     print(
         f"umapi-mock record: forwarding {recording.url} to {root} (IMS: https://{ims}), writing {cassette}\n"
         f"  CA certificate (clients must trust it): {tls.ca_cert}\n"
@@ -262,6 +263,18 @@ def cmd_record(args: argparse.Namespace) -> int:
         recording.stop()
     print(f"umapi-mock record: {recording.recorded} exchange(s) written to {cassette}", file=sys.stderr)
     return 0
+
+
+def _check_port(host: str, port: int) -> None:
+    """Fail before the snapshot (and with one line) when the port is taken or not ours to bind."""
+    import socket
+
+    try:
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        with socket.create_server((host, port), family=family):
+            pass
+    except OSError as exc:
+        raise BadInput(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
 
 
 def _interrupt(signum: int, frame: object) -> None:
