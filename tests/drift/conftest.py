@@ -26,12 +26,13 @@ from umapi_mock.config import Config
 from umapi_mock.http.app import create_app
 from umapi_mock.server import ServedEmulator
 
-Rewrite = Callable[[str, str, int, bytes], "tuple[int, bytes] | None"]
+# (method, path, status, body) -> None (unchanged), (status, body) or (status, body, extra headers)
+Rewrite = Callable[[str, str, int, bytes], Any]
 
 
 class Tap:
     """WSGI middleware: logs (method, path, query), captures issued tokens, and lets a test
-    fail or rewrite answers (`rewrite(method, path, status, body)` -> (status, body) or None)."""
+    fail or rewrite answers (see `Rewrite`)."""
 
     def __init__(self, app: Any):
         self.app = app
@@ -58,7 +59,8 @@ class Tap:
         if self.rewrite is not None:
             changed = self.rewrite(method, path, status, body)
             if changed is not None:
-                status, body = changed
+                status, body = changed[0], changed[1]
+                headers = headers + list((changed[2] if len(changed) > 2 else {}).items())
         headers = [(k, v) for k, v in headers if k.lower() != "content-length"] + [("Content-Length", str(len(body)))]
         start_response(f"{status} {'OK' if status == 200 else 'Changed'}", headers)
         return [body]

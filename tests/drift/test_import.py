@@ -4,6 +4,7 @@ resumable; deterministic, leak-free anonymisation; one-line errors."""
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -175,6 +176,24 @@ def test_an_interrupted_import_resumes_where_it_stopped(make_upstream, tmp_path)
     assert yaml.safe_load(out.read_text()) == yaml.safe_load(fresh.read_text())
 
 
+def test_import_waits_out_a_429_as_retry_after_says(make_upstream, tmp_path):
+    upstream = make_upstream(rich_seed(), users_page_size=USERS_PAGE, groups_page_size=GROUPS_PAGE)
+    refused: list[str] = []
+
+    def throttle_first_groups_read(method: str, path: str, status: int, body: bytes) -> Any:
+        if "/groups/" in path and not refused:
+            refused.append(path)
+            return 429, b'{"error_code": "429050", "message": "Too many requests"}', {"Retry-After": "1"}
+        return None
+
+    upstream.tap.rewrite = throttle_first_groups_read
+    started = time.monotonic()
+    seed_path, _result = import_seed(upstream, tmp_path)
+    assert refused and upstream.tap.paths("GET").count(refused[0]) == 2  # asked again, once
+    assert time.monotonic() - started >= 1.0  # not before Retry-After said
+    assert read_seed_file(seed_path)["orgs"][0]["users"]
+
+
 def assert_one_line_error_after_progress(result: Any) -> None:
     assert result.code == 1, result
     errors = [line for line in result.err.splitlines() if line.startswith("umapi-mock import:")]
@@ -224,6 +243,7 @@ def test_anonymize_is_deterministic_keeps_structure_and_leaks_nothing(make_upstr
         (["--target", "{url}", "-o", "{tmp}/s.yaml", "--credentials", "{creds}", "--salt", "x"], 2, "--anonymize"),
         (["--target", "{url}", "-o", "{tmp}/s.yaml", "--credentials", "{wrong}", "--no-pace"], 1, "token"),
         (["--target", "https://127.0.0.1:9", "-o", "{tmp}/s.yaml", "--credentials", "{creds}"], 1, "reach"),
+        (["--target", "{url}", "-o", "{tmp}/s.yaml", "--credentials", "{creds}", "--org", "0F@AdobeOrg"], 1, "HTTP 40"),
     ],
 )
 def test_import_failures_are_one_line(make_upstream, tmp_path, argv, code, words):

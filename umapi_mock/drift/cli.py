@@ -52,6 +52,9 @@ def _guarded(name: str) -> Callable[[Callable[[argparse.Namespace], int]], Calla
             except OSError as exc:
                 print(f"{PROG} {name}: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
                 return 1
+            except Exception as exc:  # a bug: still one line, and enough to report it
+                print(f"{PROG} {name}: internal error ({type(exc).__name__}: {_first_line(exc)})", file=sys.stderr)
+                return 1
 
         return run
 
