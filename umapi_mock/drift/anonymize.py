@@ -27,6 +27,7 @@ class Anonymiser:
     def __init__(self, salt: str = DEFAULT_SALT):
         self._key = salt.encode("utf-8")
         self._logins: dict[str, str] = {}  # bare usernames seen in structured fields
+        self._logins_re: re.Pattern[str] | None = None  # all of them, longest first
 
     def _digest(self, kind: str, value: str, size: int = 10) -> str:
         mac = hmac.new(self._key, f"{kind}:{value.lower()}".encode(), hashlib.sha256)
@@ -47,6 +48,7 @@ class Anonymiser:
             return self.email(value)
         if value.lower() not in self._logins:
             self._logins[value.lower()] = "u" + self._digest("login", value)
+            self._logins_re = None
         return self._logins[value.lower()]
 
     def name(self, kind: str, value: str) -> str:
@@ -56,9 +58,12 @@ class Anonymiser:
     def text(self, value: str) -> str:
         """Free text (an error message): every email, and every username seen so far, replaced."""
         value = EMAIL_RE.sub(lambda m: self.email(m.group(0)), value)
-        for original in sorted(self._logins, key=len, reverse=True):
-            value = re.sub(rf"(?<![\w.@-]){re.escape(original)}(?![\w.@-])", self._logins[original], value, flags=re.I)
-        return value
+        if not self._logins:
+            return value
+        if self._logins_re is None:
+            names = "|".join(re.escape(n) for n in sorted(self._logins, key=len, reverse=True))
+            self._logins_re = re.compile(rf"(?<![\w.@-])(?:{names})(?![\w.@-])", re.I)
+        return self._logins_re.sub(lambda m: self._logins[m.group(0).lower()], value)
 
     def document(self, value: Any, key: str | None = None) -> Any:
         """A copy of a JSON-like document with people's names and logins replaced."""
