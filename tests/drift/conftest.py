@@ -24,6 +24,7 @@ from contracts.target import contract_seed
 from umapi_mock.cli import main as cli_main
 from umapi_mock.config import Config
 from umapi_mock.http.app import create_app
+from umapi_mock.http.context import emulator_of
 from umapi_mock.server import ServedEmulator
 
 # (method, path, status, body) -> None (unchanged), (status, body) or (status, body, extra headers)
@@ -97,7 +98,7 @@ class Upstream:
 
     @property
     def backend(self) -> Any:
-        return self.app.extensions["umapi_mock"]
+        return emulator_of(self.app).backend
 
 
 def rich_seed() -> dict[str, Any]:
@@ -154,7 +155,7 @@ def serve_upstream(
     tap = Tap(app.wsgi_app)
     app.wsgi_app = tap
     server = ServedEmulator(app, "127.0.0.1", 0, ssl_context=tls_files.server_context()).start()
-    org = next(iter(app.extensions["umapi_mock"].orgs.values()))
+    org = next(iter(emulator_of(app).backend.orgs.values()))
     cred = next(iter(org.credentials.values()))
     return Upstream(app, server, tap, str(tls_files.ca_cert), org.id, cred.client_id, cred.client_secret)
 

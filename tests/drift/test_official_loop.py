@@ -18,6 +18,7 @@ from tests.integration.conftest import OFFICIAL_HELPERS
 from tests.integration.test_parity import RUNNER, STEPS
 from umapi_mock.config import Config
 from umapi_mock.http.app import create_app
+from umapi_mock.http.context import emulator_of
 from umapi_mock.server import ServedEmulator
 
 from .conftest import Tap, run_cli, start_recorder
@@ -65,7 +66,7 @@ def record_scenario(
     if altered:
         tap.rewrite = plant_code
     upstream = ServedEmulator(app, "127.0.0.1", 0, ssl_context=tls_files.server_context()).start()
-    org = next(iter(app.extensions["umapi_mock"].orgs.values()))
+    org = next(iter(emulator_of(app).backend.orgs.values()))
     cred = next(iter(org.credentials.values()))
     creds = workdir / "upstream.yaml"
     creds.write_text(
