@@ -15,6 +15,10 @@ import pytest
 
 import umapi_client
 from tests.keys import make_key_and_cert
+from umapi_mock.config import Config
+from umapi_mock.http.app import create_app
+from umapi_mock.http.context import emulator_of
+from umapi_mock.server import ServedEmulator
 
 from .conftest import (
     RecorderProcess,
@@ -401,3 +405,28 @@ def test_recorder_answers_502_when_the_upstream_is_gone(tmp_path, recorders):
     code, err = rec.stop()
     assert code == 0 and "not recorded" in err
     assert len(lines_of(tmp_path / "c.cassette")) == 1  # the header only
+
+
+def test_a_plain_http_upstream_serving_ims_itself(tmp_path, recorders):
+    """`serve --no-tls` upstream: IMS is forwarded over HTTP too; verify from --seed, no drift."""
+    from umapi_mock.seed import DEMO_SEED, dump_orgs
+
+    app = create_app(Config(seed=DEMO_SEED))
+    upstream = ServedEmulator(app, "127.0.0.1", 0).start()
+    try:
+        rec = start_recorder(["--upstream", upstream.url, "--cassette", str(tmp_path / "h.cassette")], tmp_path / "tls")
+        recorders.append(rec)
+        auth = umapi_client.OAuthS2S("test-client", "test-secret", auth_host=rec.netloc, ssl_verify=rec.ca_path)
+        conn = umapi_client.Connection(
+            DEMO_SEED["orgs"][0]["id"], auth, endpoint=rec.url + "/v2/usermanagement", ssl_verify=rec.ca_path
+        )
+        assert umapi_client.UserQuery(conn, "jane@example.com").result()["firstname"] == "Jane"
+        assert len(umapi_client.GroupsQuery(conn).all_results()) > 10
+        stop(rec)
+        seed = tmp_path / "demo.json"
+        seed.write_text(json.dumps(dump_orgs(list(emulator_of(app).backend.orgs.values()))))
+    finally:
+        upstream.stop()
+    result, doc = verify(tmp_path / "h.cassette", tmp_path, "--seed", str(seed))
+    assert result.code == 0, result.out + result.err
+    assert doc["summary"]["pass"] == 3 and doc["drift"] == []

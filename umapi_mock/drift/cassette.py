@@ -48,6 +48,9 @@ SECRET_FIELDS = {
 DROPPED_HEADERS = frozenset(
     {"cookie", "set-cookie", "host", "connection", "keep-alive", "content-length", "transfer-encoding", "te", "upgrade"}
 )
+# The last pass replaces known secrets this long or longer anywhere in a line (a very short
+# client id such as a demo's could otherwise match inside an email or a group name).
+MIN_SWEPT_LENGTH = 8
 PLACEHOLDER_RE = re.compile(r"<(client-id|client-secret|token|jwt|code|password|secret)-(\d+)>")
 _JWT_RE = re.compile(r"\bey[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*")
 _BEARER_RE = re.compile(r"^\s*bearer\s+(\S+)\s*$", re.I)
@@ -126,7 +129,7 @@ class Scrubber:
         with self._lock:
             known = sorted(self._by_value.items(), key=lambda kv: len(kv[0]), reverse=True)
         for value, placeholder in known:
-            if len(value) >= 4:
+            if len(value) >= MIN_SWEPT_LENGTH:
                 text = text.replace(json.dumps(value)[1:-1], placeholder)
         return _JWT_RE.sub("<jwt-redacted>", text)
 

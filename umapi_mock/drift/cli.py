@@ -251,7 +251,7 @@ def cmd_record(args: argparse.Namespace) -> int:
     except (OSError, SystemExit) as exc:  # werkzeug exits when the port is taken
         raise BadInput(f"cannot listen on {args.host}:{args.port}: {getattr(exc, 'strerror', None) or exc}") from None
     print(
-        f"umapi-mock record: forwarding {recording.url} to {root} (IMS: https://{ims}), writing {cassette}\n"
+        f"umapi-mock record: forwarding {recording.url} to {root} (IMS: {recording.ims_root}), writing {cassette}\n"
         f"  CA certificate (clients must trust it): {tls.ca_cert}\n"
         f"  point clients at auth_host={recording.netloc}, endpoint={recording.url}/v2/usermanagement\n"
         "Press Ctrl-C to stop.",

@@ -194,7 +194,7 @@ class Recording:
             )
         self.proxy = RecordingProxy(
             self.upstream_root,
-            f"https://{self.ims_host}",
+            self.ims_root,
             self.writer,
             verify=self.upstream_ca or True,
             anonymiser=self.anonymiser,
@@ -208,6 +208,12 @@ class Recording:
             self._background = True
             self.server.start()
         return self
+
+    @property
+    def ims_root(self) -> str:
+        """IMS is HTTPS, except on a plain-HTTP emulator upstream that serves IMS itself."""
+        scheme, _, netloc = self.upstream_root.partition("://")
+        return f"{scheme if netloc == self.ims_host else 'https'}://{self.ims_host}"
 
     @property
     def url(self) -> str:
