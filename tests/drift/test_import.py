@@ -4,6 +4,9 @@ resumable; deterministic, leak-free anonymisation; one-line errors."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -16,7 +19,7 @@ from umapi_mock.config import Config
 from umapi_mock.http.app import create_app
 from umapi_mock.seed import read_seed_file
 
-from .conftest import Upstream, assert_one_line_error, rich_seed, run_cli
+from .conftest import Upstream, assert_one_line_error, clean_env, rich_seed, run_cli
 
 USERS_PAGE, GROUPS_PAGE = 4, 3
 FIXED_GROUP_NAMES = {"SYSADMIN_GROUP": "_org_admin"}
@@ -163,6 +166,8 @@ def test_an_interrupted_import_resumes_where_it_stopped(make_upstream, tmp_path)
     read_before = list(upstream.tap.requests)
 
     failing["on"] = False
+    with (tmp_path / "seed.yaml.import-state").open("a") as torn:  # as if killed while writing a line
+        torn.write('{"listing": "users", "page": 2, "sta')
     second = run_cli(*argv)
     assert second.code == 0, second
     assert "from state" in second.err
@@ -192,6 +197,40 @@ def test_import_waits_out_a_429_as_retry_after_says(make_upstream, tmp_path):
     assert refused and upstream.tap.paths("GET").count(refused[0]) == 2  # asked again, once
     assert time.monotonic() - started >= 1.0  # not before Retry-After said
     assert read_seed_file(seed_path)["orgs"][0]["users"]
+
+
+def test_a_killed_import_resumes(make_upstream, tmp_path):
+    upstream = make_upstream(rich_seed(), users_page_size=USERS_PAGE, groups_page_size=GROUPS_PAGE)
+    release = threading.Event()
+
+    def hold_users_page_2(method: str, path: str, status: int, body: bytes) -> Any:
+        if path.endswith("/2") and "/users/" in path and not release.is_set():
+            release.wait(30)  # the import is killed while it waits for this page
+        return None
+
+    upstream.tap.rewrite = hold_users_page_2
+    creds = upstream.credentials_file(tmp_path)
+    argv = ["import", "--target", upstream.url, "--credentials", str(creds), "-o", str(tmp_path / "seed.yaml")]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "umapi_mock.cli", *argv, "--no-pace"], env=clean_env(), stderr=subprocess.PIPE, text=True
+    )
+    try:
+        for _ in range(600):  # until the import asks for the held page (at most a minute)
+            if any(p.endswith("/2") and "/users/" in p for p in upstream.tap.paths("GET")):
+                break
+            time.sleep(0.1)
+        else:
+            raise AssertionError("the import never reached users page 2")
+    finally:
+        proc.kill()
+        proc.communicate(timeout=30)
+        release.set()
+    state = (tmp_path / "seed.yaml.import-state").read_text()
+    assert '"page": 1' in state and not (tmp_path / "seed.yaml").exists()
+    result = run_cli(*argv, "--no-pace")
+    assert result.code == 0, result
+    assert "from state" in result.err
+    assert read_seed_file(tmp_path / "seed.yaml")["orgs"][0]["users"]
 
 
 def assert_one_line_error_after_progress(result: Any) -> None:
