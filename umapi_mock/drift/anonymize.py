@@ -21,13 +21,17 @@ LOGIN_KEYS = frozenset({"email", "username", "user"})
 LOGIN_LIST_KEYS = frozenset({"user"})
 EMAIL_RE = re.compile(r"[A-Za-z0-9._%+'\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
 DEFAULT_SALT = "umapi-mock"
+# Names this long or longer are also replaced inside free text (shorter ones are too often
+# ordinary words).
+MIN_NAME_IN_TEXT = 4
 
 
 class Anonymiser:
     def __init__(self, salt: str = DEFAULT_SALT):
         self._key = salt.encode("utf-8")
         self._logins: dict[str, str] = {}  # bare usernames seen in structured fields
-        self._logins_re: re.Pattern[str] | None = None  # all of them, longest first
+        self._in_text: dict[str, str] = {}  # what free text must not show: logins and longer names
+        self._in_text_re: re.Pattern[str] | None = None  # all of them, longest first
 
     def _digest(self, kind: str, value: str, size: int = 10) -> str:
         mac = hmac.new(self._key, f"{kind}:{value.lower()}".encode(), hashlib.sha256)
@@ -48,22 +52,30 @@ class Anonymiser:
             return self.email(value)
         if value.lower() not in self._logins:
             self._logins[value.lower()] = "u" + self._digest("login", value)
-            self._logins_re = None
+            self._remember(value, self._logins[value.lower()])
         return self._logins[value.lower()]
 
     def name(self, kind: str, value: str) -> str:
         prefix = "F" if kind.lower().startswith("first") else "L"
-        return prefix + self._digest("name", value, 8)
+        pseudonym = prefix + self._digest("name", value, 8)
+        if len(value) >= MIN_NAME_IN_TEXT:
+            self._remember(value, pseudonym)
+        return pseudonym
+
+    def _remember(self, original: str, pseudonym: str) -> None:
+        if original.lower() not in self._in_text:
+            self._in_text[original.lower()] = pseudonym
+            self._in_text_re = None
 
     def text(self, value: str) -> str:
-        """Free text (an error message): every email, and every username seen so far, replaced."""
+        """Free text (an error message): every email, and every username and name seen so far, replaced."""
         value = EMAIL_RE.sub(lambda m: self.email(m.group(0)), value)
-        if not self._logins:
+        if not self._in_text:
             return value
-        if self._logins_re is None:
-            names = "|".join(re.escape(n) for n in sorted(self._logins, key=len, reverse=True))
-            self._logins_re = re.compile(rf"(?<![\w.@-])(?:{names})(?![\w.@-])", re.I)
-        return self._logins_re.sub(lambda m: self._logins[m.group(0).lower()], value)
+        if self._in_text_re is None:
+            names = "|".join(re.escape(n) for n in sorted(self._in_text, key=len, reverse=True))
+            self._in_text_re = re.compile(rf"(?<![\w.@-])(?:{names})(?![\w.@-])", re.I)
+        return self._in_text_re.sub(lambda m: self._in_text[m.group(0).lower()], value)
 
     def document(self, value: Any, key: str | None = None) -> Any:
         """A copy of a JSON-like document with people's names and logins replaced."""
