@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from contracts.target import contract_seed
+from contracts.seed_data import contract_seed
 from umapi_mock.cli import main as cli_main
 from umapi_mock.config import Config
 from umapi_mock.http.app import create_app

@@ -31,28 +31,31 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..redaction import is_secret_key, redact
+
 FORMAT = "umapi-mock-cassette/1"
 SUPPORTED_FORMATS = (FORMAT,)
 
-# Form/query fields and JSON keys whose value is a secret, by placeholder kind.
-SECRET_FIELDS = {
+# Placeholder kinds of the fields a replay must tell apart. Every other field the project's
+# one redaction list names (umapi_mock.redaction) becomes a plain `<secret-N>`; the client id
+# is not on that list (the journal shows it) but it is the API key, so a cassette hides it.
+PLACEHOLDER_KINDS = {
     "client_id": "client-id",
     "client_secret": "client-secret",
     "access_token": "token",
     "refresh_token": "token",
     "id_token": "token",
     "jwt_token": "jwt",
-    "code": "code",
-    "password": "password",
+    "assertion": "jwt",
 }
+JWT_FIELDS = ("jwt_token", "assertion")
 DROPPED_HEADERS = frozenset(
     {"cookie", "set-cookie", "host", "connection", "keep-alive", "content-length", "transfer-encoding", "te", "upgrade"}
 )
 # The last pass replaces known secrets this long or longer anywhere in a line (a very short
 # client id such as a demo's could otherwise match inside an email or a group name).
 MIN_SWEPT_LENGTH = 8
-PLACEHOLDER_RE = re.compile(r"<(client-id|client-secret|token|jwt|code|password|secret)-(\d+)>")
-_JWT_RE = re.compile(r"\bey[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*")
+PLACEHOLDER_RE = re.compile(r"<(client-id|client-secret|token|jwt|secret)-(\d+)>")
 _BEARER_RE = re.compile(r"^\s*bearer\s+(\S+)\s*$", re.I)
 
 
@@ -87,7 +90,11 @@ class Scrubber:
         return list(self._by_value)
 
     def pairs(self, pairs: Iterable[tuple[str, str]]) -> list[list[str]]:
-        return [[k, self.placeholder(SECRET_FIELDS[k], v) if k in SECRET_FIELDS else v] for k, v in pairs]
+        out = []
+        for k, v in pairs:
+            kind = placeholder_kind(k)
+            out.append([k, self.placeholder(kind, v) if kind else v])
+        return out
 
     def headers(self, headers: Iterable[tuple[str, str]]) -> dict[str, str]:
         out: dict[str, str] = {}
@@ -107,7 +114,7 @@ class Scrubber:
         if isinstance(value, dict):
             out = {}
             for k, v in value.items():
-                kind = SECRET_FIELDS.get(str(k))
+                kind = placeholder_kind(str(k))
                 out[k] = self.placeholder(kind, v) if kind and isinstance(v, str) else self.json(v)
             return out
         if isinstance(value, list):
@@ -116,7 +123,7 @@ class Scrubber:
 
     def form(self, pairs: list[tuple[str, str]]) -> dict[str, Any]:
         body: dict[str, Any] = {"form": self.pairs(pairs)}
-        assertion = next((v for k, v in pairs if k == "jwt_token"), None)
+        assertion = next((v for k, v in pairs if k in JWT_FIELDS), None)
         if assertion:
             claims = jwt_parts(assertion)
             if claims is not None:
@@ -124,14 +131,34 @@ class Scrubber:
         return body
 
     def line(self, record: dict[str, Any]) -> str:
-        """The JSON line for a record, after the last pass over every string in it."""
-        text = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+        """The JSON line for a record, after the last pass over every string in it: a known
+        secret becomes its placeholder, and the project's redaction rules (JWT-shaped text,
+        `client_secret=...` pairs) blank whatever else looks like one."""
         with self._lock:
-            known = sorted(self._by_value.items(), key=lambda kv: len(kv[0]), reverse=True)
-        for value, placeholder in known:
-            if len(value) >= MIN_SWEPT_LENGTH:
-                text = text.replace(json.dumps(value)[1:-1], placeholder)
-        return _JWT_RE.sub("<jwt-redacted>", text)
+            known = sorted(
+                ((v, p) for v, p in self._by_value.items() if len(v) >= MIN_SWEPT_LENGTH),
+                key=lambda kv: len(kv[0]),
+                reverse=True,
+            )
+        return json.dumps(_sweep(record, known), ensure_ascii=False, separators=(",", ":"))
+
+
+def placeholder_kind(field: str) -> str | None:
+    kind = PLACEHOLDER_KINDS.get(field.lower())
+    return kind or ("secret" if is_secret_key(field) else None)
+
+
+def _sweep(value: Any, known: list[tuple[str, str]]) -> Any:
+    if isinstance(value, dict):
+        return {k: _sweep(v, known) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_sweep(v, known) for v in value]
+    if isinstance(value, str):
+        for secret, placeholder in known:
+            if secret in value:
+                value = value.replace(secret, placeholder)
+        return redact(value)
+    return value
 
 
 def jwt_parts(assertion: str) -> dict[str, Any] | None:

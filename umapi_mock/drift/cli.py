@@ -67,6 +67,12 @@ def _first_line(exc: BaseException) -> str:
 
 
 def add_subcommands(subparsers: Any) -> None:
+    """Adds nothing to an install without the contract kit (its target, paging and report
+    formats are what these commands are made of)."""
+    import importlib.util
+
+    if importlib.util.find_spec("contracts") is None:
+        return
     p = subparsers.add_parser(
         "import",
         help="read an org (GETs only) and write a seed file",
@@ -138,7 +144,8 @@ def _anonymiser(args: argparse.Namespace) -> Any:
 
 
 def _open_target(url: str, credentials: str | None, org: str | None, pace: bool, **overrides: Any) -> Any:
-    from contracts.target import RunSettings, Target, TargetError, load_credentials
+    from contracts.credentials import TargetError, load_credentials
+    from contracts.transport import RunSettings, Target
 
     try:
         creds = load_credentials(url, credentials)
@@ -154,7 +161,7 @@ def _open_target(url: str, credentials: str | None, org: str | None, pace: bool,
 
 
 def _run_import(target: Any, state_path: Path, anonymiser: Any) -> Any:
-    from contracts.target import TargetError
+    from contracts.credentials import TargetError
 
     from .importer import Importer, ImportFailed, ImportState, Progress
 
@@ -215,7 +222,7 @@ def _upstream_root(url: str) -> str:
 def cmd_record(args: argparse.Namespace) -> int:
     import signal
 
-    from contracts.target import _default_ims_host
+    from contracts.credentials import _default_ims_host
 
     from ..tls import default_tls_dir, ensure_tls
     from .recorder import Recording

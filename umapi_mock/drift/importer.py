@@ -24,7 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from contracts.target import Reply, Target, read_all
+from contracts.exchange import Exchange, Reply
+from contracts.paging import read_all
+from contracts.transport import Target
 
 from ..domain.models import IDENTITY_TYPES, PRODUCT_PROFILE, SYSADMIN_GROUP, USER_GROUP
 from .anonymize import Anonymiser
@@ -278,8 +280,6 @@ def _members_of(target: Target, group: str) -> Callable[[int], Reply]:
 
 
 def _reply_from_state(saved: dict[str, Any]) -> Reply:
-    from contracts.target import Exchange
-
     return Reply(saved["status"], saved["headers"], saved["text"], Exchange("GET", saved["listing"], {}, None))
 
 

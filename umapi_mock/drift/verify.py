@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
+from ..domain.scopes import S2S_SCOPE
+from ..retry_after import retry_after_seconds
 from .cassette import PLACEHOLDER_RE, Cassette
 
 REPORT_FORMAT = "umapi-contract-report/1"  # the contract kit's, so `contract diff` reads it
@@ -57,7 +59,6 @@ IDENTITY_OF: dict[str, Callable[[dict[str, Any]], Any]] = {
     "groups": _group_identity,
 }
 ORG_IN_PATH = re.compile(r"/(?:users|groups|action|organizations)/([0-9A-Fa-f]+@AdobeOrg)")
-HTTP_DATE = re.compile(r"^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$")
 
 
 class VerifyError(Exception):
@@ -249,7 +250,7 @@ class Resolver:
                 "grant_type": "client_credentials",
                 "client_id": self.cred.client_id,
                 "client_secret": self.cred.client_secret,
-                "scope": "openid,AdobeID,user_management_sdk",
+                "scope": S2S_SCOPE,
             },
         )
         token = (answer.get_json(silent=True) or {}).get("access_token")
@@ -455,10 +456,9 @@ def _media_type(value: str | None) -> str | None:
 def _retry_after_form(value: str | None) -> str:
     if value is None:
         return ABSENT
-    value = value.strip()
-    if value.isdigit():
+    if value.strip().isdigit():
         return "integer seconds"
-    if HTTP_DATE.match(value):
+    if retry_after_seconds(value) is not None:
         return "HTTP-date"
     return f"unusable ({value!r})"
 
