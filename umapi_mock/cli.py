@@ -96,6 +96,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_contract_subcommands(sub)
     add_admin_subcommands(sub)
+
+    from .drift.cli import add_subcommands as add_drift_subcommands  # import, record, verify
+
+    add_drift_subcommands(sub)
     return parser
 
 
