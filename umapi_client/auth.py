@@ -9,8 +9,9 @@ when it is missing or its expiry has passed, with one plain ``requests.post`` an
 a refusal raises :class:`~umapi_client.error.AuthenticationError` (a ``RuntimeError`` with
 3.0.1's message).
 
-Ours adds: ``now=`` (the clock, a test hook), ``token_fetch_count``, ``invalidate()`` (used by
-the opt-in token refresh on 401), and a ``repr()`` that never shows a secret.
+Ours adds: ``now=`` (the clock, a test hook), ``refresh_margin=`` (opt-in: fetch a new token
+that many seconds before the old one expires), ``token_fetch_count``, ``invalidate()`` (used
+by the opt-in token refresh on 401), and a ``repr()`` that never shows a secret.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ class AdobeAuthBase(requests.auth.AuthBase):
         ssl_verify: SSLVerify,
         *,
         now: Optional[Now] = None,
+        refresh_margin: float = 0.0,
     ) -> None:
         if isinstance(auth_host, str) and ("://" in auth_host or "/" in auth_host.strip("/")):
             warnings.warn(
@@ -70,6 +72,7 @@ class AdobeAuthBase(requests.auth.AuthBase):
         self.token: Optional[str] = None
         self.token_fetch_count = 0
         self._now: Now = now if now is not None else dt.datetime.now
+        self.refresh_margin = dt.timedelta(seconds=refresh_margin)
 
     @property
     def endpoint(self) -> str:
@@ -85,8 +88,9 @@ class AdobeAuthBase(requests.auth.AuthBase):
         raise NotImplementedError
 
     def needs_token(self) -> bool:
-        """True when there is no token or its expiry has passed (3.0.1's test)."""
-        return self.token is None or self.expiry is None or self.expiry <= self._now()
+        """True when there is no token or its expiry has passed (3.0.1's test), or is less than
+        ``refresh_margin`` seconds away (ours, opt-in: a token must not expire in flight)."""
+        return self.token is None or self.expiry is None or self.expiry - self.refresh_margin <= self._now()
 
     def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
         if self.needs_token():
@@ -137,9 +141,12 @@ class OAuthS2S(AdobeAuthBase):
         ssl_verify: SSLVerify = True,
         *,
         now: Optional[Now] = None,
+        refresh_margin: float = 0.0,
     ) -> None:
         logger.info("Auth type: OAuthS2S")
-        super().__init__(client_id, client_secret, auth_host, auth_endpoint, ssl_verify, now=now)
+        super().__init__(
+            client_id, client_secret, auth_host, auth_endpoint, ssl_verify, now=now, refresh_margin=refresh_margin
+        )
 
     def post_body(self) -> str:
         return urlparse.urlencode(
@@ -177,13 +184,16 @@ class JWTAuth(AdobeAuthBase):
         *,
         jwt_lifetime: int = JWT_LIFETIME_SECONDS,
         now: Optional[Now] = None,
+        refresh_margin: float = 0.0,
     ) -> None:
         logger.info("Auth type: JWTAuth")
         self.org_id = org_id
         self.tech_acct_id = tech_acct_id
         self.priv_key_data = priv_key_data
         self.jwt_lifetime = jwt_lifetime
-        super().__init__(client_id, client_secret, auth_host, auth_endpoint, ssl_verify, now=now)
+        super().__init__(
+            client_id, client_secret, auth_host, auth_endpoint, ssl_verify, now=now, refresh_margin=refresh_margin
+        )
 
     def jwt_token(self) -> str:
         """The signed JWT assertion (claims per spec §1.4)."""

@@ -44,7 +44,15 @@ import requests
 from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError
 
 from .auth import JWTAuth
-from .error import ArgumentError, BatchError, ClientError, RequestError, ServerError, UnavailableError
+from .error import (
+    ArgumentError,
+    BatchError,
+    ClientError,
+    MalformedResponseError,
+    RequestError,
+    ServerError,
+    UnavailableError,
+)
 from .version import __version__ as umapi_version
 
 if TYPE_CHECKING:
@@ -124,6 +132,15 @@ class APIResult:
         return seconds if seconds == seconds else 0  # NaN is no advice
 
 
+def _json(result: Any) -> Any:
+    """The body of a successful answer, or a MalformedResponseError (also a ValueError)."""
+    try:
+        return result.json()
+    except ValueError as exc:
+        text = str(getattr(result, "text", "") or "")[:200]
+        raise MalformedResponseError(f"the body is not JSON ({exc}): {text!r}", result) from exc
+
+
 def _never_sent(exc: BaseException) -> bool:
     """True when a network error proves no byte of the request reached the server."""
     if isinstance(exc, requests.ConnectTimeout):
@@ -150,7 +167,7 @@ class Connection:
     def __init__(
         self,
         org_id: str,
-        auth: Any,
+        auth: Any = None,
         endpoint: str = DEFAULT_ENDPOINT,
         test_mode: bool = False,
         ssl_verify: SSLVerify = True,
@@ -177,6 +194,8 @@ class Connection:
             raise ArgumentError("auth_dict is not supported since 3.0; pass auth=OAuthS2S(...) (or JWTAuth(...))")
         if unexpected:
             raise TypeError(f"Connection() got unexpected keyword argument(s): {', '.join(sorted(unexpected))}")
+        if auth is None:
+            raise TypeError("Connection() needs auth: an authenticator such as OAuthS2S(...) or JWTAuth(...)")
         self.logger = logger if logger is not None else logging.getLogger(__name__)
         # 3.0.1's recording proxy / playback robot: plain http, and no authentication for playback.
         mock_spec = os.getenv(self.mock_env_var, None)
@@ -288,7 +307,7 @@ class Connection:
             query_path += "?" + urlparse.urlencode(query_params)
         try:
             result = self.make_call(query_path)
-            body = result.json()
+            body = _json(result)
         except RequestError as re:
             if re.result.status_code == 404:
                 self.logger.debug("Ran %s query: %s %s (0 found)", object_type, url_params, query_params)
@@ -330,7 +349,7 @@ class Connection:
             raise ArgumentError(f"Unknown query object type ({object_type}): must be 'user' or 'group'")
         try:
             result = self.make_call(query_path)
-            body = result.json()
+            body = _json(result)
         except RequestError as re:
             if re.result.status_code == 404:
                 self.logger.debug("Ran %s query: %s %s (0 found)", object_type, url_params, query_params)
@@ -431,7 +450,7 @@ class Connection:
         wire_form = [a.wire_dict() for a in actions]
         path = f"/action/{self.org_id}" + ("?testOnly=true" if self.test_mode else "")
         result = self.make_call(path, wire_form)
-        body = result.json()
+        body = _json(result)
         self._attach_warnings(actions, body)
         if body.get("errors", None) is None:
             if body.get("result") != "success":
@@ -442,6 +461,12 @@ class Connection:
                 self.logger.warning("Server action result: errors, but success report:\n%s", body)
             for error in body["errors"]:
                 actions[error["index"]].report_command_error(error)
+                self.logger.debug(
+                    "Action error for %s: %s %s",
+                    actions[error["index"]].frame,
+                    error.get("errorCode"),
+                    error.get("message"),
+                )
         except Exception:
             raise ClientError(str(body), result) from None
         completed: int = body.get("completed", 0)

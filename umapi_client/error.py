@@ -86,6 +86,11 @@ class ClientError(UMAPIError):
         self.result = result
 
 
+class MalformedResponseError(ClientError, ValueError):
+    """Ours: a body that is not JSON.  3.0.1 lets the JSON decoder's ValueError through; this is a
+    ``ValueError`` too, so code written for 3.0.1 still catches it."""
+
+
 class BatchError(UMAPIError):
     """Some requests of an ``execute_*`` call failed; the rest were still sent.
 
