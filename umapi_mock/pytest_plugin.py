@@ -105,6 +105,7 @@ def umapi_connection(umapi_server: UmapiServer, umapi_org: Org, monkeypatch: pyt
     from .client_connection import NoClientError, client_connection
 
     cred = next(iter(umapi_org.credentials.values()))
+    missing = None
     try:
         conn = client_connection(
             umapi_org.id,
@@ -115,7 +116,9 @@ def umapi_connection(umapi_server: UmapiServer, umapi_org: Org, monkeypatch: pyt
             ssl_verify=umapi_server.ca_path,
         )
     except NoClientError as exc:
-        pytest.fail(f"umapi_connection: {exc}", pytrace=False)
+        missing = str(exc)
+    if missing is not None:  # outside the except block, so the report is this one line
+        pytest.fail(f"umapi_connection: {missing}", pytrace=False)
     monkeypatch.setattr(sys.modules[type(conn).__module__], "sleep", umapi_server.backend.clock.advance, raising=False)
     conn.auth.refresh_token()
     try:
