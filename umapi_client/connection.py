@@ -278,10 +278,12 @@ class Connection:
                 self.logger.debug("Failed to connect to server for status: %s", e)
                 result = None
             stamp = strftime("%d %b %Y %H:%M:%S +0000", gmtime())
-            if result is not None and result.status_code == 200:
+            # Truth tests as 3.0.1 makes them: a requests.Response is false when its status is
+            # 4xx/5xx, so those report "Unreachable" like a network failure.
+            if result and result.status_code == 200:
                 self.server_status = result.json()
                 self.server_status["endpoint"] = self.endpoint
-            elif result is not None:
+            elif result:
                 self.logger.debug(
                     "Server status response not understandable: Status: %d, Body: %s", result.status_code, result.text
                 )

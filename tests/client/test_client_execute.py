@@ -274,7 +274,10 @@ def test_status_local_and_remote(rsps: responses.RequestsMock, make_conn: Callab
     (call,) = calls_to(rsps, UMAPI_ROOT + "/status")
     assert "Authorization" not in call.request.headers
     rsps.replace(responses.GET, UMAPI_ROOT + "/status", status=500)
-    assert conn.status(remote=True)[1]["status"].startswith("Unexpected HTTP status 500")
+    # 3.0.1 tests the response's truth, which is False for a 5xx: "Unreachable", as for no answer
+    assert conn.status(remote=True)[1]["status"].startswith("Unreachable at: ")
+    rsps.replace(responses.GET, UMAPI_ROOT + "/status", status=204)
+    assert conn.status(remote=True)[1]["status"].startswith("Unexpected HTTP status 204 at: ")
 
 
 def test_sync_pragma_sent_once(rsps: responses.RequestsMock, make_conn: Callable[..., Any]) -> None:
