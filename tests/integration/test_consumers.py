@@ -12,7 +12,8 @@ then `execute_queued`, `BatchError.statistics[1]`, `execution_errors()` and `fra
 CLI's positional `create(email, firstname, lastname, country, id_type)`.
 
 The same source runs with the official 3.0.1 client and with ours against a freshly reset
-served emulator; every result must be equal, and so must the org afterwards.
+served emulator; every result must be equal, and so must the org afterwards and the requests
+each sent (the emulator's journal).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import state_of
+from .conftest import state_of, wire_of
 
 RUNNER = r'''
 import json
@@ -170,10 +171,12 @@ def run_ours(ours: Any, admin: Any) -> dict[str, Any]:
 def test_adobes_consumers_get_the_same_from_both_clients(run_official, ours, admin, served):
     official = run_official(RUNNER + "\nemit(run_consumers())\n")
     official_state = state_of(served)
+    official_wire = wire_of(admin)
     served.backend.reset()
     admin.clear_journal()
     mine = run_ours(ours, admin)
     assert state_of(served) == official_state
+    assert wire_of(admin) == official_wire and len(official_wire) > 10
     for program in ("sync_tool", "cli"):
         for key in official[program]:
             assert mine[program][key] == official[program][key], (program, key)

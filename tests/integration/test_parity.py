@@ -18,7 +18,7 @@ import pytest
 
 import umapi_client
 
-from .conftest import state_of
+from .conftest import state_of, wire_of
 
 RUNNER = """
 def outcome(fn):
@@ -284,10 +284,13 @@ record_sleeps()
         + f"emit(run_scenario({STEPS!r}))\n"
     )
     official_state = state_of(served)
+    official_wire = wire_of(admin)
     served.backend.reset()
     admin.clear_journal()
     mine = run_ours(ours, admin)
     assert state_of(served) == official_state  # and both leave the org in the same state
+    assert wire_of(admin) == official_wire  # after the same requests, byte for byte
+    assert len(official_wire) > 50 and any(e[1].startswith("/ims/") for e in official_wire)
 
     assert [s["name"] for s in official] == [s["name"] for s in mine] == [s["name"] for s in STEPS]
     for theirs, ours_step in zip(official, mine):
