@@ -18,6 +18,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -109,10 +110,25 @@ OFFICIAL_SMOKE = textwrap.dedent(
 )
 
 
+def _local_index_env() -> dict[str, str]:
+    """pip settings that use only this machine's file:// package indexes (no network)."""
+    configured: list[str] = []
+    for key in ("global.index-url", "global.extra-index-url"):
+        proc = subprocess.run([sys.executable, "-m", "pip", "config", "get", key], capture_output=True, text=True)
+        configured += proc.stdout.split() if proc.returncode == 0 else []
+    for name in ("PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL"):
+        configured += os.environ.get(name, "").split()
+    local = [u for u in dict.fromkeys(configured) if u.startswith("file://") and Path(u[len("file://") :]).is_dir()]
+    if not local:
+        pytest.skip("no local (file://) package index is configured for pip; this test does not use the network")
+    return {"PIP_INDEX_URL": local[0], "PIP_EXTRA_INDEX_URL": " ".join(local[1:])}
+
+
 @dataclass
 class Venv:
     root: Path
     work: Path
+    pip_env: dict[str, str] = field(default_factory=dict)
     log: list[str] = field(default_factory=list)
 
     def run(
@@ -135,7 +151,7 @@ class Venv:
         return proc
 
     def pip(self, *args: str) -> subprocess.CompletedProcess[str]:
-        proc = self.run("-m", "pip", *args, "--no-input", "--disable-pip-version-check")
+        proc = self.run("-m", "pip", *args, "--no-input", "--disable-pip-version-check", env=self.pip_env)
         assert proc.returncode == 0, self.log[-1]
         return proc
 
@@ -173,7 +189,7 @@ def _copy_sources(dest: Path) -> tuple[Path, Path]:
 def stages(official_python: Path, served_session: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     base = tmp_path_factory.mktemp("packaging")
     official_venv = official_python.parent.parent
-    venv = Venv(base / "venv", base / "work")
+    venv = Venv(base / "venv", base / "work", _local_index_env())
     venv.work.mkdir()
     shutil.copytree(official_venv, venv.root, symlinks=True)
     emulator_src, client_src = _copy_sources(base / "src")
@@ -186,7 +202,7 @@ def stages(official_python: Path, served_session: Any, tmp_path_factory: pytest.
     install = venv.pip("install", "--no-build-isolation", str(emulator_src))
     seen["install_output"] = install.stdout + install.stderr
     seen["installed"] = venv.probe()
-    seen["pip_check"] = venv.run("-m", "pip", "check").stdout
+    seen["pip_check"] = venv.run("-m", "pip", "check", env=venv.pip_env).stdout
     seen["plugin_official"] = venv.pytest_project("with_official", PROJECT_TESTS)
     seen["contract_official"] = venv.contract("official")
 
