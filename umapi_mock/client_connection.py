@@ -42,10 +42,15 @@ def client_connection(
     ssl_verify: bool | str = True,
     **options: Any,
 ) -> Any:
-    """An OAuth S2S `Connection` with zero retry back-off (`options` are passed to `Connection`)."""
+    """An OAuth S2S `Connection`, by default with zero retry back-off.
+
+    `retry_first_delay` and `retry_random_delay` are set as attributes (3.0.1 has no such
+    constructor arguments); the other `options` are passed to `Connection`."""
     client = import_client()
+    first_delay = options.pop("retry_first_delay", 0)
+    random_delay = options.pop("retry_random_delay", 0)
     auth = client.OAuthS2S(client_id, client_secret, auth_host=ims_host, ssl_verify=ssl_verify)
     conn = client.Connection(org_id=org_id, auth=auth, endpoint=endpoint, ssl_verify=ssl_verify, **options)
-    conn.retry_first_delay = 0
-    conn.retry_random_delay = 0
+    conn.retry_first_delay = first_delay
+    conn.retry_random_delay = random_delay
     return conn
