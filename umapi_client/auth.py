@@ -27,7 +27,7 @@ import jwt
 import requests
 import requests.auth
 
-from .error import AuthenticationError, UMAPIWarning
+from .error import ArgumentError, AuthenticationError, UMAPIWarning
 
 logger = logging.getLogger(__name__)
 
@@ -167,7 +167,8 @@ class JWTAuth(AdobeAuthBase):
     """Deprecated Service Account (JWT) credentials, exchanged at ``/ims/exchange/jwt/``.
 
     ``priv_key_data`` is the PEM text of the RSA private key, handed to PyJWT when a token is
-    needed (as 3.0.1 does, so a key is not read at construction).  ``jwt_lifetime`` (ours)
+    needed (as 3.0.1 does, so a key is not read at construction); ``private_key_data`` is our
+    earlier name for it.  ``jwt_lifetime`` (ours)
     sets the signed ``exp`` in seconds from now; the default is 3.0.1's 24 hours.
     """
 
@@ -177,19 +178,25 @@ class JWTAuth(AdobeAuthBase):
         client_id: str,
         client_secret: str,
         tech_acct_id: str,
-        priv_key_data: Union[str, bytes],
+        priv_key_data: Union[str, bytes, None] = None,
         ssl_verify: SSLVerify = True,
         auth_host: str = DEFAULT_AUTH_HOST,
         auth_endpoint: str = "/ims/exchange/jwt/",
         *,
+        private_key_data: Union[str, bytes, None] = None,
         jwt_lifetime: int = JWT_LIFETIME_SECONDS,
         now: Optional[Now] = None,
         refresh_margin: float = 0.0,
     ) -> None:
         logger.info("Auth type: JWTAuth")
+        if priv_key_data is not None and private_key_data is not None:
+            raise ArgumentError("give the private key once: priv_key_data (3.0.1's name) or private_key_data")
+        key = priv_key_data if priv_key_data is not None else private_key_data
+        if key is None:
+            raise TypeError("JWTAuth() needs priv_key_data: the PEM text of the private key")
         self.org_id = org_id
         self.tech_acct_id = tech_acct_id
-        self.priv_key_data = priv_key_data
+        self.priv_key_data = key
         self.jwt_lifetime = jwt_lifetime
         super().__init__(
             client_id, client_secret, auth_host, auth_endpoint, ssl_verify, now=now, refresh_margin=refresh_margin

@@ -181,6 +181,14 @@ def test_jwt_auth_positional_order_of_3_0_1(pem: str) -> None:
     assert auth.priv_key_data == pem and auth.org_id == ORG and auth.tech_acct_id == TECH_ACCT
 
 
+def test_jwt_key_under_our_earlier_name(pem: str) -> None:
+    assert umapi_client.JWTAuth(ORG, "c", "s", TECH_ACCT, private_key_data=pem).priv_key_data == pem
+    with pytest.raises(umapi_client.ArgumentError, match="once"):
+        umapi_client.JWTAuth(ORG, "c", "s", TECH_ACCT, pem, private_key_data=pem)
+    with pytest.raises(TypeError, match="priv_key_data"):
+        umapi_client.JWTAuth(ORG, "c", "s", TECH_ACCT)
+
+
 def test_jwt_key_is_read_when_a_token_is_needed(rsps: responses.RequestsMock, make_conn: Callable[..., Any]) -> None:
     """As in 3.0.1 (whose playback mode builds JWTAuth("mock", ...)), a bad key fails at use."""
     auth = umapi_client.JWTAuth(ORG, "c", "s", TECH_ACCT, "/path/to/private.key", auth_host=IMS_HOST)
