@@ -1,51 +1,52 @@
-"""Authenticators: obtain, cache and refresh the IMS access token that UMAPI requires.
+"""Authenticators: fetch the IMS access token that every UMAPI call carries.
 
-Two ways exist (spec §1): OAuth Server-to-Server (``client_credentials``, answer's
-``expires_in`` in **seconds**) and the deprecated JWT exchange (answer's ``expires_in``
-in **milliseconds**).  Both post a form to ``https://{auth_host}/{auth_endpoint}/`` and
-keep the token until shortly before it expires, or until UMAPI answers 401.
+The public surface is that of umapi-client 3.0.1: ``AdobeAuthBase`` is a ``requests`` auth
+object with the public attributes ``token`` and ``expiry`` (a local ``datetime``) and the
+methods ``refresh_token()``, ``set_expiry()`` and ``post_body()``; ``OAuthS2S`` posts
+``client_credentials`` (answer's ``expires_in`` in seconds) and ``JWTAuth`` exchanges a signed
+JWT (answer's ``expires_in`` in milliseconds, spec §1.3-1.4).  As in 3.0.1 a token is fetched
+when it is missing or its expiry has passed, with one plain ``requests.post`` and no retry;
+a refusal raises :class:`~umapi_client.error.AuthenticationError` (a ``RuntimeError`` with
+3.0.1's message).
 
-Secrets (client secret, private key, signed JWT, access token) never appear in logs,
-``repr()`` or exception messages.
+Ours adds: ``now=`` (the clock, a test hook), ``refresh_margin=`` (opt-in: fetch a new token
+that many seconds before the old one expires), ``token_fetch_count``, ``invalidate()`` (used
+by the opt-in token refresh on 401), and a ``repr()`` that never shows a secret.
 """
 
 from __future__ import annotations
 
-import threading
+import datetime as dt
+import logging
 import time
-from abc import ABC, abstractmethod
-from typing import Any, Dict, Optional, Union
+import urllib.parse as urlparse
+import warnings
+from typing import Any, Callable, Dict, Optional, Union
 
+import jwt
 import requests
-from requests.auth import AuthBase
+import requests.auth
 
-from ._http import ClockFunc, SSLVerify, Transport, check_ssl_verify, mask, new_request_id
-from .errors import ArgumentError, AuthenticationError
+from .error import ArgumentError, AuthenticationError, UMAPIWarning
+
+logger = logging.getLogger(__name__)
+
+SSLVerify = Union[bool, str]
+Now = Callable[[], dt.datetime]
 
 DEFAULT_AUTH_HOST = "ims-na1.adobelogin.com"
-DEFAULT_S2S_ENDPOINT = "/ims/token/v2"
-DEFAULT_JWT_ENDPOINT = "/ims/exchange/jwt/"
 S2S_SCOPE = "openid,AdobeID,user_management_sdk"
 UMAPI_META_SCOPE = "ent_user_sdk"
-JWT_LIFETIME_SECONDS = 300
-# Refresh a little before the server-side expiry: at most this many seconds early...
-REFRESH_MARGIN_SECONDS = 60.0
-# ...and never more than this fraction of the token's lifetime early.
-REFRESH_MARGIN_FRACTION = 0.1
+JWT_LIFETIME_SECONDS = 60 * 60 * 24  # the exp 3.0.1 signs; real IMS accepts it
 
 
-def _require_text(name: str, value: object) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ArgumentError(f"{name} must be a non-empty string")
-    return value
+def _mask(value: object) -> str:
+    text = str(value)
+    return text[:4] + "****" if len(text) > 8 else "****"
 
 
-class Auth(AuthBase, ABC):
-    """Base class of the authenticators; also usable as a ``requests`` auth object.
-
-    Connection calls :meth:`access_token` with its own transport so one HTTP session
-    serves both hosts.  Used alone, an authenticator creates a private transport.
-    """
+class AdobeAuthBase(requests.auth.AuthBase):
+    """Base of the authenticators (3.0.1's name and constructor)."""
 
     def __init__(
         self,
@@ -54,143 +55,81 @@ class Auth(AuthBase, ABC):
         auth_host: str,
         auth_endpoint: str,
         ssl_verify: SSLVerify,
-        clock: Optional[ClockFunc] = None,
+        *,
+        now: Optional[Now] = None,
+        refresh_margin: float = 0.0,
     ) -> None:
-        self.client_id = _require_text("client_id", client_id)
-        self._client_secret = _require_text("client_secret", client_secret)
-        host = _require_text("auth_host", auth_host).strip()
-        if "://" in host or "/" in host:
-            raise ArgumentError(
-                f"auth_host must be a host name with an optional :port, without scheme or path (got {auth_host!r})"
+        if isinstance(auth_host, str) and ("://" in auth_host or "/" in auth_host.strip("/")):
+            warnings.warn(
+                f"auth_host should be a host name with an optional :port, not {auth_host!r}", UMAPIWarning, stacklevel=3
             )
-        self.auth_host = host
-        self.auth_endpoint = _require_text("auth_endpoint", auth_endpoint)
-        self.ssl_verify = check_ssl_verify(ssl_verify)
-        self._clock = clock if clock is not None else time.monotonic
-        self._token: Optional[str] = None
-        self._expires_at = 0.0
-        self._lock = threading.Lock()
-        self._own_transport: Optional[Transport] = None
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.auth_host = auth_host
+        self.auth_endpoint = auth_endpoint
+        self.ssl_verify = ssl_verify
+        self.expiry: Optional[dt.datetime] = None
+        self.token: Optional[str] = None
         self.token_fetch_count = 0
-
-    # -- public -----------------------------------------------------------------------
+        self._now: Now = now if now is not None else dt.datetime.now
+        self.refresh_margin = dt.timedelta(seconds=refresh_margin)
 
     @property
     def endpoint(self) -> str:
-        """The token URL: always https, always with a trailing slash (spec §1.1)."""
+        """The token URL: https, the endpoint's path with exactly one trailing slash (spec §1.1)."""
         return f"https://{self.auth_host}/{self.auth_endpoint.strip('/')}/"
 
-    @property
-    def token(self) -> str:
-        """The current access token, fetched or refreshed when needed."""
-        return self.access_token()
+    def set_expiry(self, expires_in: Any) -> None:
+        """Record when the token expires; this base reads ``expires_in`` as milliseconds."""
+        self.expiry = self._now() + dt.timedelta(seconds=int(round(expires_in / 1000)))
 
-    def access_token(self, transport: Optional[Transport] = None, force_refresh: bool = False) -> str:
-        """Return a valid access token, calling IMS only if the cached one is missing or stale."""
-        with self._lock:
-            if not force_refresh and self._token is not None and self._clock() < self._expires_at:
-                return self._token
-            return self._fetch(transport or self._default_transport())
+    def post_body(self) -> str:
+        """The url-encoded form of the token request (each flow defines its fields)."""
+        raise NotImplementedError
 
-    def invalidate(self) -> None:
-        """Forget the cached token (called after UMAPI answered 401)."""
-        with self._lock:
-            self._token = None
-            self._expires_at = 0.0
-
-    def headers(self, transport: Optional[Transport] = None) -> Dict[str, str]:
-        """The two headers every UMAPI call needs."""
-        return {"Authorization": f"Bearer {self.access_token(transport)}", "X-Api-Key": self.client_id}
+    def needs_token(self) -> bool:
+        """True when there is no token or its expiry has passed (3.0.1's test), or is less than
+        ``refresh_margin`` seconds away (ours, opt-in: a token must not expire in flight)."""
+        return self.token is None or self.expiry is None or self.expiry - self.refresh_margin <= self._now()
 
     def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
-        r.headers.update(self.headers())
+        if self.needs_token():
+            self.refresh_token()
+        r.headers["Content-type"] = "application/json"
+        r.headers["Accept"] = "application/json"
+        r.headers["x-api-key"] = self.client_id
+        r.headers["Authorization"] = "Bearer " + str(self.token)
         return r
 
-    def __repr__(self) -> str:
-        return (
-            f"{type(self).__name__}(client_id={mask(self.client_id)!r}, auth_host={self.auth_host!r}, "
-            f"auth_endpoint={self.auth_endpoint!r})"
-        )
-
-    # -- subclass hooks -----------------------------------------------------------------
-
-    @abstractmethod
-    def _form(self) -> Dict[str, str]:
-        """Form fields of the token request."""
-
-    @abstractmethod
-    def _lifetime_seconds(self, expires_in: float) -> float:
-        """Convert the answer's ``expires_in`` to seconds."""
-
-    # -- internals ----------------------------------------------------------------------
-
-    def _default_transport(self) -> Transport:
-        if self._own_transport is None:
-            self._own_transport = Transport()
-        return self._own_transport
-
-    def _fetch(self, transport: Transport) -> str:
-        url = self.endpoint
-        headers = {
-            "Content-Type": "application/x-www-form-urlencoded",
-            "Cache-Control": "no-cache",
-            "Accept": "application/json",
-            "X-Request-Id": new_request_id(),
-        }
-        transport.logger.debug("Requesting access token from %s for client %s", url, mask(self.client_id))
-        # Token requests only mint a token, so re-sending them is harmless.
-        response = transport.send(
-            "POST",
-            url,
-            verify=self.ssl_verify,
-            headers=headers,
-            data=self._form(),
-            idempotent=True,
-            what="token request",
-        )
-        if response.status_code != 200:
-            raise AuthenticationError(self._refusal_message(response), response)
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
-        if not isinstance(body, dict):
-            raise AuthenticationError(f"Unable to authorize against {url}: answer is not a JSON object", response)
-        token = body.get("access_token")
-        expires_in = body.get("expires_in")
-        if not isinstance(token, str) or not token:
-            raise AuthenticationError(f"Unable to authorize against {url}: answer has no access_token", response)
-        try:
-            raw_lifetime = float(expires_in)  # type: ignore[arg-type]
-        except (TypeError, ValueError):
+    def refresh_token(self) -> None:
+        """Fetch a new token from IMS now (one POST, no retry, as 3.0.1)."""
+        logger.info("auth token is missing or expired - refreshing now")
+        endpoint = self.endpoint
+        headers = {"Content-Type": "application/x-www-form-urlencoded", "Cache-Control": "no-cache"}
+        r = requests.post(endpoint, headers=headers, data=self.post_body(), verify=self.ssl_verify)
+        if r.status_code != 200:
             raise AuthenticationError(
-                f"Unable to authorize against {url}: expires_in is missing or not a number", response
-            ) from None
-        lifetime = max(0.0, self._lifetime_seconds(raw_lifetime))
-        margin = min(REFRESH_MARGIN_SECONDS, lifetime * REFRESH_MARGIN_FRACTION)
-        self._token = token
-        self._expires_at = self._clock() + lifetime - margin
+                f"Unable to authorize against {endpoint}:\n"
+                f"Response Code: {r.status_code}, Response Text: {r.text}\n"
+                f"Response Headers: {r.headers}]",
+                r,
+            )
+        body = r.json()
+        self.set_expiry(body["expires_in"])
+        logger.debug("token expiration: %s", self.expiry)
+        self.token = body["access_token"]
         self.token_fetch_count += 1
-        transport.logger.info("Obtained access token from %s, valid for %.0f seconds", url, lifetime)
-        return token
 
-    def _refusal_message(self, response: requests.Response) -> str:
-        detail = ""
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
-        if isinstance(body, dict):
-            error = body.get("error") or body.get("error_code")
-            description = body.get("error_description") or body.get("message")
-            detail = ": " + ", ".join(str(x) for x in (error, description) if x)
-        else:
-            text = (response.text or "").strip()
-            detail = f": {text[:200]}" if text else ""
-        return f"Unable to authorize against {self.endpoint}: HTTP {response.status_code}{detail}"
+    def invalidate(self) -> None:
+        """Forget the token, so the next request fetches a new one."""
+        self.token = None
+        self.expiry = None
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(client_id={_mask(self.client_id)!r}, auth_host={self.auth_host!r})"
 
 
-class OAuthS2S(Auth):
+class OAuthS2S(AdobeAuthBase):
     """OAuth Server-to-Server credentials (``grant_type=client_credentials``)."""
 
     def __init__(
@@ -198,30 +137,39 @@ class OAuthS2S(Auth):
         client_id: str,
         client_secret: str,
         auth_host: str = DEFAULT_AUTH_HOST,
-        auth_endpoint: str = DEFAULT_S2S_ENDPOINT,
+        auth_endpoint: str = "/ims/token/v2",
         ssl_verify: SSLVerify = True,
         *,
-        clock: Optional[ClockFunc] = None,
+        now: Optional[Now] = None,
+        refresh_margin: float = 0.0,
     ) -> None:
-        super().__init__(client_id, client_secret, auth_host, auth_endpoint, ssl_verify, clock)
+        logger.info("Auth type: OAuthS2S")
+        super().__init__(
+            client_id, client_secret, auth_host, auth_endpoint, ssl_verify, now=now, refresh_margin=refresh_margin
+        )
 
-    def _form(self) -> Dict[str, str]:
-        return {
-            "grant_type": "client_credentials",
-            "client_id": self.client_id,
-            "client_secret": self._client_secret,
-            "scope": S2S_SCOPE,
-        }
+    def post_body(self) -> str:
+        return urlparse.urlencode(
+            {
+                "client_id": self.client_id,
+                "client_secret": self.client_secret,
+                "grant_type": "client_credentials",
+                "scope": S2S_SCOPE,
+            }
+        )
 
-    def _lifetime_seconds(self, expires_in: float) -> float:
-        return expires_in  # /ims/token/* answers in seconds
+    def set_expiry(self, expires_in: Any) -> None:
+        """``/ims/token/*`` answers ``expires_in`` in seconds."""
+        self.expiry = self._now() + dt.timedelta(seconds=expires_in)
 
 
-class JWTAuth(Auth):
+class JWTAuth(AdobeAuthBase):
     """Deprecated Service Account (JWT) credentials, exchanged at ``/ims/exchange/jwt/``.
 
-    ``private_key_data`` is the PEM text (or bytes) of the unencrypted RSA key; the
-    3.x docs call the same argument ``priv_key_data``, which is accepted too.
+    ``priv_key_data`` is the PEM text of the RSA private key, handed to PyJWT when a token is
+    needed (as 3.0.1 does, so a key is not read at construction); ``private_key_data`` is our
+    earlier name for it.  ``jwt_lifetime`` (ours)
+    sets the signed ``exp`` in seconds from now; the default is 3.0.1's 24 hours.
     """
 
     def __init__(
@@ -230,62 +178,50 @@ class JWTAuth(Auth):
         client_id: str,
         client_secret: str,
         tech_acct_id: str,
-        private_key_data: Union[str, bytes, None] = None,
-        auth_host: str = DEFAULT_AUTH_HOST,
-        auth_endpoint: str = DEFAULT_JWT_ENDPOINT,
-        ssl_verify: SSLVerify = True,
-        *,
         priv_key_data: Union[str, bytes, None] = None,
-        clock: Optional[ClockFunc] = None,
+        ssl_verify: SSLVerify = True,
+        auth_host: str = DEFAULT_AUTH_HOST,
+        auth_endpoint: str = "/ims/exchange/jwt/",
+        *,
+        private_key_data: Union[str, bytes, None] = None,
+        jwt_lifetime: int = JWT_LIFETIME_SECONDS,
+        now: Optional[Now] = None,
+        refresh_margin: float = 0.0,
     ) -> None:
-        super().__init__(client_id, client_secret, auth_host, auth_endpoint, ssl_verify, clock)
-        self.org_id = _require_text("org_id", org_id)
-        self.tech_acct_id = _require_text("tech_acct_id", tech_acct_id)
-        if private_key_data is not None and priv_key_data is not None:
-            raise ArgumentError("give the private key as private_key_data or priv_key_data, not both")
-        key = private_key_data if private_key_data is not None else priv_key_data
+        logger.info("Auth type: JWTAuth")
+        if priv_key_data is not None and private_key_data is not None:
+            raise ArgumentError("give the private key once: priv_key_data (3.0.1's name) or private_key_data")
+        key = priv_key_data if priv_key_data is not None else private_key_data
         if key is None:
-            raise ArgumentError("JWTAuth needs the private key contents (private_key_data)")
-        self._private_key = self._load_key(key)
+            raise TypeError("JWTAuth() needs priv_key_data: the PEM text of the private key")
+        self.org_id = org_id
+        self.tech_acct_id = tech_acct_id
+        self.priv_key_data = key
+        self.jwt_lifetime = jwt_lifetime
+        super().__init__(
+            client_id, client_secret, auth_host, auth_endpoint, ssl_verify, now=now, refresh_margin=refresh_margin
+        )
 
-    @staticmethod
-    def _load_key(key: Union[str, bytes]) -> Any:
-        from cryptography.hazmat.primitives import serialization
-        from cryptography.hazmat.primitives.asymmetric import rsa
-
-        data = key.encode("utf-8") if isinstance(key, str) else key
-        if not isinstance(data, bytes) or not data.strip():
-            raise ArgumentError("private_key_data must be the non-empty PEM contents of the private key")
-        try:
-            loaded = serialization.load_pem_private_key(data, password=None)
-        except (ValueError, TypeError):
-            raise ArgumentError(
-                "private_key_data could not be read as an unencrypted PEM private key "
-                "(pass the file's contents, not its path)"
-            ) from None
-        if not isinstance(loaded, rsa.RSAPrivateKey):
-            raise ArgumentError("private_key_data must be an RSA private key (RS256 is required)")
-        return loaded
-
-    def signed_jwt(self) -> str:
-        """Build and sign the JWT assertion (claims per spec §1.4)."""
-        import jwt
-
-        ims = f"https://{self.auth_host}"
-        claims: Dict[str, Any] = {
-            "exp": int(time.time()) + JWT_LIFETIME_SECONDS,
+    def jwt_token(self) -> str:
+        """The signed JWT assertion (claims per spec §1.4)."""
+        ims = "https://" + self.auth_host
+        payload: Dict[str, Any] = {
+            "exp": int(time.time()) + self.jwt_lifetime,
             "iss": self.org_id,
             "sub": self.tech_acct_id,
-            "aud": f"{ims}/c/{self.client_id}",
-            f"{ims}/s/{UMAPI_META_SCOPE}": True,
+            "aud": ims + "/c/" + self.client_id,
+            ims + "/s/" + UMAPI_META_SCOPE: True,
         }
-        return jwt.encode(claims, self._private_key, algorithm="RS256")
+        encoded: Union[str, bytes] = jwt.encode(payload, self.priv_key_data, algorithm="RS256")
+        return encoded.decode("ascii") if isinstance(encoded, bytes) else encoded
 
-    def _form(self) -> Dict[str, str]:
-        return {"client_id": self.client_id, "client_secret": self._client_secret, "jwt_token": self.signed_jwt()}
+    def post_body(self) -> str:
+        return urlparse.urlencode(
+            {"client_id": self.client_id, "client_secret": self.client_secret, "jwt_token": self.jwt_token()}
+        )
 
-    def _lifetime_seconds(self, expires_in: float) -> float:
-        return expires_in / 1000.0  # /ims/exchange/jwt answers in milliseconds
 
+# Our earlier name for the base class.
+Auth = AdobeAuthBase
 
-__all__ = ["Auth", "OAuthS2S", "JWTAuth"]
+__all__ = ["AdobeAuthBase", "Auth", "JWTAuth", "OAuthS2S"]

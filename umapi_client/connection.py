@@ -1,188 +1,259 @@
-"""The Connection: everything that talks to the UMAPI host for one organization.
+"""The Connection: every call to the UMAPI host for one organization.
 
-It owns the single ``requests.Session`` (shared with the authenticator for IMS calls),
-adds the auth headers, re-fetches the token once on a 401, applies the retry policy,
-queues and batches actions to UMAPI's limits (10 entries per request, 10 steps per
-entry, 10 names per list), maps the errors of each action response back to the
-action and step that caused them, and pages through list endpoints.
+By default it behaves as umapi-client 3.0.1's ``Connection`` does, on the wire and in Python:
+the same constructor, public attributes (``retry_max_attempts``, ``retry_first_delay``,
+``throttle_actions``, ``session``, ``local_status``...), paths and query strings, headers
+(``X-Request-Id``, ``Pragma`` for sync start/end, the User-Agent on the session), queueing in
+``execute_single``/``execute_multiple``/``execute_queued``, splitting of long actions, and the
+retry schedule of ``make_call``: 429/502/503/504 and network errors are retried up to
+``max_retries`` attempts, waiting the server's ``Retry-After`` or else
+``2**(n-1) * retry_first_delay + randint(0, retry_random_delay)`` seconds.
+
+What ours adds is opt-in, through keyword-only arguments (docs/fidelity.md, "Reference client"):
+
+* ``retry_max_time``: a budget for the total waiting of one call; when the next wait would
+  exceed it, ``UnavailableError`` is raised at once instead of sleeping.
+* ``retry_max_delay``: a cap on one computed back-off wait.
+* ``safe_retries=True``: a ``POST /action`` that failed after it may have reached the server
+  (connection reset, read timeout) is not re-sent, because the batch may already have been
+  applied; TLS failures are not retried either (they do not heal by waiting).
+* ``refresh_token_on_401=True``: on a 401, fetch a new token and try once more.
+* ``sleep=``: the function that waits between attempts (a test hook; by default the module's
+  ``sleep``, which tests of 3.0.1 patch as ``umapi_client.connection.sleep``).
+* ``session=``: a ``requests.Session`` to use; ``throttle_*``, ``retry_first_delay``,
+  ``retry_random_delay`` and ``logger`` as constructor options (3.0.1 has them as attributes).
 """
 
 from __future__ import annotations
 
+import io  # noqa: F401 - a public name of 3.0.1's module, kept for code that patches it
 import json
 import logging
-import platform
-from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
-from urllib.parse import quote, urlsplit
+import os
+import urllib.parse as urlparse
+from datetime import datetime
+from email.utils import mktime_tz, parsedate_tz
+from platform import python_version
+from platform import version as platform_version
+from random import randint
+from time import gmtime, sleep, strftime, time
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple, Union
+from uuid import uuid4
 
 import requests
+from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError
 
-from ._http import ClockFunc, RetryPolicy, SleepFunc, SSLVerify, Transport, check_ssl_verify, new_request_id
-from ._version import __version__
-from .actions import Action, Entry
-from .auth import Auth
-from .errors import (
+from .auth import JWTAuth
+from .error import (
     ArgumentError,
     BatchError,
     ClientError,
+    MalformedResponseError,
     RequestError,
     ServerError,
     UnavailableError,
 )
+from .version import __version__ as umapi_version
+
+if TYPE_CHECKING:
+    from .api import Action
 
 DEFAULT_ENDPOINT = "https://usermanagement.adobe.io/v2/usermanagement"
-MAX_PER_REQUEST = 10
-QueryParams = Mapping[str, Union[str, bool, int]]
+SSLVerify = Union[bool, str]
+Stats = Tuple[int, int, int]
 
 
 class QueryPage(NamedTuple):
-    """One page of a list endpoint, with the paging headers (None when absent)."""
+    """One page of a list query; equal to 3.0.1's plain 6-tuple, with names for each field."""
 
-    items: List[Dict[str, Any]]
+    items: List[Any]
     last_page: bool
-    total_count: Optional[int] = None
-    page_count: Optional[int] = None
-    page_number: Optional[int] = None
-    page_size: Optional[int] = None
+    total_count: int
+    page_count: int
+    page_number: int
+    page_size: int
 
 
-def _header_int(response: requests.Response, name: str) -> Optional[int]:
-    value = response.headers.get(name)
+class APIResult:
+    """Classifies one HTTP answer: success, retryable (with its ``Retry-After``), or an exception."""
+
+    success_codes = [200, 201, 204]
+    timeout_codes = [429, 502, 503, 504]
+
+    def client_error(self, x: int) -> bool:
+        """3.0.1's test for a 2xx answer it cannot use; its range is empty, so it never matches."""
+        return 201 <= x < 200
+
+    def request_error(self, x: int) -> bool:
+        """A 4xx status."""
+        return 400 <= x < 500
+
+    def __init__(self, result: Any = None, success: bool = False, timeout: Optional[float] = None) -> None:
+        self.result = result
+        self.success = success
+        self.timeout = timeout
+        self.status_code = getattr(result, "status_code", "Error")
+
+    def check_result(self) -> "APIResult":
+        status = self.result.status_code
+        if status in self.success_codes:
+            self.success = True
+            return self
+        if status in self.timeout_codes:
+            self.success = False
+            self.timeout = self.get_timeout()
+            return self
+        if self.client_error(status):
+            raise ClientError(f"Unexpected HTTP Status {status:d}: {self.result.text}", self.result)
+        if self.request_error(status):
+            raise RequestError(self.result)
+        raise ServerError(self.result)
+
+    def get_timeout(self) -> float:
+        """Seconds the server asks us to wait (``Retry-After``: seconds or an HTTP-date), else 0.
+
+        3.0.1 fails with a ValueError on a decimal or unreadable value; ours reads a decimal and
+        treats an unreadable value as absent.
+        """
+        advice = self.result.headers.get("Retry-After")
+        if advice is None:
+            return 0
+        advised_time = parsedate_tz(advice)
+        if advised_time is not None:
+            return int(mktime_tz(advised_time) - time())
+        try:
+            return int(advice)
+        except ValueError:
+            pass
+        try:
+            seconds = float(advice)
+        except ValueError:
+            return 0
+        return seconds if seconds == seconds else 0  # NaN is no advice
+
+
+def _json(result: Any) -> Any:
+    """The body of a successful answer, or a MalformedResponseError (also a ValueError)."""
+    try:
+        return result.json()
+    except ValueError as exc:
+        text = str(getattr(result, "text", "") or "")[:200]
+        raise MalformedResponseError(f"the body is not JSON ({exc}): {text!r}", result) from exc
+
+
+def _never_sent(exc: BaseException) -> bool:
+    """True when a network error proves no byte of the request reached the server."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    reason: Any = exc.args[0] if exc.args else None
+    if isinstance(reason, MaxRetryError):
+        reason = reason.reason
+    return isinstance(reason, (NewConnectionError, ConnectTimeoutError))
+
+
+def _non_negative(name: str, value: Optional[float]) -> Optional[float]:
     if value is None:
         return None
-    try:
-        return int(value.strip())
-    except ValueError:
-        return None
-
-
-def _limit(name: str, value: object) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_PER_REQUEST:
-        raise ArgumentError(f"{name} must be an integer from 1 to {MAX_PER_REQUEST} (UMAPI's limit), got {value!r}")
-    return value
-
-
-def _number(name: str, value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
         raise ArgumentError(f"{name} must be a number >= 0 (got {value!r})")
     return float(value)
 
 
 class Connection:
-    """An authenticated connection to UMAPI for one organization.
+    """An org-specific, authenticated connection to the UMAPI service."""
 
-    Extra keyword-only options beyond the official client:
-
-    * ``timeout_seconds``: alias of ``timeout`` (seconds for connect and read).
-    * ``retry_max_delay``: cap of one computed back-off wait (default 300 s).
-    * ``retry_max_time``: budget for the total waiting of one request (default 900 s);
-      when the next wait would exceed it, ``UnavailableError`` is raised at once.
-    * ``sleep``: the function used to wait between retries (test hook; default
-      ``time.sleep``).  ``retry_first_delay=0, retry_random_delay=0`` also removes waits,
-      except those a server demands with ``Retry-After``.
-    * ``wall_clock``: the clock used to read HTTP-date ``Retry-After`` values (test hook).
-    * ``session``: a ``requests.Session`` to use instead of a new one.
-    * ``max_retries``: the official 3.x client's name for ``retry_max_attempts``.
-
-    Give ``ssl_verify`` (and the authenticator's) as a CA-bundle path to trust a private
-    CA such as the emulator's; it is passed to every request, so it wins over
-    ``REQUESTS_CA_BUNDLE``.
-    """
+    mock_env_var = "UMAPI_MOCK"
 
     def __init__(
         self,
         org_id: str,
-        auth: Optional[Auth] = None,
+        auth: Any = None,
         endpoint: str = DEFAULT_ENDPOINT,
         test_mode: bool = False,
-        logger: Optional[logging.Logger] = None,
-        retry_max_attempts: int = 4,
-        retry_first_delay: float = 15,
-        retry_random_delay: float = 5,
         ssl_verify: SSLVerify = True,
-        timeout: float = 120.0,
+        timeout: Optional[float] = 120.0,
+        max_retries: int = 4,
+        user_agent: Optional[str] = None,
+        *,
+        logger: Optional[logging.Logger] = None,
+        retry_max_attempts: Optional[int] = None,
+        retry_first_delay: float = 15,
+        retry_random_delay: int = 5,
+        retry_max_delay: Optional[float] = None,
+        retry_max_time: Optional[float] = None,
+        safe_retries: bool = False,
+        refresh_token_on_401: bool = False,
         throttle_actions: int = 10,
         throttle_commands: int = 10,
         throttle_groups: int = 10,
-        user_agent: Optional[str] = None,
-        *,
-        timeout_seconds: Optional[float] = None,
-        retry_max_delay: float = 300.0,
-        retry_max_time: float = 900.0,
-        sleep: Optional[SleepFunc] = None,
-        wall_clock: Optional[ClockFunc] = None,
+        sleep: Optional[Callable[[float], None]] = None,
         session: Optional[requests.Session] = None,
-        max_retries: Optional[int] = None,
         **unexpected: Any,
     ) -> None:
         if "auth_dict" in unexpected:
-            raise ArgumentError(
-                "auth_dict is not supported since 3.0; pass auth=OAuthS2S(...) (or the deprecated JWTAuth(...))"
-            )
+            raise ArgumentError("auth_dict is not supported since 3.0; pass auth=OAuthS2S(...) (or JWTAuth(...))")
         if unexpected:
-            raise ArgumentError(f"unexpected Connection argument(s): {', '.join(sorted(unexpected))}")
-        if not isinstance(org_id, str) or not org_id.strip() or "/" in org_id:
-            raise ArgumentError(f"org_id must be an organization ID such as '12345@AdobeOrg' (got {org_id!r})")
-        if not isinstance(auth, Auth):
-            raise ArgumentError("auth must be an authenticator such as OAuthS2S(...) or JWTAuth(...)")
-        if (
-            not isinstance(endpoint, str)
-            or urlsplit(endpoint).scheme not in ("http", "https")
-            or not urlsplit(endpoint).netloc
+            raise TypeError(f"Connection() got unexpected keyword argument(s): {', '.join(sorted(unexpected))}")
+        if auth is None:
+            raise TypeError("Connection() needs auth: an authenticator such as OAuthS2S(...) or JWTAuth(...)")
+        self.logger = logger if logger is not None else logging.getLogger(__name__)
+        # 3.0.1's recording proxy / playback robot: plain http, and no authentication for playback.
+        mock_spec = os.getenv(self.mock_env_var, None)
+        if mock_spec:
+            if mock_spec not in ("proxy", "playback"):
+                raise ArgumentError(f"Unknown value for {self.mock_env_var}: {mock_spec}")
+            self.logger.warning("%s override specified as '%s'", self.mock_env_var, mock_spec)
+            if endpoint.lower().startswith("https://"):
+                endpoint = "http" + endpoint[5:]
+            if mock_spec == "playback":
+                auth = JWTAuth("mock", "mock", "mock", "mock", "mock")
+        for name, value in (
+            ("throttle_actions", throttle_actions),
+            ("throttle_commands", throttle_commands),
+            ("throttle_groups", throttle_groups),
         ):
-            raise ArgumentError(f"endpoint must be an absolute http(s) URL (got {endpoint!r})")
-        if not isinstance(test_mode, bool):
-            raise ArgumentError(f"test_mode must be True or False (got {test_mode!r})")
-        if user_agent is not None and (not isinstance(user_agent, str) or not user_agent.strip()):
-            raise ArgumentError("user_agent must be a non-empty string when given")
-        if max_retries is not None:  # the official 3.x client's name for retry_max_attempts
-            retry_max_attempts = max_retries
-        if timeout_seconds is not None:
-            timeout = timeout_seconds
-        timeout_value = _number("timeout", timeout)
-        if timeout_value == 0:
-            raise ArgumentError("timeout must be greater than 0")
-        policy = RetryPolicy(
-            max_attempts=retry_max_attempts,
-            first_delay=_number("retry_first_delay", retry_first_delay),
-            random_delay=_number("retry_random_delay", retry_random_delay),
-            max_delay=_number("retry_max_delay", retry_max_delay),
-            max_total_time=_number("retry_max_time", retry_max_time),
-        )
-        self.org_id = org_id
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ArgumentError(f"{name} must be an integer >= 1 (got {value!r})")
+        self.org_id = str(org_id)
         self.auth = auth
-        self.endpoint = endpoint.rstrip("/")
+        self.endpoint = endpoint
         self.test_mode = test_mode
-        self.ssl_verify = check_ssl_verify(ssl_verify)
-        self.logger = logger if logger is not None else logging.getLogger("umapi_client")
-        self.throttle_actions = _limit("throttle_actions", throttle_actions)
-        self.throttle_commands = _limit("throttle_commands", throttle_commands)
-        self.throttle_groups = _limit("throttle_groups", throttle_groups)
-        self.user_agent = (
-            user_agent.strip() + " " if user_agent else ""
-        ) + f"umapi-client/{__version__} Python/{platform.python_version()} ({platform.system()})"
-        self._transport = Transport(
-            session, timeout=timeout_value, policy=policy, logger=self.logger, sleep=sleep, wall_clock=wall_clock
-        )
-        self._queue: List[Action] = []
-        self._pragma: Optional[str] = None
-        self._stats = {"multiple-query-count": 0, "single-query-count": 0, "actions-sent": 0, "actions-completed": 0}
-        self._remote_status: Dict[str, Any] = {"status": "Never contacted", "endpoint": self.endpoint}
+        self.retry_max_attempts = retry_max_attempts if retry_max_attempts is not None else max_retries
+        self.retry_first_delay = retry_first_delay
+        self.retry_random_delay = retry_random_delay
+        self.retry_max_delay = _non_negative("retry_max_delay", retry_max_delay)
+        self.retry_max_time = _non_negative("retry_max_time", retry_max_time)
+        self.safe_retries = bool(safe_retries)
+        self.refresh_token_on_401 = bool(refresh_token_on_401)
+        self.ssl_verify = ssl_verify
+        self.timeout = float(timeout) if timeout and float(timeout) > 0.0 else None
+        self.throttle_actions = throttle_actions
+        self.throttle_commands = throttle_commands
+        self.throttle_groups = throttle_groups
+        self.action_queue: List[Action] = []
+        self.local_status: Dict[str, int] = {
+            "multiple-query-count": 0,
+            "single-query-count": 0,
+            "actions-sent": 0,
+            "actions-completed": 0,
+            "actions-queued": 0,
+        }
+        self.server_status: Dict[str, Any] = {"status": "Never contacted", "endpoint": self.endpoint}
+        self.sync_started = False
+        self.sync_ended = False
+        self.session = session if session is not None else requests.Session()
+        ua_string = f"umapi-client/{umapi_version} Python/{python_version()} ({platform_version()})"
+        if user_agent and user_agent.strip():
+            ua_string = user_agent.strip() + " " + ua_string
+        self.session.headers["User-Agent"] = ua_string
+        self.uuid = str(uuid4())
+        self._sleep = sleep
 
-    # -- plumbing -----------------------------------------------------------------------
-
-    @property
-    def session(self) -> requests.Session:
-        """The one HTTP session (connection pool) used for UMAPI and IMS."""
-        return self._transport.session
-
-    @property
-    def retry_policy(self) -> RetryPolicy:
-        return self._transport.policy
+    # -- ours: plumbing ---------------------------------------------------------------------
 
     def close(self) -> None:
-        """Close pooled connections."""
-        self._transport.close()
+        """Close the pooled HTTP connections."""
+        self.session.close()
 
     def __enter__(self) -> "Connection":
         return self
@@ -193,298 +264,351 @@ class Connection:
     def __repr__(self) -> str:
         return f"Connection(org_id={self.org_id!r}, endpoint={self.endpoint!r}, test_mode={self.test_mode})"
 
-    def start_sync(self) -> None:
-        """Mark the next call as the start of a sync (``Pragma: umapi-sync-start``)."""
-        self._pragma = "umapi-sync-start"
+    # -- status ------------------------------------------------------------------------------
 
-    def end_sync(self) -> None:
-        """Mark the next call as the end of a sync (``Pragma: umapi-sync-end``)."""
-        self._pragma = "umapi-sync-end"
-
-    def _org_path(self) -> str:
-        return quote(self.org_id, safe="@")
-
-    def _call(
-        self,
-        method: str,
-        url: str,
-        *,
-        idempotent: bool,
-        params: Optional[Mapping[str, str]] = None,
-        body: Any = None,
-    ) -> requests.Response:
-        """Send one authenticated UMAPI request; on 401 refresh the token and try once more."""
-        data = json.dumps(body) if body is not None else None
-        response: Optional[requests.Response] = None
-        for auth_round in (1, 2):
-            headers = {"Accept": "application/json", "User-Agent": self.user_agent, "X-Request-Id": new_request_id()}
-            if data is not None:
-                headers["Content-Type"] = "application/json"
-            if self._pragma is not None:
-                headers["Pragma"] = self._pragma
-                self._pragma = None
-            headers.update(self.auth.headers(self._transport))
-            response = self._transport.send(
-                method, url, verify=self.ssl_verify, headers=headers, params=params, data=data, idempotent=idempotent
-            )
-            if response.status_code == 401 and auth_round == 1:
-                self.logger.warning("%s %s -> 401; fetching a new access token and trying once more", method, url)
-                self.auth.invalidate()
-                continue
-            break
-        assert response is not None
-        return response
-
-    @staticmethod
-    def _raise_for(response: requests.Response) -> None:
-        if 200 <= response.status_code < 300:
-            return
-        if 400 <= response.status_code < 500:
-            raise RequestError(response)
-        raise ServerError(response)
-
-    @staticmethod
-    def _json_object(response: requests.Response) -> Dict[str, Any]:
-        try:
-            body = response.json()
-        except ValueError:
-            raise ClientError(f"expected a JSON object from {response.url}, got unparsable content", response) from None
-        if not isinstance(body, dict):
-            raise ClientError(f"expected a JSON object from {response.url}, got {type(body).__name__}", response)
-        return body
-
-    # -- status -------------------------------------------------------------------------
-
-    def status(self, remote: bool = False) -> Tuple[Dict[str, Any], Dict[str, Any]]:
-        """Return ``(local statistics, remote status)``; ``remote=True`` asks the server now."""
-        local = dict(self._stats)
-        local["actions-queued"] = len(self._queue)
+    def status(self, remote: bool = False) -> Tuple[Dict[str, int], Dict[str, Any]]:
+        """``(local counters, server status)``; ``remote=True`` asks the host's ``/status`` now."""
         if remote:
-            self._remote_status = self._fetch_status()
-        return local, dict(self._remote_status)
+            components = urlparse.urlparse(self.endpoint)
+            url = components[0] + "://" + components[1] + "/status"
+            result: Any
+            try:
+                result = self.session.get(url, timeout=self.timeout, verify=self.ssl_verify)
+            except Exception as e:
+                self.logger.debug("Failed to connect to server for status: %s", e)
+                result = None
+            stamp = strftime("%d %b %Y %H:%M:%S +0000", gmtime())
+            # Truth tests as 3.0.1 makes them: a requests.Response is false when its status is
+            # 4xx/5xx, so those report "Unreachable" like a network failure.
+            if result and result.status_code == 200:
+                self.server_status = result.json()
+                self.server_status["endpoint"] = self.endpoint
+            elif result:
+                self.logger.debug(
+                    "Server status response not understandable: Status: %d, Body: %s", result.status_code, result.text
+                )
+                self.server_status = {
+                    "endpoint": self.endpoint,
+                    "status": f"Unexpected HTTP status {result.status_code} at: {stamp}",
+                }
+            else:
+                self.server_status = {"endpoint": self.endpoint, "status": "Unreachable at: " + stamp}
+        return self.local_status, self.server_status
 
-    def _fetch_status(self) -> Dict[str, Any]:
-        parts = urlsplit(self.endpoint)
-        url = f"{parts.scheme}://{parts.netloc}/status"
-        try:
-            response = self.session.get(
-                url,
-                headers={"Accept": "application/json", "User-Agent": self.user_agent},
-                timeout=self._transport.timeout,
-                verify=self.ssl_verify,
-            )
-        except requests.RequestException as exc:
-            self.logger.warning("status check of %s failed: %s", url, exc)
-            return {"status": f"Unreachable at: {url}", "endpoint": self.endpoint}
-        if response.status_code != 200:
-            return {"status": f"Unexpected HTTP status {response.status_code} at: {url}", "endpoint": self.endpoint}
-        try:
-            body = response.json()
-        except ValueError:
-            return {"status": f"Unexpected non-JSON answer at: {url}", "endpoint": self.endpoint}
-        result: Dict[str, Any] = dict(body) if isinstance(body, dict) else {"status": body}
-        result["endpoint"] = self.endpoint
-        return result
-
-    # -- queries ------------------------------------------------------------------------
+    # -- queries -----------------------------------------------------------------------------
 
     def query_single(
-        self, object_type: str, url_params: Sequence[str], query_params: Optional[QueryParams] = None
+        self, object_type: str, url_params: Optional[Sequence[str]], query_params: Optional[Dict[str, Any]] = None
     ) -> Dict[str, Any]:
-        """Get User: ``object_type`` ``"user"``, ``url_params`` ``[user string]``; ``{}`` when not found."""
-        if object_type != "user":
-            raise ArgumentError(f"query_single supports object_type 'user' only (got {object_type!r})")
-        if (
-            isinstance(url_params, str)
-            or len(url_params) != 1
-            or not isinstance(url_params[0], str)
-            or not url_params[0]
-        ):
-            raise ArgumentError("query_single('user', ...) needs url_params=[<email or username>]")
-        url = f"{self.endpoint}/organizations/{self._org_path()}/users/{quote(url_params[0], safe='/@')}"
-        response = self._call("GET", url, params=self._params(query_params), idempotent=True)
-        self._stats["single-query-count"] += 1
-        if response.status_code == 404:
-            return {}
-        self._raise_for(response)
-        body = self._json_object(response)
-        if body.get("result") != "success":
-            raise ClientError(f"Get User answered result {body.get('result')!r}: {body.get('message', '')}", response)
-        user = body.get("user")
-        if not isinstance(user, dict):
-            raise ClientError("Get User answer has no user object", response)
-        return user
+        """Get one object (``"user"``); ``{}`` when UMAPI answers 404."""
+        self.local_status["single-query-count"] += 1
+        query_path = f"/organizations/{self.org_id}/{object_type}s"
+        for component in url_params if url_params else []:
+            query_path += "/" + urlparse.quote(component, safe="/@")
+        if query_params:
+            query_path += "?" + urlparse.urlencode(query_params)
+        try:
+            result = self.make_call(query_path)
+            body = _json(result)
+        except RequestError as re:
+            if re.result.status_code == 404:
+                self.logger.debug("Ran %s query: %s %s (0 found)", object_type, url_params, query_params)
+                return {}
+            raise
+        if body.get("result") == "success":
+            self.logger.debug("Ran %s query: %s %s (1 found)", object_type, url_params, query_params)
+            value: Dict[str, Any] = body.get(object_type, {})
+            return value
+        raise ClientError("OK status but no 'success' result", result)
 
     def query_multiple(
         self,
         object_type: str,
         page: int = 0,
         url_params: Optional[Sequence[str]] = None,
-        query_params: Optional[QueryParams] = None,
+        query_params: Optional[Dict[str, Any]] = None,
     ) -> QueryPage:
-        """Fetch one 0-based page of users (optionally of one group) or of groups.
+        """One 0-based page of ``"user"`` or ``"group"`` objects (or of the deprecated ``"user-group"`` list).
 
-        A 404 (unknown group or domain) is answered as an empty last page.
+        Returns ``(items, last_page, total_count, page_count, page_number, page_size)``; a 404
+        (unknown group) is ``([], True, 0, 0, 0, 0)``.
         """
-        if isinstance(page, bool) or not isinstance(page, int) or page < 0:
-            raise ArgumentError(f"page must be an integer >= 0 (got {page!r})")
-        params_list = list(url_params or [])
-        if object_type == "user":
-            path = f"/users/{self._org_path()}/{page}"
-            if len(params_list) > 1:
-                raise ArgumentError("query_multiple('user') takes at most one url parameter (a group name)")
-            if params_list:
-                group = params_list[0]
-                if not isinstance(group, str) or not group:
-                    raise ArgumentError("the group name must be a non-empty string")
-                path += "/" + quote(group, safe="/")
-        elif object_type == "group":
-            if params_list:
-                raise ArgumentError("query_multiple('group') takes no url parameters")
-            path = f"/groups/{self._org_path()}/{page}"
+        self.local_status["multiple-query-count"] += 1
+        if object_type in ("user", "group"):
+            query_path = f"/{object_type}s/{self.org_id}/{page:d}"
+            if url_params:
+                query_path += "/" + "/".join(urlparse.quote(c) for c in url_params)
+            if query_params:
+                query_path += "?" + urlparse.urlencode(query_params)
+        elif object_type == "user-group":
+            query_path = f"/{self.org_id}/user-groups"
+            if url_params:
+                query_path += "/" + "/".join(urlparse.quote(c) for c in url_params)
+            query_path += f"?page={page + 1:d}"
+            if query_params:
+                query_path += "&" + urlparse.urlencode(query_params)
         else:
-            raise ArgumentError(f"query_multiple supports object_type 'user' or 'group' (got {object_type!r})")
-        response = self._call("GET", self.endpoint + path, params=self._params(query_params), idempotent=True)
-        self._stats["multiple-query-count"] += 1
-        if response.status_code == 404:
-            return QueryPage([], True, 0, 0, page, 0)
-        self._raise_for(response)
-        body = self._json_object(response)
-        key = object_type + "s"
-        result = body.get("result", "success")
-        if result != "success" and not (body.get("lastPage") is True and key not in body):
-            raise ClientError(f"list query answered result {result!r}: {body.get('message', '')}", response)
-        items = body.get(key, [])
-        if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
-            raise ClientError(f"list query answer has a malformed {key!r} field", response)
-        return QueryPage(
-            items,
-            bool(body.get("lastPage", False)),
-            _header_int(response, "X-Total-Count"),
-            _header_int(response, "X-Page-Count"),
-            _header_int(response, "X-Current-Page"),
-            _header_int(response, "X-Page-Size"),
-        )
+            raise ArgumentError(f"Unknown query object type ({object_type}): must be 'user' or 'group'")
+        try:
+            result = self.make_call(query_path)
+            body = _json(result)
+        except RequestError as re:
+            if re.result.status_code == 404:
+                self.logger.debug("Ran %s query: %s %s (0 found)", object_type, url_params, query_params)
+                return QueryPage([], True, 0, 0, 0, 0)
+            raise
+        headers = {k.lower(): v for k, v in result.headers.items()}
+        total_count = int(headers.get("x-total-count", "0"))
+        page_count = int(headers.get("x-page-count", "0"))
+        page_number = int(headers.get("x-current-page", "1"))
+        page_size = int(headers.get("x-page-size", "0"))
+        if object_type == "user-group":
+            self.logger.debug(
+                "Ran multi-group query: %s %s (page %d: %d found)", url_params, query_params, page, len(body)
+            )
+            return QueryPage(body, page_number >= page_count, total_count, page_count, page_number, page_size)
+        if body.get("result") == "success":
+            values = body.get(object_type + "s", [])
+            self.logger.debug(
+                "Ran multi-%s query: %s %s (page %d: %d found)",
+                object_type,
+                url_params,
+                query_params,
+                page,
+                len(values),
+            )
+            return QueryPage(values, body.get("lastPage", False), total_count, page_count, page_number, page_size)
+        raise ClientError("OK status but no 'success' result", result)
 
-    @staticmethod
-    def _params(query_params: Optional[QueryParams]) -> Optional[Dict[str, str]]:
-        if not query_params:
-            return None
-        converted: Dict[str, str] = {}
-        for key, value in query_params.items():
-            converted[key] = ("true" if value else "false") if isinstance(value, bool) else str(value)
-        return converted
+    # -- actions -----------------------------------------------------------------------------
 
-    # -- actions ------------------------------------------------------------------------
+    def execute_single(self, action: "Action", immediate: bool = False) -> Stats:
+        """Queue one action; it is sent once a batch is full, or now with ``immediate=True``.
 
-    def execute_single(self, action: Action, immediate: bool = False) -> Tuple[int, int, int]:
-        """Queue one action; send once 10 are queued, or now with ``immediate=True``.
-
-        Returns ``(queued, sent, completed)``: actions still queued, actions sent by
-        this call, and how many of those ran without any error.
+        Returns ``(queued, sent, completed)`` counted in (split) actions.
         """
         return self.execute_multiple([action], immediate=immediate)
 
-    def execute_multiple(self, actions: Sequence[Action], immediate: bool = False) -> Tuple[int, int, int]:
-        """Queue several actions; full batches of 10 are sent, the rest wait unless ``immediate``.
-
-        Raises ``BatchError`` if any request failed (the other requests are still sent;
-        failed actions carry a ``client.request_failed`` execution error).
-        """
-        batch: List[Action] = [actions] if isinstance(actions, Action) else list(actions)
-        for action in batch:
-            if not isinstance(action, Action):
-                raise ArgumentError(f"expected UserAction or GroupAction objects, got {type(action).__name__}")
-            action.wire_entries(self.throttle_commands, self.throttle_groups)  # validates before queueing
-        for action in batch:
-            action._reset_results()
-            self._queue.append(action)
-        return self._dispatch(only_full_batches=not immediate)
-
-    def execute_queued(self) -> Tuple[int, int, int]:
+    def execute_queued(self) -> Stats:
         """Send every queued action now."""
-        return self._dispatch(only_full_batches=False)
+        return self.execute_multiple([], immediate=True)
 
-    def _dispatch(self, only_full_batches: bool) -> Tuple[int, int, int]:
+    def execute_multiple(self, actions: Sequence["Action"], immediate: bool = True) -> Stats:
+        """Send the queue plus ``actions`` in batches of ``throttle_actions``.
+
+        With ``immediate=False`` a last, partial batch stays queued.  Long name lists and long
+        command lists are split first (``throttle_groups``, ``throttle_commands``).  Raises
+        ``BatchError`` when a request failed; the other batches are still sent.
+        """
+        split_actions: List[Action] = []
+        for action in actions:
+            if len(action.commands) == 0:
+                self.logger.warning("Sending action with no commands: %s", action.frame)
+            splitter = getattr(action, "maybe_split_groups", None)
+            if splitter is not None and splitter(self.throttle_groups):
+                self.logger.debug(
+                    "Throttling actions %s to have a maximum of %d entries in group lists.",
+                    action.frame,
+                    self.throttle_groups,
+                )
+            if len(action.commands) > self.throttle_commands:
+                self.logger.debug(
+                    "Throttling action %s to have a maximum of %d commands.", action.frame, self.throttle_commands
+                )
+                split_actions += action.split(self.throttle_commands)
+            else:
+                split_actions.append(action)
+        pending = self.action_queue + split_actions
         sent = completed = 0
-        causes: List[BaseException] = []
-        while self._queue and (not only_full_batches or len(self._queue) >= self.throttle_actions):
-            chunk = self._queue[: self.throttle_actions]
-            del self._queue[: self.throttle_actions]
-            entries: List[Tuple[Action, Entry]] = [
-                (action, entry)
-                for action in chunk
-                for entry in action.wire_entries(self.throttle_commands, self.throttle_groups)
-            ]
-            for start in range(0, len(entries), self.throttle_actions):
-                part = entries[start : start + self.throttle_actions]
-                try:
-                    self._send_entries(part)
-                except (ClientError, RequestError, ServerError, UnavailableError) as exc:
-                    self.logger.error("action request with %d entries failed: %s", len(part), exc)
-                    causes.append(exc)
-                    for action in dict.fromkeys(a for a, _ in part):
-                        action._report("error", None, {"errorCode": "client.request_failed", "message": str(exc)})
-            sent += len(chunk)
-            completed += sum(1 for action in chunk if not action._errors)
-        self._stats["actions-sent"] += sent
-        self._stats["actions-completed"] += completed
-        queued = len(self._queue)
-        if causes:
-            raise BatchError(causes, queued, sent, completed)
+        exceptions: List[BaseException] = []
+        batch_size = self.throttle_actions
+        min_size = 1 if immediate else batch_size
+        while len(pending) >= min_size:
+            batch, pending = pending[:batch_size], pending[batch_size:]
+            self.logger.debug("Executing %d actions (%d remaining).", len(batch), len(pending))
+            sent += len(batch)
+            try:
+                completed += self._execute_batch(batch)
+            except Exception as e:
+                exceptions.append(e)
+        self.action_queue = pending
+        self.local_status["actions-queued"] = queued = len(pending)
+        self.local_status["actions-sent"] += sent
+        self.local_status["actions-completed"] += completed
+        if exceptions:
+            raise BatchError(exceptions, queued, sent, completed)
         return queued, sent, completed
 
-    def _send_entries(self, part: List[Tuple[Action, Entry]]) -> None:
-        url = f"{self.endpoint}/action/{self._org_path()}"
-        params = {"testOnly": "true"} if self.test_mode else None
-        response = self._call("POST", url, params=params, body=[entry for _, entry in part], idempotent=False)
-        self._raise_for(response)
-        body = self._json_object(response)
-        result = body.get("result")
-        errors = body.get("errors") or []
-        warnings = body.get("warnings") or []
-        if not isinstance(errors, list) or not isinstance(warnings, list):
-            raise ClientError("action answer has malformed errors/warnings", response)
-        if isinstance(result, str) and result.startswith("error.") and not errors:
-            raise ClientError(f"action request refused: {result}: {body.get('message', '')}", response)
-        # Check every error can be attributed before recording any, so a broken answer
-        # fails the whole request instead of leaving half-recorded results.
-        located: List[Tuple[str, Action, Optional[Dict[str, Any]], Dict[str, Any]]] = []
-        for kind, items in (("error", errors), ("warning", warnings)):
-            for item in items:
-                index = item.get("index") if isinstance(item, dict) else None
-                if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < len(part):
-                    if kind == "warning":
-                        self.logger.warning("unattributable action warning: %s", item)
-                        continue
-                    raise ClientError(f"action answer has an error with invalid index: {item!r}", response)
-                assert isinstance(item, dict)
-                action, entry = part[index]
-                step = item.get("step")
-                steps = entry["do"]
-                command = None
-                if isinstance(step, int) and not isinstance(step, bool) and 0 <= step < len(steps):
-                    command = steps[step]
-                else:
-                    self.logger.warning("action %s for %r names no valid step: %r", kind, action.target, step)
-                located.append((kind, action, command, item))
-        for kind, action, command, item in located:
-            action._report(kind, command, item)
-            log = self.logger.warning if kind == "warning" else self.logger.info
-            log(
-                "action %s for %r: %s %s",
-                kind,
-                action.target,
-                item.get("errorCode") or item.get("warningCode"),
-                item.get("message", ""),
+    def start_sync(self) -> None:
+        """The next call carries ``Pragma: umapi-sync-start``."""
+        self.sync_started = True
+
+    def end_sync(self) -> None:
+        """The next call carries ``Pragma: umapi-sync-end``."""
+        self.sync_ended = True
+
+    def _execute_batch(self, actions: List["Action"]) -> int:
+        """Send one batch; attach each error to its action; return how many actions completed."""
+        wire_form = [a.wire_dict() for a in actions]
+        path = f"/action/{self.org_id}" + ("?testOnly=true" if self.test_mode else "")
+        result = self.make_call(path, wire_form)
+        body = _json(result)
+        self._attach_warnings(actions, body)
+        if body.get("errors", None) is None:
+            if body.get("result") != "success":
+                self.logger.warning("Server action result: no errors, but no success:\n%s", body)
+            return len(actions)
+        try:
+            if body.get("result") == "success":
+                self.logger.warning("Server action result: errors, but success report:\n%s", body)
+            for error in body["errors"]:
+                actions[error["index"]].report_command_error(error)
+                self.logger.debug(
+                    "Action error for %s: %s %s",
+                    actions[error["index"]].frame,
+                    error.get("errorCode"),
+                    error.get("message"),
+                )
+        except Exception:
+            raise ClientError(str(body), result) from None
+        completed: int = body.get("completed", 0)
+        return completed
+
+    @staticmethod
+    def _attach_warnings(actions: List["Action"], body: Any) -> None:
+        """Ours: keep the answer's warnings on their actions (3.0.1 drops them); never fails."""
+        warnings = body.get("warnings") if isinstance(body, dict) else None
+        if not isinstance(warnings, list):
+            return
+        for warning in warnings:
+            index = warning.get("index") if isinstance(warning, dict) else None
+            if isinstance(index, int) and not isinstance(index, bool) and 0 <= index < len(actions):
+                report = getattr(actions[index], "report_command_warning", None)
+                if report is not None:
+                    report(warning)
+
+    # -- the one HTTP call -------------------------------------------------------------------
+
+    def make_call(self, path: str, body: Any = None, delete: bool = False) -> Any:
+        """Make one UMAPI call, retrying temporary failures; return the response or raise.
+
+        ``body`` (a list of entries) makes it a POST; ``delete=True`` a DELETE; else a GET.
+        """
+        extra_headers = {"X-Request-Id": f"{self.uuid}_{int(datetime.now().timestamp() * 1000)}"}
+        if self.sync_started:
+            self.logger.info("Sending start_sync signal")
+            extra_headers["Pragma"] = "umapi-sync-start"
+            self.sync_started = False
+        elif self.sync_ended:
+            self.logger.info("Sending end_sync signal")
+            extra_headers["Pragma"] = "umapi-sync-end"
+            self.sync_ended = False
+        url = self.endpoint + path
+        request_body = json.dumps(body) if body else None
+
+        def call() -> Any:
+            if request_body is not None:
+                return self.session.post(
+                    url,
+                    auth=self.auth,
+                    data=request_body,
+                    timeout=self.timeout,
+                    verify=self.ssl_verify,
+                    headers=extra_headers,
+                )
+            if delete:
+                return self.session.delete(
+                    url, auth=self.auth, timeout=self.timeout, verify=self.ssl_verify, headers=extra_headers
+                )
+            return self.session.get(
+                url, auth=self.auth, timeout=self.timeout, verify=self.ssl_verify, headers=extra_headers
             )
-        self.logger.debug(
-            "action request: %d entries, result %s, %d error(s)%s",
-            len(part),
-            result,
-            len(errors),
-            " (test mode)" if self.test_mode else "",
+
+        start_time = time()
+        waited = 0.0
+        refreshed = False
+        checked_result = APIResult(success=False, timeout=0)
+        last_error: Optional[BaseException] = None
+        num_attempts = 0
+        while num_attempts < self.retry_max_attempts:
+            num_attempts += 1
+            try:
+                result = call()
+                if self.refresh_token_on_401 and not refreshed and getattr(result, "status_code", None) == 401:
+                    refreshed = True
+                    self.logger.warning("UMAPI answered 401; fetching a new access token and trying once more")
+                    invalidate = getattr(self.auth, "invalidate", None)
+                    if invalidate is not None:
+                        invalidate()
+                    result = call()
+                checked_result = APIResult(result).check_result()
+            except requests.Timeout as e:
+                self._check_resend(e, request_body, url, num_attempts, waited)
+                self.logger.warning(
+                    "UMAPI connection timeout...(%d seconds on try %d)", self.timeout or 0, num_attempts
+                )
+                checked_result, last_error = APIResult(success=False, timeout=0), e
+            except requests.ConnectionError as e:
+                self._check_resend(e, request_body, url, num_attempts, waited)
+                self.logger.warning("UMAPI connection error...(%d seconds on try %d)", self.timeout or 0, num_attempts)
+                checked_result, last_error = APIResult(success=False, timeout=0), e
+            if checked_result.success:
+                return checked_result.result
+            self.logger.warning(
+                "UMAPI request limit reached (code %s on try %d)", checked_result.status_code, num_attempts
+            )
+            retry_wait: float = checked_result.timeout or 0
+            if retry_wait <= 0:
+                retry_wait = int(pow(2, num_attempts - 1)) * self.retry_first_delay + randint(
+                    0, self.retry_random_delay
+                )
+                if self.retry_max_delay is not None:
+                    retry_wait = min(retry_wait, self.retry_max_delay)
+            if num_attempts < self.retry_max_attempts:
+                if self.retry_max_time is not None and waited + retry_wait > self.retry_max_time:
+                    raise UnavailableError(
+                        num_attempts,
+                        int(time() - start_time),
+                        checked_result.result,
+                        cause=last_error,
+                        message=(
+                            f"Server unavailable: Made {num_attempts:d} attempts; the next wait of {retry_wait:.0f}s "
+                            f"would exceed the retry budget of {self.retry_max_time:.0f}s"
+                        ),
+                    )
+                if retry_wait > 0:
+                    self.logger.warning("waiting %d seconds to continue...", retry_wait)
+                    (self._sleep or sleep)(retry_wait)
+                    waited += retry_wait
+                else:
+                    self.logger.warning("Immediate retry...")
+        total_time = int(time() - start_time)
+        self.logger.error(
+            "UMAPI timeout...giving up after %d attempts (%d seconds).", self.retry_max_attempts, total_time
         )
+        raise UnavailableError(self.retry_max_attempts, total_time, checked_result.result, cause=last_error)
+
+    def _check_resend(
+        self, error: requests.RequestException, request_body: Optional[str], url: str, attempts: int, waited: float
+    ) -> None:
+        """With ``safe_retries``: give up on TLS failures, and on a POST that may have been delivered."""
+        if not self.safe_retries:
+            return
+        if isinstance(error, requests.exceptions.SSLError):
+            raise UnavailableError(
+                attempts, int(waited), None, cause=error, message=f"TLS failure calling {url} (not retried): {error}"
+            ) from error
+        if request_body is not None and not _never_sent(error):
+            raise UnavailableError(
+                attempts,
+                int(waited),
+                None,
+                cause=error,
+                message=(
+                    f"POST {url} failed with {type(error).__name__} after the request may have reached the server; "
+                    f"it was not re-sent because it may already have been applied: {error}"
+                ),
+            ) from error
 
 
-__all__ = ["Connection", "QueryPage", "DEFAULT_ENDPOINT"]
+__all__ = ["APIResult", "Connection", "DEFAULT_ENDPOINT", "QueryPage"]

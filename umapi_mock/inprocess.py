@@ -121,14 +121,12 @@ class MockUMAPI:
         self.emulator.reset()
 
     def connection(self, **kwargs: Any) -> Any:
-        """A reference-client `Connection` for the first org, with zero retry back-off."""
-        import umapi_client
+        """A `umapi_client.Connection` (whichever client is installed) for the first org, with
+        zero retry back-off; `kwargs` go to `Connection`."""
+        from .client_connection import client_connection
 
-        auth = umapi_client.OAuthS2S(self.client_id, self.client_secret, auth_host=self.ims_host)
         kwargs.setdefault("endpoint", self.endpoint)
-        kwargs.setdefault("retry_first_delay", 0)
-        kwargs.setdefault("retry_random_delay", 0)
-        return umapi_client.Connection(self.org_id, auth, **kwargs)
+        return client_connection(self.org_id, self.client_id, self.client_secret, ims_host=self.ims_host, **kwargs)
 
     def _credential(self) -> Any:
         org = self.org

@@ -14,7 +14,8 @@ Fixtures (all names start with `umapi_`):
 * `umapi_org`: a fresh org for this test (the `Org` object), swapped into the server in
   O(users) by cloning a template built once per seed size; throttle, faults and journal
   are reset too.
-* `umapi_connection`: the reference `umapi_client.Connection` for that org, already holding
+* `umapi_connection`: a `umapi_client.Connection` for that org (Adobe's 3.0.1 or the
+  reference client, whichever is installed; a clear failure if neither is), already holding
   a token, with zero retry back-off; its waits (e.g. a 429's `Retry-After`) advance the
   emulator's clock instead of sleeping.
 * `umapi_faults`: add fault rules (`umapi_faults.add(match=..., respond=..., times=...)`).
@@ -29,6 +30,7 @@ document or a path to a seed file, instead of the demo org), `throttle` ("off",
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -96,33 +98,33 @@ def umapi_org(umapi_server: UmapiServer, request: pytest.FixtureRequest) -> Iter
 
 
 @pytest.fixture
-def umapi_connection(umapi_server: UmapiServer, umapi_org: Org) -> Iterator[Any]:
-    """The reference client, authenticated against umapi_server, with zero back-off."""
-    import umapi_client
+def umapi_connection(umapi_server: UmapiServer, umapi_org: Org, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """A `umapi_client.Connection` (Adobe's 3.0.1 or the reference client, whichever is
+    installed), authenticated against umapi_server, with zero back-off; waits move the
+    emulator's clock instead of sleeping."""
+    from .client_connection import NoClientError, client_connection
 
     cred = next(iter(umapi_org.credentials.values()))
-    clock = umapi_server.backend.clock
-
-    def wait(seconds: float) -> None:  # a wait moves the emulator's clock; nothing sleeps
-        clock.advance(seconds)
-
-    auth = umapi_client.OAuthS2S(
-        cred.client_id, cred.client_secret, auth_host=umapi_server.netloc, ssl_verify=umapi_server.ca_path
-    )
-    conn = umapi_client.Connection(
-        umapi_org.id,
-        auth,
-        endpoint=umapi_server.endpoint,
-        ssl_verify=umapi_server.ca_path,
-        retry_first_delay=0,
-        retry_random_delay=0,
-        sleep=wait,
-    )
-    auth.access_token()
+    missing = None
+    try:
+        conn = client_connection(
+            umapi_org.id,
+            cred.client_id,
+            cred.client_secret,
+            ims_host=umapi_server.netloc,
+            endpoint=umapi_server.endpoint,
+            ssl_verify=umapi_server.ca_path,
+        )
+    except NoClientError as exc:
+        missing = str(exc)
+    if missing is not None:  # outside the except block, so the report is this one line
+        pytest.fail(f"umapi_connection: {missing}", pytrace=False)
+    monkeypatch.setattr(sys.modules[type(conn).__module__], "sleep", umapi_server.backend.clock.advance, raising=False)
+    conn.auth.refresh_token()
     try:
         yield conn
     finally:
-        conn.close()
+        conn.session.close()
 
 
 @pytest.fixture

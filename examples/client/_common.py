@@ -1,5 +1,8 @@
 """Shared set-up for the example scripts: build a Connection from environment variables.
 
+The scripts use only the API that umapi-client 3.0.1 and the reference client share, so they
+run with either installed.
+
 Environment:
   UMAPI_ORG_ID         organization ID, e.g. 12345@AdobeOrg            (required)
   UMAPI_CLIENT_ID      OAuth Server-to-Server client ID                (required)
@@ -25,6 +28,8 @@ except ImportError:  # running from a checkout without installing the package
 
 __all__ = ["connect", "report", "umapi_client"]
 
+DEFAULT_ENDPOINT = "https://usermanagement.adobe.io/v2/usermanagement"
+
 
 def _required(name: str) -> str:
     value = os.environ.get(name, "").strip()
@@ -48,7 +53,7 @@ def connect(test_mode: bool = False, verbose: bool = False) -> umapi_client.Conn
     return umapi_client.Connection(
         org_id=_required("UMAPI_ORG_ID"),
         auth=auth,
-        endpoint=os.environ.get("UMAPI_ENDPOINT", "").strip() or umapi_client.DEFAULT_ENDPOINT,
+        endpoint=os.environ.get("UMAPI_ENDPOINT", "").strip() or DEFAULT_ENDPOINT,
         test_mode=test_mode,
         ssl_verify=verify,
     )
@@ -62,7 +67,7 @@ def report(actions: list[umapi_client.Action], result: tuple[int, int, int]) -> 
     for action in actions:
         for error in action.execution_errors():
             failed += 1
-            print(
-                f"  {error['target']}: {error.get('errorCode')} - {error.get('message', '')} (command {error['command']})"
-            )
+            target = error["target"]  # the entry's frame: {"user": ...} or {"usergroup": ...}
+            name = target.get("user") or target.get("usergroup") if isinstance(target, dict) else target
+            print(f"  {name}: {error.get('errorCode')} - {error.get('message', '')} (command {error['command']})")
     return 1 if failed else 0

@@ -14,7 +14,7 @@ from _common import connect, report, umapi_client
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("email")
-    parser.add_argument("--type", default="federatedID", choices=[t.value for t in umapi_client.IdentityType])
+    parser.add_argument("--type", default="federatedID", choices=[t.name for t in umapi_client.IdentityType])
     parser.add_argument("--first")
     parser.add_argument("--last")
     parser.add_argument("--country")
@@ -24,8 +24,14 @@ def main() -> int:
     args = parser.parse_args()
 
     conn = connect(test_mode=args.test_mode, verbose=args.verbose)
-    action = umapi_client.UserAction(id_type=args.type, email=args.email)
-    action.create(firstname=args.first, lastname=args.last, country=args.country)
+    action = umapi_client.UserAction(args.email)
+    action.create(
+        args.email,
+        firstname=args.first,
+        lastname=args.last,
+        country=args.country,
+        id_type=umapi_client.IdentityType[args.type],
+    )
     if args.group:
         action.add_to_groups(groups=args.group)
     code = report([action], conn.execute_single(action, immediate=True))

@@ -23,10 +23,11 @@ def main() -> int:
         for group in umapi_client.GroupsQuery(conn):
             print(f"{group.get('groupName')}\t{group.get('type')}\t{group.get('memberCount', '')}")
         return 0
-    query = umapi_client.UsersQuery(conn, in_group=args.group, in_domain=args.domain)
-    for user in query:
+    count = 0
+    for user in umapi_client.UsersQuery(conn, in_group=args.group or "", in_domain=args.domain or ""):
         print(f"{user.get('email')}\t{user.get('type')}\t{', '.join(user.get('groups', []))}")
-    print(f"{query.result_count} user(s)")
+        count += 1
+    print(f"{count} user(s)")
     return 0
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -16,13 +15,14 @@ from .helpers import CLIENT_ID, CLIENT_SECRET, ENDPOINT, IMS_HOST, ORG, FakeCloc
 
 @pytest.fixture(autouse=True)
 def no_real_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Any real sleep in these tests is a bug: fail loudly instead of waiting."""
+    """A real wait of the client in these tests is a bug: fail loudly instead of waiting.
+    (The client waits through `umapi_client.connection.sleep`, the name 3.0.1's code calls.)"""
 
     def refuse(seconds: float) -> None:
         if seconds > 0:
             raise AssertionError(f"test tried to really sleep for {seconds}s")
 
-    monkeypatch.setattr(time, "sleep", refuse)
+    monkeypatch.setattr(umapi_client.connection, "sleep", refuse)
 
 
 @pytest.fixture
@@ -45,7 +45,7 @@ def sleeps() -> list[float]:
 def make_auth(clock: FakeClock) -> Callable[..., umapi_client.OAuthS2S]:
     def factory(**kwargs: Any) -> umapi_client.OAuthS2S:
         kwargs.setdefault("auth_host", IMS_HOST)
-        kwargs.setdefault("clock", clock)
+        kwargs.setdefault("now", clock)
         return umapi_client.OAuthS2S(CLIENT_ID, CLIENT_SECRET, **kwargs)
 
     return factory
@@ -57,7 +57,7 @@ def make_conn(
 ) -> Callable[..., umapi_client.Connection]:
     """A connection with zero back-off and a recording sleep hook."""
 
-    def factory(auth: umapi_client.Auth | None = None, **kwargs: Any) -> umapi_client.Connection:
+    def factory(auth: Any = None, **kwargs: Any) -> umapi_client.Connection:
         kwargs.setdefault("endpoint", ENDPOINT)
         kwargs.setdefault("retry_first_delay", 0)
         kwargs.setdefault("retry_random_delay", 0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -20,16 +21,16 @@ ACTION_URL = f"{ENDPOINT}/action/{ORG}"
 
 
 class FakeClock:
-    """Monotonic clock the tests move by hand."""
+    """The authenticators' `now=` clock (local datetimes, as 3.0.1 uses), moved by hand."""
 
     def __init__(self) -> None:
-        self.now = 1000.0
+        self.now = datetime(2026, 1, 1, 12, 0, 0)
 
-    def __call__(self) -> float:
+    def __call__(self) -> datetime:
         return self.now
 
     def advance(self, seconds: float) -> None:
-        self.now += seconds
+        self.now += timedelta(seconds=seconds)
 
 
 def add_s2s_token(

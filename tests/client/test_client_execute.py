@@ -1,4 +1,5 @@
-"""Queueing, batching, test mode and mapping of action errors back to actions and steps."""
+"""Queueing, batching, splitting, test mode and the mapping of action errors back to
+actions and steps, as umapi-client 3.0.1 does them (counts are of split actions)."""
 
 from __future__ import annotations
 
@@ -40,14 +41,21 @@ def test_queue_waits_for_full_batch(rsps: responses.RequestsMock, make_conn: Cal
     rsps.add(responses.POST, ACTION_URL, json=action_ok(10))
     conn = make_conn()
     first, second = users(5), users(10)
-    assert conn.execute_multiple(first) == (5, 0, 0)
+    assert conn.execute_multiple(first, immediate=False) == (5, 0, 0)
     assert posted(rsps) == []
-    assert conn.execute_multiple(second) == (5, 10, 10)
+    assert conn.execute_multiple(second, immediate=False) == (5, 10, 10)
     (body,) = posted(rsps)
     assert [e["user"] for e in body] == [f"user{i}@example.com" for i in range(5)] * 2
     assert conn.status()[0]["actions-queued"] == 5
     assert conn.execute_queued() == (0, 5, 5)
     assert len(posted(rsps)) == 2
+
+
+def test_execute_multiple_sends_at_once_by_default(rsps: responses.RequestsMock, make_conn: Callable[..., Any]) -> None:
+    add_s2s_token(rsps)
+    rsps.add(responses.POST, ACTION_URL, json=action_ok(3))
+    assert make_conn().execute_multiple(users(3)) == (0, 3, 3)
+    assert len(posted(rsps)) == 1
 
 
 def test_execute_single_queues_until_immediate(rsps: responses.RequestsMock, make_conn: Callable[..., Any]) -> None:
@@ -82,9 +90,10 @@ def test_split_action_entries_span_requests(rsps: responses.RequestsMock, make_c
     conn = make_conn()
     big = UserAction("big@example.com").add_to_groups([f"G{i}" for i in range(150)])  # 15 steps -> 2 entries
     actions = [big] + users(9)
-    assert conn.execute_multiple(actions, immediate=True) == (0, 10, 10)
+    assert conn.execute_multiple(actions, immediate=True) == (0, 11, 11)  # 3.0.1 counts the split parts
     bodies = posted(rsps)
     assert [len(b) for b in bodies] == [10, 1]
+    assert [len(part.commands) for part in big.split_actions or []] == [10, 5]
     assert bodies[0][0]["user"] == bodies[0][1]["user"] == "big@example.com"
     assert len(bodies[0][0]["do"]) == 10 and len(bodies[0][1]["do"]) == 5
     assert all(len(step["add"]["group"]) <= 10 for entry in bodies[0] for step in entry["do"])
@@ -93,7 +102,7 @@ def test_split_action_entries_span_requests(rsps: responses.RequestsMock, make_c
 def test_errors_are_mapped_to_action_and_step(rsps: responses.RequestsMock, make_conn: Callable[..., Any]) -> None:
     add_s2s_token(rsps)
     ok = UserAction("ok@example.com").add_to_groups(["A"])
-    bad = UserAction("bad@example.com", requestID="r-2").update(first_name="B").add_to_groups(["Nope"])
+    bad = UserAction("bad@example.com", requestID="r-2").update(firstname="B").add_to_groups(["Nope"])
     group = GroupAction("Team").add_users(["x@example.com"])
     rsps.add(
         responses.POST,
@@ -136,13 +145,13 @@ def test_errors_are_mapped_to_action_and_step(rsps: responses.RequestsMock, make
     assert ok.execution_warnings()[0]["warningCode"] == "warning.command.deprecated"
     (error,) = bad.execution_errors()
     assert error["command"] == {"add": {"group": ["Nope"]}}
-    assert error["target"] == "bad@example.com"
+    assert error["target"] == {"user": "bad@example.com", "requestID": "r-2"}  # the frame, as in 3.0.1
     assert error["errorCode"] == "error.group.not_found"
     assert error["requestID"] == "r-2"
     assert "index" not in error and "step" not in error
     (group_error,) = group.execution_errors()
     assert group_error["command"] == {"add": {"user": ["x@example.com"]}}
-    assert group_error["target"] == "Team"
+    assert group_error["target"] == {"usergroup": "Team"}
     local, _ = conn.status()
     assert local["actions-sent"] == 3 and local["actions-completed"] == 1
 
@@ -164,12 +173,12 @@ def test_error_in_second_entry_of_split_action_names_the_right_step(
         },
     )
     conn = make_conn()
-    assert conn.execute_single(action, immediate=True) == (0, 1, 0)
+    assert conn.execute_single(action, immediate=True) == (0, 2, 1)
     (error,) = action.execution_errors()
     assert error["command"] == {"add": {"group": names[110:120]}}
 
 
-def test_errors_are_reset_when_action_is_executed_again(
+def test_errors_accumulate_when_an_action_is_executed_again_as_in_3_0_1(
     rsps: responses.RequestsMock, make_conn: Callable[..., Any]
 ) -> None:
     add_s2s_token(rsps)
@@ -189,7 +198,7 @@ def test_errors_are_reset_when_action_is_executed_again(
     assert conn.execute_single(action, immediate=True) == (0, 1, 0)
     assert len(action.execution_errors()) == 1
     assert conn.execute_single(action, immediate=True) == (0, 1, 1)
-    assert action.execution_errors() == []
+    assert len(action.execution_errors()) == 1  # 3.0.1 never clears an action's errors
 
 
 def test_unattributable_error_fails_the_request(rsps: responses.RequestsMock, make_conn: Callable[..., Any]) -> None:
@@ -204,7 +213,21 @@ def test_unattributable_error_fails_the_request(rsps: responses.RequestsMock, ma
     with pytest.raises(BatchError) as info:
         conn.execute_single(action, immediate=True)
     assert isinstance(info.value.causes[0], ClientError)
-    assert action.execution_errors()[0]["errorCode"] == "client.request_failed"
+    assert str(info.value.causes[0]).startswith("Server response not understood: {")
+    assert action.execution_errors() == []
+
+
+def test_malformed_action_answer_is_a_batch_error_with_a_value_error(
+    rsps: responses.RequestsMock, make_conn: Callable[..., Any]
+) -> None:
+    add_s2s_token(rsps)
+    rsps.add(responses.POST, ACTION_URL, body="<html>gateway</html>")
+    with pytest.raises(BatchError) as info:
+        make_conn().execute_multiple(users(1))
+    (cause,) = info.value.causes
+    assert isinstance(cause, umapi_client.MalformedResponseError)
+    assert isinstance(cause, ValueError)  # what 3.0.1's JSON decoding raises
+    assert isinstance(cause, ClientError) and "gateway" in str(cause)
 
 
 def test_bad_request_becomes_batch_error_and_other_batches_still_run(
@@ -221,17 +244,17 @@ def test_bad_request_becomes_batch_error_and_other_batches_still_run(
     assert isinstance(cause, RequestError) and cause.status_code == 400
     assert info.value.statistics == (0, 12, 2)
     assert len(posted(rsps)) == 2
-    assert actions[0].execution_errors()[0]["command"] is None
-    assert actions[11].execution_errors() == []
+    assert [a.execution_errors() for a in actions] == [[]] * 12
 
 
-def test_invalid_actions_are_rejected_before_queueing(make_conn: Callable[..., Any]) -> None:
-    conn = make_conn()
-    with pytest.raises(umapi_client.ArgumentError, match="no operations"):
-        conn.execute_multiple([users(1)[0], UserAction("empty@example.com")])
-    with pytest.raises(umapi_client.ArgumentError, match="UserAction or GroupAction"):
-        conn.execute_single("user@example.com")  # type: ignore[arg-type]
-    assert conn.status()[0]["actions-queued"] == 0
+def test_an_action_without_commands_is_sent_as_in_3_0_1(
+    rsps: responses.RequestsMock, make_conn: Callable[..., Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    add_s2s_token(rsps)
+    rsps.add(responses.POST, ACTION_URL, json=action_ok())
+    assert make_conn().execute_single(UserAction("empty@example.com"), immediate=True) == (0, 1, 1)
+    assert posted(rsps) == [[{"user": "empty@example.com", "do": []}]]
+    assert "Sending action with no commands" in caplog.text
 
 
 def test_status_local_and_remote(rsps: responses.RequestsMock, make_conn: Callable[..., Any]) -> None:
@@ -251,7 +274,10 @@ def test_status_local_and_remote(rsps: responses.RequestsMock, make_conn: Callab
     (call,) = calls_to(rsps, UMAPI_ROOT + "/status")
     assert "Authorization" not in call.request.headers
     rsps.replace(responses.GET, UMAPI_ROOT + "/status", status=500)
-    assert conn.status(remote=True)[1]["status"].startswith("Unexpected HTTP status 500")
+    # 3.0.1 tests the response's truth, which is False for a 5xx: "Unreachable", as for no answer
+    assert conn.status(remote=True)[1]["status"].startswith("Unreachable at: ")
+    rsps.replace(responses.GET, UMAPI_ROOT + "/status", status=204)
+    assert conn.status(remote=True)[1]["status"].startswith("Unexpected HTTP status 204 at: ")
 
 
 def test_sync_pragma_sent_once(rsps: responses.RequestsMock, make_conn: Callable[..., Any]) -> None:
@@ -261,30 +287,40 @@ def test_sync_pragma_sent_once(rsps: responses.RequestsMock, make_conn: Callable
     conn.start_sync()
     conn.execute_multiple(users(1), immediate=True)
     conn.execute_multiple(users(1), immediate=True)
+    conn.end_sync()
+    conn.execute_multiple(users(1), immediate=True)
     pragmas = [c.request.headers.get("Pragma") for c in calls_to(rsps, ACTION_URL)]
-    assert pragmas == ["umapi-sync-start", None]
+    assert pragmas == ["umapi-sync-start", None, "umapi-sync-end"]
 
 
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"throttle_actions": 11}, "throttle_actions"),
-        ({"throttle_groups": 0}, "throttle_groups"),
-        ({"retry_max_attempts": 0}, "retry_max_attempts"),
-        ({"retry_first_delay": -1}, "retry_first_delay"),
-        ({"endpoint": "usermanagement.adobe.io"}, "endpoint"),
+        ({"throttle_actions": 0}, "throttle_actions"),
+        ({"throttle_groups": "10"}, "throttle_groups"),
+        ({"retry_max_delay": -1}, "retry_max_delay"),
+        ({"retry_max_time": "soon"}, "retry_max_time"),
         ({"auth_dict": {}}, "auth_dict"),
-        ({"colour": "blue"}, "unexpected"),
     ],
 )
-def test_connection_argument_errors(make_conn: Callable[..., Any], kwargs: dict[str, Any], message: str) -> None:
+def test_our_connection_options_are_checked(
+    make_conn: Callable[..., Any], kwargs: dict[str, Any], message: str
+) -> None:
     with pytest.raises(umapi_client.ArgumentError, match=message):
         make_conn(**kwargs)
 
 
-def test_connection_rejects_non_auth(make_conn: Callable[..., Any]) -> None:
-    with pytest.raises(umapi_client.ArgumentError, match="authenticator"):
-        umapi_client.Connection("1@AdobeOrg", {"client_id": "x"})  # type: ignore[arg-type]
+def test_an_unknown_keyword_is_a_type_error(make_conn: Callable[..., Any]) -> None:
+    with pytest.raises(TypeError, match="colour"):
+        make_conn(colour="blue")
+
+
+def test_any_auth_object_and_org_id_are_accepted_as_in_3_0_1() -> None:
+    conn = umapi_client.Connection(org_id="N/A", auth="N/A", endpoint="https://test/")
+    assert (conn.org_id, conn.auth, conn.endpoint) == ("N/A", "N/A", "https://test/")
+    assert conn.session.headers["User-Agent"].startswith(f"umapi-client/{umapi_client.__version__} Python/")
+    with pytest.raises(TypeError, match="auth"):
+        umapi_client.Connection("1@AdobeOrg")
 
 
 def test_execute_multiple_accepts_any_iterable(rsps: responses.RequestsMock, make_conn: Callable[..., Any]) -> None:

@@ -1,4 +1,5 @@
-"""Get User, paging through users/groups, 404-as-none, caching and reload."""
+"""Get User, paging through users/groups, 404 as "nothing", stats() and reload, as
+umapi-client 3.0.1 does them on the wire."""
 
 from __future__ import annotations
 
@@ -59,28 +60,30 @@ def test_users_query_pages_until_last_page(rsps: responses.RequestsMock, make_co
     assert emails == [f"user{i}@example.com" for i in range(5)]
     paths = [urlsplit(c.request.url).path for c in calls_to(rsps, USERS_URL)]
     assert paths == [f"/v2/usermanagement/users/{ORG}/{n}" for n in range(3)]
-    assert query.total_count == 5
-    assert query.result_count == 5
-    assert query_of(calls_to(rsps, USERS_URL)[0]) == {"directOnly": ["true"]}
+    assert query.stats() == (5, 3, 1, 2)  # total, page count, page size, page number of the last page
+    assert urlsplit(calls_to(rsps, USERS_URL)[0].request.url).query == "directOnly=True"  # 3.0.1's spelling
 
 
-def test_iteration_is_lazy_and_cached(rsps: responses.RequestsMock, make_conn: Callable[..., Any]) -> None:
+def test_iteration_is_lazy_and_each_iteration_runs_again(
+    rsps: responses.RequestsMock, make_conn: Callable[..., Any]
+) -> None:
     add_s2s_token(rsps)
     rsps.add(responses.GET, f"{USERS_URL}/0", json=page_body([user(0), user(1)], False))
     rsps.add(responses.GET, f"{USERS_URL}/1", json=page_body([user(2)], True))
     query = UsersQuery(make_conn())
+    assert query.stats() == (0, 0, 1, 1)  # before any page, as in 3.0.1
     for i, _ in enumerate(query):
         if i == 1:
             break
     assert len(calls_to(rsps, USERS_URL)) == 1  # only the first page was needed
-    assert len(query.all_results()) == 3
+    assert len(query.all_results()) == 3  # the rest, keeping what was fetched
     assert len(calls_to(rsps, USERS_URL)) == 2
+    assert query.all_results() == query.all_results() and len(calls_to(rsps, USERS_URL)) == 2
     assert [u["email"] for u in query] == [f"user{i}@example.com" for i in range(3)]
-    assert len(calls_to(rsps, USERS_URL)) == 2  # second iteration served from cache
+    assert len(calls_to(rsps, USERS_URL)) == 4  # a new iteration runs the query again (3.0.1)
     query.reload()
-    assert query.result_count == 0
     assert len(query.all_results()) == 3
-    assert len(calls_to(rsps, USERS_URL)) == 4
+    assert len(calls_to(rsps, USERS_URL)) == 6
 
 
 def test_users_in_group_path_params_and_direct_only(
@@ -96,7 +99,7 @@ def test_users_in_group_path_params_and_direct_only(
     assert len(query.all_results()) == 1
     (call,) = calls_to(rsps, USERS_URL)
     assert urlsplit(call.request.url).path.endswith("/0/Default%20All%20Apps")
-    assert query_of(call) == {"directOnly": ["false"], "domain": ["example.com"]}
+    assert urlsplit(call.request.url).query == "domain=example.com&directOnly=False"
 
 
 def test_unknown_group_404_is_empty(rsps: responses.RequestsMock, make_conn: Callable[..., Any]) -> None:
@@ -107,10 +110,11 @@ def test_unknown_group_404_is_empty(rsps: responses.RequestsMock, make_conn: Cal
         status=404,
         json={"lastPage": False, "result": "error.group.not_found", "message": "Not found: Group Nope"},
     )
-    query = UsersQuery(make_conn(), in_group="Nope")
+    conn = make_conn()
+    query = UsersQuery(conn, in_group="Nope")
     assert query.all_results() == []
-    assert list(query) == []
-    assert len(calls_to(rsps, USERS_URL)) == 1
+    assert conn.query_multiple("user", 0, ["Nope"]) == ([], True, 0, 0, 0, 0)
+    assert len(calls_to(rsps, USERS_URL)) == 2
 
 
 def test_empty_page_ends_iteration(rsps: responses.RequestsMock, make_conn: Callable[..., Any]) -> None:
@@ -121,13 +125,22 @@ def test_empty_page_ends_iteration(rsps: responses.RequestsMock, make_conn: Call
     assert len(calls_to(rsps, USERS_URL)) == 2
 
 
-def test_repeated_last_page_does_not_loop_forever(rsps: responses.RequestsMock, make_conn: Callable[..., Any]) -> None:
+def test_query_multiple_returns_a_named_six_tuple(rsps: responses.RequestsMock, make_conn: Callable[..., Any]) -> None:
     add_s2s_token(rsps)
-    rsps.add(responses.GET, f"{USERS_URL}/0", json=page_body([user(0)], False))
-    rsps.add(responses.GET, f"{USERS_URL}/1", json=page_body([user(1)], False))
-    rsps.add(responses.GET, f"{USERS_URL}/2", json=page_body([user(1)], False))  # "page past the end"
-    assert [u["email"] for u in UsersQuery(make_conn()).all_results()] == ["user0@example.com", "user1@example.com"]
-    assert len(calls_to(rsps, USERS_URL)) == 3
+    rsps.add(responses.GET, f"{USERS_URL}/0", json=page_body([user(0)], True), headers=paging_headers(1, 1, 1, 1))
+    page = make_conn().query_multiple("user")
+    assert page == ([user(0)], True, 1, 1, 1, 1)
+    assert (page.items, page.last_page, page.total_count) == ([user(0)], True, 1)
+
+
+def test_user_groups_list(rsps: responses.RequestsMock, make_conn: Callable[..., Any]) -> None:
+    """Ours: the deprecated /{orgId}/user-groups list that Adobe's sync tool names."""
+    add_s2s_token(rsps)
+    url = f"{ENDPOINT}/{ORG}/user-groups"
+    rsps.add(responses.GET, url, json=[{"name": "G1"}], headers=paging_headers(2, 2, 1, 1))
+    rsps.add(responses.GET, url, json=[{"name": "G2"}], headers=paging_headers(2, 2, 2, 1))
+    assert [g["name"] for g in umapi_client.UserGroupsQuery(make_conn())] == ["G1", "G2"]
+    assert [urlsplit(c.request.url).query for c in calls_to(rsps, url)] == ["page=1", "page=2"]
 
 
 def test_groups_query(rsps: responses.RequestsMock, make_conn: Callable[..., Any]) -> None:
@@ -144,7 +157,7 @@ def test_groups_query(rsps: responses.RequestsMock, make_conn: Callable[..., Any
 def test_non_success_result_is_client_error(rsps: responses.RequestsMock, make_conn: Callable[..., Any]) -> None:
     add_s2s_token(rsps)
     rsps.add(responses.GET, f"{USERS_URL}/0", json={"lastPage": False, "result": "error.organization.invalid_id"})
-    with pytest.raises(umapi_client.ClientError, match="invalid_id"):
+    with pytest.raises(umapi_client.ClientError, match="no 'success' result"):
         UsersQuery(make_conn()).all_results()
 
 
@@ -164,12 +177,16 @@ def test_user_query_found(rsps: responses.RequestsMock, make_conn: Callable[...,
     assert conn.status()[0]["single-query-count"] == 2
 
 
-def test_user_query_404_is_none(rsps: responses.RequestsMock, make_conn: Callable[..., Any]) -> None:
+def test_user_query_404_is_an_empty_dict_and_cached(
+    rsps: responses.RequestsMock, make_conn: Callable[..., Any]
+) -> None:
     add_s2s_token(rsps)
     url = f"{ENDPOINT}/organizations/{ORG}/users/ghost@example.com"
     rsps.add(responses.GET, url, status=404, json={"result": "error.user.not_found", "message": "User not found"})
     conn = make_conn()
-    assert UserQuery(conn, "ghost@example.com").result() is None
+    query = UserQuery(conn, "ghost@example.com")
+    assert query.result() == {} and query.result() == {}
+    assert len(calls_to(rsps, url)) == 1
     assert conn.query_single("user", ["ghost@example.com"]) == {}
 
 
@@ -181,17 +198,14 @@ def test_user_string_is_path_quoted(rsps: responses.RequestsMock, make_conn: Cal
     assert len(calls_to(rsps, url)) == 1
 
 
-def test_query_argument_errors(make_conn: Callable[..., Any]) -> None:
-    conn = make_conn()
-    with pytest.raises(umapi_client.ArgumentError):
-        UserQuery(conn, "")
-    with pytest.raises(umapi_client.ArgumentError, match="domain"):
-        UserQuery(conn, "jdoe")
-    with pytest.raises(umapi_client.ArgumentError):
-        UsersQuery(conn, in_group="")
-    with pytest.raises(umapi_client.ArgumentError):
-        UsersQuery(object())  # type: ignore[arg-type]
-    with pytest.raises(umapi_client.ArgumentError):
-        conn.query_multiple("product")
-    with pytest.raises(umapi_client.ArgumentError):
-        conn.query_multiple("user", page=-1)
+def test_unknown_object_type_is_an_argument_error(make_conn: Callable[..., Any]) -> None:
+    with pytest.raises(umapi_client.ArgumentError, match="must be 'user' or 'group'"):
+        make_conn().query_multiple("product")
+
+
+def test_malformed_query_answer_is_a_value_error(rsps: responses.RequestsMock, make_conn: Callable[..., Any]) -> None:
+    add_s2s_token(rsps)
+    rsps.add(responses.GET, f"{USERS_URL}/0", body="<html>oops</html>")
+    with pytest.raises(ValueError) as info:
+        UsersQuery(make_conn()).all_results()
+    assert isinstance(info.value, umapi_client.MalformedResponseError) and "oops" in str(info.value)

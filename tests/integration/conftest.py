@@ -9,6 +9,7 @@ needs the emulator to see time pass, moves the emulator's clock instead).
 
 from __future__ import annotations
 
+import json
 import textwrap
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -28,6 +29,15 @@ ACTION_PATH = "/v2/usermanagement/action/*"
 def state_of(served: Any) -> dict[str, Any]:
     """The whole emulator state in the seed format (for before/after comparisons)."""
     return dump_orgs(list(served.backend.orgs.values()))  # type: ignore[no-any-return]
+
+
+def wire_of(admin: Admin) -> list[tuple[Any, ...]]:
+    """What each client sent, from the emulator's journal: method, path, query, body digest,
+    sync pragma, and the status it got (request ids and token values differ by nature)."""
+    return [
+        (e["method"], e["path"], json.dumps(e["query"], sort_keys=True), e["request_sha256"], e["pragma"], e["status"])
+        for e in admin.journal()
+    ]
 
 
 class Admin:

@@ -16,7 +16,7 @@ import urllib3
 
 import umapi_client
 from tests.keys import make_key_and_cert
-from umapi_client import Connection, JWTAuth, OAuthS2S, UnavailableError, UserAction, UsersQuery
+from umapi_client import Connection, IdentityType, JWTAuth, OAuthS2S, UnavailableError, UserAction, UsersQuery
 from umapi_mock.domain.models import Credential
 
 from .conftest import state_of
@@ -72,15 +72,12 @@ def connection(served: Any, auth: Any, **kw: Any) -> Connection:
 @pytest.fixture(autouse=True)
 def no_real_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
     """The examples use the default retry settings; none of them may wait for real."""
-    import time
-    import types
-
-    import umapi_client._http as http
+    import umapi_client.connection
 
     def refuse(seconds: float) -> None:
         raise AssertionError(f"the client tried to sleep {seconds}s")
 
-    monkeypatch.setattr(http, "time", types.SimpleNamespace(sleep=refuse, time=time.time, monotonic=time.monotonic))
+    monkeypatch.setattr(umapi_client.connection, "sleep", refuse)
 
 
 # --------------------------------------------------------------- authenticators
@@ -141,7 +138,7 @@ def test_authenticator_options(served, admin):
     conn = Connection(served.org_id, oauth, endpoint=served.endpoint, ssl_verify=False)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        assert umapi_client.UserQuery(conn, "jane@example.com").result() is not None
+        assert umapi_client.UserQuery(conn, "jane@example.com").result()
     assert any(issubclass(w.category, urllib3.exceptions.InsecureRequestWarning) for w in caught)
     assert [e["path"] for e in admin.journal() if e["ims"]] == ["/ims/token/v3/"]
     # the documented defaults
@@ -258,13 +255,15 @@ def test_execute_multiple(conn, served, admin):
         UserAction(email="user3@example.com").create(firstname="Test", lastname="User 3"),
     ]
 
-    # immediate is "False" by default so here the actions will be queued
-    # and executed when batch limit is reached
-    assert conn.execute_multiple(actions) == (3, 0, 0)
-
-    # when immediate=True, API call is dispatched immediately
-    assert conn.execute_multiple(actions, immediate=True) == (0, 6, 6)
+    # The docs say immediate is False by default (queue until 10); umapi-client 3.0.1 sends
+    # at once, and so does ours (docs/fidelity.md, "Reference client").
+    assert conn.execute_multiple(actions) == (0, 3, 3)
     assert len(admin.journal(path="/v2/usermanagement/action/*")) == 1
+
+    # with immediate=False they are queued until a batch of 10 is full
+    assert conn.execute_multiple(actions, immediate=False) == (3, 0, 0)
+    assert conn.execute_queued() == (0, 3, 3)
+    assert len(admin.journal(path="/v2/usermanagement/action/*")) == 2
     org = served.backend.org()
     assert [org.find_user(f"user{i}@example.com", adobe_id=True).lastname for i in (1, 2, 3)] == [
         "User 1",
@@ -275,14 +274,17 @@ def test_execute_multiple(conn, served, admin):
 
 def test_execute_multiple_five_then_ten(conn, admin):
     """ "5 UserAction objects ... followed by a list of 10": no call, then one call with 10,
-    leaving 5 queued."""
+    leaving 5 queued (with immediate=False; 3.0.1's default is True)."""
 
     def users(start: int, count: int) -> list[UserAction]:
-        return [UserAction(f"q{i}@gmail.example").create() for i in range(start, start + count)]
+        return [
+            UserAction(f"q{i}@gmail.example").create(f"q{i}@gmail.example", id_type=IdentityType.adobeID)
+            for i in range(start, start + count)
+        ]
 
-    assert conn.execute_multiple(users(0, 5)) == (5, 0, 0)
+    assert conn.execute_multiple(users(0, 5), immediate=False) == (5, 0, 0)
     assert admin.journal(path="/v2/usermanagement/action/*") == []
-    assert conn.execute_multiple(users(5, 10)) == (5, 10, 10)
+    assert conn.execute_multiple(users(5, 10), immediate=False) == (5, 10, 10)
     [call] = admin.journal(path="/v2/usermanagement/action/*")
     assert conn.status()[0]["actions-queued"] == 5
 

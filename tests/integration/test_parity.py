@@ -3,11 +3,10 @@ and with the official umapi-client 3.0.1 (its own venv), each against a freshly 
 served emulator; results and raised exceptions must match (issue 6).
 
 The scenario runner below is Python source executed by both clients unchanged, using only
-the API the two share. Two representation differences are normalised, and reported:
-a missing user is `{}` from 3.0.1 and `None` from ours, and an execution error's `target`
-is the entry frame (`{"user": ...}`) in 3.0.1 and the user string in ours. An exception
-matches when the official client's class is the same class in ours or one of its bases
-(IMS refusals: 3.0.1 raises `RuntimeError`, ours `AuthenticationError`, a `RuntimeError`).
+the API the two share; results are compared as they are (a missing user is `{}` and an
+execution error's `target` the entry frame in both). An exception matches when the official
+client's class is the same class in ours or one of its bases (IMS refusals: 3.0.1 raises
+`RuntimeError`, ours `AuthenticationError`, a `RuntimeError`).
 """
 
 from __future__ import annotations
@@ -19,7 +18,7 @@ import pytest
 
 import umapi_client
 
-from .conftest import state_of
+from .conftest import state_of, wire_of
 
 RUNNER = """
 def outcome(fn):
@@ -29,15 +28,10 @@ def outcome(fn):
         return {"error": type(exc).__name__, "mro": [c.__name__ for c in type(exc).__mro__],
                 "causes": [type(c).__name__ for c in getattr(exc, "causes", None) or []]}
 
-def _name(target):
-    if isinstance(target, dict):
-        return target.get("user") or target.get("usergroup")
-    return target
-
 def _execute(conn, actions):
     stats = conn.execute_multiple(actions, immediate=True)
     errors = [[{"errorCode": e.get("errorCode"), "user": e.get("user"), "requestID": e.get("requestID"),
-                "command": e.get("command"), "target": _name(e.get("target"))} for e in a.execution_errors()]
+                "command": e.get("command"), "target": e.get("target")} for e in a.execution_errors()]
               for a in actions]
     return {"stats": list(stats), "errors": errors}
 
@@ -90,7 +84,7 @@ def _step(conn, step):
         return _execute(conn, [g])
     if do == "get_user":
         kw = {"domain": step["domain"]} if "domain" in step else {}
-        return UserQuery(conn, step["user"], **kw).result() or None
+        return UserQuery(conn, step["user"], **kw).result()
     if do == "users_in":
         kw = {"direct_only": step["direct"]} if "direct" in step else {}
         return sorted(u["email"] for u in UsersQuery(conn, in_group=step["group"], **kw).all_results())
@@ -290,10 +284,13 @@ record_sleeps()
         + f"emit(run_scenario({STEPS!r}))\n"
     )
     official_state = state_of(served)
+    official_wire = wire_of(admin)
     served.backend.reset()
     admin.clear_journal()
     mine = run_ours(ours, admin)
     assert state_of(served) == official_state  # and both leave the org in the same state
+    assert wire_of(admin) == official_wire  # after the same requests, byte for byte
+    assert len(official_wire) > 50 and any(e[1].startswith("/ims/") for e in official_wire)
 
     assert [s["name"] for s in official] == [s["name"] for s in mine] == [s["name"] for s in STEPS]
     for theirs, ours_step in zip(official, mine):
@@ -313,18 +310,18 @@ record_sleeps()
     batch = by_name["batch of 12 with 5 unknown users"]["ok"]
     assert batch["stats"] == [0, 12, 7]
     assert [bool(e) for e in batch["errors"]] == [False] * 7 + [True] * 5
-    assert [e[0]["target"] for e in batch["errors"][7:]] == GHOSTS
+    assert [e[0]["target"] for e in batch["errors"][7:]] == [{"user": ghost} for ghost in GHOSTS]
     failing = by_name["failing step, later step runs"]["ok"]
     assert failing["errors"][0][0]["command"] == {"add": {"group": ["No Such Group"]}}
     assert by_name["get user"]["ok"]["firstname"] == "Pippa"
     assert by_name["the Adobe ID got it"]["ok"]["type"] == "adobeID"
     assert by_name["the Adobe ID got it"]["ok"]["groups"] == ["Legal 01"]
     assert "Legal 01" not in by_name["the org account did not"]["ok"]["groups"]
-    assert by_name["get missing user (404)"] == {"name": "get missing user (404)", "ok": None}
+    assert by_name["get missing user (404)"] == {"name": "get missing user (404)", "ok": {}}
     assert by_name["users in unknown group (404)"]["ok"] == []
     assert by_name["users in PP Team"]["ok"] == ["pp.ent@example.net", "pp.fed@example.com"]
     assert by_name["test mode create"]["ok"]["stats"] == [0, 1, 1]
-    assert by_name["test mode created nobody"]["ok"] is None
+    assert by_name["test mode created nobody"]["ok"] == {}
     assert "groups" not in by_name["after the run"]["ok"]  # omitted when in no group (spec §2.2)
     assert by_name["503 twice then success"]["ok"] == by_name["all users"]["ok"]["count"]
     assert by_name["503 forever"]["error"] == by_name["429 forever"]["error"] == "UnavailableError"

@@ -5,6 +5,7 @@ wait (and, for the throttle, moves the emulator's clock by it instead)."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -123,29 +124,47 @@ def test_connection_reset_on_a_read_is_retried(ours, served, admin):
     assert statuses(admin, USERS_PATH)[:2] == [None, 200]
 
 
-def test_connection_reset_on_an_action_is_not_resent(ours, served, admin):
+def test_connection_reset_on_an_action_is_resent_as_3_0_1_does(ours, served, admin):
+    admin.fault({"match": {"path": ACTION_PATH}, "respond": {"drop": True}, "times": 1})
+    conn = ours.connect()
+    assert conn.execute_single(add_to("Finance 01"), immediate=True) == (0, 1, 1)
+    assert statuses(admin, ACTION_PATH) == [None, 200]
+    assert ours.sleeps == []  # both delays are 0 here: an immediate retry, as 3.0.1 makes
+
+
+def test_connection_reset_on_an_action_is_not_resent_with_safe_retries(ours, served, admin):
     admin.fault({"match": {"path": ACTION_PATH}, "respond": {"drop": True}, "times": 1})
     before = state_of(served)
-    conn = ours.connect()
+    conn = ours.connect(safe_retries=True)
     action = add_to("Finance 01")
     with pytest.raises(BatchError) as batch:
         conn.execute_single(action, immediate=True)
     [cause] = batch.value.causes
     assert isinstance(cause, UnavailableError) and cause.attempts == 1 and cause.result is None
     assert "not re-sent" in str(cause)
-    assert [e["errorCode"] for e in action.execution_errors()] == ["client.request_failed"]
+    assert action.execution_errors() == []  # the failure is the BatchError's, as in 3.0.1
     assert statuses(admin, ACTION_PATH) == [None]  # sent once, never repeated
     assert state_of(served) == before
     # the caller decides; sending again works
     assert conn.execute_single(add_to("Finance 01"), immediate=True) == (0, 1, 1)
 
 
-def test_expired_token_mid_run_is_fetched_again_once(ours, served, admin):
+def test_expired_token_mid_run_is_a_request_error_as_in_3_0_1(ours, served, admin):
     auth = ours.auth()
     conn = ours.connect(auth)
-    assert umapi_client.UserQuery(conn, "jane@example.com").result() is not None
+    assert umapi_client.UserQuery(conn, "jane@example.com").result() != {}
     served.backend.clock.advance(served.config.token_ttl + 1)  # the emulator's token has expired
-    assert umapi_client.UserQuery(conn, "john@example.net").result() is not None
+    with pytest.raises(RequestError) as info:
+        umapi_client.UserQuery(conn, "john@example.net").result()
+    assert info.value.status_code == 401 and auth.token_fetch_count == 1
+
+
+def test_expired_token_mid_run_is_fetched_again_once_on_request(ours, served, admin):
+    auth = ours.auth()
+    conn = ours.connect(auth, refresh_token_on_401=True)
+    assert umapi_client.UserQuery(conn, "jane@example.com").result()
+    served.backend.clock.advance(served.config.token_ttl + 1)  # the emulator's token has expired
+    assert umapi_client.UserQuery(conn, "john@example.net").result()
     assert conn.execute_single(add_to("Studio 01"), immediate=True) == (0, 1, 1)
     assert auth.token_fetch_count == 2
     assert statuses(admin, "/v2/usermanagement/organizations/*") == [200, 401, 200]
@@ -157,7 +176,7 @@ def test_401_twice_is_a_request_error_after_one_refetch(ours, admin):
     admin.fault({"match": {"path": USERS_PATH}, "respond": {"status": 401}})
     auth = ours.auth()
     with pytest.raises(RequestError) as info:
-        umapi_client.UsersQuery(ours.connect(auth)).all_results()
+        umapi_client.UsersQuery(ours.connect(auth, refresh_token_on_401=True)).all_results()
     assert info.value.status_code == 401
     assert auth.token_fetch_count == 2
     assert statuses(admin, USERS_PATH) == [401, 401]
@@ -165,24 +184,25 @@ def test_401_twice_is_a_request_error_after_one_refetch(ours, admin):
 
 def test_token_refreshed_before_it_expires(tls_files, ours):
     """A short-lived token (own emulator with `token_ttl=120`) is fetched again before the
-    emulator would refuse it: no 401 ever reaches the client."""
+    emulator would refuse it with the opt-in `refresh_margin`: no 401 ever reaches the client."""
     app = create_app(Config(token_ttl=120))
     with ServedEmulator(app, ssl_context=tls_files.server_context()) as emulator:
         backend = emulator_of(app).backend
-        client_clock = [1000.0]
+        client_clock = [datetime(2026, 1, 1)]
         auth = umapi_client.OAuthS2S(
             ours.served.client_id,
             ours.served.client_secret,
             auth_host=emulator.netloc,
             ssl_verify=ours.served.ca_path,
-            clock=lambda: client_clock[0],
+            now=lambda: client_clock[0],
+            refresh_margin=12,
         )
         conn = ours.connect(auth, endpoint=f"{emulator.url}/v2/usermanagement")
-        assert umapi_client.UserQuery(conn, "jane@example.com").result() is not None
+        assert umapi_client.UserQuery(conn, "jane@example.com").result()
         for _ in range(3):  # 110 s at a time: still valid at IMS, but inside the client's margin
-            client_clock[0] += 110
+            client_clock[0] += timedelta(seconds=110)
             backend.clock.advance(110)
-            assert umapi_client.UserQuery(conn, "jane@example.com").result() is not None
+            assert umapi_client.UserQuery(conn, "jane@example.com").result()
         assert auth.token_fetch_count == 4
 
         assert [e["status"] for e in emulator_of(app).layers.journal.query(path="/v2/*")] == [200] * 4

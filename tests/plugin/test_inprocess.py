@@ -126,3 +126,10 @@ def test_use_outside_the_block_is_explained():
     mock = umapi_mock.mock_umapi()
     with pytest.raises(RuntimeError, match="entered"):
         _ = mock.org
+
+
+def test_connection_keeps_given_retry_delays():
+    with umapi_mock.mock_umapi() as umapi:
+        conn = umapi.connection(retry_first_delay=7, max_retries=2)
+        assert (conn.retry_first_delay, conn.retry_random_delay, conn.retry_max_attempts) == (7, 0, 2)
+        assert umapi.connection().retry_first_delay == 0
