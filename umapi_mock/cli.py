@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -89,7 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=os.environ.get(ADMIN_TOKEN_ENV) or None,
         help=f"bearer token for /_mock/ (required when --host is not loopback; default: ${ADMIN_TOKEN_ENV})",
     )
-    serve.add_argument("--log-requests", action="store_true", help="print one line per request")
+    add_serving_options(serve)
     serve.set_defaults(func=cmd_serve)
 
     from .admin_cli import add_subcommands as add_admin_subcommands
@@ -111,6 +110,84 @@ def _add_contract_subcommands(sub: Any) -> None:
     except ImportError:  # an install without the kit: no `contract` command
         return
     add_subcommands(sub)
+
+
+def add_serving_options(serve: argparse.ArgumentParser) -> None:
+    """Logging, resource limits and shutdown of `serve` (read back by `serving_from_args`)."""
+    from . import logs, server
+
+    group = serve.add_argument_group("logs and resource limits")
+    group.add_argument("--log-format", choices=logs.FORMATS, default="text", help="log lines as text (default) or JSON")
+    group.add_argument(
+        "--log-level", choices=logs.LEVELS, default="warning", help="info adds one line per request (default warning)"
+    )
+    group.add_argument("--log-requests", action="store_true", help="one line per request (same as --log-level info)")
+    group.add_argument(
+        "--workers",
+        type=_positive,
+        default=server.WORKERS,
+        help=f"requests answered at once (default {server.WORKERS})",
+    )
+    group.add_argument(
+        "--max-connections",
+        type=_positive,
+        default=server.MAX_CONNECTIONS,
+        help=f"open connections at most; more wait to be accepted (default {server.MAX_CONNECTIONS})",
+    )
+    group.add_argument(
+        "--max-body",
+        type=_byte_size,
+        default=server.MAX_BODY,
+        metavar="BYTES",
+        help=f"largest request body, e.g. 4M; larger ones get a 413 (default {server.MAX_BODY // 1024 // 1024}M)",
+    )
+    for flag, default, what in (
+        ("--keep-alive-timeout", server.KEEP_ALIVE_TIMEOUT, "an idle connection is closed after"),
+        ("--request-timeout", server.REQUEST_TIMEOUT, "a request must arrive whole within"),
+        ("--shutdown-timeout", server.SHUTDOWN_GRACE, "on SIGTERM/SIGINT, requests in flight get at most"),
+    ):
+        group.add_argument(
+            flag, type=_seconds, default=default, metavar="SECONDS", help=f"{what} (default {default:g} s)"
+        )
+
+
+def serving_from_args(args: argparse.Namespace) -> Any:
+    """The server's `Limits` from the `serve` options; configures logging as asked."""
+    from . import logs
+    from .server import HANDSHAKE_TIMEOUT, Limits
+
+    level = "info" if args.log_requests and args.log_level in ("warning", "error") else args.log_level
+    logs.configure(args.log_format, level)
+    return Limits(
+        max_body=args.max_body,
+        max_connections=args.max_connections,
+        workers=args.workers,
+        keep_alive_timeout=args.keep_alive_timeout,
+        request_timeout=args.request_timeout,
+        handshake_timeout=min(HANDSHAKE_TIMEOUT, args.request_timeout),
+    )
+
+
+_SIZE_UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3}
+
+
+def _byte_size(value: str) -> int:
+    text = value.strip().upper().removesuffix("B").removesuffix("I")
+    unit = text[-1:] if text[-1:] in _SIZE_UNITS else ""
+    number = text[: len(text) - len(unit)]
+    if not number.isdigit() or int(number) < 1:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a size such as 65536, 512K or 4M")
+    return int(number) * _SIZE_UNITS[unit]
+
+
+def _seconds(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds") from None
+    if not 0 < number <= 86400:
+        raise argparse.ArgumentTypeError("must be more than 0 and at most 86400")
+    return number
 
 
 def _positive(value: str) -> int:
@@ -161,7 +238,7 @@ def config_from_args(args: argparse.Namespace) -> Config:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from .http.app import create_app
-    from .server import ServedEmulator
+    from .server import ServedEmulator, serve_until_signalled
     from .tls import default_tls_dir, ensure_tls
 
     if admin_token_required(args.host) and not args.admin_token:
@@ -189,24 +266,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
         app = create_app(config)
     except ValueError as exc:
         raise CliError(str(exc)) from None
+    limits = serving_from_args(args)
     try:
-        served = ServedEmulator(app, args.host, args.port, ssl_context=ssl_context, log_requests=args.log_requests)
+        served = ServedEmulator(app, args.host, args.port, ssl_context=ssl_context, limits=limits)
     except OSError as exc:
         raise CliError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
     print(banner(app, served.url, served.netloc, ca_path), flush=True)
-    signal.signal(signal.SIGTERM, _interrupt)  # `docker stop` and service managers stop it cleanly too
-    try:
-        served.serve_forever()  # werkzeug's loop swallows the KeyboardInterrupt of Ctrl-C itself
-    except KeyboardInterrupt:
-        pass
-    finally:
-        served._server.server_close()
-    print("\numapi-mock: stopped", file=sys.stderr)
+    # SIGTERM (`docker stop`, service managers) and SIGINT (Ctrl-C, also in a background job)
+    how, finished = serve_until_signalled(served.server, args.shutdown_timeout)
+    left = "" if finished else f", requests still in flight after {args.shutdown_timeout:g} s were cut off"
+    print(f"umapi-mock: stopped on {how}{left}", file=sys.stderr, flush=True)
     return 0
-
-
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
 
 
 def banner(app: Any, url: str, netloc: str, ca_path: Path | None) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import parse_qsl, quote
 
 REDACTED = "<redacted>"
 REDACTED_JWT = "<redacted-jwt>"
@@ -68,3 +69,15 @@ def _redact(value: Any, known: tuple[str, ...]) -> Any:
         value = _SECRET_PAIR_RE.sub(lambda m: f"{m.group(1)}={REDACTED}", value)
         return _JWT_RE.sub(REDACTED_JWT, value)
     return value
+
+
+def redact_target(target: str) -> str:
+    """A request target (path and query, as sent) with secret query values replaced."""
+    path, sep, query = target.partition("?")
+    if not sep:
+        return path
+    parts = []
+    for name, value in parse_qsl(query, keep_blank_values=True):
+        shown = REDACTED if is_secret_key(name) else quote(value, safe="@:/,")
+        parts.append(f"{quote(name, safe='')}={shown}")
+    return f"{path}?{'&'.join(parts)}"

@@ -92,4 +92,10 @@ def echo_request_id(response: Response) -> Response:
     resource = g.get("canonical_resource")  # set by the gate once UMAPI itself answers
     if resource is not None:
         response.headers[canonical.HEADER] = resource
+    # What the server's request log line needs from the app (the layers' hooks ran first).
+    request.environ["umapi_mock.facts"] = {
+        "request_id": g.get("request_id"),
+        "client_id": g.get("layer_client_id"),
+        "answered_by": g.get("layer_answered_by", "handler"),
+    }
     return response

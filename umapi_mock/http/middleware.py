@@ -161,7 +161,7 @@ def journal_exchange(response: Response) -> Response:
         "request_id": ctx.get("request_id"),
         "family": family,
         "ims": ims,
-        "request_sha256": digest(request_body),
+        "request_sha256": digest(request_body, memo=False),
         "request_bytes": len(request_body),
         "response_sha256": None if dropped else digest(response_body),
         "response_bytes": 0 if dropped else len(response_body),
