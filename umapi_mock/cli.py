@@ -89,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"bearer token for /_mock/ (required when --host is not loopback; default: ${ADMIN_TOKEN_ENV})",
     )
     add_serving_options(serve)
+    add_data_dir_options(serve)
     serve.set_defaults(func=cmd_serve)
 
     from .admin_cli import add_subcommands as add_admin_subcommands
@@ -149,6 +150,65 @@ def add_serving_options(serve: argparse.ArgumentParser) -> None:
         group.add_argument(
             flag, type=_seconds, default=default, metavar="SECONDS", help=f"{what} (default {default:g} s)"
         )
+
+
+def add_data_dir_options(serve: argparse.ArgumentParser) -> None:
+    """`--data-dir` (or its environment variable) and `--reset-from-seed`, read by `open_data_dir`."""
+    from .persistence import DATA_DIR_ENV
+
+    group = serve.add_argument_group("durable state")
+    group.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        default=os.environ.get(DATA_DIR_ENV) or None,
+        help=f"keep orgs, tokens' signing key, clock, faults and throttle in DIR across restarts (default: ${DATA_DIR_ENV};"
+        " none: memory only)",
+    )
+    group.add_argument(
+        "--reset-from-seed", action="store_true", help="with --data-dir: discard what DIR holds and start from the seed"
+    )
+
+
+def open_data_dir(args: argparse.Namespace, config: Config) -> tuple[Any, Any]:
+    """(app, persistence) for `serve --data-dir`: the saved state when DIR has one (the seed is
+    then not applied), else the seed, saved at once. (app, None) without --data-dir."""
+    from .http.app import create_app, create_emulator
+
+    if not args.data_dir:
+        if args.reset_from_seed:
+            raise CliError("--reset-from-seed needs --data-dir")
+        return create_app(config), None
+    from .persistence import Persistence, PersistenceError, Store
+    from .world import restored_backend
+
+    try:
+        store = Store.open(args.data_dir)
+    except PersistenceError as exc:
+        raise CliError(str(exc)) from None
+    try:
+        restore = store.initialized and not args.reset_from_seed
+        if restore:
+            backend = restored_backend(
+                store.load_orgs(),
+                config.seed,
+                seed_source=config.seed_source,
+                seed_dir=config.seed_dir,
+                token_ttl=config.token_ttl,
+                jwt_enabled=config.jwt_enabled,
+            )
+            emulator = create_emulator(config, backend)
+        else:
+            emulator = create_emulator(config)
+        persistence = Persistence(store, emulator)
+        if restore:
+            persistence.restore_settings()
+        else:
+            persistence.save_all()
+        persistence.start()
+    except BaseException:
+        store.close()
+        raise
+    return emulator.app, persistence
 
 
 def serving_from_args(args: argparse.Namespace) -> Any:
@@ -237,7 +297,6 @@ def config_from_args(args: argparse.Namespace) -> Config:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from .http.app import create_app
     from .server import ServedEmulator, serve_until_signalled
     from .tls import default_tls_dir, ensure_tls
 
@@ -263,7 +322,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         ssl_context = tls.server_context()
         ca_path = tls.ca_cert
     try:
-        app = create_app(config)
+        app, persistence = open_data_dir(args, config)
     except ValueError as exc:
         raise CliError(str(exc)) from None
     limits = serving_from_args(args)
@@ -273,7 +332,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise CliError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
     print(banner(app, served.url, served.netloc, ca_path), flush=True)
     # SIGTERM (`docker stop`, service managers) and SIGINT (Ctrl-C, also in a background job)
-    how, finished = serve_until_signalled(served.server, args.shutdown_timeout)
+    try:
+        how, finished = serve_until_signalled(served.server, args.shutdown_timeout)
+    finally:
+        if persistence is not None:
+            persistence.close()  # the database flushed (every acknowledged change already was)
     left = "" if finished else f", requests still in flight after {args.shutdown_timeout:g} s were cut off"
     print(f"umapi-mock: stopped on {how}{left}", file=sys.stderr, flush=True)
     return 0

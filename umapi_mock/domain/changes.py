@@ -9,12 +9,9 @@ nothing. Whole-org replacements (reset, state load) are reported by the registry
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
-
-if TYPE_CHECKING:
-    from .models import Group, Org, User
+from typing import Any, Protocol
 
 # A touched record's key: ("u", uid), ("g", gid) or ("m", gid, uid).
 ChangeKey = tuple[str, int] | tuple[str, int, int]
@@ -22,30 +19,15 @@ ChangeKey = tuple[str, int] | tuple[str, int, int]
 
 @dataclass(frozen=True)
 class OrgChanges:
+    """Built by `Org` at its commit point (this module does not import the models)."""
+
     org_id: str
-    users: dict[int, User | None]
-    groups: dict[int, Group | None]
+    users: dict[int, Any]  # uid -> User, or None when deleted
+    groups: dict[int, Any]  # gid -> Group, or None when deleted
     members: list[tuple[int, int, bool]]  # (gid, uid, is a member now)
     next_uid: int
     next_gid: int
     products: dict[str, list[int]] | None  # product name -> profile gids, when groups changed
-
-    @classmethod
-    def capture(cls, org: Org, keys: Iterable[ChangeKey]) -> OrgChanges:
-        """Under the org lock: the touched records as they are now."""
-        users: dict[int, User | None] = {}
-        groups: dict[int, Group | None] = {}
-        members: list[tuple[int, int, bool]] = []
-        for key in keys:
-            if key[0] == "u":
-                users[key[1]] = org.users.get(key[1])
-            elif key[0] == "g":
-                groups[key[1]] = org.groups.get(key[1])
-            else:
-                gid, uid = key[1], key[2]  # type: ignore[misc]
-                members.append((gid, uid, uid in org.members.get(gid, {})))
-        products = {p.name: list(p.profiles) for p in org.products.values()} if groups else None
-        return cls(org.id, users, groups, members, org._next_uid, org._next_gid, products)
 
 
 class ChangeObserver(Protocol):
@@ -54,4 +36,4 @@ class ChangeObserver(Protocol):
 
     def committed(self, changes: OrgChanges) -> Callable[[], None] | None: ...
 
-    def orgs_replaced(self, orgs: list[Org], removed: list[str]) -> None: ...
+    def orgs_replaced(self, orgs: list[Any], removed: list[str]) -> None: ...

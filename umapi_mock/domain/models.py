@@ -434,9 +434,25 @@ class Org:
             if outer is None and self._dirty is not None:
                 dirty, self._dirty = self._dirty, None
                 if dirty and not txn.rolled_back and self.observer is not None:
-                    after_commit = self.observer.committed(OrgChanges.capture(self, dirty))
+                    after_commit = self.observer.committed(self._changes(dirty))
         if after_commit is not None:
             after_commit()  # e.g. until the change is durable, before it is acknowledged
+
+    def _changes(self, keys: set[ChangeKey]) -> OrgChanges:
+        """Under the lock, at the commit point: the touched records as they are now."""
+        users: dict[int, User | None] = {}
+        groups: dict[int, Group | None] = {}
+        members: list[tuple[int, int, bool]] = []
+        for key in keys:
+            if key[0] == "u":
+                users[key[1]] = self.users.get(key[1])
+            elif key[0] == "g":
+                groups[key[1]] = self.groups.get(key[1])
+            else:
+                gid, uid = key[1], key[2]  # type: ignore[misc]
+                members.append((gid, uid, uid in self.members.get(gid, {})))
+        products = {p.name: list(p.profiles) for p in self.products.values()} if groups else None
+        return OrgChanges(self.id, users, groups, members, self._next_uid, self._next_gid, products)
 
     def _record(self, undo: Callable[[], object], key: ChangeKey) -> None:
         self.version += 1

@@ -139,7 +139,9 @@ class Store:
             version = _schema_version(conn)
             if version is None:
                 with _transaction(conn):
-                    conn.executescript(_SCHEMA)
+                    for statement in _SCHEMA.split(";"):
+                        if statement.strip():
+                            conn.execute(statement)
                     conn.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
             elif version > SCHEMA_VERSION:
                 raise PersistenceError(
