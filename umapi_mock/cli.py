@@ -330,10 +330,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
         served = ServedEmulator(app, args.host, args.port, ssl_context=ssl_context, limits=limits)
     except OSError as exc:
         raise CliError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
-    print(banner(app, served.url, served.netloc, ca_path), flush=True)
-    # SIGTERM (`docker stop`, service managers) and SIGINT (Ctrl-C, also in a background job)
+    # SIGTERM (`docker stop`, service managers) and SIGINT (Ctrl-C, also in a background job);
+    # the banner is printed once they are handled, so a signal right after it stops cleanly.
     try:
-        how, finished = serve_until_signalled(served.server, args.shutdown_timeout)
+        how, finished = serve_until_signalled(
+            served.server,
+            args.shutdown_timeout,
+            ready=lambda: print(banner(app, served.url, served.netloc, ca_path), flush=True),
+        )
     finally:
         if persistence is not None:
             persistence.close()  # the database flushed (every acknowledged change already was)

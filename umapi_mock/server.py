@@ -910,11 +910,14 @@ class ServedEmulator:
         self.stop()
 
 
-def serve_until_signalled(server: Server, grace: float = SHUTDOWN_GRACE) -> tuple[str, bool]:
+def serve_until_signalled(
+    server: Server, grace: float = SHUTDOWN_GRACE, ready: Callable[[], None] | None = None
+) -> tuple[str, bool]:
     """Serve in this (the main) thread until SIGTERM or SIGINT, then stop gracefully: stop
     accepting, answer requests in flight for up to `grace` seconds. A second signal ends the
     process at once. Installs both handlers itself, so a server started in the background by
-    a shell (which ignores SIGINT) stops on SIGINT too. Returns (signal name, all answered)."""
+    a shell (which ignores SIGINT) stops on SIGINT too. `ready` (e.g. printing the banner)
+    runs once the handlers are in place. Returns (signal name, all answered)."""
     import os
     import signal
 
@@ -930,6 +933,8 @@ def serve_until_signalled(server: Server, grace: float = SHUTDOWN_GRACE) -> tupl
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
+        if ready is not None:
+            ready()
         finished = server.serve_forever()
     finally:
         server.server_close()

@@ -132,8 +132,12 @@ class Persistence:
         layers.throttle.on_change = self.save_settings
 
     def save_all(self) -> None:
-        """The whole state, replacing what the store held (a new data dir, or a reseed)."""
+        """The whole state, replacing what the store held (a new data dir, or a reseed). A
+        signing key the store already holds is kept: tokens issued before a reseed still work."""
         backend = self.emulator.backend
+        kept = self.store.get("signing_key")
+        if kept:
+            backend.tokens.use_signing_key(kept)
         snaps = [OrgSnapshot.capture(org) for org in backend.orgs.values()]
         settings = self._settings()
         key = backend.tokens.signing_key_pem()
