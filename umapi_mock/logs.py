@@ -2,7 +2,7 @@
 `umapi_mock.server`, both formatted as text or JSON by `configure()`.
 
 A request line carries time, request id, client id (the API key, never a secret), method,
-path (query secrets redacted), status, latency, bytes sent and which layer answered
+path (secrets redacted by the caller: by name, by value, JWTs), status, latency, bytes sent and which layer answered
 (handler, fault, throttle, or server for requests refused before the app). Colour codes
 are written only to a terminal.
 """
@@ -14,8 +14,6 @@ import logging
 import sys
 import time
 from typing import IO, Any
-
-from .redaction import redact_target
 
 ACCESS = "umapi_mock.access"
 LEVELS = ("debug", "info", "warning", "error")
@@ -53,7 +51,7 @@ class AccessLog:
             "request_id": request_id,
             "client_id": client_id,
             "method": method,
-            "path": None if path is None else redact_target(path),
+            "path": path,  # redacted by the caller
             "status": status,
             "latency_ms": round(latency_ms, 3),
             "bytes": bytes_out,

@@ -45,6 +45,7 @@ from urllib.parse import unquote_to_bytes
 from .domain.errors import UmapiError
 from .http.wire.errors import error_body
 from .logs import access_log, server_log
+from .redaction import redact_target
 
 # Request bodies larger than this are refused with a 413 (the largest valid action body,
 # 10 entries x 10 steps x 10 long names, is well under 1 MiB).
@@ -405,7 +406,7 @@ class _Exchange:
             server_log.debug("client %s disconnected before its answer was sent: %s", self.conn.peer[0], error)
             return False
         except Exception:
-            server_log.exception("unexpected error answering %s %s", self.req.method, self.req.target)
+            server_log.exception("unexpected error answering %s %s", self.req.method, redact_target(self.req.target))
             if not self.sent:
                 try:
                     self._send(refusal_bytes(UmapiError("server.internal")))
@@ -765,7 +766,7 @@ class Server:
         facts = exchange.environ.get("umapi_mock.facts") or {}
         access_log.request(
             method=req.method,
-            path=req.target,
+            path=facts.get("path") or redact_target(req.target),
             status=exchange.code or None,
             latency_ms=(time.monotonic() - req.started) * 1000.0,
             bytes_out=exchange.bytes_out,
