@@ -619,6 +619,8 @@ class Server:
                     return True
                 if len(conn.buf) > self.limits.max_head and conn.buf.find(b"\r\n\r\n") < 0:
                     return True  # _advance refuses it; reading on would only buffer more
+                if len(conn.buf) > self.limits.max_head + self.limits.max_body:
+                    return True  # at least one whole request is here (pipelined ones wait)
         except (BlockingIOError, InterruptedError, ssl.SSLWantReadError, ssl.SSLWantWriteError):
             return True
         except (OSError, ValueError) as error:
@@ -669,8 +671,11 @@ class Server:
 
     def _discard(self, conn: _Conn) -> None:
         try:
-            while conn.sock.recv(_READ_SIZE):
-                pass
+            for _ in range(16):  # a bounded share of the loop per wake-up; the linger deadline ends it
+                if not conn.sock.recv(_READ_SIZE):
+                    break
+            else:
+                return
         except (BlockingIOError, InterruptedError, ssl.SSLWantReadError, ssl.SSLWantWriteError):
             return
         except (OSError, ValueError):

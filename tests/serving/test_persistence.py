@@ -255,3 +255,35 @@ def test_the_data_dir_comes_from_the_environment(tmp_path, processes) -> None:
         proc.send_signal(signal.SIGTERM)
         proc.communicate(timeout=30)
     assert proc.returncode == 0
+
+
+SEED_OUT_OF_ORDER = """
+orgs:
+  - id: "0123456789ABCDEF01234567@AdobeOrg"
+    domains: [{name: example.com, type: federated}]
+    credentials:
+      - {client_id: test-client, client_secret: test-secret,
+         tech_account: "0123ABCD0123ABCD0123ABCD@techacct.adobe.com"}
+    groups: [{name: Team}]
+    users:
+      - {id: 50, email: late@example.com, firstname: L, lastname: Ate, country: US, groups: [Team]}
+      - {id: 7, email: early@example.com, firstname: E, lastname: Arly, country: US, groups: [Team]}
+      - {id: 20, email: mid@example.com, type: adobeID, country: US}
+"""
+
+
+def test_a_listing_order_that_is_not_the_uid_order_survives(tmp_path, processes) -> None:
+    """Users stated with ids out of order list in seed order; a restart keeps that order."""
+    seed = tmp_path / "seed.yaml"
+    seed.write_text(SEED_OUT_OF_ORDER)
+    server = _serve(tmp_path, processes, "--seed", str(seed))
+    headers = umapi_headers(server.url)
+    s = session()
+    url = f"/v2/usermanagement/users/{DEMO_ORG_ID}/0"
+    before = s.get(server.url + url, headers=headers, timeout=30).json()["users"]
+    team_before = s.get(server.url + url + "/Team", headers=headers, timeout=30).json()["users"]
+    assert [u["email"] for u in before] == ["late@example.com", "early@example.com", "mid@example.com"]
+    _kill(server)
+    restarted = _serve(tmp_path, processes, "--seed", str(seed))
+    assert s.get(restarted.url + url, headers=headers, timeout=30).json()["users"] == before
+    assert s.get(restarted.url + url + "/Team", headers=headers, timeout=30).json()["users"] == team_before

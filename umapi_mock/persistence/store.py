@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..domain.changes import OrgChanges
-from ..domain.models import Credential, Group, Org, User
+from ..domain.models import ADOBE_ID, Credential, Group, Org, User
 
 SCHEMA_VERSION = 1
 DB_NAME = "umapi-mock.sqlite3"
@@ -274,68 +273,77 @@ class Store:
         org.reserve_ids(uids=[next_uid - 1], gids=[next_gid - 1])
         return org
 
-    def _users(self, org_id: str) -> Iterator[tuple[Any, ...]]:
-        cursor = self.conn.execute(
+    def _users(self, org_id: str) -> list[tuple[Any, ...]]:
+        # A table scan is already in rowid order; the (org, uid) index would add a sort.
+        return self.conn.execute(
             "SELECT uid, type, email, username, domain, firstname, lastname, country, status"
-            " FROM users WHERE org = ? ORDER BY rowid",
+            " FROM users NOT INDEXED WHERE org = ? ORDER BY rowid",
             (org_id,),
-        )
-        while True:
-            rows = cursor.fetchmany(65536)
-            if not rows:
-                return
-            yield from rows
+        ).fetchall()
 
-    def _members(self, org_id: str) -> Iterable[tuple[int, int]]:
-        return self.conn.execute("SELECT gid, uid FROM members WHERE org = ? ORDER BY rowid", (org_id,))
+    def _members(self, org_id: str) -> list[tuple[int, int]]:
+        return self.conn.execute(
+            "SELECT gid, uid FROM members NOT INDEXED WHERE org = ? ORDER BY rowid", (org_id,)
+        ).fetchall()
 
 
-def _load_users(org: Org, users: Iterable[tuple[Any, ...]], members: Iterable[tuple[int, int]]) -> None:
+def _load_users(org: Org, rows: list[tuple[Any, ...]], member_rows: list[tuple[int, int]]) -> None:
     """Users and memberships through the org's bulk door (as the generator writes a
     million users), or record by record when the saved order is not the uid order."""
     import gc
 
     from ..domain.models import user_record
 
-    rows = list(users)
-    ascending = all(rows[i][0] < rows[i + 1][0] for i in range(len(rows) - 1))
-    joined: dict[int, list[int]] = {}
-    member_rows = list(members)
-    for gid, uid in member_rows:
-        joined.setdefault(uid, []).append(gid)
-    if not ascending:
+    if any(rows[i][0] >= rows[i + 1][0] for i in range(len(rows) - 1)):
         for row in rows:
             org.put_user(user_record(*row))
         for gid, uid in member_rows:
             org.add_member(gid, uid)
         return
-    shared: dict[tuple[int, ...], frozenset[int]] = {(): frozenset()}
+    # A user's direct groups, as one frozenset shared by every user with the same groups
+    # (most users have none or one): a frozenset per user would cost 200 bytes each.
+    one: dict[int, frozenset[int]] = {}
+    several: dict[tuple[int, ...], frozenset[int]] = {}
+    joined: dict[int, Any] = {}
+    for gid, uid in member_rows:
+        had = joined.get(uid)
+        joined[uid] = gid if had is None else (had + (gid,) if isinstance(had, tuple) else (had, gid))
+    groups_of: dict[int, frozenset[int]] = {}
+    for uid, gids in joined.items():
+        if isinstance(gids, int):
+            found = one.get(gids)
+            if found is None:
+                found = one[gids] = frozenset((gids,))
+        else:
+            found = several.get(gids)
+            if found is None:
+                found = several[gids] = frozenset(gids)
+        groups_of[uid] = found
+    none: frozenset[int] = frozenset()
     gc_was_enabled = gc.isenabled()
     gc.disable()  # the records hold no cycles; the collector would rescan them all
     try:
         with org.bulk_write() as bulk:
             users_map, memberships, by_email, by_login = bulk.users, bulk.memberships, bulk.by_email, bulk.by_login
+            get_email, get_groups, make = by_email.get, groups_of.get, user_record
             for row in rows:
-                user = user_record(*row)
-                uid = user.uid
+                uid = row[0]
+                user = make(*row)
                 users_map[uid] = user
-                key = user.email.lower()
-                found = by_email.get(key)
-                if found is None:
+                key = row[2].lower()
+                sharing = get_email(key)
+                if sharing is None:
                     by_email[key] = uid
-                elif isinstance(found, int):
-                    by_email[key] = (found, uid)
+                elif isinstance(sharing, int):
+                    by_email[key] = (sharing, uid)
                 else:
-                    by_email[key] = found + (uid,)
-                if user.org_owned:
-                    by_login[(user.username.lower(), user.domain.lower())] = uid
-                gids = tuple(joined.get(uid, ()))
-                groups = shared.get(gids)
-                if groups is None:
-                    groups = shared[gids] = frozenset(gids)
-                memberships[uid] = groups
+                    by_email[key] = sharing + (uid,)
+                if row[1] != ADOBE_ID:
+                    by_login[(row[3].lower(), row[4].lower())] = uid
+                memberships[uid] = get_groups(uid, none)
+            members = bulk.members
             for gid, uid in member_rows:
-                bulk.members.setdefault(gid, {})[uid] = None
+                members.setdefault(gid, {})[uid] = None
             if rows:
                 bulk.next_uid = max(bulk.next_uid, rows[-1][0] + 1)
     finally:
