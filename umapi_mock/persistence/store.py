@@ -11,8 +11,10 @@ its rowid when updated in place, so `ORDER BY rowid` gives back the in-memory or
 
 from __future__ import annotations
 
+import gc
 import json
 import sqlite3
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -231,7 +233,15 @@ class Store:
 
     def load_orgs(self) -> list[Org]:
         rows = self.conn.execute("SELECT id, doc, next_uid, next_gid FROM orgs ORDER BY pos, id").fetchall()
-        return [self._load_org(org_id, json.loads(doc), next_uid, next_gid) for org_id, doc, next_uid, next_gid in rows]
+        gc_was_enabled = gc.isenabled()
+        gc.disable()  # millions of records and rows, none in a cycle: the collector would rescan them all
+        try:
+            return [
+                self._load_org(org_id, json.loads(doc), next_uid, next_gid) for org_id, doc, next_uid, next_gid in rows
+            ]
+        finally:
+            if gc_was_enabled:
+                gc.enable()
 
     def _load_org(self, org_id: str, doc: dict[str, Any], next_uid: int, next_gid: int) -> Org:
         org = Org(org_id, sysadmin_name=doc["sysadmin_name"], migrating=doc["migrating"])
@@ -273,13 +283,17 @@ class Store:
         org.reserve_ids(uids=[next_uid - 1], gids=[next_gid - 1])
         return org
 
-    def _users(self, org_id: str) -> list[tuple[Any, ...]]:
+    def _users(self, org_id: str) -> Iterator[list[tuple[Any, ...]]]:
+        """The org's user rows in listing order, in chunks (a million at once would double
+        the peak memory of a restore)."""
         # A table scan is already in rowid order; the (org, uid) index would add a sort.
-        return self.conn.execute(
+        cursor = self.conn.execute(
             "SELECT uid, type, email, username, domain, firstname, lastname, country, status"
             " FROM users NOT INDEXED WHERE org = ? ORDER BY rowid",
             (org_id,),
-        ).fetchall()
+        )
+        while rows := cursor.fetchmany(65536):
+            yield rows
 
     def _members(self, org_id: str) -> list[tuple[int, int]]:
         return self.conn.execute(
@@ -287,50 +301,62 @@ class Store:
         ).fetchall()
 
 
-def _load_users(org: Org, rows: list[tuple[Any, ...]], member_rows: list[tuple[int, int]]) -> None:
-    """Users and memberships through the org's bulk door (as the generator writes a
-    million users), or record by record when the saved order is not the uid order."""
-    import gc
-
-    from ..domain.models import user_record
-
-    if any(rows[i][0] >= rows[i + 1][0] for i in range(len(rows) - 1)):
-        for row in rows:
-            org.put_user(user_record(*row))
-        for gid, uid in member_rows:
-            org.add_member(gid, uid)
-        return
-    # A user's direct groups, as one frozenset shared by every user with the same groups
-    # (most users have none or one): a frozenset per user would cost 200 bytes each.
-    one: dict[int, frozenset[int]] = {}
-    several: dict[tuple[int, ...], frozenset[int]] = {}
+def _groups_of(member_rows: list[tuple[int, int]]) -> dict[int, frozenset[int]]:
+    """Each member's direct groups as one frozenset shared by every user with the same
+    groups (most users have none or one): a frozenset per user costs 200 bytes."""
     joined: dict[int, Any] = {}
     for gid, uid in member_rows:
         had = joined.get(uid)
         joined[uid] = gid if had is None else (had + (gid,) if isinstance(had, tuple) else (had, gid))
-    groups_of: dict[int, frozenset[int]] = {}
+    shared: dict[Any, frozenset[int]] = {}
+    out: dict[int, frozenset[int]] = {}
     for uid, gids in joined.items():
-        if isinstance(gids, int):
-            found = one.get(gids)
-            if found is None:
-                found = one[gids] = frozenset((gids,))
-        else:
-            found = several.get(gids)
-            if found is None:
-                found = several[gids] = frozenset(gids)
-        groups_of[uid] = found
+        found = shared.get(gids)
+        if found is None:
+            found = shared[gids] = frozenset((gids,) if isinstance(gids, int) else gids)
+        out[uid] = found
+    return out
+
+
+def _load_users(org: Org, chunks: Iterable[list[tuple[Any, ...]]], member_rows: list[tuple[int, int]]) -> None:
+    """Users and memberships through the org's bulk door (as the generator writes a
+    million users) while the saved order is the uid order, record by record after that.
+
+    Repeated values (identity type, domain, country, status, names) become one shared
+    string each, and a username equal to its email is the email's string, as in a
+    generated org: per-row copies would double a big org's memory."""
+    from ..domain.models import user_record
+
+    groups_of = _groups_of(member_rows)
     none: frozenset[int] = frozenset()
-    gc_was_enabled = gc.isenabled()
-    gc.disable()  # the records hold no cycles; the collector would rescan them all
-    try:
-        with org.bulk_write() as bulk:
-            users_map, memberships, by_email, by_login = bulk.users, bulk.memberships, bulk.by_email, bulk.by_login
-            get_email, get_groups, make = by_email.get, groups_of.get, user_record
-            for row in rows:
-                uid = row[0]
-                user = make(*row)
+    values: dict[Any, Any] = {}
+    share = values.setdefault
+    late: list[tuple[Any, ...]] = []  # rows after the first one out of uid order
+    with org.bulk_write() as bulk:
+        users_map, memberships, by_email, by_login = bulk.users, bulk.memberships, bulk.by_email, bulk.by_login
+        get_email, get_groups, make = by_email.get, groups_of.get, user_record
+        last = 0
+        for rows in chunks:
+            for uid, utype, email, username, domain, first, last_name, country, status in rows:
+                if late or uid <= last:
+                    late.append((uid, utype, email, username, domain, first, last_name, country, status))
+                    continue
+                last = uid
+                user = make(
+                    uid,
+                    share(utype, utype),
+                    email,
+                    email if username == email else username,
+                    share(domain, domain),
+                    share(first, first),
+                    share(last_name, last_name),
+                    share(country, country),
+                    share(status, status),
+                )
                 users_map[uid] = user
-                key = row[2].lower()
+                key = email.lower()
+                if key == email:
+                    key = email  # the record's string, not a copy
                 sharing = get_email(key)
                 if sharing is None:
                     by_email[key] = uid
@@ -338,17 +364,23 @@ def _load_users(org: Org, rows: list[tuple[Any, ...]], member_rows: list[tuple[i
                     by_email[key] = (sharing, uid)
                 else:
                     by_email[key] = sharing + (uid,)
-                if row[1] != ADOBE_ID:
-                    by_login[(row[3].lower(), row[4].lower())] = uid
+                if utype != ADOBE_ID:
+                    login = user.username.lower()
+                    if login == user.username:
+                        login = user.username
+                    lower_domain = domain.lower()
+                    by_login[(login, share(lower_domain, lower_domain))] = uid
                 memberships[uid] = get_groups(uid, none)
+        bulk.next_uid = max(bulk.next_uid, last + 1)
+        if not late:
             members = bulk.members
             for gid, uid in member_rows:
                 members.setdefault(gid, {})[uid] = None
-            if rows:
-                bulk.next_uid = max(bulk.next_uid, rows[-1][0] + 1)
-    finally:
-        if gc_was_enabled:
-            gc.enable()
+    if late:  # record by record: put_user keeps track of the listing order
+        for row in late:
+            org.put_user(user_record(*row))
+        for gid, uid in member_rows:
+            org.add_member(gid, uid)
 
 
 class _transaction:
