@@ -17,6 +17,8 @@ from __future__ import annotations
 import argparse
 import copy
 import json
+import os
+import signal
 import socket
 import subprocess
 import sys
@@ -78,7 +80,15 @@ def _start(kind: str, tls: str) -> tuple[subprocess.Popen[bytes], str]:
         ]
     else:
         args = ["-m", "benchmarks.servers", "--child", kind, tls, str(port)]
-    proc = subprocess.Popen([sys.executable, *args], cwd=ROOT, env=child_env(), stdout=subprocess.DEVNULL)
+    # A session of its own: granian forks a worker, and stopping the server must stop both.
+    proc = subprocess.Popen(
+        [sys.executable, *args],
+        cwd=ROOT,
+        env=child_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     url = f"https://127.0.0.1:{port}"
     for _ in range(600):
         try:
@@ -86,7 +96,7 @@ def _start(kind: str, tls: str) -> tuple[subprocess.Popen[bytes], str]:
             return proc, url
         except requests.RequestException:
             time.sleep(0.1)
-    proc.kill()
+    os.killpg(proc.pid, signal.SIGKILL)
     raise RuntimeError(f"{kind} did not start")
 
 
@@ -132,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
                 if kind not in drops:
                     drops[kind] = _drop(url, ca)
             finally:
-                proc.kill()
+                os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
     out = {
         kind: {**{label: round(median(v), 1) for label, v in rates[kind].items()}, "drop fault": drops[kind]}

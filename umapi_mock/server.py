@@ -1,12 +1,15 @@
 """Serving an emulator app on a real socket: used by `umapi-mock serve`, the pytest plugin
 and the benchmarks, so all three run the same server stack.
 
-Why our own server rather than a maintained one: granian 2.8 and cheroot 11.1 were run side
-by side with this server on the same app over HTTPS (2 cores, 4 keep-alive clients, small
-JSON answers and 510 KiB users pages). Neither was faster here (granian with one worker was
-on a par, cheroot slower), and neither can close a connection without answering: the WSGI
-app cannot reach the socket, so a `drop` fault (see `layers/faults.py`) came back as a 500
-from both. The emulator needs every fault type, so it keeps this server.
+Why our own server rather than a maintained one: `python -m benchmarks.servers` served the
+same app over HTTPS from this server, granian 2.8 (one worker, 8 threads) and cheroot 11.1
+(8 threads), taking turns, 4 keep-alive clients, on a shared 2-core machine. Small JSON
+answers: granian 955 req/s, this server 577, cheroot 368; 510 KiB users pages: 436, 420,
+351. granian is faster for small answers, but neither it nor cheroot can close a
+connection without answering: the WSGI app cannot reach their sockets, so a `drop` fault
+(see `layers/faults.py`) came back as a 500 from both. The emulator must support every
+fault type, so it keeps this server (and adds no dependency). Against the werkzeug-based
+server it replaces, it was on a par or faster in side-by-side runs.
 
 Design, so that load and hostile clients cannot exhaust it:
 - One I/O thread owns every connection that is not being answered: it accepts, does TLS
