@@ -142,6 +142,13 @@ def add_serving_options(serve: argparse.ArgumentParser) -> None:
         metavar="BYTES",
         help=f"largest request body, e.g. 4M; larger ones get a 413 (default {server.MAX_BODY // 1024 // 1024}M)",
     )
+    group.add_argument(
+        "--max-admin-body",
+        type=_byte_size,
+        default=server.MAX_ADMIN_BODY,
+        metavar="BYTES",
+        help=f"largest request body for /_mock/ (state documents; default {server.MAX_ADMIN_BODY // 1024 // 1024}M)",
+    )
     for flag, default, what in (
         ("--keep-alive-timeout", server.KEEP_ALIVE_TIMEOUT, "an idle connection is closed after"),
         ("--request-timeout", server.REQUEST_TIMEOUT, "a request must arrive whole within"),
@@ -220,6 +227,7 @@ def serving_from_args(args: argparse.Namespace) -> Any:
     logs.configure(args.log_format, level)
     return Limits(
         max_body=args.max_body,
+        max_admin_body=args.max_admin_body,
         max_connections=args.max_connections,
         workers=args.workers,
         keep_alive_timeout=args.keep_alive_timeout,

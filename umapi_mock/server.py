@@ -53,6 +53,9 @@ from .redaction import redact_target
 # Request bodies larger than this are refused with a 413 (the largest valid action body,
 # 10 entries x 10 steps x 10 long names, is well under 1 MiB).
 MAX_BODY = 4 * 1024 * 1024
+# The admin API takes whole state documents (`PUT /_mock/state`): a big org's is large.
+MAX_ADMIN_BODY = 512 * 1024 * 1024
+ADMIN_PREFIX = "/_mock/"
 MAX_REQUEST_LINE = 8 * 1024
 MAX_HEAD = 32 * 1024
 MAX_CONNECTIONS = 1024
@@ -77,6 +80,7 @@ class Limits:
     """The server's resource bounds; every field is a CLI option of `serve`."""
 
     max_body: int = MAX_BODY
+    max_admin_body: int = MAX_ADMIN_BODY  # for /_mock/ (state documents)
     max_request_line: int = MAX_REQUEST_LINE
     max_head: int = MAX_HEAD
     max_connections: int = MAX_CONNECTIONS
@@ -88,11 +92,13 @@ class Limits:
 
 
 class _Refusal(Exception):
-    """A request the server answers itself, before the app: a catalogue error key."""
+    """A request the server answers itself, before the app: a catalogue error key, and the
+    request line when it could be read (for the log line)."""
 
-    def __init__(self, key: str, **params: Any):
+    def __init__(self, key: str, *, method: str | None = None, target: str | None = None, **params: Any):
         super().__init__(key)
         self.error = UmapiError(key, **params)
+        self.method, self.target = method, target
 
 
 class _DateCache:
@@ -188,7 +194,7 @@ def _header(headers: list[tuple[str, str]], name: str) -> str | None:
     return ", ".join(values) if values else None
 
 
-def _dechunk(buf: bytearray, start: int, limit: int) -> tuple[bytes, int] | None:
+def _dechunk(buf: bytearray, start: int, limit: int, method: str, target: str) -> tuple[bytes, int] | None:
     """A chunked body that starts at `start` of `buf`: (body, end offset) once it is all
     there, None while more is to come; refuses a body over `limit` from the chunk sizes."""
     pos = start
@@ -207,7 +213,7 @@ def _dechunk(buf: bytearray, start: int, limit: int) -> tuple[bytes, int] | None
             raise _Refusal("request.malformed", detail="unreadable chunk size") from None
         total += size
         if total > limit:
-            raise _Refusal("request.too_large", limit=limit)
+            raise _Refusal("request.too_large", method=method, target=target, limit=limit)
         if size == 0:
             trailer_end = buf.find(b"\r\n\r\n", eol)
             return None if trailer_end < 0 else (b"".join(parts), trailer_end + 4)
@@ -236,13 +242,14 @@ def _take_request(conn: _Conn, limits: Limits) -> Request | None:
     if head_end > limits.max_head:
         raise _Refusal("request.headers_too_large", limit=limits.max_head)
     method, target, version, headers = _parse_head(bytes(buf[:head_end]), limits)
+    max_body = limits.max_admin_body if target.startswith(ADMIN_PREFIX) else limits.max_body
     body_start = head_end + 4
     length_text = _header(headers, "content-length")
     chunked = "chunked" in (_header(headers, "transfer-encoding") or "").lower()
     if chunked and length_text is not None:
         raise _Refusal("request.malformed", detail="both Content-Length and Transfer-Encoding")
     if chunked:
-        done = _dechunk(buf, body_start, limits.max_body)
+        done = _dechunk(buf, body_start, max_body, method, target)
         if done is None:
             _maybe_continue(conn, headers)
             return None
@@ -253,8 +260,8 @@ def _take_request(conn: _Conn, limits: Limits) -> Request | None:
             if not length_text.strip().isdigit():
                 raise _Refusal("request.malformed", detail=f"bad Content-Length {length_text!r}")
             length = int(length_text)
-        if length > limits.max_body:
-            raise _Refusal("request.too_large", limit=limits.max_body)
+        if length > max_body:
+            raise _Refusal("request.too_large", method=method, target=target, limit=max_body)
         end = body_start + length
         if len(buf) < end:
             _maybe_continue(conn, headers)
@@ -622,7 +629,7 @@ class Server:
                     return True
                 if len(conn.buf) > self.limits.max_head and conn.buf.find(b"\r\n\r\n") < 0:
                     return True  # _advance refuses it; reading on would only buffer more
-                if len(conn.buf) > self.limits.max_head + self.limits.max_body:
+                if len(conn.buf) > self.limits.max_head + max(self.limits.max_body, self.limits.max_admin_body):
                     return True  # at least one whole request is here (pipelined ones wait)
         except (BlockingIOError, InterruptedError, ssl.SSLWantReadError, ssl.SSLWantWriteError):
             return True
@@ -636,7 +643,7 @@ class Server:
         try:
             req = _take_request(conn, self.limits)
         except _Refusal as refusal:
-            self._refuse(conn, refusal.error)
+            self._refuse(conn, refusal)
             return
         if req is None:
             return
@@ -645,9 +652,10 @@ class Server:
             self._busy += 1
         self._work.put((conn, req))
 
-    def _refuse(self, conn: _Conn, error: UmapiError) -> None:
+    def _refuse(self, conn: _Conn, refusal: _Refusal) -> None:
         """Answer with a small JSON error, then discard whatever the client still sends for
         a moment (so it reads the answer rather than a reset) and close."""
+        error = refusal.error
         data = refusal_bytes(error)
         started = conn.request_started or time.monotonic()
         conn.buf = bytearray()  # nothing of a refused request is kept
@@ -660,8 +668,8 @@ class Server:
             return
         finally:
             access_log.request(
-                method=None,
-                path=None,
+                method=refusal.method,
+                path=None if refusal.target is None else redact_target(refusal.target),
                 status=error.spec.status,
                 latency_ms=(time.monotonic() - started) * 1000.0,
                 bytes_out=len(data),

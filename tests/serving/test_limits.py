@@ -57,6 +57,14 @@ def test_413_for_a_whole_body_sent_by_a_client(served, authenticated) -> None:
     assert session().get(served.url + "/status", timeout=10).status_code == 200
 
 
+def test_the_admin_api_takes_bodies_over_the_umapi_limit(served) -> None:
+    """A state document is bigger than any action body: /_mock/ has a limit of its own."""
+    state = session().get(served.url + "/_mock/state", timeout=30)
+    assert len(state.content) > LIMIT
+    r = session().put(served.url + "/_mock/state", data=state.content, timeout=60)
+    assert r.status_code == 200, r.text
+
+
 def test_413_for_a_chunked_body_over_the_limit(served) -> None:
     def chunks():
         for _ in range(8):
