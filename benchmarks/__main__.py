@@ -19,7 +19,7 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from . import actions, deep_page, fixture, seeding, throughput
+from . import actions, deep_page, durable, fixture, seeding, throughput
 from .common import Figure, Settings, environment
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
@@ -33,6 +33,7 @@ SECTIONS: dict[str, tuple[Callable[[Settings], list[Figure]], tuple[str, ...]]] 
     "actions": (actions.run, ("action_throughput",)),
     "deep_page": (deep_page.run, ("deep_page_latency",)),
     "seeding": (seeding.run, ("seed_1m_wall", "seed_1m_peak_rss")),
+    "durable": (durable.run, ("durable_write_ratio", "data_dir_restart_1m")),
 }
 FIGURE_NAMES = tuple(name for _, names in SECTIONS.values() for name in names)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from typing import Any
 
 from .common import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_ORG_ID, S2S_SCOPE, Figure, Settings, median
@@ -51,9 +52,57 @@ def has_action_route(app: Any) -> bool:
     return any(rule.rule.startswith("/v2/usermanagement/action/") for rule in app.url_map.iter_rules())
 
 
+def action_bodies(org: Any, count: int = 40) -> list[str]:
+    """Up to `count` request bodies of ENTRIES entries × STEPS steps over the org's users."""
+    from umapi_mock.domain.models import FEDERATED_ID, PRODUCT_PROFILE, USER_GROUP
+
+    user_groups = sorted(g.name for g in org.groups.values() if g.type == USER_GROUP and not g.read_only)[:2]
+    profile = sorted(g.name for g in org.groups.values() if g.type == PRODUCT_PROFILE and g.quota is None)[0]
+    fed = [
+        u for u in org.users.values() if u.type == FEDERATED_ID and u.status == "active" and u.firstname and u.lastname
+    ]
+    fed = fed[: count * ENTRIES]
+    bodies = []
+    for r in range(len(fed) // ENTRIES):
+        chunk = fed[r * ENTRIES : (r + 1) * ENTRIES]
+        bodies.append(
+            json.dumps(
+                [
+                    entry(u.email, u.firstname, u.lastname, user_groups, profile, r * ENTRIES + i)
+                    for i, u in enumerate(chunk)
+                ]
+            )
+        )
+    return bodies
+
+
+def poster(app: Any) -> Callable[[str], dict[str, Any]]:
+    """`post(body)` through the app's test client with a fresh token; raises unless every
+    entry succeeded."""
+    client = app.test_client()
+    token = client.post(
+        "/ims/token/v2",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": DEMO_CLIENT_ID,
+            "client_secret": DEMO_CLIENT_SECRET,
+            "scope": S2S_SCOPE,
+        },
+    ).get_json()["access_token"]
+    headers = {"X-Api-Key": DEMO_CLIENT_ID, "Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
+    def post(body: str) -> dict[str, Any]:
+        r = client.post(ACTION_PATH, data=body, headers=headers)
+        report = r.get_json()
+        if r.status_code != 200 or report.get("result") != "success" or report.get("completed") != ENTRIES:
+            raise RuntimeError(f"action request failed: HTTP {r.status_code} {json.dumps(report)[:600]}")
+        return report  # type: ignore[no-any-return]
+
+    return post
+
+
 def run(settings: Settings) -> list[Figure]:
     from umapi_mock.config import Config
-    from umapi_mock.domain.models import FEDERATED_ID, PRODUCT_PROFILE, USER_GROUP
     from umapi_mock.http.app import create_app
     from umapi_mock.http.context import emulator_of
 
@@ -72,42 +121,9 @@ def run(settings: Settings) -> list[Figure]:
             )
         ]
     org = emulator_of(app).org()
-    client = app.test_client()
-    token = client.post(
-        "/ims/token/v2",
-        data={
-            "grant_type": "client_credentials",
-            "client_id": DEMO_CLIENT_ID,
-            "client_secret": DEMO_CLIENT_SECRET,
-            "scope": S2S_SCOPE,
-        },
-    ).get_json()["access_token"]
-    headers = {"X-Api-Key": DEMO_CLIENT_ID, "Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-    user_groups = sorted(g.name for g in org.groups.values() if g.type == USER_GROUP and not g.read_only)[:2]
-    profile = sorted(g.name for g in org.groups.values() if g.type == PRODUCT_PROFILE and g.quota is None)[0]
-    fed = [
-        u for u in org.users.values() if u.type == FEDERATED_ID and u.status == "active" and u.firstname and u.lastname
-    ]
-    fed = fed[: 40 * ENTRIES]
-    bodies = []
-    for r in range(len(fed) // ENTRIES):
-        chunk = fed[r * ENTRIES : (r + 1) * ENTRIES]
-        bodies.append(
-            json.dumps(
-                [
-                    entry(u.email, u.firstname, u.lastname, user_groups, profile, r * ENTRIES + i)
-                    for i, u in enumerate(chunk)
-                ]
-            )
-        )
+    bodies = action_bodies(org)
+    post = poster(app)
     requests_per_run = 400 if settings.full else 10
-
-    def post(body: str) -> dict[str, Any]:
-        r = client.post(ACTION_PATH, data=body, headers=headers)
-        report = r.get_json()
-        if r.status_code != 200 or report.get("result") != "success" or report.get("completed") != ENTRIES:
-            raise RuntimeError(f"action request failed: HTTP {r.status_code} {json.dumps(report)[:600]}")
-        return report  # type: ignore[no-any-return]
 
     for body in bodies[:3]:  # warm-up, and proof the requests are valid
         post(body)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -89,7 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
         default=os.environ.get(ADMIN_TOKEN_ENV) or None,
         help=f"bearer token for /_mock/ (required when --host is not loopback; default: ${ADMIN_TOKEN_ENV})",
     )
-    serve.add_argument("--log-requests", action="store_true", help="print one line per request")
+    add_serving_options(serve)
+    add_data_dir_options(serve)
     serve.set_defaults(func=cmd_serve)
 
     from .admin_cli import add_subcommands as add_admin_subcommands
@@ -111,6 +111,151 @@ def _add_contract_subcommands(sub: Any) -> None:
     except ImportError:  # an install without the kit: no `contract` command
         return
     add_subcommands(sub)
+
+
+def add_serving_options(serve: argparse.ArgumentParser) -> None:
+    """Logging, resource limits and shutdown of `serve` (read back by `serving_from_args`)."""
+    from . import logs, server
+
+    group = serve.add_argument_group("logs and resource limits")
+    group.add_argument("--log-format", choices=logs.FORMATS, default="text", help="log lines as text (default) or JSON")
+    group.add_argument(
+        "--log-level", choices=logs.LEVELS, default="warning", help="info adds one line per request (default warning)"
+    )
+    group.add_argument("--log-requests", action="store_true", help="one line per request (same as --log-level info)")
+    group.add_argument(
+        "--workers",
+        type=_positive,
+        default=server.WORKERS,
+        help=f"requests answered at once (default {server.WORKERS})",
+    )
+    group.add_argument(
+        "--max-connections",
+        type=_positive,
+        default=server.MAX_CONNECTIONS,
+        help=f"open connections at most; more wait to be accepted (default {server.MAX_CONNECTIONS})",
+    )
+    group.add_argument(
+        "--max-body",
+        type=_byte_size,
+        default=server.MAX_BODY,
+        metavar="BYTES",
+        help=f"largest request body, e.g. 4M; larger ones get a 413 (default {server.MAX_BODY // 1024 // 1024}M)",
+    )
+    group.add_argument(
+        "--max-admin-body",
+        type=_byte_size,
+        default=server.MAX_ADMIN_BODY,
+        metavar="BYTES",
+        help=f"largest request body for /_mock/ (state documents; default {server.MAX_ADMIN_BODY // 1024 // 1024}M)",
+    )
+    for flag, default, what in (
+        ("--keep-alive-timeout", server.KEEP_ALIVE_TIMEOUT, "an idle connection is closed after"),
+        ("--request-timeout", server.REQUEST_TIMEOUT, "a request must arrive whole within"),
+        ("--shutdown-timeout", server.SHUTDOWN_GRACE, "on SIGTERM/SIGINT, requests in flight get at most"),
+    ):
+        group.add_argument(
+            flag, type=_seconds, default=default, metavar="SECONDS", help=f"{what} (default {default:g} s)"
+        )
+
+
+def add_data_dir_options(serve: argparse.ArgumentParser) -> None:
+    """`--data-dir` (or its environment variable) and `--reset-from-seed`, read by `open_data_dir`."""
+    from .persistence import DATA_DIR_ENV
+
+    group = serve.add_argument_group("durable state")
+    group.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        default=os.environ.get(DATA_DIR_ENV) or None,
+        help=f"keep orgs, tokens' signing key, clock, faults and throttle in DIR across restarts (default: ${DATA_DIR_ENV};"
+        " none: memory only)",
+    )
+    group.add_argument(
+        "--reset-from-seed", action="store_true", help="with --data-dir: discard what DIR holds and start from the seed"
+    )
+
+
+def open_data_dir(args: argparse.Namespace, config: Config) -> tuple[Any, Any]:
+    """(app, persistence) for `serve --data-dir`: the saved state when DIR has one (the seed is
+    then not applied), else the seed, saved at once. (app, None) without --data-dir."""
+    from .http.app import create_app, create_emulator
+
+    if not args.data_dir:
+        if args.reset_from_seed:
+            raise CliError("--reset-from-seed needs --data-dir")
+        return create_app(config), None
+    from .persistence import Persistence, PersistenceError, Store
+    from .world import restored_backend
+
+    try:
+        store = Store.open(args.data_dir)
+    except PersistenceError as exc:
+        raise CliError(str(exc)) from None
+    try:
+        restore = store.initialized and not args.reset_from_seed
+        if restore:
+            backend = restored_backend(
+                store.load_orgs(),
+                config.seed,
+                seed_source=config.seed_source,
+                seed_dir=config.seed_dir,
+                token_ttl=config.token_ttl,
+                jwt_enabled=config.jwt_enabled,
+            )
+            emulator = create_emulator(config, backend)
+        else:
+            emulator = create_emulator(config)
+        persistence = Persistence(store, emulator)
+        if restore:
+            persistence.restore_settings()
+        else:
+            persistence.save_all()
+        persistence.start()
+    except BaseException:
+        store.close()
+        raise
+    return emulator.app, persistence
+
+
+def serving_from_args(args: argparse.Namespace) -> Any:
+    """The server's `Limits` from the `serve` options; configures logging as asked."""
+    from . import logs
+    from .server import HANDSHAKE_TIMEOUT, Limits
+
+    level = "info" if args.log_requests and args.log_level in ("warning", "error") else args.log_level
+    logs.configure(args.log_format, level)
+    return Limits(
+        max_body=args.max_body,
+        max_admin_body=args.max_admin_body,
+        max_connections=args.max_connections,
+        workers=args.workers,
+        keep_alive_timeout=args.keep_alive_timeout,
+        request_timeout=args.request_timeout,
+        handshake_timeout=min(HANDSHAKE_TIMEOUT, args.request_timeout),
+    )
+
+
+_SIZE_UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3}
+
+
+def _byte_size(value: str) -> int:
+    text = value.strip().upper().removesuffix("B").removesuffix("I")
+    unit = text[-1:] if text[-1:] in _SIZE_UNITS else ""
+    number = text[: len(text) - len(unit)]
+    if not number.isdigit() or int(number) < 1:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a size such as 65536, 512K or 4M")
+    return int(number) * _SIZE_UNITS[unit]
+
+
+def _seconds(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds") from None
+    if not 0 < number <= 86400:
+        raise argparse.ArgumentTypeError("must be more than 0 and at most 86400")
+    return number
 
 
 def _positive(value: str) -> int:
@@ -160,8 +305,7 @@ def config_from_args(args: argparse.Namespace) -> Config:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from .http.app import create_app
-    from .server import ServedEmulator
+    from .server import ServedEmulator, serve_until_signalled
     from .tls import default_tls_dir, ensure_tls
 
     if admin_token_required(args.host) and not args.admin_token:
@@ -186,27 +330,28 @@ def cmd_serve(args: argparse.Namespace) -> int:
         ssl_context = tls.server_context()
         ca_path = tls.ca_cert
     try:
-        app = create_app(config)
+        app, persistence = open_data_dir(args, config)
     except ValueError as exc:
         raise CliError(str(exc)) from None
+    limits = serving_from_args(args)
     try:
-        served = ServedEmulator(app, args.host, args.port, ssl_context=ssl_context, log_requests=args.log_requests)
+        served = ServedEmulator(app, args.host, args.port, ssl_context=ssl_context, limits=limits)
     except OSError as exc:
         raise CliError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
-    print(banner(app, served.url, served.netloc, ca_path), flush=True)
-    signal.signal(signal.SIGTERM, _interrupt)  # `docker stop` and service managers stop it cleanly too
+    # SIGTERM (`docker stop`, service managers) and SIGINT (Ctrl-C, also in a background job);
+    # the banner is printed once they are handled, so a signal right after it stops cleanly.
     try:
-        served.serve_forever()  # werkzeug's loop swallows the KeyboardInterrupt of Ctrl-C itself
-    except KeyboardInterrupt:
-        pass
+        how, finished = serve_until_signalled(
+            served.server,
+            args.shutdown_timeout,
+            ready=lambda: print(banner(app, served.url, served.netloc, ca_path), flush=True),
+        )
     finally:
-        served._server.server_close()
-    print("\numapi-mock: stopped", file=sys.stderr)
+        if persistence is not None:
+            persistence.close()  # the database flushed (every acknowledged change already was)
+    left = "" if finished else f", requests still in flight after {args.shutdown_timeout:g} s were cut off"
+    print(f"umapi-mock: stopped on {how}{left}", file=sys.stderr, flush=True)
     return 0
-
-
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
 
 
 def banner(app: Any, url: str, netloc: str, ca_path: Path | None) -> str:

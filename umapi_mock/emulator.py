@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from .http.page_cache import PageCache
 from .layers import Layers
+from .redaction import KnownSecrets
 
 if TYPE_CHECKING:
     from .config import Config
@@ -31,8 +32,16 @@ class Emulator:
             journal_bodies=config.journal_bodies,
         )
         self.pages = PageCache()  # serialised read pages (HTTP bytes; keyed by org version)
+        self.secrets = KnownSecrets(self._static_secrets)  # what the journal and logs never show
+        backend.tokens.on_issue = self.secrets.add_token
         self.app: Any = None  # the Flask app serving this emulator, set by the app factory
         self.started = time.time()  # wall clock: the console shows the uptime
+
+    def _static_secrets(self) -> list[str]:
+        found = [c.client_secret for org in list(self.backend.orgs.values()) for c in org.credentials.values()]
+        if self.config.admin_token:
+            found.append(self.config.admin_token)
+        return found
 
     def org(self, org_id: str | None = None) -> Org:
         return self.backend.org(org_id)

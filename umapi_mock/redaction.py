@@ -8,8 +8,11 @@ building an emulator.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
 from typing import Any
+from urllib.parse import parse_qsl, quote
 
 REDACTED = "<redacted>"
 REDACTED_JWT = "<redacted-jwt>"
@@ -68,3 +71,50 @@ def _redact(value: Any, known: tuple[str, ...]) -> Any:
         value = _SECRET_PAIR_RE.sub(lambda m: f"{m.group(1)}={REDACTED}", value)
         return _JWT_RE.sub(REDACTED_JWT, value)
     return value
+
+
+def redact_target(target: str) -> str:
+    """A request target (path and query, as sent) with secret query values and every JWT
+    (in a path segment or a value of any name) replaced."""
+    path, sep, query = target.partition("?")
+    path = _JWT_RE.sub(REDACTED_JWT, path)
+    if not sep:
+        return path
+    parts = []
+    for name, value in parse_qsl(query, keep_blank_values=True):
+        shown = REDACTED if is_secret_key(name) else _JWT_RE.sub(REDACTED_JWT, quote(value, safe="@:/,<>"))
+        parts.append(f"{quote(name, safe='')}={shown}")
+    return f"{path}?{'&'.join(parts)}"
+
+
+class KnownSecrets:
+    """Redaction by value, for one emulator: the tokens it issued (the newest `keep`) and the
+    secrets its orgs hold (`static()`, e.g. client secrets and the admin token), wherever they
+    appear in a string: a query value of any name, a path segment, a header."""
+
+    def __init__(self, static: Callable[[], Iterable[str]] = tuple, keep: int = 4096):
+        self._static = static
+        self._keep = keep
+        self._tokens: OrderedDict[str, None] = OrderedDict()
+        self._lock = threading.Lock()
+        self._shortest = 0
+
+    def add_token(self, token: str) -> None:
+        with self._lock:
+            self._tokens[token] = None
+            while len(self._tokens) > self._keep:
+                self._tokens.popitem(last=False)
+            self._shortest = min((len(t) for t in self._tokens), default=0)
+
+    def scrub(self, text: str | None) -> str | None:
+        """`text` with every known secret, secret `key=value` pair and JWT replaced."""
+        if not text:
+            return text
+        for secret in self._static():
+            if secret and len(secret) >= _MIN_SECRET_LEN and secret in text:
+                text = text.replace(secret, REDACTED)
+        if self._tokens and len(text) >= self._shortest:  # a token is long: short strings skip this
+            for token in list(self._tokens):
+                if token in text:
+                    text = text.replace(token, REDACTED)
+        return str(redact(text))

@@ -14,6 +14,7 @@ from typing import Any
 from .domain.backend import Backend
 from .domain.clock import Clock
 from .domain.limits import TOKEN_TTL_SECONDS
+from .domain.models import Org
 from .seed import DEMO_SEED, load_seed
 
 
@@ -31,3 +32,24 @@ def build_backend(
     doc = copy.deepcopy(seed if seed is not None else DEMO_SEED)
     orgs = load_seed(doc, seed_source, seed_dir, progress=progress)
     return Backend(orgs, seed_doc=doc, clock=clock, token_ttl=token_ttl, jwt_enabled=jwt_enabled)
+
+
+def restored_backend(
+    orgs: list[Org],
+    seed: dict[str, Any] | None = None,
+    *,
+    seed_source: str = "<seed>",
+    seed_dir: Path | None = None,
+    token_ttl: int = TOKEN_TTL_SECONDS,
+    jwt_enabled: bool = True,
+) -> Backend:
+    """A backend serving `orgs` as restored from a data dir; its reset state is still the
+    seed, loaded only when a reset first needs it (a big seed would slow every restart)."""
+    doc = copy.deepcopy(seed if seed is not None else DEMO_SEED)
+    return Backend(
+        orgs,
+        seed_doc=doc,
+        token_ttl=token_ttl,
+        jwt_enabled=jwt_enabled,
+        pristine=lambda: load_seed(doc, seed_source, seed_dir),
+    )

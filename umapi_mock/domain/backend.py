@@ -6,6 +6,7 @@ keeps state, so two backends in one process never interfere.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from .clock import Clock
@@ -26,17 +27,24 @@ class Backend:
         clock: Clock | None = None,
         token_ttl: int = TOKEN_TTL_SECONDS,
         jwt_enabled: bool = True,
+        pristine: Callable[[], list[Org]] | None = None,
     ):
+        """With `pristine`, `orgs` are served as they are (e.g. restored from a data dir) and
+        the start-up state `reset()` returns to is built by `pristine()` when first needed."""
         self.clock = clock or Clock()
         self.registry = OrgRegistry()
         self.tokens = TokenService(self.registry, self.clock, ttl=token_ttl, jwt_enabled=jwt_enabled)
         self.seed_doc: dict[str, Any] = seed_doc if seed_doc is not None else {}  # the document `orgs` came from
-        self._pristine = list(orgs)
-        self.registry.replace_all([o.clone() for o in self._pristine])
+        self._build_pristine = pristine
+        self._pristine: list[Org] | None = None if pristine is not None else list(orgs)
+        self.registry.replace_all(list(orgs) if pristine is not None else [o.clone() for o in orgs])
 
     @property
     def pristine(self) -> list[Org]:
         """The start-up orgs (never served: `reset()` clones them)."""
+        if self._pristine is None:
+            assert self._build_pristine is not None
+            self._pristine = list(self._build_pristine())
         return list(self._pristine)
 
     @property
@@ -55,9 +63,9 @@ class Backend:
     def reset(self, org_id: str | None = None) -> None:
         """Back to the start-up seed: all orgs, or one."""
         if org_id is None:
-            self.registry.replace_all([o.clone() for o in self._pristine])
+            self.registry.replace_all([o.clone() for o in self.pristine])
             return
-        pristine = next((o for o in self._pristine if o.id == org_id), None)
+        pristine = next((o for o in self.pristine if o.id == org_id), None)
         if pristine is None:
             self.registry.remove(org_id)
         else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 
 class Clock:
@@ -12,19 +13,33 @@ class Clock:
     def __init__(self, start: float | None = None):
         self._offset = 0.0 if start is None else start - time.time()
         self._lock = threading.Lock()
+        self.on_change: Callable[[], None] | None = None  # told after the offset moves (persistence)
 
     def now(self) -> float:
         return time.time() + self._offset
 
+    @property
+    def offset(self) -> float:
+        """Seconds this clock is ahead of wall-clock time."""
+        return self._offset
+
+    def set_offset(self, offset: float) -> None:
+        with self._lock:
+            self._offset = offset
+
     def advance(self, seconds: float) -> float:
         with self._lock:
             self._offset += seconds
+        if self.on_change is not None:
+            self.on_change()
         return self.now()
 
     def reset(self) -> None:
         """Back to wall-clock time: undo every `advance`."""
         with self._lock:
             self._offset = 0.0
+        if self.on_change is not None:
+            self.on_change()
 
 
 class FrozenClock(Clock):

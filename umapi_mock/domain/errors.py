@@ -83,6 +83,15 @@ CATALOGUE: dict[str, ErrorSpec] = {
     "gateway.bad_gateway": ErrorSpec(502, {"error_code": "502000", "message": "Bad gateway"}),
     "gateway.unavailable": ErrorSpec(503, {"error_code": "503000", "message": "Service unavailable"}),
     "gateway.timeout": ErrorSpec(504, {"error_code": "504000", "message": "Gateway timeout"}),
+    # --- refused by the server before the app, gateway-style as the other transport errors (spec §6 A41)
+    "request.malformed": ErrorSpec(400, {"error_code": "400000", "message": "Bad request: {detail}"}),
+    "request.too_large": ErrorSpec(413, {"error_code": "413000", "message": "Request body larger than {limit} bytes"}),
+    "request.uri_too_long": ErrorSpec(
+        414, {"error_code": "414000", "message": "Request line longer than {limit} bytes"}
+    ),
+    "request.headers_too_large": ErrorSpec(
+        431, {"error_code": "431000", "message": "Request headers larger than {limit} bytes"}
+    ),
     # --- IMS (spec §1.6, §6 A1, A5)
     "ims.invalid_request": ErrorSpec(400, {"error": "invalid_request", "error_description": "{detail}"}),
     "ims.unsupported_grant_type": ErrorSpec(

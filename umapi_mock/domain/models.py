@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from operator import attrgetter
 from typing import Any
 
+from .changes import ChangeKey, ChangeObserver, OrgChanges
 from .names import (
     DEVELOPER_PREFIX,
     PRODUCT_ADMIN_PREFIX,
@@ -239,6 +240,8 @@ class Org:
         self._next_uid = 1
         self._next_gid = 100000
         self._undo: list[Callable[[], object]] | None = None
+        self.observer: ChangeObserver | None = None  # told about each commit (persistence)
+        self._dirty: set[ChangeKey] | None = None  # keys touched by the open transaction
         self._views: dict[object, object] = {}
         self._views_version = -1
         self._shared = False  # the user-sized containers are shared with a clone: copy before writing
@@ -409,26 +412,54 @@ class Org:
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
         """Hold the org lock and record undo entries; roll back on error or on request."""
+        after_commit = None
         with self.lock:
             outer = self._undo
             self._undo = []
+            if outer is None and self.observer is not None:
+                self._dirty = set()
             txn = Transaction(self)
             try:
                 yield txn
             except BaseException:
                 txn.rollback_to(0)
                 self._undo = outer
+                self._dirty = None if outer is None else self._dirty
                 raise
             if txn.rolled_back:
                 txn.rollback_to(0)
             elif outer is not None:
                 outer.extend(self._undo)
             self._undo = outer
+            if outer is None and self._dirty is not None:
+                dirty, self._dirty = self._dirty, None
+                if dirty and not txn.rolled_back and self.observer is not None:
+                    after_commit = self.observer.committed(self._changes(dirty))
+        if after_commit is not None:
+            after_commit()  # e.g. until the change is durable, before it is acknowledged
 
-    def _record(self, undo: Callable[[], object]) -> None:
+    def _changes(self, keys: set[ChangeKey]) -> OrgChanges:
+        """Under the lock, at the commit point: the touched records as they are now."""
+        users: dict[int, User | None] = {}
+        groups: dict[int, Group | None] = {}
+        members: list[tuple[int, int, bool]] = []
+        for key in keys:
+            if key[0] == "u":
+                users[key[1]] = self.users.get(key[1])
+            elif key[0] == "g":
+                groups[key[1]] = self.groups.get(key[1])
+            else:
+                gid, uid = key[1], key[2]  # type: ignore[misc]
+                members.append((gid, uid, uid in self.members.get(gid, {})))
+        products = {p.name: list(p.profiles) for p in self.products.values()} if groups else None
+        return OrgChanges(self.id, users, groups, members, self._next_uid, self._next_gid, products)
+
+    def _record(self, undo: Callable[[], object], key: ChangeKey) -> None:
         self.version += 1
         if self._undo is not None:
             self._undo.append(undo)
+        if self._dirty is not None:
+            self._dirty.add(key)
 
     # -------------------------------------------------------------- primitives
 
@@ -508,9 +539,9 @@ class Org:
             self.memberships.setdefault(user.uid, frozenset())
             if user.uid >= self._next_uid:
                 self._next_uid = user.uid + 1
-            self._record(lambda: self._forget_user(user.uid))
+            self._record(lambda: self._forget_user(user.uid), ("u", user.uid))
         else:
-            self._record(lambda: self.put_user(old))
+            self._record(lambda: self.put_user(old), ("u", user.uid))
         return user
 
     def update_user(self, user: User, **changes: object) -> User:
@@ -537,7 +568,7 @@ class Org:
             if email_entry is not None:
                 self._by_email[email_key] = email_entry
 
-        self._record(undo)
+        self._record(undo, ("u", uid))
 
     def _user_position(self, uid: int) -> int | None:
         """Where a user sits in `users`, for an undo to put it back there: None when it is
@@ -599,13 +630,13 @@ class Org:
         self.members.setdefault(gid, {})
         if gtype == PRODUCT_PROFILE and group.product:
             self.add_product(group.product).profiles.append(gid)
-        self._record(lambda: self._drop_group(gid))
+        self._record(lambda: self._drop_group(gid), ("g", gid))
         return group
 
     def put_group(self, group: Group) -> Group:
         old = self.groups[group.gid]
         self._swap_group(old, group)
-        self._record(lambda: self._swap_group(group, old))
+        self._record(lambda: self._swap_group(group, old), ("g", group.gid))
         return group
 
     def _swap_group(self, old: Group, new: Group) -> None:
@@ -648,7 +679,7 @@ class Org:
                 profiles = self.add_product(group.product).profiles
                 profiles.insert(len(profiles) if profile_at is None else profile_at, gid)
 
-        self._record(undo)
+        self._record(undo, ("g", gid))
 
     def _drop_group(self, gid: int) -> None:
         self._own()
@@ -677,7 +708,7 @@ class Org:
             return False
         members[uid] = None
         self.memberships[uid] = self.memberships.get(uid, frozenset()) | {gid}
-        self._record(lambda: self._unlink(gid, uid))
+        self._record(lambda: self._unlink(gid, uid), ("m", gid, uid))
         return True
 
     def remove_member(self, gid: int, uid: int) -> bool:
@@ -699,7 +730,7 @@ class Org:
             self.memberships[uid] = self.memberships.get(uid, frozenset()) | {gid}
             self.version += 1
 
-        self._record(undo)
+        self._record(undo, ("m", gid, uid))
         return True
 
     def _unlink(self, gid: int, uid: int) -> None:
@@ -730,6 +761,8 @@ class Org:
             twin.groups = dict(self.groups)
             twin._group_ids = dict(self._group_ids)
             twin._undo = None
+            twin.observer = None
+            twin._dirty = None
             twin._views = {}
             twin._views_version = -1
             self._shared = twin._shared = True
@@ -770,10 +803,26 @@ class OrgRegistry:
     def __init__(self) -> None:
         self.orgs: dict[str, Org] = {}
         self.lock = threading.RLock()
+        self.observer: ChangeObserver | None = None  # told about orgs added, replaced, removed
+
+    def observe(self, observer: ChangeObserver | None) -> None:
+        """Report commits of every org served from now on, and org replacements, to `observer`."""
+        with self.lock:
+            self.observer = observer
+            for org in self.orgs.values():
+                org.observer = observer
+
+    def _replaced(self, orgs: list[Org], removed: list[str]) -> None:
+        observer = self.observer
+        for org in orgs:
+            org.observer = observer
+        if observer is not None:
+            observer.orgs_replaced(orgs, removed)
 
     def add(self, org: Org) -> Org:
         with self.lock:
             self.orgs[org.id] = org
+            self._replaced([org], [])
         return org
 
     def get(self, org_id: str) -> Org | None:
@@ -781,7 +830,8 @@ class OrgRegistry:
 
     def remove(self, org_id: str) -> None:
         with self.lock:
-            self.orgs.pop(org_id, None)
+            if self.orgs.pop(org_id, None) is not None:
+                self._replaced([], [org_id])
 
     def credential(self, client_id: str) -> Credential | None:
         for org in list(self.orgs.values()):
@@ -792,4 +842,6 @@ class OrgRegistry:
 
     def replace_all(self, orgs: list[Org]) -> None:
         with self.lock:
+            removed = [org_id for org_id in self.orgs if org_id not in {o.id for o in orgs}]
             self.orgs = {o.id: o for o in orgs}
+            self._replaced(list(orgs), removed)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
@@ -62,10 +62,29 @@ class TokenService:
         self.jwt_enabled = jwt_enabled
         self._key = _process_signing_key()
         self._public = self._key.public_key()
+        self.on_issue: Callable[[str], None] | None = None  # told each token it mints (redaction)
         self._kid = "umapi-mock-at-1"
         self._issued = 0
         self._verified: dict[str, AccessToken] = {}
         self._lock = threading.Lock()
+
+    # ---------------------------------------------------------------- the key
+
+    def signing_key_pem(self) -> str:
+        """The private key tokens are signed with, to keep (tokens outlive a restart)."""
+        return self._key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        ).decode()
+
+    def use_signing_key(self, pem: str) -> None:
+        """Sign and verify with this key from now on (the one a data dir kept)."""
+        key = serialization.load_pem_private_key(pem.encode(), password=None)
+        if not isinstance(key, rsa.RSAPrivateKey):
+            raise ValueError("the signing key must be an RSA private key")
+        with self._lock:
+            self._key = key
+            self._public = key.public_key()
+            self._verified = {}
 
     # ---------------------------------------------------------------- issuing
 
@@ -192,6 +211,8 @@ class TokenService:
             "exp": int(now) + self.ttl,
         }
         token = jwt.encode(claims, self._key, algorithm="RS256", headers={"kid": self._kid, "itt": "at"})
+        if self.on_issue is not None:
+            self.on_issue(token)
         return token, self.ttl
 
     # --------------------------------------------------------------- checking

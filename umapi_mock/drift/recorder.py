@@ -238,7 +238,7 @@ class Recording:
             if self._background:
                 self.server.stop()
             else:
-                self.server._server.server_close()
+                self.server.server.server_close()
         if self.proxy is not None:
             self.proxy.close()
         if self.writer is not None:

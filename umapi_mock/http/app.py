@@ -14,9 +14,10 @@ from ..config import Config
 from ..domain.backend import Backend
 from ..domain.errors import UmapiError
 from ..emulator import Emulator
+from ..redaction import redact_target
 from ..world import build_backend
 from . import admin, browse, canonical, console, ims, middleware, products, umapi
-from .context import attach
+from .context import attach, emulator_of
 from .render import error_response, json_response
 
 log = logging.getLogger("umapi_mock")
@@ -92,4 +93,14 @@ def echo_request_id(response: Response) -> Response:
     resource = g.get("canonical_resource")  # set by the gate once UMAPI itself answers
     if resource is not None:
         response.headers[canonical.HEADER] = resource
+    # What the server's request log line needs from the app (the layers' hooks ran first),
+    # with the emulator's secrets and tokens redacted by value.
+    environ = request.environ
+    scrub = emulator_of().secrets.scrub
+    environ["umapi_mock.facts"] = {
+        "path": redact_target(scrub(environ.get("RAW_URI") or request.full_path.rstrip("?")) or ""),
+        "request_id": scrub(g.get("request_id")),
+        "client_id": scrub(g.get("layer_client_id")),
+        "answered_by": g.get("layer_answered_by", "handler"),
+    }
     return response

@@ -149,25 +149,27 @@ def journal_exchange(response: Response) -> Response:
     args = req.args
     request_body = req.get_data(cache=True)
     response_body = b"" if dropped else response.get_data()
+    scrub = emulator.secrets.scrub  # by value: issued tokens and seeded secrets, wherever they are
+    query = redact_query(args.items(multi=True)) if args else {}
     entry: dict[str, Any] = {
         "time": emulator.backend.clock.now(),
         "method": req.method,
-        "path": path,
-        "query": redact_query(args.items(multi=True)) if args else {},
+        "path": scrub(path),
+        "query": {scrub(k): [scrub(x) for x in v] if isinstance(v, list) else scrub(v) for k, v in query.items()},
         "status": None if dropped else response.status_code,
         "latency_ms": round((time.perf_counter() - ctx.layer_t0) * 1000.0, 3),
-        "client_id": ctx.get("layer_client_id"),
+        "client_id": scrub(ctx.get("layer_client_id")),
         "org_id": ctx.get("layer_org_id"),
-        "request_id": ctx.get("request_id"),
+        "request_id": scrub(ctx.get("request_id")),
         "family": family,
         "ims": ims,
-        "request_sha256": digest(request_body),
+        "request_sha256": digest(request_body, memo=False),
         "request_bytes": len(request_body),
         "response_sha256": None if dropped else digest(response_body),
         "response_bytes": 0 if dropped else len(response_body),
         "answered_by": ctx.get("layer_answered_by", "handler"),
         "fault": None if fault is None else {"id": fault.id, "kind": fault.respond.kind},
-        "pragma": req.headers.get("Pragma"),
+        "pragma": scrub(req.headers.get("Pragma")),
     }
     exchange = Exchange(Body.of(request_body, req.content_type), Body.of(response_body, response.content_type))
     emulator.layers.journal.record(entry, exchange)

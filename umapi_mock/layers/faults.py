@@ -44,7 +44,7 @@ import json
 import random
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -458,6 +458,7 @@ class FaultSet:
         self._lock = threading.Lock()
         self._rules: list[FaultRule] = []
         self._counter = 0
+        self.on_change: Callable[[], None] | None = None  # told after rules are added or removed
         if rules:
             self.add(
                 [r.fresh() if isinstance(r, FaultRule) else parse_fault_rule(r, f"[{i}]") for i, r in enumerate(rules)]
@@ -491,7 +492,8 @@ class FaultSet:
                 new_ids.append(rule.id)
             self._counter = counter
             self._rules.extend(rules)
-            return new_ids
+        self._changed()
+        return new_ids
 
     def list(self) -> list[dict[str, Any]]:
         with self._lock:
@@ -501,11 +503,19 @@ class FaultSet:
         with self._lock:
             before = len(self._rules)
             self._rules = [r for r in self._rules if r.id != rule_id]
-            return len(self._rules) != before
+            removed = len(self._rules) != before
+        if removed:
+            self._changed()
+        return removed
 
     def clear(self) -> None:
         with self._lock:
             self._rules = []
+        self._changed()
+
+    def _changed(self) -> None:
+        if self.on_change is not None:
+            self.on_change()
 
     def __len__(self) -> int:
         return len(self._rules)

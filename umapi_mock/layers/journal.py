@@ -28,14 +28,15 @@ _recent_digests: OrderedDict[int, tuple[bytes, str]] = OrderedDict()
 _digest_lock = threading.Lock()
 
 
-def digest(data: bytes) -> str | None:
+def digest(data: bytes, *, memo: bool = True) -> str | None:
     """sha256 hex of a body; None for an empty body.
 
     A served users page is one cached bytes object sent again and again; its digest is
-    remembered by object identity (the memo holds the object, so the id cannot be reused)."""
+    remembered by object identity (the memo holds the object, so the id cannot be reused).
+    Request bodies pass `memo=False`: the memo would keep them alive after the request."""
     if not data:
         return None
-    if len(data) < _BIG_BODY:
+    if not memo or len(data) < _BIG_BODY:
         return hashlib.sha256(data).hexdigest()
     key = id(data)
     with _digest_lock:

@@ -250,6 +250,7 @@ class Throttle:
         self._client: dict[tuple[str, str], deque[float]] = {}
         self._global: dict[str, deque[float]] = {}
         self.syncs = SyncControl(policy.sync_interval)
+        self.on_change: Callable[[], None] | None = None  # told after the policy changes
 
     @property
     def policy(self) -> Policy:
@@ -261,6 +262,8 @@ class Throttle:
             self._client.clear()
             self._global.clear()
             self.syncs = SyncControl(policy.sync_interval)
+        if self.on_change is not None:
+            self.on_change()
 
     def clear(self) -> None:
         with self._lock:

@@ -1,0 +1,150 @@
+"""Connections under load and abuse: the connection cap, idle connections that hold no
+thread, slowloris (half-sent requests closed at the request timeout while others are
+served), the idle timeout, and clients that go away (one debug line, no traceback)."""
+
+from __future__ import annotations
+
+import io
+import logging
+import socket
+import ssl
+import threading
+import time
+
+import pytest
+
+from umapi_mock import logs
+from umapi_mock.config import Config
+from umapi_mock.server import Limits
+
+from .conftest import DEMO_ORG_ID, closed_by_peer, connect, read_response, serving, session, umapi_headers
+
+STATUS = b"GET /status HTTP/1.1\r\nHost: x\r\n\r\n"
+
+
+def _until(condition, what: str, bound: float = 60.0) -> None:
+    """Poll `condition` (a hang guard, not a speed target)."""
+    end = time.monotonic() + bound
+    while not condition():
+        if time.monotonic() > end:
+            raise AssertionError(f"never happened: {what}")
+        time.sleep(0.05)
+
+
+def test_connections_over_the_cap_wait_until_a_slot_frees() -> None:
+    with serving(Limits(max_connections=2)) as served:
+        idle = [connect(served) for _ in range(2)]
+        for sock in idle:
+            sock.sendall(STATUS)
+            assert read_response(sock).status == 200  # accepted and kept alive
+        waiting = connect(served, timeout=0.5)  # the kernel completes the handshake; we do not accept
+        waiting.sendall(STATUS)
+        with pytest.raises(TimeoutError):
+            waiting.recv(1)
+        assert served.server.open_connections == 2
+        idle[0].close()
+        waiting.settimeout(10)
+        assert read_response(waiting).status == 200
+        for sock in (idle[1], waiting):
+            sock.close()
+
+
+def test_idle_connections_hold_no_thread() -> None:
+    with serving(Limits(workers=4)) as served:
+        assert session().get(served.url + "/status", timeout=10).status_code == 200  # workers started
+        before = threading.active_count()
+        idle = [connect(served) for _ in range(200)]
+        try:
+            for sock in idle[:50]:
+                sock.sendall(STATUS)
+                assert read_response(sock).status == 200
+            _until(lambda: served.server.open_connections == 200, "200 connections accepted")
+            assert threading.active_count() == before
+            assert session().get(served.url + "/status", timeout=10).status_code == 200
+        finally:
+            for sock in idle:
+                sock.close()
+
+
+def test_slowloris_half_sent_requests_are_closed_while_others_are_served() -> None:
+    with serving(Limits(request_timeout=1.0, max_connections=2000)) as served:
+        loris = []
+        for _ in range(500):
+            sock = connect(served)
+            sock.sendall(b"GET /status HTTP/1.1\r\nHost: x\r\nX-Slow: ")  # and never the rest
+            loris.append(sock)
+        try:
+            headers = umapi_headers(served.url)
+            s = session()
+            for _ in range(20):
+                assert s.get(served.url + f"/v2/usermanagement/groups/{DEMO_ORG_ID}/0", headers=headers, timeout=10).ok
+            for sock in loris:
+                sock.settimeout(0)
+            _until(lambda: all(closed_by_peer(sock) for sock in loris), "every half-sent request closed")
+            assert served.server.open_connections <= 1  # at most the session's keep-alive one
+        finally:
+            for sock in loris:
+                sock.close()
+
+
+def test_idle_keep_alive_connections_are_closed_at_the_idle_timeout() -> None:
+    with serving(Limits(keep_alive_timeout=0.5)) as served:
+        with connect(served) as sock:
+            sock.sendall(STATUS)
+            assert read_response(sock).status == 200
+            sock.settimeout(30)
+            assert sock.recv(1) == b""
+
+
+@pytest.fixture
+def debug_log():
+    stream = io.StringIO()
+    handler = logs.configure("text", "debug", stream)
+    yield stream
+    logging.getLogger("umapi_mock").removeHandler(handler)
+    logging.getLogger("umapi_mock").setLevel(logging.NOTSET)
+
+
+def test_a_client_gone_mid_answer_is_one_debug_line(tls_files, debug_log) -> None:
+    """HTTPS, a 5,000-user page, and a client that resets the connection without reading."""
+    config = Config(users_page_size=5000)
+    with serving(config=config, ssl_context=tls_files.server_context(), limits=Limits(write_timeout=5)) as served:
+        ca = str(tls_files.ca_cert)
+        seed_users = served.app.extensions["umapi_mock"].org()
+        assert len(seed_users.users) > 2000
+        headers = umapi_headers(served.url, verify=ca)
+        context = ssl.create_default_context(cafile=ca)
+        raw = socket.socket()
+        raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        raw.connect(("127.0.0.1", served.port))
+        sock = context.wrap_socket(raw, server_hostname="127.0.0.1")
+        head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+        sock.sendall(f"GET /v2/usermanagement/users/{DEMO_ORG_ID}/0 HTTP/1.1\r\nHost: x\r\n{head}\r\n".encode())
+        sock.recv(100)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")  # RST on close
+        sock.close()
+        _until(lambda: "disconnected" in debug_log.getvalue(), "the disconnect logged")
+        assert session().get(served.url + "/status", verify=ca, timeout=10).status_code == 200
+    text = debug_log.getvalue()
+    lines = [line for line in text.splitlines() if "disconnected" in line]
+    assert len(lines) == 1 and " DEBUG " in lines[0]
+    assert "Traceback" not in text
+
+
+def test_a_tls_client_gone_mid_request_is_not_a_traceback(tls_files, debug_log) -> None:
+    with serving(ssl_context=tls_files.server_context()) as served:
+        context = ssl.create_default_context(cafile=str(tls_files.ca_cert))
+        for _ in range(3):
+            raw = socket.create_connection(("127.0.0.1", served.port), timeout=10)
+            sock = context.wrap_socket(raw, server_hostname="127.0.0.1")
+            sock.sendall(b"GET /status HTTP/1.1\r\nHo")
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+            sock.close()  # no close_notify, half a request
+        plain = socket.create_connection(("127.0.0.1", served.port), timeout=10)
+        plain.sendall(STATUS)  # not TLS at all
+        assert closed_by_peer(plain)
+        plain.close()
+        _until(lambda: served.server.open_connections == 0, "every connection closed")
+        ca = str(tls_files.ca_cert)
+        assert session().get(served.url + "/status", verify=ca, timeout=10).status_code == 200
+    assert "Traceback" not in debug_log.getvalue()

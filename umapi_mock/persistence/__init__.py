@@ -1,0 +1,251 @@
+"""Durable state behind the domain: `--data-dir DIR` keeps an emulator's orgs, its token
+signing key, clock offset, fault rules and throttle policy in SQLite (`store.py`).
+
+The in-memory model stays the read path; the database is its durable copy. The domain
+reports each org commit as change records (`domain/changes.py`) and each whole-org
+replacement (reset, state load) through its registry; the clock, fault set and throttle
+report setting changes. `Persistence` writes all of them through one writer thread that
+commits whatever has queued up in one transaction (group commit): a change is on disk
+before the request that made it is answered, and concurrent writers share one fsync.
+Rolled-back transactions (test mode) report nothing, so they write nothing.
+"""
+
+from __future__ import annotations
+
+import queue
+import sqlite3
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..domain.changes import OrgChanges
+from .store import SCHEMA_VERSION, OrgSnapshot, PersistenceError, Store, transaction
+
+if TYPE_CHECKING:
+    from ..domain.models import Org
+    from ..emulator import Emulator
+    from ..layers.throttle import Policy
+
+DATA_DIR_ENV = "UMAPI_MOCK_DATA_DIR"
+_BATCH_MAX = 256
+
+
+class Ticket:
+    """One queued write; `wait()` returns once it is committed, or raises PersistenceError."""
+
+    __slots__ = ("_done", "error")
+
+    def __init__(self) -> None:
+        self._done = threading.Event()
+        self.error: BaseException | None = None
+
+    def finish(self, error: BaseException | None = None) -> None:
+        self.error = error
+        self._done.set()
+
+    def wait(self) -> None:
+        self._done.wait()
+        if self.error is not None:
+            raise PersistenceError(f"the change could not be saved: {self.error}") from self.error
+
+
+Job = Callable[[Store], None]
+
+
+class Writer:
+    """The one thread that writes to the store: group commits of queued jobs."""
+
+    def __init__(self, store: Store):
+        self.store = store
+        self._queue: queue.SimpleQueue[tuple[Job, Ticket] | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._loop, name="umapi-mock-writer", daemon=True)
+        self._thread.start()
+        self.commits = 0  # transactions committed (a figure for the benchmarks)
+
+    def submit(self, job: Job) -> Ticket:
+        ticket = Ticket()
+        self._queue.put((job, ticket))
+        return ticket
+
+    def run(self, job: Job) -> None:
+        self.submit(job).wait()
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join()
+
+    def _loop(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            batch = [item]
+            stop = False
+            while len(batch) < _BATCH_MAX:
+                try:
+                    more = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    stop = True
+                    break
+                batch.append(more)
+            self._commit(batch)
+            if stop:
+                return
+
+    def _commit(self, batch: list[tuple[Job, Ticket]]) -> None:
+        try:
+            with transaction(self.store.conn):
+                for job, _ in batch:
+                    job(self.store)
+            self.commits += 1
+        except (sqlite3.Error, OSError, ValueError, TypeError) as error:
+            if len(batch) == 1:
+                batch[0][1].finish(error)
+                return
+            for one in batch:  # find the job that failed; the others still commit
+                self._commit([one])
+            return
+        for _, ticket in batch:
+            ticket.finish()
+
+
+class Persistence:
+    """Keeps one emulator's state in a store: restores it at start, then writes every change."""
+
+    def __init__(self, store: Store, emulator: Emulator):
+        self.store = store
+        self.emulator = emulator
+        self.writer: Writer | None = None
+
+    # -- start
+
+    def start(self) -> None:
+        """Begin writing changes (call after `save_all` or `restore_settings`)."""
+        self.writer = Writer(self.store)
+        backend, layers = self.emulator.backend, self.emulator.layers
+        backend.registry.observe(self)
+        backend.clock.on_change = self.save_settings
+        layers.faults.on_change = self.save_settings
+        layers.throttle.on_change = self.save_settings
+
+    def save_all(self) -> None:
+        """The whole state, replacing what the store held (a new data dir, or a reseed). A
+        signing key the store already holds is kept: tokens issued before a reseed still work."""
+        backend = self.emulator.backend
+        kept = self.store.get("signing_key")
+        if kept:
+            backend.tokens.use_signing_key(kept)
+        snaps = [OrgSnapshot.capture(org) for org in backend.orgs.values()]
+        settings = self._settings()
+        key = backend.tokens.signing_key_pem()
+
+        def job(store: Store) -> None:
+            for table in ("orgs", "users", "org_groups", "members"):
+                store.conn.execute(f"DELETE FROM {table}")
+            for pos, snap in enumerate(snaps):
+                store.save_org(snap, pos)
+            store.put("settings", settings)
+            store.put("signing_key", key)
+            store.put("initialized", True)
+
+        self._write(job)
+
+    def restore_settings(self) -> None:
+        """Clock offset, fault rules, throttle policy and signing key from the store."""
+        from ..layers.faults import parse_fault_rules
+        from ..layers.throttle import parse_policy
+
+        backend, layers = self.emulator.backend, self.emulator.layers
+        key = self.store.get("signing_key")
+        if key:
+            backend.tokens.use_signing_key(key)
+        settings = self.store.get("settings") or {}
+        backend.clock.set_offset(float(settings.get("clock_offset", 0.0)))
+        if "throttle" in settings:
+            layers.throttle.set_policy(parse_policy(settings["throttle"]))
+        saved = settings.get("faults") or []
+        layers.faults.clear()
+        if saved:
+            rules = parse_fault_rules([entry["rule"] for entry in saved])
+            layers.faults.add(rules)
+            for rule, entry in zip(rules, saved):
+                rule.fired = int(entry.get("fired", 0))
+
+    # -- observing (the domain's ChangeObserver, and the settings' on_change)
+
+    def committed(self, changes: OrgChanges) -> Callable[[], None] | None:
+        if self.writer is None:
+            return None
+        return self.writer.submit(lambda store: store.apply(changes)).wait
+
+    def orgs_replaced(self, orgs: list[Org], removed: list[str]) -> None:
+        order = list(self.emulator.backend.orgs)
+        snaps = [(OrgSnapshot.capture(org), order.index(org.id) if org.id in order else len(order)) for org in orgs]
+
+        def job(store: Store) -> None:
+            for org_id in removed:
+                store.drop_org(org_id)
+            for snap, pos in snaps:
+                store.save_org(snap, pos)
+
+        self._write(job)
+
+    def save_settings(self) -> None:
+        settings = self._settings()
+        self._write(lambda store: store.put("settings", settings))
+
+    def _settings(self) -> dict[str, Any]:
+        layers = self.emulator.layers
+        faults = []
+        for doc in layers.faults.list():
+            fired = doc.pop("fired", 0)
+            doc.pop("remaining", None)
+            faults.append({"rule": doc, "fired": fired})
+        return {
+            "clock_offset": self.emulator.backend.clock.offset,
+            "faults": faults,
+            "throttle": _policy_doc(layers.throttle.policy),
+        }
+
+    def _write(self, job: Job) -> None:
+        if self.writer is None:
+            with transaction(self.store.conn):
+                job(self.store)
+        else:
+            self.writer.run(job)
+
+    # -- stop
+
+    def close(self) -> None:
+        """Flush: the settings as they are now (fault rules' fired counts), then close."""
+        try:
+            self.save_settings()
+        except PersistenceError:
+            pass
+        backend, layers = self.emulator.backend, self.emulator.layers
+        backend.registry.observe(None)
+        backend.clock.on_change = layers.faults.on_change = layers.throttle.on_change = None
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
+        self.store.close()
+
+
+def _policy_doc(policy: Policy) -> Any:
+    """A policy document that parses back to the same limits."""
+    if policy.name in ("off", "documented") and policy.sync_interval is None:
+        return policy.name
+    doc: dict[str, Any] = {"base": "none", "families": {f: limit.as_json() for f, limit in policy.limits.items()}}
+    if policy.sync_interval is not None:
+        doc["sync_interval"] = policy.sync_interval
+    return doc
+
+
+def open_store(data_dir: str | Path) -> Store:
+    return Store.open(data_dir)
+
+
+__all__ = ["DATA_DIR_ENV", "Persistence", "PersistenceError", "SCHEMA_VERSION", "Store", "Writer", "open_store"]

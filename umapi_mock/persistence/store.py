@@ -1,0 +1,410 @@
+"""The SQLite data dir: schema, snapshots of whole orgs, change records, settings.
+
+One connection, used only by the writer thread (`writer.py`) once the emulator serves;
+reads happen at start-up, before that thread exists. WAL mode with `synchronous=FULL`: a
+commit is on disk (fsync) before the writer reports it done.
+
+Order is data here: users list in insertion order, members in join order (licences go to
+the first to join), groups in creation order. Each table is a rowid table and a row keeps
+its rowid when updated in place, so `ORDER BY rowid` gives back the in-memory order.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..domain.changes import OrgChanges
+from ..domain.models import ADOBE_ID, Credential, Group, Org, User
+
+SCHEMA_VERSION = 1
+DB_NAME = "umapi-mock.sqlite3"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS orgs (
+    id TEXT PRIMARY KEY, pos INTEGER NOT NULL, doc TEXT NOT NULL,
+    next_uid INTEGER NOT NULL, next_gid INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS users (
+    org TEXT NOT NULL, uid INTEGER NOT NULL, type TEXT NOT NULL, email TEXT NOT NULL,
+    username TEXT NOT NULL, domain TEXT NOT NULL, firstname TEXT, lastname TEXT, country TEXT,
+    status TEXT NOT NULL, UNIQUE (org, uid));
+CREATE TABLE IF NOT EXISTS org_groups (
+    org TEXT NOT NULL, gid INTEGER NOT NULL, doc TEXT NOT NULL, UNIQUE (org, gid));
+CREATE TABLE IF NOT EXISTS members (
+    org TEXT NOT NULL, gid INTEGER NOT NULL, uid INTEGER NOT NULL, UNIQUE (org, gid, uid));
+"""
+
+_USER_UPSERT = (
+    "INSERT INTO users (org, uid, type, email, username, domain, firstname, lastname, country, status)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (org, uid) DO UPDATE SET type = excluded.type,"
+    " email = excluded.email, username = excluded.username, domain = excluded.domain,"
+    " firstname = excluded.firstname, lastname = excluded.lastname, country = excluded.country,"
+    " status = excluded.status"
+)
+_GROUP_UPSERT = (
+    "INSERT INTO org_groups (org, gid, doc) VALUES (?, ?, ?) ON CONFLICT (org, gid) DO UPDATE SET doc = excluded.doc"
+)
+
+
+class PersistenceError(Exception):
+    """A data dir that cannot be used; the message says what to do."""
+
+
+@dataclass
+class OrgSnapshot:
+    """A whole org, captured under its lock (records are immutable: shallow copies)."""
+
+    org_id: str
+    doc: dict[str, Any]
+    next_uid: int
+    next_gid: int
+    users: list[User]
+    groups: list[Group]
+    members: list[tuple[int, list[int]]]
+
+    @classmethod
+    def capture(cls, org: Org) -> OrgSnapshot:
+        with org.lock:
+            return cls(
+                org.id,
+                _org_doc(org),
+                org._next_uid,
+                org._next_gid,
+                list(org.users.values()),
+                list(org.groups.values()),
+                [(gid, list(m)) for gid, m in org.members.items() if m],
+            )
+
+
+def _org_doc(org: Org) -> dict[str, Any]:
+    return {
+        "sysadmin_name": org.sysadmin_name,
+        "migrating": org.migrating,
+        "domains": [[d.name, d.type] for d in org.domains.values()],
+        "credentials": [_credential_doc(c) for c in org.credentials.values()],
+        "products": _products_doc({p.name: list(p.profiles) for p in org.products.values()}),
+    }
+
+
+def _products_doc(products: dict[str, list[int]]) -> list[list[Any]]:
+    return [[name, gids] for name, gids in products.items()]
+
+
+def _credential_doc(c: Credential) -> dict[str, Any]:
+    return {
+        "client_id": c.client_id,
+        "client_secret": c.client_secret,
+        "org_id": c.org_id,
+        "tech_account": c.tech_account,
+        "certificates": list(c.certificates),
+        "scopes": list(c.scopes),
+        "metascopes": list(c.metascopes),
+    }
+
+
+def _group_doc(g: Group) -> str:
+    return json.dumps(
+        [g.name, g.type, g.description, g.product, g.quota, g.target, g.read_only, sorted(g.profiles)],
+        separators=(",", ":"),
+    )
+
+
+def _user_row(org_id: str, u: User) -> tuple[Any, ...]:
+    return (org_id, u.uid, u.type, u.email, u.username, u.domain, u.firstname, u.lastname, u.country, u.status)
+
+
+class Store:
+    def __init__(self, path: Path, conn: sqlite3.Connection):
+        self.path = path
+        self.conn = conn
+
+    @classmethod
+    def open(cls, data_dir: str | Path) -> Store:
+        """Open (creating when missing) the database in `data_dir`; PersistenceError when it
+        cannot be used, e.g. written by a newer umapi-mock."""
+        directory = Path(data_dir)
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(directory / DB_NAME, check_same_thread=False, isolation_level=None)
+        except (OSError, sqlite3.Error) as exc:
+            raise PersistenceError(f"cannot open data dir {directory}: {exc}") from None
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=FULL")
+            version = _schema_version(conn)
+            if version is None:
+                with _transaction(conn):
+                    for statement in _SCHEMA.split(";"):
+                        if statement.strip():
+                            conn.execute(statement)
+                    conn.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+            elif version > SCHEMA_VERSION:
+                raise PersistenceError(
+                    f"data dir {directory} was written by a newer umapi-mock (database schema {version};"
+                    f" this version reads schema {SCHEMA_VERSION} and older): upgrade umapi-mock or use another --data-dir"
+                )
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise PersistenceError(f"data dir {directory}: {DB_NAME} is not a usable database ({exc})") from None
+        except PersistenceError:
+            conn.close()
+            raise
+        return cls(directory, conn)
+
+    def close(self) -> None:
+        try:
+            self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.Error:
+            pass
+        self.conn.close()
+
+    # -- settings and flags
+
+    def get(self, key: str) -> Any:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else json.loads(row[0])
+
+    def put(self, key: str, value: Any) -> None:
+        """Within a writer transaction."""
+        self.conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, json.dumps(value)))
+
+    @property
+    def initialized(self) -> bool:
+        """True once a whole state has been saved (the seed is not applied again)."""
+        return bool(self.get("initialized"))
+
+    # -- writing (called by the writer thread, inside its transaction)
+
+    def save_org(self, snap: OrgSnapshot, pos: int) -> None:
+        c = self.conn
+        self.drop_org(snap.org_id)
+        c.execute(
+            "INSERT INTO orgs VALUES (?, ?, ?, ?, ?)",
+            (snap.org_id, pos, json.dumps(snap.doc), snap.next_uid, snap.next_gid),
+        )
+        c.executemany(
+            "INSERT INTO org_groups VALUES (?, ?, ?)", ((snap.org_id, g.gid, _group_doc(g)) for g in snap.groups)
+        )
+        c.executemany(
+            "INSERT INTO users VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", (_user_row(snap.org_id, u) for u in snap.users)
+        )
+        c.executemany(
+            "INSERT INTO members VALUES (?, ?, ?)",
+            ((snap.org_id, gid, uid) for gid, uids in snap.members for uid in uids),
+        )
+
+    def drop_org(self, org_id: str) -> None:
+        for table, column in (("orgs", "id"), ("users", "org"), ("org_groups", "org"), ("members", "org")):
+            self.conn.execute(f"DELETE FROM {table} WHERE {column} = ?", (org_id,))
+
+    def apply(self, ch: OrgChanges) -> None:
+        c = self.conn
+        org = ch.org_id
+        for uid, user in ch.users.items():
+            if user is None:
+                c.execute("DELETE FROM users WHERE org = ? AND uid = ?", (org, uid))
+            else:
+                c.execute(_USER_UPSERT, _user_row(org, user))
+        for gid, group in ch.groups.items():
+            if group is None:
+                c.execute("DELETE FROM org_groups WHERE org = ? AND gid = ?", (org, gid))
+            else:
+                c.execute(_GROUP_UPSERT, (org, gid, _group_doc(group)))
+        for gid, uid, present in ch.members:
+            if present:
+                c.execute("INSERT INTO members VALUES (?, ?, ?) ON CONFLICT DO NOTHING", (org, gid, uid))
+            else:
+                c.execute("DELETE FROM members WHERE org = ? AND gid = ? AND uid = ?", (org, gid, uid))
+        c.execute("UPDATE orgs SET next_uid = ?, next_gid = ? WHERE id = ?", (ch.next_uid, ch.next_gid, org))
+        if ch.products is not None:
+            row = c.execute("SELECT doc FROM orgs WHERE id = ?", (org,)).fetchone()
+            if row is not None:
+                doc = json.loads(row[0])
+                doc["products"] = _products_doc(ch.products)
+                c.execute("UPDATE orgs SET doc = ? WHERE id = ?", (json.dumps(doc), org))
+
+    # -- reading (at start-up)
+
+    def load_orgs(self) -> list[Org]:
+        rows = self.conn.execute("SELECT id, doc, next_uid, next_gid FROM orgs ORDER BY pos, id").fetchall()
+        gc_was_enabled = gc.isenabled()
+        gc.disable()  # millions of records and rows, none in a cycle: the collector would rescan them all
+        try:
+            return [
+                self._load_org(org_id, json.loads(doc), next_uid, next_gid) for org_id, doc, next_uid, next_gid in rows
+            ]
+        finally:
+            if gc_was_enabled:
+                gc.enable()
+
+    def _load_org(self, org_id: str, doc: dict[str, Any], next_uid: int, next_gid: int) -> Org:
+        org = Org(org_id, sysadmin_name=doc["sysadmin_name"], migrating=doc["migrating"])
+        for name, dtype in doc["domains"]:
+            org.add_domain(name, dtype)
+        for c in doc["credentials"]:
+            org.add_credential(
+                Credential(
+                    c["client_id"],
+                    c["client_secret"],
+                    c["org_id"],
+                    c["tech_account"],
+                    tuple(c["certificates"]),
+                    tuple(c["scopes"]),
+                    tuple(c["metascopes"]),
+                )
+            )
+        saved_groups = self.conn.execute("SELECT gid, doc FROM org_groups WHERE org = ? ORDER BY rowid", (org_id,))
+        for gid, gdoc in saved_groups:
+            name, gtype, description, product, quota, target, read_only, profiles = json.loads(gdoc)
+            group = Group(gid, name, gtype, description, product, quota, target, read_only, frozenset(profiles))
+            if gid in org.groups:
+                org.put_group(group)  # a fixed admin group every new org starts with
+            else:
+                org.add_group(
+                    name,
+                    gtype,
+                    gid=gid,
+                    description=description,
+                    product=product,
+                    quota=quota,
+                    target=target,
+                    read_only=read_only,
+                    profiles=frozenset(profiles),
+                )
+        for name, gids in doc["products"]:
+            org.add_product(name).profiles[:] = gids
+        _load_users(org, self._users(org_id), self._members(org_id))
+        org.reserve_ids(uids=[next_uid - 1], gids=[next_gid - 1])
+        return org
+
+    def _users(self, org_id: str) -> Iterator[list[tuple[Any, ...]]]:
+        """The org's user rows in listing order, in chunks (a million at once would double
+        the peak memory of a restore)."""
+        # A table scan is already in rowid order; the (org, uid) index would add a sort.
+        cursor = self.conn.execute(
+            "SELECT uid, type, email, username, domain, firstname, lastname, country, status"
+            " FROM users NOT INDEXED WHERE org = ? ORDER BY rowid",
+            (org_id,),
+        )
+        while rows := cursor.fetchmany(65536):
+            yield rows
+
+    def _members(self, org_id: str) -> list[tuple[int, int]]:
+        return self.conn.execute(
+            "SELECT gid, uid FROM members NOT INDEXED WHERE org = ? ORDER BY rowid", (org_id,)
+        ).fetchall()
+
+
+def _groups_of(member_rows: list[tuple[int, int]]) -> dict[int, frozenset[int]]:
+    """Each member's direct groups as one frozenset shared by every user with the same
+    groups (most users have none or one): a frozenset per user costs 200 bytes."""
+    joined: dict[int, Any] = {}
+    for gid, uid in member_rows:
+        had = joined.get(uid)
+        joined[uid] = gid if had is None else (had + (gid,) if isinstance(had, tuple) else (had, gid))
+    shared: dict[Any, frozenset[int]] = {}
+    out: dict[int, frozenset[int]] = {}
+    for uid, gids in joined.items():
+        found = shared.get(gids)
+        if found is None:
+            found = shared[gids] = frozenset((gids,) if isinstance(gids, int) else gids)
+        out[uid] = found
+    return out
+
+
+def _load_users(org: Org, chunks: Iterable[list[tuple[Any, ...]]], member_rows: list[tuple[int, int]]) -> None:
+    """Users and memberships through the org's bulk door (as the generator writes a
+    million users) while the saved order is the uid order, record by record after that.
+
+    Repeated values (identity type, domain, country, status, names) become one shared
+    string each, and a username equal to its email is the email's string, as in a
+    generated org: per-row copies would double a big org's memory."""
+    from ..domain.models import user_record
+
+    groups_of = _groups_of(member_rows)
+    none: frozenset[int] = frozenset()
+    values: dict[Any, Any] = {}
+    share = values.setdefault
+    late: list[tuple[Any, ...]] = []  # rows after the first one out of uid order
+    with org.bulk_write() as bulk:
+        users_map, memberships, by_email, by_login = bulk.users, bulk.memberships, bulk.by_email, bulk.by_login
+        get_email, get_groups, make = by_email.get, groups_of.get, user_record
+        last = 0
+        for rows in chunks:
+            for uid, utype, email, username, domain, first, last_name, country, status in rows:
+                if late or uid <= last:
+                    late.append((uid, utype, email, username, domain, first, last_name, country, status))
+                    continue
+                last = uid
+                user = make(
+                    uid,
+                    share(utype, utype),
+                    email,
+                    email if username == email else username,
+                    share(domain, domain),
+                    share(first, first),
+                    share(last_name, last_name),
+                    share(country, country),
+                    share(status, status),
+                )
+                users_map[uid] = user
+                key = email.lower()
+                if key == email:
+                    key = email  # the record's string, not a copy
+                sharing = get_email(key)
+                if sharing is None:
+                    by_email[key] = uid
+                elif isinstance(sharing, int):
+                    by_email[key] = (sharing, uid)
+                else:
+                    by_email[key] = sharing + (uid,)
+                if utype != ADOBE_ID:
+                    login = user.username.lower()
+                    if login == user.username:
+                        login = user.username
+                    lower_domain = domain.lower()
+                    by_login[(login, share(lower_domain, lower_domain))] = uid
+                memberships[uid] = get_groups(uid, none)
+        bulk.next_uid = max(bulk.next_uid, last + 1)
+        if not late:
+            members = bulk.members
+            for gid, uid in member_rows:
+                members.setdefault(gid, {})[uid] = None
+    if late:  # record by record: put_user keeps track of the listing order
+        for row in late:
+            org.put_user(user_record(*row))
+        for gid, uid in member_rows:
+            org.add_member(gid, uid)
+
+
+class _transaction:
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+
+    def __enter__(self) -> None:
+        self.conn.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type: object, *rest: object) -> None:
+        self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+
+
+def _schema_version(conn: sqlite3.Connection) -> int | None:
+    has_meta = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone()
+    if not has_meta:
+        return None
+    row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    if row is None:
+        return None
+    try:
+        return int(row[0])
+    except ValueError:
+        raise PersistenceError(f"unreadable schema version {row[0]!r}") from None
+
+
+transaction = _transaction
