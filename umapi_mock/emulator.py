@@ -35,6 +35,7 @@ class Emulator:
         self.secrets = KnownSecrets(self._static_secrets)  # what the journal and logs never show
         backend.tokens.on_issue = self.secrets.add_token
         self.app: Any = None  # the Flask app serving this emulator, set by the app factory
+        self.data_dir: str | None = None  # set while a persistence layer keeps this state on disk
         self.started = time.time()  # wall clock: the console shows the uptime
 
     def _static_secrets(self) -> list[str]:

@@ -118,6 +118,8 @@ def test_sigterm_flushes_and_a_restart_restores_settings(tmp_path, processes) ->
 
 def test_the_seed_is_applied_only_to_a_new_data_dir(tmp_path, processes) -> None:
     server = _serve(tmp_path, processes)
+    overview = session().get(f"{server.url}/_mock/overview", timeout=10).json()
+    assert overview["settings"]["persistence"]["enabled"] is True  # what the console shows
     headers = umapi_headers(server.url)
     r = session().post(server.url + ACTION, json=_create("kept@example.com"), headers=headers, timeout=30)
     assert r.json()["completed"] == 1

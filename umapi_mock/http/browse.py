@@ -115,8 +115,7 @@ def overview() -> Response:
                 "journal_size": layers.journal.size,
                 "journal_bodies": layers.journal.bodies,
                 "admin_token_required": bool(config.admin_token),
-                # State lives in memory only: a restart starts again from the seed.
-                "persistence": {"enabled": False},
+                "persistence": {"enabled": emulator.data_dir is not None, "data_dir": emulator.data_dir},
                 "throttle": layers.throttle.policy.as_json(),
                 "fault_rules": len(layers.faults),
             },

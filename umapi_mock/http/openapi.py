@@ -869,7 +869,7 @@ def _admin_schemas() -> dict[str, Any]:
                         "journal_size": {"type": "integer"},
                         "journal_bodies": {"type": "integer"},
                         "admin_token_required": {"type": "boolean"},
-                        "persistence": _obj({"enabled": {"type": "boolean"}}),
+                        "persistence": _obj({"enabled": {"type": "boolean"}, "data_dir": {"type": ["string", "null"]}}),
                         "throttle": _ref("ThrottlePolicy"),
                         "fault_rules": {"type": "integer"},
                     }

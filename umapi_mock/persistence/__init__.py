@@ -125,6 +125,7 @@ class Persistence:
     def start(self) -> None:
         """Begin writing changes (call after `save_all` or `restore_settings`)."""
         self.writer = Writer(self.store)
+        self.emulator.data_dir = str(self.store.path.parent)
         backend, layers = self.emulator.backend, self.emulator.layers
         backend.registry.observe(self)
         backend.clock.on_change = self.save_settings

@@ -252,7 +252,7 @@ async function pageOverview() {
         ["JWT exchange", s.jwt_enabled ? "on" : "off"],
         ["Throttle", s.throttle.mode + (families.length ? ` (${families.length} families)` : "")],
         ["Fault rules", n(s.fault_rules)],
-        ["Persistence", s.persistence.enabled ? "on" : "off (state is in memory; a restart starts from the seed)"],
+        ["Persistence", s.persistence.enabled ? `on (${s.persistence.data_dir})` : "off (state is in memory; a restart starts from the seed)"],
         ["Journal", `${n(s.journal_size)} entries, bodies of the newest ${n(s.journal_bodies)}`],
         ["Admin token", s.admin_token_required ? "required" : "not required (loopback)"],
       ])),
