@@ -29,6 +29,7 @@ Design, so that load and hostile clients cannot exhaust it:
 from __future__ import annotations
 
 import errno
+import hmac
 import io
 import json
 import queue
@@ -227,7 +228,31 @@ def _dechunk(buf: bytearray, start: int, limit: int, method: str, target: str) -
         pos = data_end + 2
 
 
-def _take_request(conn: _Conn, limits: Limits) -> Request | None:
+def _admin_token_of(app: Any) -> str | None:
+    """The admin token of an emulator app; None for another WSGI app or when none is set."""
+    from .http.context import emulator_of
+
+    try:
+        token = emulator_of(app).config.admin_token
+    except (AttributeError, KeyError, TypeError, RuntimeError):
+        return None
+    return token or None
+
+
+def _body_limit(target: str, headers: list[tuple[str, str]], limits: Limits, admin_token: str | None) -> int:
+    """The admin API takes state documents far larger than any UMAPI body, but only from a
+    caller it would serve: with an admin token set, a request without it keeps the UMAPI limit,
+    so nobody unauthenticated can make the server hold a huge body."""
+    if not target.startswith(ADMIN_PREFIX):
+        return limits.max_body
+    if admin_token is not None:
+        given = (_header(headers, "authorization") or "").encode("latin-1", "replace")
+        if not hmac.compare_digest(given, f"Bearer {admin_token}".encode("latin-1", "replace")):
+            return limits.max_body
+    return limits.max_admin_body
+
+
+def _take_request(conn: _Conn, limits: Limits, admin_token: str | None = None) -> Request | None:
     """A whole request from the front of `conn.buf` (removed from it), or None while it is
     incomplete. Raises _Refusal for a request the server must answer itself."""
     buf = conn.buf
@@ -242,7 +267,7 @@ def _take_request(conn: _Conn, limits: Limits) -> Request | None:
     if head_end > limits.max_head:
         raise _Refusal("request.headers_too_large", limit=limits.max_head)
     method, target, version, headers = _parse_head(bytes(buf[:head_end]), limits)
-    max_body = limits.max_admin_body if target.startswith(ADMIN_PREFIX) else limits.max_body
+    max_body = _body_limit(target, headers, limits, admin_token)
     body_start = head_end + 4
     length_text = _header(headers, "content-length")
     chunked = "chunked" in (_header(headers, "transfer-encoding") or "").lower()
@@ -444,6 +469,7 @@ class Server:
     ):
         self.app = app
         self.limits = limits or Limits()
+        self.admin_token = _admin_token_of(app)
         self.ssl_context = ssl_context
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         self.socket = socket.socket(family, socket.SOCK_STREAM)
@@ -641,7 +667,7 @@ class Server:
     def _advance(self, conn: _Conn) -> None:
         """Hand a whole request to the workers, answer a refused one, or wait for more."""
         try:
-            req = _take_request(conn, self.limits)
+            req = _take_request(conn, self.limits, self.admin_token)
         except _Refusal as refusal:
             self._refuse(conn, refusal)
             return

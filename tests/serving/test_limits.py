@@ -9,6 +9,7 @@ import socket
 import pytest
 import requests
 
+from umapi_mock.config import Config
 from umapi_mock.server import Limits
 
 from .conftest import (
@@ -63,6 +64,21 @@ def test_the_admin_api_takes_bodies_over_the_umapi_limit(served) -> None:
     assert len(state.content) > LIMIT
     r = session().put(served.url + "/_mock/state", data=state.content, timeout=60)
     assert r.status_code == 200, r.text
+
+
+def test_with_an_admin_token_only_its_holder_may_send_a_large_admin_body() -> None:
+    """Bound beyond loopback the admin API needs its token: without it, /_mock/ keeps the
+    UMAPI limit, so an unauthenticated client cannot make the server hold a state-sized body."""
+    config = Config(admin_token="let-me-in")
+    with serving(Limits(max_body=LIMIT), config=config) as served:
+        auth = {"Authorization": "Bearer let-me-in"}
+        state = session().get(served.url + "/_mock/state", headers=auth, timeout=30)
+        assert state.status_code == 200 and len(state.content) > LIMIT
+        for headers in ({}, {"Authorization": "Bearer wrong"}):
+            r = session().put(served.url + "/_mock/state", data=state.content, headers=headers, timeout=60)
+            assert r.status_code == 413 and r.json()["error_code"] == "413000"
+        r = session().put(served.url + "/_mock/state", data=state.content, headers=auth, timeout=60)
+        assert r.status_code == 200, r.text
 
 
 def test_413_for_a_chunked_body_over_the_limit(served) -> None:
