@@ -196,3 +196,26 @@ def test_admin_errors_are_json(emu: Emu) -> None:
 )
 def test_admin_token_required(host: str, required: bool) -> None:
     assert admin_token_required(host) is required
+
+
+def test_a_page_of_another_site_cannot_change_state(emu: Emu) -> None:
+    """Open on loopback means no token: a cross-origin form POST from any page in the
+    developer's browser would otherwise reset the org. Non-browser clients send no Origin."""
+    changed = json.loads(emu.client.get("/_mock/state").data)
+    del changed["orgs"][0]["users"][0]
+    assert emu.client.put("/_mock/state", json=changed).status_code == 200  # no Origin: allowed
+    before = emu.client.get("/_mock/state").data
+    for headers in (
+        {"Origin": "https://evil.example"},
+        {"Origin": "null"},
+        {"Sec-Fetch-Site": "cross-site"},
+    ):
+        r = emu.client.post("/_mock/reset", headers=headers)
+        assert r.status_code == 403 and r.json["error"] == "cross_origin", headers
+        r = emu.client.put("/_mock/state", data=b"orgs: []", content_type="text/plain", headers=headers)
+        assert r.status_code == 403, headers
+    assert emu.client.get("/_mock/state").data == before  # neither the reset nor the PUT happened
+    assert emu.client.get("/_mock/state", headers={"Origin": "https://evil.example"}).status_code == 200  # reads
+    same = emu.client.post("/_mock/reset", headers={"Origin": "http://localhost"})
+    assert same.status_code == 200  # the console's own origin
+    assert emu.client.get("/_mock/state").data != before

@@ -11,6 +11,7 @@ import ipaddress
 import json
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, request
 
@@ -58,8 +59,25 @@ def admin_token_ok(value: str | None) -> bool:
     return value is not None and hmac.compare_digest(value.strip().encode(), token.encode())
 
 
+def cross_site_write() -> bool:
+    """A state-changing request a browser sent from another site's page. On loopback the admin
+    API needs no token, so any page open in the developer's browser could otherwise reset or
+    replace the org with a cross-origin form POST. Clients that are not browsers send no
+    `Origin`; the console is same-origin."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return False
+    if request.headers.get("Sec-Fetch-Site", "").lower() == "cross-site":
+        return True
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return False
+    return origin == "null" or urlsplit(origin).netloc.lower() != request.host.lower()
+
+
 @bp.before_request
 def check_admin_token() -> Response | None:
+    if cross_site_write():
+        return fail(403, "cross_origin", "the admin API refuses state changes sent from another site's page")
     scheme, _, value = (request.headers.get("Authorization") or "").strip().partition(" ")
     if admin_token_ok(value if scheme.lower() == "bearer" else None):
         return None
