@@ -118,6 +118,25 @@ def read_group_users(target: Target, group: str, **params: Any) -> Listing:
     return read_all(lambda p: target.users_page(p, group=group, **params), "users")
 
 
+def org_users(target: Target) -> Listing:
+    """The org's users (of --umapi-domain on a URL), read once per run: tests leave the org as found."""
+    cached = getattr(target, "_contract_users", None)
+    if cached is None:
+        domain = target.settings.domain if target.kind == "remote" else None
+        cached = read_users(target, domain=domain) if domain else read_users(target)
+        target._contract_users = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def org_groups(target: Target) -> Listing:
+    """The org's groups, read once per run."""
+    cached = getattr(target, "_contract_groups", None)
+    if cached is None:
+        cached = read_groups(target)
+        target._contract_groups = cached  # type: ignore[attr-defined]
+    return cached
+
+
 # ------------------------------------------------------------------ shapes
 
 
@@ -246,6 +265,15 @@ def check_action_reply(
     if not errors and not any(expects):
         passed("action.errors_match_model", ex)
     not_completed = body["notCompleted"]
+    if test_mode:  # judged before the counts: a test-mode write shows here first
+        check(
+            "action.test_mode_counts",
+            body["completed"] == 0 and body["completedInTestMode"] + not_completed == n,
+            "test mode must report completed 0 and count would-be successes in completedInTestMode",
+            expected={"completed": 0, "completedInTestMode + notCompleted": n},
+            actual=body,
+            exchange=ex,
+        )
     done = body["completedInTestMode"] if test_mode else body["completed"]
     other = body["completed"] if test_mode else body["completedInTestMode"]
     counts_ok = failing <= not_completed <= failing + may_fail and done == n - not_completed and other == 0
@@ -260,14 +288,6 @@ def check_action_reply(
         actual=body,
         exchange=ex,
     )
-    if test_mode:
-        check(
-            "action.test_mode_counts",
-            body["completed"] == 0 and done + not_completed == n,
-            "test mode must report completed 0 and count would-be successes in completedInTestMode",
-            actual=body,
-            exchange=ex,
-        )
     return body
 
 
@@ -278,6 +298,31 @@ def _describe(entry: Any) -> str:
     do = entry.get("do")
     steps = [next(iter(s)) if isinstance(s, dict) and s else repr(s) for s in do] if isinstance(do, list) else repr(do)
     return f"{who}: {steps}"
+
+
+# ------------------------------------------------------------------ throttling
+
+
+def check_throttled(reply: Reply) -> None:
+    """One 429 answer (spec §4.2, §4.3): an integer Retry-After and the gateway's JSON body."""
+    value = reply.headers.get("Retry-After")
+    check(
+        "throttle.retry_after_integer",
+        value is not None and value.strip().isdigit(),
+        f"a 429 must carry Retry-After as whole seconds, got {value!r}",
+        expected="Retry-After: <integer seconds>",
+        actual={"status": reply.status, "Retry-After": value},
+        exchange=reply.exchange,
+    )
+    body = reply.json_or_none()
+    check(
+        "throttle.answer_shape",
+        isinstance(body, dict) and isinstance(body.get("error_code"), str) and isinstance(body.get("message"), str),
+        "a 429 must answer JSON with a string error_code and message",
+        expected={"error_code": "429050", "message": "Too many requests"},
+        actual=body if body is not None else reply.text[:300],
+        exchange=reply.exchange,
+    )
 
 
 # ------------------------------------------------------------------ reads vs model

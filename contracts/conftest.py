@@ -6,7 +6,12 @@
 
 HYPOTHESIS_PROFILE picks a profile (`ci`, `nightly`, `dev`, `quick`, `live`); the default is
 `ci` for emulators and `live` (few examples: the live API allows 10 actions a minute) for
-URL targets.
+URL targets. Profiles for runs that may meet a broken target (`quick`, `live`) do not shrink:
+a failing example is reported as found, at once, instead of after minutes of paced retries.
+
+A test harness can hand the `inprocess`/`served` targets its own WSGI app (an emulator with
+a planted defect, say) by implementing the `pytest_umapi_emulator_app(config)` hook in a
+plugin it passes to `pytest.main`; nothing on the command line can.
 """
 
 from __future__ import annotations
@@ -38,10 +43,26 @@ settings.register_profile(
     phases=[Phase.explicit, Phase.generate],
 )
 settings.register_profile(
-    "live", max_examples=2, deadline=None, suppress_health_check=_SUPPRESS, database=None, print_blob=True
+    "live",
+    max_examples=2,
+    deadline=None,
+    suppress_health_check=_SUPPRESS,
+    database=None,
+    print_blob=True,
+    phases=[Phase.explicit, Phase.generate],
 )
 # Steps per state-machine example, per profile.
 STATEFUL_STEPS = {"ci": 10, "nightly": 40, "dev": 20, "quick": 6, "live": 4}
+
+
+class KitHookspecs:
+    @pytest.hookspec(firstresult=True)
+    def pytest_umapi_emulator_app(self, config: pytest.Config) -> Any:
+        """A Flask app for the `inprocess`/`served` targets instead of the kit's own emulator."""
+
+
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    pluginmanager.add_hookspecs(KitHookspecs)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -122,11 +143,13 @@ def contract_target(pytestconfig: pytest.Config) -> Iterator[Target]:
         identity_type=opt("--umapi-identity-type"),
         pace=pace,
     )
+    app = pytestconfig.hook.pytest_umapi_emulator_app(config=pytestconfig)
     try:
-        target = open_target(opt("--umapi-target"), run, opt("--umapi-credentials"))
+        target = open_target(opt("--umapi-target"), run, opt("--umapi-credentials"), app=app)
     except TargetError as exc:
         raise pytest.UsageError(str(exc)) from None
     pytestconfig._umapi_target = target  # type: ignore[attr-defined]
+    target.notify = progress_printer(pytestconfig)
     RECORDER.redact = target.redact
     if target.kind == "remote" and not target.settings.domain:
         discover_domain(target)
@@ -143,9 +166,27 @@ def contract_target(pytestconfig: pytest.Config) -> Iterator[Target]:
             target.close()
 
 
+def progress_printer(config: pytest.Config) -> Any:
+    """A line on the terminal, even while pytest captures a test's output (pacing waits, 429s)."""
+    capture = config.pluginmanager.getplugin("capturemanager")
+    reporter = config.pluginmanager.getplugin("terminalreporter")
+
+    def show(line: str) -> None:
+        if reporter is None:
+            return
+        if capture is not None:
+            with capture.global_and_fixture_disabled():
+                reporter.write_line(f"  [umapi-contracts] {line}")
+        else:
+            reporter.write_line(f"  [umapi-contracts] {line}")
+
+    return show
+
+
 def run_hygiene(target: Target) -> None:
-    """End-of-run contracts: nothing of this run is left; without writes, only test mode was sent."""
-    from contracts.checks import read_groups, read_users
+    """End-of-run contracts: nothing of this run is left; writes went only where they may;
+    every 429 met carried a usable Retry-After."""
+    from contracts.checks import check_throttled, read_groups, read_users
     from contracts.registry import check
 
     if not target.writes_allowed:
@@ -153,6 +194,16 @@ def run_hygiene(target: Target) -> None:
         check(
             "run.only_test_mode_writes", not bad, f"{len(bad)} action request(s) without testOnly=true", actual=bad[:3]
         )
+    else:
+        foreign = sorted(target.foreign_writes)
+        check(
+            "run.only_test_mode_writes",
+            not foreign,
+            f"{len(foreign)} real write(s) addressed objects the suite did not create",
+            actual=foreign[:5],
+        )
+    for reply in target.throttled_replies:
+        check_throttled(reply)
     if target.kind == "remote" and not target.settings.domain:
         return
     domain = target.settings.domain if target.kind == "remote" else None

@@ -20,6 +20,8 @@ ENV_KEYS = {
     "ims_host": "UMAPI_IMS_HOST",
     "endpoint": "UMAPI_ENDPOINT",
     "ca_file": "UMAPI_CA_FILE",
+    # only for a umapi-mock target whose admin API needs a token: lets the kit make it throttle
+    "admin_token": "UMAPI_MOCK_ADMIN_TOKEN",
 }
 
 
@@ -35,6 +37,7 @@ class Credentials:
     ims_host: str  # host[:port], https implied
     endpoint: str  # UMAPI base URL ending in /v2/usermanagement
     ca_file: str | None = None
+    admin_token: str | None = None  # a umapi-mock's /_mock/ token (never needed for Adobe)
 
     @property
     def verify(self) -> str | bool:
@@ -97,6 +100,7 @@ def load_credentials(
         ims_host=ims_host,
         endpoint=endpoint,
         ca_file=values.get("ca_file") or None,
+        admin_token=values.get("admin_token") or None,
     )
 
 

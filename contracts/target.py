@@ -21,6 +21,7 @@ a target and keeps the names the suite imports.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from umapi_mock.domain.scopes import S2S_SCOPE
 from umapi_mock.redaction import SECRET_KEYS, redact
@@ -83,15 +84,20 @@ __all__ = [
 
 
 def open_target(
-    spec: str, settings: RunSettings, credentials_file: str | None = None, env: Mapping[str, str] | None = None
+    spec: str,
+    settings: RunSettings,
+    credentials_file: str | None = None,
+    env: Mapping[str, str] | None = None,
+    app: Any = None,
 ) -> Target:
-    """Build the target `--umapi-target` names."""
+    """Build the target `--umapi-target` names (`app`: the emulator app for inprocess/served,
+    default one built from the kit's seed)."""
     spec = (spec or "inprocess").strip()
     if spec in ("inprocess", "served"):
         if settings.domain is None:
             settings.domain, settings.identity_type = EMULATOR_DOMAIN
         settings.identity_type = settings.identity_type or EMULATOR_DOMAIN[1]
-        app = build_emulator_app()
+        app = app if app is not None else build_emulator_app()
         return InProcessTarget(settings, app) if spec == "inprocess" else ServedTarget(settings, app)
     creds = load_credentials(spec, credentials_file, env)
     if settings.allow_writes and not settings.domain:

@@ -30,6 +30,13 @@ class EmulatorTarget(Target):
 
         emulator_of(self.app).reset()
 
+    def throttle_switch(self) -> Any:
+        from umapi_mock.http.context import emulator_of
+
+        from .throttling import HandleSwitch
+
+        return HandleSwitch(emulator_of(self.app))
+
     def state_digest(self) -> str:
         import hashlib
 
