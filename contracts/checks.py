@@ -173,6 +173,17 @@ def check_group_shape(group: Any, exchange: Any) -> None:
 
 # ------------------------------------------------------------------ actions
 
+# The contracts `check_action_reply` judges (for the `contract` marks of the tests that call it).
+ACTION_REPLY_CONTRACTS = (
+    "action.errors_match_model",
+    "action.report_shape",
+    "action.errors_omitted_when_empty",
+    "action.error_step_is_index",
+    "action.error_fields",
+    "action.counts_match_model",
+    "action.test_mode_counts",
+)
+
 
 def check_action_reply(
     reply: Reply, entries: list[Any], expects: list[list[Expect]], test_mode: bool, contracts: list[str] | None = None

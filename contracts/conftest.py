@@ -33,10 +33,11 @@ _SUPPRESS = [HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data
 settings.register_profile("ci", max_examples=25, deadline=None, suppress_health_check=_SUPPRESS, database=None)
 settings.register_profile("nightly", max_examples=500, deadline=None, suppress_health_check=_SUPPRESS)
 settings.register_profile("dev", max_examples=60, deadline=None, suppress_health_check=_SUPPRESS)
-# quick: for runs expected to fail (the defect self-test): no shrinking, which is slow here.
+# quick: a smoke run, and runs expected to fail (the defect self-test): few examples, no
+# shrinking (the fixed scenarios judge every invariant; the examples add variety).
 settings.register_profile(
     "quick",
-    max_examples=6,
+    max_examples=3,
     deadline=None,
     suppress_health_check=_SUPPRESS,
     database=None,
@@ -52,7 +53,7 @@ settings.register_profile(
     phases=[Phase.explicit, Phase.generate],
 )
 # Steps per state-machine example, per profile.
-STATEFUL_STEPS = {"ci": 10, "nightly": 40, "dev": 20, "quick": 6, "live": 4}
+STATEFUL_STEPS = {"ci": 10, "nightly": 40, "dev": 20, "quick": 5, "live": 4}
 
 
 class KitHookspecs:
@@ -105,6 +106,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="where to write the JSON report (the Markdown summary goes beside it); 'none' to skip",
     )
     group.addoption(
+        "--umapi-contract",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="run only the tests that judge contract NAME (repeatable; NAME may end in * for a prefix)",
+    )
+    group.addoption(
         "--umapi-pace",
         default="auto",
         choices=("auto", "on", "off"),
@@ -127,6 +135,29 @@ def pytest_configure(config: pytest.Config) -> None:
     config._umapi_target = None  # type: ignore[attr-defined]
     config._umapi_started = time.time()  # type: ignore[attr-defined]
     RECORDER.reset()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """--umapi-contract: keep only the tests whose `contract` marks name a chosen contract."""
+    from contracts.registry import CONTRACTS
+
+    wanted = config.getoption("--umapi-contract", default=[]) or []
+    if not wanted:
+        return
+
+    def matches(pattern: str, name: str) -> bool:
+        return name.startswith(pattern[:-1]) if pattern.endswith("*") else name == pattern
+
+    unknown = [w for w in wanted if not any(matches(w, n) for n in CONTRACTS)]
+    if unknown:
+        raise pytest.UsageError(f"--umapi-contract: no contract named {', '.join(unknown)} (see the report)")
+    keep, drop = [], []
+    for item in items:
+        names = [n for mark in item.iter_markers("contract") for n in mark.args]
+        (keep if any(matches(w, n) for w in wanted for n in names) else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
 
 
 def stateful_steps(config: pytest.Config) -> int:

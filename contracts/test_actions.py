@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from contracts.checks import check_action_reply, read_users
+from contracts.checks import ACTION_REPLY_CONTRACTS, check_action_reply, read_users
 from contracts.conftest import needs_domain
 from contracts.registry import RECORDER, ContractViolation, check, passed
 from contracts.strategies import INVALID_KINDS, MALFORMED_BODIES, Pools, build_invalid
@@ -82,8 +82,14 @@ def test_too_many_entries(target: Target) -> None:
     )
 
 
-@pytest.mark.contract("action.errors_match_model")
-@pytest.mark.parametrize("kind", sorted(INVALID_KINDS))
+@pytest.mark.contract(*ACTION_REPLY_CONTRACTS)
+@pytest.mark.parametrize(
+    "kind",
+    [
+        pytest.param(k, marks=pytest.mark.contract(*filter(None, (INVALID_KINDS[k].contract, LIMITS.get(k)))))
+        for k in sorted(INVALID_KINDS)
+    ],
+)
 def test_error_table(target: Target, kind: str) -> None:
     needs_domain(target)
     pools = _pools(target)
@@ -113,7 +119,7 @@ def test_error_table(target: Target, kind: str) -> None:
         passed(limit, reply.exchange)
 
 
-@pytest.mark.contract("reads.direct_only_false")
+@pytest.mark.contract("reads.direct_only_false", "action.counts_match_model")
 def test_direct_only_false(target: Target) -> None:
     """A user in a group linked to a profile: directOnly=false lists the profile, true does not."""
     if not target.is_emulator:
