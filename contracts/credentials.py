@@ -99,7 +99,7 @@ def load_credentials(
         client_secret=values["client_secret"],
         ims_host=ims_host,
         endpoint=endpoint,
-        ca_file=values.get("ca_file") or None,
+        ca_file=os.path.expanduser(values["ca_file"]) if values.get("ca_file") else None,
         admin_token=values.get("admin_token") or None,
     )
 

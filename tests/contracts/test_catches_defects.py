@@ -64,3 +64,18 @@ def test_the_defects_are_not_reachable_from_the_cli():
         source = __import__(module, fromlist=["x"]).__file__
         text = open(source).read()
         assert "DefectMiddleware" not in text and "tests.contracts" not in text
+
+
+@pytest.mark.parametrize("other", ["served", "url", "url-writes"])
+def test_diff_of_the_same_emulator_in_process_and_elsewhere_reports_no_drift(suite_runs, other):
+    """`umapi-mock contract diff` (the console script) of two clean runs of one emulator."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    a = suite_runs[("inprocess", "clean")].out / "contract-report.json"
+    b = suite_runs[(other, "clean")].out / "contract-report.json"
+    script = Path(sys.executable).with_name("umapi-mock")
+    proc = subprocess.run([str(script), "contract", "diff", str(a), str(b)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.startswith("no drift") and "judged on one side only" not in proc.stdout

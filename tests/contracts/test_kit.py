@@ -213,3 +213,76 @@ def test_invalid_entries_name_a_registered_contract(data):
     inv = data.draw(invalid_entries(POOLS))
     assert inv.contract in CONTRACTS and inv.kind in INVALID_KINDS
     assert any(x.required for x in inv.expects)
+
+
+def test_diff_does_not_count_not_applicable_as_drift(tmp_path, capsys):
+    rec = Recorder()
+    rec.record("paging.last_page_flag", True)
+    rec.record_not_applicable("throttle.retry_after_integer", "a dry run never provokes throttling")
+    dry = build_report(rec, {"name": "live", "kind": "remote"})
+    judged = _report({"paging.last_page_flag": "pass", "throttle.retry_after_integer": "pass"})
+    assert next(c for c in dry["contracts"] if c["name"] == "throttle.retry_after_integer")["status"] == "n/a"
+    assert dry["summary"]["n/a"] == 1
+    assert diff_reports(judged, dry) == []
+    pa, _ = write_report(judged, tmp_path / "a.json")
+    pb, _ = write_report(dry, tmp_path / "b.json")
+    assert contract_cli.main(["contract", "diff", str(pa), str(pb)]) == 0
+    out = capsys.readouterr().out
+    assert "no drift" in out and "throttle.retry_after_integer: n/a (a dry run never provokes throttling)" in out
+    broken = _report({"paging.last_page_flag": "fail", "throttle.retry_after_integer": "pass"})
+    pc, _ = write_report(broken, tmp_path / "c.json")
+    assert contract_cli.main(["contract", "diff", str(pb), str(pc)]) == 1  # real drift still counts
+
+
+def test_cli_passes_contract_selection(tmp_path):
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    contract_cli.add_subcommands(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["contract", "--contract", "paging.*", "--contract", "status.live"])
+    argv = contract_cli.pytest_argv(args)
+    assert [argv[i + 1] for i, a in enumerate(argv) if a == "--umapi-contract"] == ["paging.*", "status.live"]
+
+
+def test_a_paced_wait_prints_a_progress_line():
+    lines = []
+    now = [0.0]
+
+    def sleep(s):
+        now[0] += s
+
+    creds = Credentials("O@AdobeOrg", "cid", "secret", "h", "https://h/v2/usermanagement")
+    target = Target("live", creds, RunSettings(pace=True, sleep=sleep))
+    target.pacer.now = lambda: now[0]
+    target.notify = lines.append
+    for _ in range(5):
+        target.pacer.wait("groups")
+    assert len(lines) == 1 and lines[0].startswith("pacing: waiting 60 s for the groups budget (4 a minute)")
+
+
+def test_admin_token_comes_from_the_file_and_is_a_secret(tmp_path):
+    f = tmp_path / "creds.yaml"
+    f.write_text("org_id: O@AdobeOrg\nclient_id: c\nclient_secret: s\nUMAPI_MOCK_ADMIN_TOKEN: adm1n-t0ken\n")
+    creds = load_credentials("https://127.0.0.1:9", str(f), env={})
+    assert creds.admin_token == "adm1n-t0ken" and "adm1n" not in repr(creds)
+    assert "adm1n-t0ken" in Target("t", creds, RunSettings(pace=False)).secrets
+
+
+def test_the_example_credentials_file_is_what_the_kit_reads():
+    from pathlib import Path
+
+    example = Path(__file__).resolve().parents[2] / "examples" / "contract-credentials.yaml"
+    creds = load_credentials("live", str(example), env={})
+    assert creds.org_id.endswith("@AdobeOrg") and creds.client_id and creds.client_secret
+    assert creds.endpoint == "https://usermanagement.adobe.io/v2/usermanagement"
+    assert creds.ims_host == "ims-na1.adobelogin.com"
+
+
+def test_throttle_policy_round_trips_through_the_admin_shape():
+    from contracts.throttling import PROBE_POLICY, policy_document
+    from umapi_mock.layers.throttle import parse_policy
+
+    assert policy_document(parse_policy("off").as_json()) == "off"
+    assert policy_document(parse_policy("documented").as_json()) == "documented"
+    probe = parse_policy(PROBE_POLICY)
+    assert parse_policy(policy_document(probe.as_json())).limits == probe.limits
