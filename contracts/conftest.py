@@ -6,8 +6,8 @@
 
 HYPOTHESIS_PROFILE picks a profile (`ci`, `nightly`, `dev`, `quick`, `live`); the default is
 `ci` for emulators and `live` (few examples: the live API allows 10 actions a minute) for
-URL targets. Profiles for runs that may meet a broken target (`quick`, `live`) do not shrink:
-a failing example is reported as found, at once, instead of after minutes of paced retries.
+URL targets. Against a URL no profile shrinks (nor do `quick` and `live` anywhere): a failing
+example is reported as found, at once, instead of after minutes of paced retries.
 
 A test harness can hand the `inprocess`/`served` targets its own WSGI app (an emulator with
 a planted defect, say) by implementing the `pytest_umapi_emulator_app(config)` hook in a
@@ -30,6 +30,7 @@ from contracts.report import build_report, write_report
 from contracts.target import PREFIX, RunSettings, Target, TargetError, open_target
 
 _SUPPRESS = [HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large]
+NO_SHRINK = [Phase.explicit, Phase.generate]
 settings.register_profile("ci", max_examples=25, deadline=None, suppress_health_check=_SUPPRESS, database=None)
 settings.register_profile("nightly", max_examples=500, deadline=None, suppress_health_check=_SUPPRESS)
 settings.register_profile("dev", max_examples=60, deadline=None, suppress_health_check=_SUPPRESS)
@@ -41,7 +42,7 @@ settings.register_profile(
     deadline=None,
     suppress_health_check=_SUPPRESS,
     database=None,
-    phases=[Phase.explicit, Phase.generate],
+    phases=NO_SHRINK,
 )
 settings.register_profile(
     "live",
@@ -50,7 +51,7 @@ settings.register_profile(
     suppress_health_check=_SUPPRESS,
     database=None,
     print_blob=True,
-    phases=[Phase.explicit, Phase.generate],
+    phases=NO_SHRINK,
 )
 # Steps per state-machine example, per profile.
 STATEFUL_STEPS = {"ci": 10, "nightly": 40, "dev": 20, "quick": 5, "live": 4}
@@ -131,6 +132,10 @@ def pytest_configure(config: pytest.Config) -> None:
     if profile not in STATEFUL_STEPS:
         STATEFUL_STEPS[profile] = 10
     settings.load_profile(profile)
+    if _is_remote(spec) and Phase.shrink in settings.default.phases:
+        # a URL target is paced: shrinking a failure there would take minutes of waiting
+        settings.register_profile(f"{profile}-unshrunk", parent=settings.get_profile(profile), phases=NO_SHRINK)
+        settings.load_profile(f"{profile}-unshrunk")
     config._umapi_profile = profile  # type: ignore[attr-defined]
     config._umapi_target = None  # type: ignore[attr-defined]
     config._umapi_started = time.time()  # type: ignore[attr-defined]

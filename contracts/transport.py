@@ -221,12 +221,12 @@ class Target:
                 allow_redirects=False,
             )
             elapsed = (time.perf_counter() - started) * 1000
+            throttled = None
             if response.status_code == 429:
                 self.throttled += 1
+                throttled = self._reply(method, url, send_headers, body, response, elapsed, attempts)
                 if len(self.throttled_replies) < MAX_KEPT_429:
-                    self.throttled_replies.append(
-                        self._reply(method, url, send_headers, body, response, elapsed, attempts)
-                    )
+                    self.throttled_replies.append(throttled)
             if response.status_code == 429 and attempts <= 6 and retry:
                 wait = retry_after_seconds(response.headers.get("Retry-After"))
                 wait = min(wait if wait is not None else 2.0**attempts, MAX_RETRY_AFTER)
@@ -244,7 +244,7 @@ class Target:
                 send_headers.update({"Authorization": f"Bearer {self.token(refresh=True)}"})
                 continue
             break
-        return self._reply(method, url, send_headers, body, response, elapsed, attempts)
+        return throttled or self._reply(method, url, send_headers, body, response, elapsed, attempts)
 
     @staticmethod
     def _reply(

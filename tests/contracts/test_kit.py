@@ -286,3 +286,31 @@ def test_throttle_policy_round_trips_through_the_admin_shape():
     assert policy_document(parse_policy("documented").as_json()) == "documented"
     probe = parse_policy(PROBE_POLICY)
     assert parse_policy(policy_document(probe.as_json())).limits == probe.limits
+
+
+def test_a_umapi_mock_url_is_throttled_on_purpose_only_with_its_admin_api():
+    """The switch needs the target's /_mock/ API (and its token, when it has one); it sets the
+    probe policy and puts the target's own policy back."""
+    from contracts.throttling import AdminSwitch
+    from umapi_mock.config import Config
+
+    with umapi_mock.mock_umapi(config=Config(admin_token="adm1n", throttle="documented")) as umapi:
+        throttle = umapi.emulator.layers.throttle
+
+        def target(admin_token=None):
+            creds = Credentials(
+                umapi.org_id, umapi.client_id, umapi.client_secret, umapi.ims_host, umapi.endpoint, None, admin_token
+            )
+            return Target("fake-live", creds, RunSettings(pace=False))
+
+        assert AdminSwitch.probe(target()) is None  # the admin API refuses without the token
+        allowed = target("adm1n")
+        switch = AdminSwitch.probe(allowed)
+        assert switch is not None and switch.saved == "documented"
+        with switch.installed():
+            assert throttle.policy.limits["groups"].per_client == 1 and "action" not in throttle.policy.limits
+            first = allowed.request("GET", f"/groups/{umapi.org_id}/0", retry=False, paced=False)
+            second = allowed.request("GET", f"/groups/{umapi.org_id}/0", retry=False, paced=False)
+            assert (first.status, second.status) == (200, 429)
+            assert second.headers["Retry-After"].isdigit() and allowed.throttled_replies == [second]
+        assert throttle.policy.name == "documented"
