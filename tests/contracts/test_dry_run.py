@@ -17,7 +17,7 @@ def test_dry_run_sent_only_test_mode_writes(suite_runs):
     run = suite_runs[("url", "clean")]
     journal = run.read("journal.json")
     actions = [e for e in journal["entries"] if e["method"] == "POST"]
-    assert len(actions) > 20  # the scenarios, the error table and the state machine really ran
+    assert len(actions) >= 12  # the scenarios, the error table (in batches) and the state machine ran
     assert all(e["query"].get("testOnly") == "true" for e in actions), [
         e["query"] for e in actions if e["query"].get("testOnly") != "true"
     ]
