@@ -120,6 +120,16 @@ def run_contracts(args: argparse.Namespace) -> int:
 
     import pytest
 
+    from .target import TargetError, check_remote
+
+    if args.target not in ("inprocess", "served"):
+        try:
+            check_remote(args.target, args.allow_writes, args.domain, args.credentials)
+        except TargetError as exc:
+            # the pytest options' names, as this command spells them
+            print(f"umapi-mock contract: {str(exc).replace('--umapi-', '--')}", file=sys.stderr)
+            return 2
+
     if args.profile:
         os.environ["HYPOTHESIS_PROFILE"] = args.profile
     code = pytest.main(pytest_argv(args))

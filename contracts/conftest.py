@@ -27,7 +27,7 @@ from hypothesis import HealthCheck, Phase, settings
 
 from contracts.registry import RECORDER, ContractViolation
 from contracts.report import build_report, write_report
-from contracts.target import PREFIX, RunSettings, Target, TargetError, open_target
+from contracts.target import PREFIX, RunSettings, Target, TargetError, check_remote, open_target
 
 _SUPPRESS = [HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large]
 NO_SHRINK = [Phase.explicit, Phase.generate]
@@ -128,6 +128,16 @@ def _is_remote(spec: str) -> bool:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "contract(*names): the contracts a test checks (for the report)")
     spec = config.getoption("--umapi-target", default="inprocess")
+    if _is_remote(spec) and not config.option.collectonly:
+        try:
+            check_remote(
+                spec,
+                config.getoption("--umapi-allow-writes"),
+                config.getoption("--umapi-domain"),
+                config.getoption("--umapi-credentials"),
+            )
+        except TargetError as exc:
+            raise pytest.UsageError(str(exc)) from None
     profile = os.environ.get("HYPOTHESIS_PROFILE") or ("live" if _is_remote(spec) else "ci")
     if profile not in STATEFUL_STEPS:
         STATEFUL_STEPS[profile] = 10

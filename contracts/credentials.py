@@ -76,6 +76,7 @@ def load_credentials(
 ) -> Credentials:
     """Credentials for a URL target: the file's values first, then the environment's."""
     env = os.environ if env is None else env
+    url_endpoint = _endpoint_from_url(url) if url and url != "live" else None  # a bad URL first
     values = read_credentials_file(credentials_file) if credentials_file else {}
     for key, var in ENV_KEYS.items():
         if not values.get(key) and env.get(var):
@@ -87,10 +88,7 @@ def load_credentials(
             + ", ".join(missing)
             + " (set them in the environment or in --umapi-credentials FILE; never on the command line)"
         )
-    if url and url != "live":
-        endpoint = _endpoint_from_url(url)
-    else:
-        endpoint = (values.get("endpoint") or PRODUCTION_UMAPI).rstrip("/")
+    endpoint = url_endpoint or (values.get("endpoint") or PRODUCTION_UMAPI).rstrip("/")
     ims_host = values.get("ims_host") or _default_ims_host(endpoint)
     ims_host = ims_host.split("://", 1)[-1].rstrip("/")
     return Credentials(

@@ -75,6 +75,7 @@ __all__ = [
     "iter_prefixed",
     "load_credentials",
     "new_run_id",
+    "check_remote",
     "open_target",
     "read_all",
     "read_credentials_file",
@@ -99,7 +100,20 @@ def open_target(
         settings.identity_type = settings.identity_type or EMULATOR_DOMAIN[1]
         app = app if app is not None else build_emulator_app()
         return InProcessTarget(settings, app) if spec == "inprocess" else ServedTarget(settings, app)
-    creds = load_credentials(spec, credentials_file, env)
-    if settings.allow_writes and not settings.domain:
-        raise TargetError("--umapi-allow-writes needs --umapi-domain: the claimed domain the suite may create users in")
+    creds = check_remote(spec, settings.allow_writes, settings.domain, credentials_file, env)
     return Target(spec if spec != "live" else creds.endpoint, creds, settings)
+
+
+def check_remote(
+    spec: str,
+    allow_writes: bool,
+    domain: str | None,
+    credentials_file: str | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Credentials:
+    """A URL target's credentials, or TargetError saying what is wrong with the options (asked
+    before any test runs, so bad input is one line, not an error per test)."""
+    creds = load_credentials(spec, credentials_file, env)
+    if allow_writes and not domain:
+        raise TargetError("--umapi-allow-writes needs --umapi-domain: the claimed domain the suite may create users in")
+    return creds

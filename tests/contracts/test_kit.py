@@ -314,3 +314,35 @@ def test_a_umapi_mock_url_is_throttled_on_purpose_only_with_its_admin_api():
             assert (first.status, second.status) == (200, 429)
             assert second.headers["Retry-After"].isdigit() and allowed.throttled_replies == [second]
         assert throttle.policy.name == "documented"
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--target", "live"], "missing credentials: UMAPI_ORG_ID"),
+        (["--target", "ftp://h.example"], "--target must be inprocess, served, live or an http(s) URL"),
+        (["--target", "live", "--credentials", "/nonexistent/creds.yaml"], "/nonexistent/creds.yaml"),
+        (
+            ["--target", "https://127.0.0.1:9", "--credentials", "CREDS", "--allow-writes"],
+            "--allow-writes needs --domain",
+        ),
+    ],
+    ids=["no-credentials", "bad-url", "missing-file", "writes-without-domain"],
+)
+def test_bad_contract_options_are_one_line_and_exit_2(tmp_path, args, says):
+    """Checked before any test runs: one line on stderr, exit 2, nothing else (the console script)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    creds = tmp_path / "creds.yaml"
+    creds.write_text("org_id: O@AdobeOrg\nclient_id: c\nclient_secret: s\n")
+    args = [str(creds) if a == "CREDS" else a for a in args]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("UMAPI_")}
+    script = Path(sys.executable).with_name("umapi-mock")
+    proc = subprocess.run([str(script), "contract", *args], capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert proc.returncode == 2, proc.stdout[-2000:] + proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("umapi-mock contract: ") and says in lines[0], proc.stderr
+    assert "Traceback" not in proc.stderr and proc.stdout == ""
