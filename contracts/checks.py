@@ -118,6 +118,25 @@ def read_group_users(target: Target, group: str, **params: Any) -> Listing:
     return read_all(lambda p: target.users_page(p, group=group, **params), "users")
 
 
+def org_users(target: Target) -> Listing:
+    """The org's users (of --umapi-domain on a URL), read once per run: tests leave the org as found."""
+    cached = getattr(target, "_contract_users", None)
+    if cached is None:
+        domain = target.settings.domain if target.kind == "remote" else None
+        cached = read_users(target, domain=domain) if domain else read_users(target)
+        target._contract_users = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def org_groups(target: Target) -> Listing:
+    """The org's groups, read once per run."""
+    cached = getattr(target, "_contract_groups", None)
+    if cached is None:
+        cached = read_groups(target)
+        target._contract_groups = cached  # type: ignore[attr-defined]
+    return cached
+
+
 # ------------------------------------------------------------------ shapes
 
 
@@ -154,11 +173,24 @@ def check_group_shape(group: Any, exchange: Any) -> None:
 
 # ------------------------------------------------------------------ actions
 
+# The contracts `check_action_reply` judges (for the `contract` marks of the tests that call it).
+ACTION_REPLY_CONTRACTS = (
+    "action.errors_match_model",
+    "action.report_shape",
+    "action.errors_omitted_when_empty",
+    "action.error_step_is_index",
+    "action.error_fields",
+    "action.counts_match_model",
+    "action.test_mode_counts",
+)
+
 
 def check_action_reply(
-    reply: Reply, entries: list[Any], expects: list[list[Expect]], test_mode: bool, contracts: list[str] | None = None
+    reply: Reply, entries: list[Any], expects: list[list[Expect]], test_mode: bool, only: int | None = None
 ) -> dict[str, Any]:
-    """Judge one action reply against the model's prediction for each entry."""
+    """Judge one action reply against the model's prediction for each entry (with `only`, the
+    per-entry checks judge that entry alone, and errors naming no entry; the report's shape and
+    counts are always judged whole)."""
     ex = reply.exchange
     body = reply.json_or_none()
     shape_ok = reply.status == 200 and isinstance(body, dict)
@@ -177,6 +209,11 @@ def check_action_reply(
     )
     errors: list[dict[str, Any]] = body.get("errors", [])
     n = len(entries)
+    mine = [
+        e
+        for e in errors
+        if only is None or not isinstance(e, dict) or e.get("index") == only or not _is_int(e.get("index"))
+    ]
 
     def step_ok(e: Any) -> bool:
         if not isinstance(e, dict) or not _is_int(e.get("index")) or not 0 <= e["index"] < n:
@@ -186,7 +223,7 @@ def check_action_reply(
         do = entries[e["index"]].get("do") if isinstance(entries[e["index"]], dict) else None
         return bool(0 <= e["step"] < len(do) if isinstance(do, list) and do else e["step"] == 0)
 
-    bad_steps = [e for e in errors if not step_ok(e)]
+    bad_steps = [e for e in mine if not step_ok(e)]
     check(
         "action.error_step_is_index",
         not bad_steps,
@@ -195,7 +232,7 @@ def check_action_reply(
         exchange=ex,
     )
     bad_fields = []
-    for e in errors:
+    for e in mine:
         entry = entries[e["index"]]
         who = entry.get("user", entry.get("usergroup")) if isinstance(entry, dict) else None
         rid = entry.get("requestID") if isinstance(entry, dict) else None
@@ -217,8 +254,12 @@ def check_action_reply(
     failing = 0
     may_fail = 0
     for i, exp in enumerate(expects):
-        actual = [e for e in errors if e.get("index") == i]
         verdict = predicted_failure(exp)
+        failing += verdict is True
+        may_fail += verdict is None
+        if only is not None and i != only:
+            continue
+        actual = [e for e in errors if e.get("index") == i]
         for x in exp:
             if x.required:
                 check(
@@ -239,13 +280,18 @@ def check_action_reply(
             actual=unexpected,
             exchange=ex,
         )
-        if verdict:
-            failing += 1
-        elif verdict is None:
-            may_fail += 1
     if not errors and not any(expects):
         passed("action.errors_match_model", ex)
     not_completed = body["notCompleted"]
+    if test_mode:  # judged before the counts: a test-mode write shows here first
+        check(
+            "action.test_mode_counts",
+            body["completed"] == 0 and body["completedInTestMode"] + not_completed == n,
+            "test mode must report completed 0 and count would-be successes in completedInTestMode",
+            expected={"completed": 0, "completedInTestMode + notCompleted": n},
+            actual=body,
+            exchange=ex,
+        )
     done = body["completedInTestMode"] if test_mode else body["completed"]
     other = body["completed"] if test_mode else body["completedInTestMode"]
     counts_ok = failing <= not_completed <= failing + may_fail and done == n - not_completed and other == 0
@@ -260,14 +306,6 @@ def check_action_reply(
         actual=body,
         exchange=ex,
     )
-    if test_mode:
-        check(
-            "action.test_mode_counts",
-            body["completed"] == 0 and done + not_completed == n,
-            "test mode must report completed 0 and count would-be successes in completedInTestMode",
-            actual=body,
-            exchange=ex,
-        )
     return body
 
 
@@ -278,6 +316,31 @@ def _describe(entry: Any) -> str:
     do = entry.get("do")
     steps = [next(iter(s)) if isinstance(s, dict) and s else repr(s) for s in do] if isinstance(do, list) else repr(do)
     return f"{who}: {steps}"
+
+
+# ------------------------------------------------------------------ throttling
+
+
+def check_throttled(reply: Reply) -> None:
+    """One 429 answer (spec §4.2, §4.3): an integer Retry-After and the gateway's JSON body."""
+    value = reply.headers.get("Retry-After")
+    check(
+        "throttle.retry_after_integer",
+        value is not None and value.strip().isdigit(),
+        f"a 429 must carry Retry-After as whole seconds, got {value!r}",
+        expected="Retry-After: <integer seconds>",
+        actual={"status": reply.status, "Retry-After": value},
+        exchange=reply.exchange,
+    )
+    body = reply.json_or_none()
+    check(
+        "throttle.answer_shape",
+        isinstance(body, dict) and isinstance(body.get("error_code"), str) and isinstance(body.get("message"), str),
+        "a 429 must answer JSON with a string error_code and message",
+        expected={"error_code": "429050", "message": "Too many requests"},
+        actual=body if body is not None else reply.text[:300],
+        exchange=reply.exchange,
+    )
 
 
 # ------------------------------------------------------------------ reads vs model

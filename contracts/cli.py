@@ -62,6 +62,13 @@ def add_subcommands(subparsers: Any) -> argparse.ArgumentParser:
     contract.add_argument("--profile", metavar="NAME", help="hypothesis profile (ci, nightly, dev, quick, live)")
     contract.add_argument("-k", "--select", metavar="EXPR", help="only contracts tests matching EXPR (pytest -k)")
     contract.add_argument(
+        "--contract",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="only the tests judging contract NAME (repeatable; NAME may end in *, e.g. paging.*)",
+    )
+    contract.add_argument(
         "--pytest-arg",
         action="append",
         default=[],
@@ -103,6 +110,8 @@ def pytest_argv(args: argparse.Namespace) -> list[str]:
         argv += ["--umapi-identity-type", args.identity_type]
     if args.select:
         argv += ["-k", args.select]
+    for name in getattr(args, "contract", None) or []:
+        argv += ["--umapi-contract", name]
     return argv + list(args.pytest_arg or [])
 
 
@@ -110,6 +119,16 @@ def run_contracts(args: argparse.Namespace) -> int:
     import os
 
     import pytest
+
+    from .target import TargetError, check_remote
+
+    if args.target not in ("inprocess", "served"):
+        try:
+            check_remote(args.target, args.allow_writes, args.domain, args.credentials)
+        except TargetError as exc:
+            # the pytest options' names, as this command spells them
+            print(f"umapi-mock contract: {str(exc).replace('--umapi-', '--')}", file=sys.stderr)
+            return 2
 
     if args.profile:
         os.environ["HYPOTHESIS_PROFILE"] = args.profile

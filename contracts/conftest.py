@@ -6,7 +6,12 @@
 
 HYPOTHESIS_PROFILE picks a profile (`ci`, `nightly`, `dev`, `quick`, `live`); the default is
 `ci` for emulators and `live` (few examples: the live API allows 10 actions a minute) for
-URL targets.
+URL targets. Against a URL no profile shrinks (nor do `quick` and `live` anywhere): a failing
+example is reported as found, at once, instead of after minutes of paced retries.
+
+A test harness can hand the `inprocess`/`served` targets its own WSGI app (an emulator with
+a planted defect, say) by implementing the `pytest_umapi_emulator_app(config)` hook in a
+plugin it passes to `pytest.main`; nothing on the command line can.
 """
 
 from __future__ import annotations
@@ -22,26 +27,44 @@ from hypothesis import HealthCheck, Phase, settings
 
 from contracts.registry import RECORDER, ContractViolation
 from contracts.report import build_report, write_report
-from contracts.target import PREFIX, RunSettings, Target, TargetError, open_target
+from contracts.target import PREFIX, RunSettings, Target, TargetError, check_remote, open_target
 
 _SUPPRESS = [HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large]
+NO_SHRINK = [Phase.explicit, Phase.generate]
 settings.register_profile("ci", max_examples=25, deadline=None, suppress_health_check=_SUPPRESS, database=None)
 settings.register_profile("nightly", max_examples=500, deadline=None, suppress_health_check=_SUPPRESS)
 settings.register_profile("dev", max_examples=60, deadline=None, suppress_health_check=_SUPPRESS)
-# quick: for runs expected to fail (the defect self-test): no shrinking, which is slow here.
+# quick: a smoke run, and runs expected to fail (the defect self-test): few examples, no
+# shrinking (the fixed scenarios judge every invariant; the examples add variety).
 settings.register_profile(
     "quick",
-    max_examples=6,
+    max_examples=3,
     deadline=None,
     suppress_health_check=_SUPPRESS,
     database=None,
-    phases=[Phase.explicit, Phase.generate],
+    phases=NO_SHRINK,
 )
 settings.register_profile(
-    "live", max_examples=2, deadline=None, suppress_health_check=_SUPPRESS, database=None, print_blob=True
+    "live",
+    max_examples=2,
+    deadline=None,
+    suppress_health_check=_SUPPRESS,
+    database=None,
+    print_blob=True,
+    phases=NO_SHRINK,
 )
 # Steps per state-machine example, per profile.
-STATEFUL_STEPS = {"ci": 10, "nightly": 40, "dev": 20, "quick": 6, "live": 4}
+STATEFUL_STEPS = {"ci": 10, "nightly": 40, "dev": 20, "quick": 5, "live": 4}
+
+
+class KitHookspecs:
+    @pytest.hookspec(firstresult=True)
+    def pytest_umapi_emulator_app(self, config: pytest.Config) -> Any:
+        """A Flask app for the `inprocess`/`served` targets instead of the kit's own emulator."""
+
+
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    pluginmanager.add_hookspecs(KitHookspecs)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -84,6 +107,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="where to write the JSON report (the Markdown summary goes beside it); 'none' to skip",
     )
     group.addoption(
+        "--umapi-contract",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="run only the tests that judge contract NAME (repeatable; NAME may end in * for a prefix)",
+    )
+    group.addoption(
         "--umapi-pace",
         default="auto",
         choices=("auto", "on", "off"),
@@ -98,14 +128,51 @@ def _is_remote(spec: str) -> bool:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "contract(*names): the contracts a test checks (for the report)")
     spec = config.getoption("--umapi-target", default="inprocess")
+    if _is_remote(spec) and not config.option.collectonly:
+        try:
+            check_remote(
+                spec,
+                config.getoption("--umapi-allow-writes"),
+                config.getoption("--umapi-domain"),
+                config.getoption("--umapi-credentials"),
+            )
+        except TargetError as exc:
+            raise pytest.UsageError(str(exc)) from None
     profile = os.environ.get("HYPOTHESIS_PROFILE") or ("live" if _is_remote(spec) else "ci")
     if profile not in STATEFUL_STEPS:
         STATEFUL_STEPS[profile] = 10
     settings.load_profile(profile)
+    if _is_remote(spec) and Phase.shrink in settings.default.phases:
+        # a URL target is paced: shrinking a failure there would take minutes of waiting
+        settings.register_profile(f"{profile}-unshrunk", parent=settings.get_profile(profile), phases=NO_SHRINK)
+        settings.load_profile(f"{profile}-unshrunk")
     config._umapi_profile = profile  # type: ignore[attr-defined]
     config._umapi_target = None  # type: ignore[attr-defined]
     config._umapi_started = time.time()  # type: ignore[attr-defined]
     RECORDER.reset()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """--umapi-contract: keep only the tests whose `contract` marks name a chosen contract."""
+    from contracts.registry import CONTRACTS
+
+    wanted = config.getoption("--umapi-contract", default=[]) or []
+    if not wanted:
+        return
+
+    def matches(pattern: str, name: str) -> bool:
+        return name.startswith(pattern[:-1]) if pattern.endswith("*") else name == pattern
+
+    unknown = [w for w in wanted if not any(matches(w, n) for n in CONTRACTS)]
+    if unknown:
+        raise pytest.UsageError(f"--umapi-contract: no contract named {', '.join(unknown)} (see the report)")
+    keep, drop = [], []
+    for item in items:
+        names = [n for mark in item.iter_markers("contract") for n in mark.args]
+        (keep if any(matches(w, n) for w in wanted for n in names) else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
 
 
 def stateful_steps(config: pytest.Config) -> int:
@@ -122,11 +189,13 @@ def contract_target(pytestconfig: pytest.Config) -> Iterator[Target]:
         identity_type=opt("--umapi-identity-type"),
         pace=pace,
     )
+    app = pytestconfig.hook.pytest_umapi_emulator_app(config=pytestconfig)
     try:
-        target = open_target(opt("--umapi-target"), run, opt("--umapi-credentials"))
+        target = open_target(opt("--umapi-target"), run, opt("--umapi-credentials"), app=app)
     except TargetError as exc:
         raise pytest.UsageError(str(exc)) from None
     pytestconfig._umapi_target = target  # type: ignore[attr-defined]
+    target.notify = progress_printer(pytestconfig)
     RECORDER.redact = target.redact
     if target.kind == "remote" and not target.settings.domain:
         discover_domain(target)
@@ -143,9 +212,27 @@ def contract_target(pytestconfig: pytest.Config) -> Iterator[Target]:
             target.close()
 
 
+def progress_printer(config: pytest.Config) -> Any:
+    """A line on the terminal, even while pytest captures a test's output (pacing waits, 429s)."""
+    capture = config.pluginmanager.getplugin("capturemanager")
+    reporter = config.pluginmanager.getplugin("terminalreporter")
+
+    def show(line: str) -> None:
+        if reporter is None:
+            return
+        if capture is not None:
+            with capture.global_and_fixture_disabled():
+                reporter.write_line(f"  [umapi-contracts] {line}")
+        else:
+            reporter.write_line(f"  [umapi-contracts] {line}")
+
+    return show
+
+
 def run_hygiene(target: Target) -> None:
-    """End-of-run contracts: nothing of this run is left; without writes, only test mode was sent."""
-    from contracts.checks import read_groups, read_users
+    """End-of-run contracts: nothing of this run is left; writes went only where they may;
+    every 429 met carried a usable Retry-After."""
+    from contracts.checks import check_throttled, read_groups, read_users
     from contracts.registry import check
 
     if not target.writes_allowed:
@@ -153,6 +240,16 @@ def run_hygiene(target: Target) -> None:
         check(
             "run.only_test_mode_writes", not bad, f"{len(bad)} action request(s) without testOnly=true", actual=bad[:3]
         )
+    else:
+        foreign = sorted(target.foreign_writes)
+        check(
+            "run.only_test_mode_writes",
+            not foreign,
+            f"{len(foreign)} real write(s) addressed objects the suite did not create",
+            actual=foreign[:5],
+        )
+    for reply in target.throttled_replies:
+        check_throttled(reply)
     if target.kind == "remote" and not target.settings.domain:
         return
     domain = target.settings.domain if target.kind == "remote" else None

@@ -20,6 +20,8 @@ ENV_KEYS = {
     "ims_host": "UMAPI_IMS_HOST",
     "endpoint": "UMAPI_ENDPOINT",
     "ca_file": "UMAPI_CA_FILE",
+    # only for a umapi-mock target whose admin API needs a token: lets the kit make it throttle
+    "admin_token": "UMAPI_MOCK_ADMIN_TOKEN",
 }
 
 
@@ -35,6 +37,7 @@ class Credentials:
     ims_host: str  # host[:port], https implied
     endpoint: str  # UMAPI base URL ending in /v2/usermanagement
     ca_file: str | None = None
+    admin_token: str | None = None  # a umapi-mock's /_mock/ token (never needed for Adobe)
 
     @property
     def verify(self) -> str | bool:
@@ -73,6 +76,7 @@ def load_credentials(
 ) -> Credentials:
     """Credentials for a URL target: the file's values first, then the environment's."""
     env = os.environ if env is None else env
+    url_endpoint = _endpoint_from_url(url) if url and url != "live" else None  # a bad URL first
     values = read_credentials_file(credentials_file) if credentials_file else {}
     for key, var in ENV_KEYS.items():
         if not values.get(key) and env.get(var):
@@ -84,10 +88,7 @@ def load_credentials(
             + ", ".join(missing)
             + " (set them in the environment or in --umapi-credentials FILE; never on the command line)"
         )
-    if url and url != "live":
-        endpoint = _endpoint_from_url(url)
-    else:
-        endpoint = (values.get("endpoint") or PRODUCTION_UMAPI).rstrip("/")
+    endpoint = url_endpoint or (values.get("endpoint") or PRODUCTION_UMAPI).rstrip("/")
     ims_host = values.get("ims_host") or _default_ims_host(endpoint)
     ims_host = ims_host.split("://", 1)[-1].rstrip("/")
     return Credentials(
@@ -96,7 +97,8 @@ def load_credentials(
         client_secret=values["client_secret"],
         ims_host=ims_host,
         endpoint=endpoint,
-        ca_file=values.get("ca_file") or None,
+        ca_file=os.path.expanduser(values["ca_file"]) if values.get("ca_file") else None,
+        admin_token=values.get("admin_token") or None,
     )
 
 

@@ -35,9 +35,11 @@ class Pacer:
         per_minute: Mapping[str, int],
         sleep: Callable[[float], None] = time.sleep,
         now: Callable[[], float] = time.monotonic,
+        on_wait: Callable[[str, float], None] | None = None,
     ):
         self.per_minute = dict(per_minute)
         self.sleep = sleep
+        self.on_wait = on_wait  # told (family, seconds) before each wait: the run's progress line
         self.now = now
         self.windows: dict[str, deque[float]] = {}
         self.waited = 0.0
@@ -58,6 +60,8 @@ class Pacer:
                     return
                 delay = q[0] + 60.0 - t
             self.waited += delay
+            if self.on_wait is not None:
+                self.on_wait(family, delay)
             self.sleep(max(delay, 0.01))
 
 

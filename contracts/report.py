@@ -3,7 +3,7 @@
 JSON layout (stable; `diff` reads only `target` and `contracts[*].name/status`):
 
     {"format": "umapi-contract-report/1", "created": ISO time, "target": {...},
-     "summary": {"pass": n, "fail": n, "error": n, "not run": n},
+     "summary": {"pass": n, "fail": n, "error": n, "n/a": n, "not run": n},
      "contracts": [{"name", "status", "promise", "spec", "basis", "checks": {"passed", "failed"},
                     "message", "expected", "actual", "exchange": {"request", "response"},
                     "tests": [...]}, ...]}
@@ -32,7 +32,7 @@ def build_report(
 ) -> dict[str, Any]:
     secret_set = {s for s in secrets if s}
     contracts = []
-    summary = {"pass": 0, "fail": 0, "error": 0, "not run": 0}
+    summary = {"pass": 0, "fail": 0, "error": 0, "n/a": 0, "not run": 0}
     for name in sorted(CONTRACTS):
         contract = CONTRACTS[name]
         out = recorder.outcomes.get(name)
@@ -96,7 +96,8 @@ def markdown(report: dict[str, Any]) -> str:
         "",
         f"- target: `{target.get('name', '?')}` ({target.get('kind', '?')}), org `{target.get('org_id', '?')}`",
         f"- run id: `{target.get('run_id', '?')}`, writes: {target.get('writes', False)}, created {report.get('created', '?')}",
-        f"- **{s.get('pass', 0)} pass, {s.get('fail', 0)} fail, {s.get('error', 0)} error, {s.get('not run', 0)} not run**",
+        f"- **{s.get('pass', 0)} pass, {s.get('fail', 0)} fail, {s.get('error', 0)} error, "
+        f"{s.get('n/a', 0)} n/a, {s.get('not run', 0)} not run**",
         "",
         "| contract | status | basis | spec | promise |",
         "|---|---|---|---|---|",
@@ -137,23 +138,42 @@ def load_report(path: str | Path) -> dict[str, Any]:
     return doc
 
 
-def diff_reports(a: dict[str, Any], b: dict[str, Any]) -> list[tuple[str, str, str]]:
-    """(contract, status in a, status in b) for every contract whose outcome differs."""
+NOT_APPLICABLE = "n/a"
+
+
+def _outcomes(a: dict[str, Any], b: dict[str, Any]) -> list[tuple[str, str, str]]:
     sa = {c["name"]: c.get("status", "?") for c in a["contracts"]}
     sb = {c["name"]: c.get("status", "?") for c in b["contracts"]}
-    out = []
-    for name in sorted(set(sa) | set(sb)):
-        left, right = sa.get(name, "absent"), sb.get(name, "absent")
-        if left != right:
-            out.append((name, left, right))
-    return out
+    return [(n, sa.get(n, "absent"), sb.get(n, "absent")) for n in sorted(set(sa) | set(sb))]
+
+
+def diff_reports(a: dict[str, Any], b: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(contract, status in a, status in b) for every contract whose outcome differs, except
+    where one side could not judge it (`n/a`: a property of that run's settings, not of the
+    target)."""
+    return [r for r in _outcomes(a, b) if r[1] != r[2] and NOT_APPLICABLE not in r[1:]]
+
+
+def not_comparable(a: dict[str, Any], b: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """Contracts judged on one side only (the other run's settings made them `n/a`)."""
+    return [r for r in _outcomes(a, b) if r[1] != r[2] and NOT_APPLICABLE in r[1:]]
+
+
+def _reasons(a: dict[str, Any], b: dict[str, Any], rows: list[tuple[str, str, str]]) -> list[str]:
+    by_name = {c["name"]: c for c in a["contracts"] + b["contracts"] if c.get("status") == NOT_APPLICABLE}
+    return [f"  - {n}: n/a ({by_name[n].get('message', '')})" if n in by_name else f"  - {n}" for n, _, _ in rows]
 
 
 def format_diff(a: dict[str, Any], b: dict[str, Any], a_label: str = "A", b_label: str = "B") -> str:
     rows = diff_reports(a, b)
     ta, tb = a.get("target", {}).get("name", a_label), b.get("target", {}).get("name", b_label)
+    skipped = not_comparable(a, b)
+    tail = ""
+    if skipped:
+        tail = f"{len(skipped)} contract(s) judged on one side only (not drift):\n"
+        tail += "\n".join(_reasons(a, b, skipped)) + "\n"
     if not rows:
-        return f"no drift: every contract has the same outcome on {ta} and {tb}\n"
+        return f"no drift: every contract judged on both has the same outcome on {ta} and {tb}\n" + tail
     width = max(len(r[0]) for r in rows + [("contract", "", "")])
     lines = [
         f"{len(rows)} contract(s) differ:",
@@ -169,4 +189,4 @@ def format_diff(a: dict[str, Any], b: dict[str, Any], a_label: str = "A", b_labe
         failing = by_name_b.get(name) if right in ("fail", "error") else by_name_a.get(name)
         if failing and failing.get("message"):
             lines.append(f"  - {name}: {failing['message'].splitlines()[0][:200]}")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n" + tail

@@ -524,14 +524,28 @@ def build_invalid(kind: str, pools: Pools) -> Invalid:
     """A deterministic example of one invalid kind (the first choice of every draw)."""
 
     def first(strategy: st.SearchStrategy[Any]) -> Any:
-        from hypothesis import find
-
-        return find(strategy, lambda _: True)
+        return _first_example(strategy)
 
     spec = INVALID_KINDS[kind]
     entry, expects = spec.build(pools, first)
     tagged = tuple(Expect(e.step, e.codes, e.required, spec.contract if e.required else e.contract) for e in expects)
     return Invalid(kind, entry, tagged, spec.contract)
+
+
+_FIRST: dict[str, Any] = {}
+
+
+def _first_example(strategy: st.SearchStrategy[Any]) -> Any:
+    """Hypothesis's simplest example of a strategy, found once per process: the result depends
+    only on the strategy, whose repr names it fully (sampled_from / integers of constants)."""
+    import copy
+
+    from hypothesis import find
+
+    key = repr(strategy)
+    if key not in _FIRST:
+        _FIRST[key] = find(strategy, lambda _: True)
+    return copy.deepcopy(_FIRST[key])
 
 
 # ------------------------------------------------------------------ whole bodies

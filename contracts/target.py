@@ -21,6 +21,7 @@ a target and keeps the names the suite imports.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from umapi_mock.domain.scopes import S2S_SCOPE
 from umapi_mock.redaction import SECRET_KEYS, redact
@@ -74,6 +75,7 @@ __all__ = [
     "iter_prefixed",
     "load_credentials",
     "new_run_id",
+    "check_remote",
     "open_target",
     "read_all",
     "read_credentials_file",
@@ -83,17 +85,35 @@ __all__ = [
 
 
 def open_target(
-    spec: str, settings: RunSettings, credentials_file: str | None = None, env: Mapping[str, str] | None = None
+    spec: str,
+    settings: RunSettings,
+    credentials_file: str | None = None,
+    env: Mapping[str, str] | None = None,
+    app: Any = None,
 ) -> Target:
-    """Build the target `--umapi-target` names."""
+    """Build the target `--umapi-target` names (`app`: the emulator app for inprocess/served,
+    default one built from the kit's seed)."""
     spec = (spec or "inprocess").strip()
     if spec in ("inprocess", "served"):
         if settings.domain is None:
             settings.domain, settings.identity_type = EMULATOR_DOMAIN
         settings.identity_type = settings.identity_type or EMULATOR_DOMAIN[1]
-        app = build_emulator_app()
+        app = app if app is not None else build_emulator_app()
         return InProcessTarget(settings, app) if spec == "inprocess" else ServedTarget(settings, app)
-    creds = load_credentials(spec, credentials_file, env)
-    if settings.allow_writes and not settings.domain:
-        raise TargetError("--umapi-allow-writes needs --umapi-domain: the claimed domain the suite may create users in")
+    creds = check_remote(spec, settings.allow_writes, settings.domain, credentials_file, env)
     return Target(spec if spec != "live" else creds.endpoint, creds, settings)
+
+
+def check_remote(
+    spec: str,
+    allow_writes: bool,
+    domain: str | None,
+    credentials_file: str | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Credentials:
+    """A URL target's credentials, or TargetError saying what is wrong with the options (asked
+    before any test runs, so bad input is one line, not an error per test)."""
+    creds = load_credentials(spec, credentials_file, env)
+    if allow_writes and not domain:
+        raise TargetError("--umapi-allow-writes needs --umapi-domain: the claimed domain the suite may create users in")
+    return creds

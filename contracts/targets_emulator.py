@@ -30,6 +30,13 @@ class EmulatorTarget(Target):
 
         emulator_of(self.app).reset()
 
+    def throttle_switch(self) -> Any:
+        from umapi_mock.http.context import emulator_of
+
+        from .throttling import HandleSwitch
+
+        return HandleSwitch(emulator_of(self.app))
+
     def state_digest(self) -> str:
         import hashlib
 
@@ -75,11 +82,7 @@ class ServedTarget(EmulatorTarget):
         from umapi_mock.server import ServedEmulator
         from umapi_mock.tls import ensure_tls
 
-        self._tmp = None
-        if tls_dir is None:
-            self._tmp = tempfile.TemporaryDirectory(prefix="umapi-contract-tls-")
-            tls_dir = self._tmp.name
-        tls = ensure_tls(tls_dir)
+        tls = ensure_tls(tls_dir or _shared_tls_dir())
         self.server = ServedEmulator(app, "127.0.0.1", 0, ssl_context=tls.server_context()).start()
         from umapi_mock.http.context import emulator_of
 
@@ -99,8 +102,18 @@ class ServedTarget(EmulatorTarget):
     def close(self) -> None:
         super().close()
         self.server.stop()
-        if self._tmp is not None:
-            self._tmp.cleanup()
+
+
+_TLS_DIR: tempfile.TemporaryDirectory[str] | None = None
+
+
+def _shared_tls_dir() -> str:
+    """One throw-away CA per process (removed at exit): key generation is the slow part of
+    serving, and a process that runs the kit many times need not repeat it."""
+    global _TLS_DIR
+    if _TLS_DIR is None:
+        _TLS_DIR = tempfile.TemporaryDirectory(prefix="umapi-contract-tls-")
+    return _TLS_DIR.name
 
 
 EMULATOR_DOMAIN = ("contract.example", "federatedID")

@@ -9,30 +9,13 @@ from contracts.checks import (
     check_paging,
     check_user_shape,
     group_key,
+    org_groups,
+    org_users,
     read_group_users,
-    read_groups,
-    read_users,
     user_key,
 )
 from contracts.registry import check
 from contracts.target import Listing, Target
-
-
-def _users(target: Target) -> Listing:
-    cached = getattr(target, "_contract_users", None)
-    if cached is None:
-        domain = target.settings.domain if target.kind == "remote" else None
-        cached = read_users(target, domain=domain) if domain else read_users(target)
-        target._contract_users = cached  # type: ignore[attr-defined]
-    return cached
-
-
-def _groups(target: Target) -> Listing:
-    cached = getattr(target, "_contract_groups", None)
-    if cached is None:
-        cached = read_groups(target)
-        target._contract_groups = cached  # type: ignore[attr-defined]
-    return cached
 
 
 def _past_end(target: Target, listing: Listing, fetch, items_key: str) -> None:  # type: ignore[no-untyped-def]
@@ -68,7 +51,7 @@ def _past_end(target: Target, listing: Listing, fetch, items_key: str) -> None: 
     "paging.past_end_returns_last",
 )
 def test_users_paging(target: Target) -> None:
-    listing = _users(target)
+    listing = org_users(target)
     check_paging(listing, user_key, headers_documented=True, total_may_exceed=True)
     domain = target.settings.domain if target.kind == "remote" else None
     _past_end(target, listing, lambda p: target.users_page(p, **({"domain": domain} if domain else {})), "users")
@@ -76,14 +59,14 @@ def test_users_paging(target: Target) -> None:
 
 @pytest.mark.contract("paging.last_page_flag", "paging.union_no_duplicates", "paging.past_end_returns_last")
 def test_groups_paging(target: Target) -> None:
-    listing = _groups(target)
+    listing = org_groups(target)
     check_paging(listing, group_key, headers_documented=False, total_may_exceed=False)
     _past_end(target, listing, target.groups_page, "groups")
 
 
 @pytest.mark.contract("paging.last_page_flag", "paging.union_no_duplicates")
 def test_group_members_paging(target: Target) -> None:
-    groups = [g for g in _groups(target).items if g.get("type") in ("USER_GROUP", "PRODUCT_PROFILE")]
+    groups = [g for g in org_groups(target).items if g.get("type") in ("USER_GROUP", "PRODUCT_PROFILE")]
     if not groups:
         pytest.skip("the org has no user groups or profiles")
     biggest = max(groups, key=lambda g: g.get("memberCount", 0))
@@ -93,11 +76,11 @@ def test_group_members_paging(target: Target) -> None:
 
 @pytest.mark.contract("reads.user_shape", "reads.group_shape")
 def test_shapes(target: Target) -> None:
-    users = _users(target)
+    users = org_users(target)
     for page in users.pages:
         for user in (page.json_or_none() or {}).get("users", []):
             check_user_shape(user, page.exchange)
-    groups = _groups(target)
+    groups = org_groups(target)
     for page in groups.pages:
         for group in (page.json_or_none() or {}).get("groups", []):
             check_group_shape(group, page.exchange)
@@ -122,7 +105,7 @@ def test_get_user_not_found(target: Target) -> None:
 def test_get_user_case_insensitive(target: Target) -> None:
     candidates = [
         u
-        for u in _users(target).items
+        for u in org_users(target).items
         if u.get("type") in ("enterpriseID", "federatedID")
         and isinstance(u.get("email"), str)
         and u.get("email") == u.get("username")

@@ -25,6 +25,7 @@ from hypothesis.stateful import (
 )
 
 from contracts.checks import (
+    ACTION_REPLY_CONTRACTS,
     check_action_reply,
     check_get_user,
     check_group_members,
@@ -224,7 +225,19 @@ class OrgMachine(RuleBasedStateMachine):
                 t.action(entries[i : i + 10])
 
 
-@pytest.mark.contract("reads.users_agree_with_model", "action.counts_match_model")
+@pytest.mark.contract(
+    "reads.users_agree_with_model",
+    "reads.groups_agree_with_model",
+    "reads.group_members_agree_with_model",
+    "reads.get_user_agrees_with_model",
+    "reads.direct_only_false",
+    "action.test_mode_changes_nothing",
+    "paging.last_page_flag",
+    "paging.headers_match_body",
+    "paging.union_no_duplicates",
+    "paging.page_size_constant",
+    *ACTION_REPLY_CONTRACTS,
+)
 def test_org_state_machine(contract_target: Target, pytestconfig: pytest.Config) -> None:
     needs_domain(contract_target)
     machine = type("BoundOrgMachine", (OrgMachine,), {"target": contract_target})

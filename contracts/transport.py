@@ -24,6 +24,7 @@ from .exchange import UNSET, Exchange, Reply, recorded_body
 from .pacing import MAX_RETRY_AFTER, PACE_PER_MINUTE, Pacer, family_of
 
 CREATE_STEP_NAMES = {"addAdobeID", "createEnterpriseID", "createFederatedID"}
+MAX_KEPT_429 = 50  # 429 answers kept for the end-of-run Retry-After check
 
 
 @dataclass
@@ -49,6 +50,19 @@ PREFIX = "contract-"
 RUN_ID_RE = re.compile(r"^contract-([0-9]{12}[0-9a-f]{4})-", re.I)
 
 
+def subject_of(entry: Any) -> str | None:
+    """The user or user group an action entry addresses (None when it names neither)."""
+    if not isinstance(entry, dict):
+        return None
+    who = entry.get("user", entry.get("usergroup"))
+    return who if isinstance(who, str) else None
+
+
+def is_own(name: str) -> bool:
+    """Named like the suite's objects (`contract-...`): the only ones it may really change."""
+    return name.lower().startswith(PREFIX)
+
+
 class Target:
     """The one place the suite sends requests through."""
 
@@ -64,13 +78,24 @@ class Target:
         self.session = requests.Session()
         self.session.trust_env = False  # REQUESTS_CA_BUNDLE & proxies must not steer the suite
         pace = settings.pace if settings.pace is not None else self.kind == "remote"
-        self.pacer = Pacer(PACE_PER_MINUTE if pace else {}, sleep=settings.sleep)
+        self.notify: Callable[[str], None] = lambda line: None  # progress lines (the conftest prints them)
+        self.pacer = Pacer(PACE_PER_MINUTE if pace else {}, sleep=settings.sleep, on_wait=self._paced)
         self._token: str | None = None
         self._token_lock = threading.Lock()
-        self.secrets: set[str] = {creds.client_secret}
+        self.secrets: set[str] = {creds.client_secret} | ({creds.admin_token} if creds.admin_token else set())
         self.action_log: list[tuple[str, bool]] = []  # (url, testOnly) of every action POST
+        self.foreign_writes: set[str] = set()  # subjects of real writes not named contract-...
         self.request_count = 0
         self.throttled = 0
+        self.throttled_replies: list[Reply] = []  # every 429 met (checked at the end of the run)
+
+    def _paced(self, family: str, delay: float) -> None:
+        if delay >= 1:
+            budget = self.pacer.per_minute.get(family)
+            self.notify(
+                f"pacing: waiting {delay:.0f} s for the {family} budget ({budget} a minute); "
+                f"{self.request_count} requests so far"
+            )
 
     # --------------------------------------------------------- properties
 
@@ -156,8 +181,14 @@ class Target:
         json_body: Any = UNSET,
         data: Any = None,
         headers: Mapping[str, str] | None = None,
+        retry: bool = True,
+        paced: bool = True,
     ) -> Reply:
-        """Send one request (paced; 429 waited out per Retry-After; a 401 refreshes the token once)."""
+        """Send one request (paced; 429 waited out per Retry-After; a 401 refreshes the token once).
+
+        With `retry=False` the first answer is returned as it is (a probe that wants to see the
+        429); `paced=False` skips the pacer (the throttle probe's deliberate burst). Every 429
+        met on the way is kept in `throttled_replies` for the Retry-After contract."""
         url = self.url(path, base)
         if params:
             url += ("&" if "?" in url else "?") + urlencode(params)
@@ -176,7 +207,8 @@ class Target:
         refreshed = False
         while True:
             attempts += 1
-            self.pacer.wait(family)
+            if paced:
+                self.pacer.wait(family)
             started = time.perf_counter()
             self.request_count += 1
             response = self.session.request(
@@ -189,12 +221,22 @@ class Target:
                 allow_redirects=False,
             )
             elapsed = (time.perf_counter() - started) * 1000
-            if response.status_code == 429 and attempts <= 6:
+            throttled = None
+            if response.status_code == 429:
                 self.throttled += 1
+                throttled = self._reply(method, url, send_headers, body, response, elapsed, attempts)
+                if len(self.throttled_replies) < MAX_KEPT_429:
+                    self.throttled_replies.append(throttled)
+            if response.status_code == 429 and attempts <= 6 and retry:
                 wait = retry_after_seconds(response.headers.get("Retry-After"))
-                self.settings.sleep(min(wait if wait is not None else 2.0**attempts, MAX_RETRY_AFTER))
+                wait = min(wait if wait is not None else 2.0**attempts, MAX_RETRY_AFTER)
+                if wait >= 1:
+                    self.notify(
+                        f"throttled (429): waiting {wait:.0f} s as Retry-After says ({self.request_count} requests so far)"
+                    )
+                self.settings.sleep(wait)
                 continue
-            if response.status_code in (502, 503, 504) and not self.is_emulator and attempts <= 3:
+            if response.status_code in (502, 503, 504) and not self.is_emulator and attempts <= 3 and retry:
                 self.settings.sleep(2.0**attempts)
                 continue
             if response.status_code == 401 and auth and not refreshed and headers is None:
@@ -202,6 +244,18 @@ class Target:
                 send_headers.update({"Authorization": f"Bearer {self.token(refresh=True)}"})
                 continue
             break
+        return throttled or self._reply(method, url, send_headers, body, response, elapsed, attempts)
+
+    @staticmethod
+    def _reply(
+        method: str,
+        url: str,
+        send_headers: Mapping[str, str],
+        body: Any,
+        response: requests.Response,
+        elapsed: float,
+        attempts: int,
+    ) -> Reply:
         text = response.text
         try:
             parsed: Any = json.loads(text)
@@ -239,6 +293,8 @@ class Target:
 
     def action(self, entries: Any, *, test_only: bool = False, raw: bool = False) -> Reply:
         params = {"testOnly": "true"} if test_only else None
+        if isinstance(entries, list) and not test_only and self.writes_allowed:
+            self.foreign_writes.update(name for name in map(subject_of, entries) if name and not is_own(name))
         if isinstance(entries, list):
             self.created_users.update(
                 e["user"]
@@ -274,6 +330,12 @@ class Target:
     def redact(self, value: Any) -> Any:
         """A copy of value with every secret, token and JWT blanked."""
         return redact(value, self.secrets)
+
+    def throttle_switch(self) -> Any:
+        """How to make this target throttle on purpose (`contracts.throttling`), or None."""
+        from .throttling import AdminSwitch
+
+        return AdminSwitch.probe(self)
 
     # -------------------------------------------------------- emulator only
 

@@ -1,7 +1,10 @@
-"""Runs of the contract suite against deliberately broken (and unbroken) served emulators.
+"""The contract kit judged: whole kit runs against its own emulator, clean and with one planted
+defect at a time, in every target mode.
 
-All runs start together in subprocesses (each serves its own emulator), so the self-test
-costs about one run's time per core rather than the sum.
+Two subprocesses run the defect matrix (`python -m tests.contracts.defects`), one for the
+emulator modes (`inprocess`, `served`) and one for the URL modes (`url`, `url-writes`), each
+running the kit in-process once per (mode, defect) against one shared emulator; a third runs
+plain `pytest contracts/`, as a user would.
 """
 
 from __future__ import annotations
@@ -17,13 +20,13 @@ from typing import Any
 
 import pytest
 
-from .defects import DEFECTS
-
 ROOT = Path(__file__).resolve().parents[2]
+WORKERS = {"emulators": ["inprocess", "served"], "urls": ["url", "url-writes"]}
 
 
 @dataclass
 class SuiteRun:
+    mode: str
     name: str
     returncode: int
     output: str
@@ -40,41 +43,44 @@ class SuiteRun:
         return next(c["status"] for c in self.report["contracts"] if c["name"] == contract)
 
 
-RUNS: dict[str, list[str]] = {"clean": [], "writes": ["--writes", "example.com"]}
-RUNS.update({d: ["--defect", d] for d in DEFECTS})
-# Plain `pytest contracts/` runs against the suite's own emulator, in-process and served.
-RUNS.update({"inprocess": ["pytest", "inprocess"], "served": ["pytest", "served"]})
+def _env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith(("UMAPI_", "HYPOTHESIS_", "PYTEST_"))}
 
 
-def _run(name: str, args: list[str], base: Path) -> SuiteRun:
-    out = base / name
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("UMAPI_", "HYPOTHESIS_", "PYTEST_"))}
-    if args[:1] == ["pytest"]:
-        env["HYPOTHESIS_PROFILE"] = "quick"
-        out.mkdir(parents=True, exist_ok=True)
-        cmd = [
-            sys.executable,
-            "-m",
-            "pytest",
-            "contracts",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "--umapi-target",
-            args[1],
-            "--umapi-report",
-            str(out / "contract-report.json"),
-        ]
-    else:
-        cmd = [sys.executable, "-m", "tests.contracts.defects", "--out", str(out)] + args
+def _matrix(modes: list[str], base: Path) -> str:
+    cmd = [sys.executable, "-m", "tests.contracts.defects", "--out", str(base), "--all"]
+    for mode in modes:
+        cmd += ["--mode", mode]
+    proc = subprocess.run(cmd, cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=900)
+    return proc.stdout + proc.stderr
+
+
+def _plain(base: Path) -> SuiteRun:
+    out = base / "plain" / "inprocess"
+    out.mkdir(parents=True)
+    env = {**_env(), "HYPOTHESIS_PROFILE": "quick"}
+    cmd = [sys.executable, "-m", "pytest", "contracts", "-q", "-p", "no:cacheprovider"]
+    cmd += ["--umapi-report", str(out / "contract-report.json")]
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
-    return SuiteRun(name, proc.returncode, proc.stdout + proc.stderr, out)
+    return SuiteRun("plain", "inprocess", proc.returncode, proc.stdout + proc.stderr, out)
 
 
 @pytest.fixture(scope="session")
-def suite_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, SuiteRun]:
+def suite_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], SuiteRun]:
+    """(mode, run) -> the run; run is "clean" or a defect name; ("plain", "inprocess") is
+    `pytest contracts/` with no harness."""
     base = tmp_path_factory.mktemp("contract-runs")
-    workers = max(2, min(4, (os.cpu_count() or 2) + 1))
-    with ThreadPoolExecutor(workers) as pool:
-        futures = {name: pool.submit(_run, name, args, base) for name, args in RUNS.items()}
-        return {name: f.result() for name, f in futures.items()}
+    with ThreadPoolExecutor(3) as pool:
+        logs = [pool.submit(_matrix, modes, base) for modes in WORKERS.values()]
+        plain = pool.submit(_plain, base)
+        log = "\n".join(f.result() for f in logs)
+    runs = {("plain", "inprocess"): plain.result()}
+    for modes in WORKERS.values():
+        for mode in modes:
+            for run_dir in sorted((base / mode).iterdir()) if (base / mode).is_dir() else []:
+                meta = json.loads((run_dir / "run.json").read_text())
+                output = (run_dir / "output.txt").read_text()
+                runs[(mode, run_dir.name)] = SuiteRun(mode, run_dir.name, meta["exit"], output, run_dir)
+    if not any(k[1] == "clean" for k in runs):
+        raise RuntimeError(f"the defect matrix did not run:\n{log[-3000:]}")
+    return runs

@@ -1,38 +1,50 @@
-"""The contract suite must fail on a wrong emulator, and say which contract it broke.
+"""The contract kit must fail on a wrong emulator, in every target mode, and say which
+contract it broke; and pass on the unbroken one.
 
 Each defect is switched on by a test-only WSGI middleware (`defects.py`), never by the
-emulator's config or CLI; the suite runs against the served, broken emulator as a URL
-target (a dry run, as it would against Adobe)."""
+emulator's config or CLI."""
 
 from __future__ import annotations
 
 import pytest
 
-from .defects import DEFECTS
+from .conftest import WORKERS
+from .defects import DEFECTS, MODES
+
+ALL_MODES = [m for modes in WORKERS.values() for m in modes]
 
 
-@pytest.mark.parametrize("name", ["inprocess", "served"])
-def test_suite_passes_against_its_own_emulator(suite_runs, name):
-    run = suite_runs[name]
+def test_every_mode_and_at_least_fifteen_defects_are_covered():
+    assert sorted(ALL_MODES) == sorted(MODES)
+    assert len(DEFECTS) >= 15
+    assert len({d.contract for d in DEFECTS.values()}) >= 15  # distinct contracts, not one checked 15 ways
+
+
+def test_plain_pytest_contracts_passes_against_its_own_emulator(suite_runs):
+    run = suite_runs[("plain", "inprocess")]
     assert run.returncode == 0, run.output[-3000:]
     report = run.report
-    assert report["target"]["kind"] == name and report["target"]["writes"] is True
+    assert report["target"]["kind"] == "inprocess" and report["target"]["writes"] is True
     assert report["summary"]["fail"] == 0 and report["summary"]["error"] == 0
-    ran = {c["name"] for c in report["contracts"] if c["status"] == "pass"}
-    assert {"reads.users_agree_with_model", "action.test_mode_changes_nothing", "paging.last_page_flag"} <= ran
+    assert report["summary"]["not run"] == 0 and report["summary"]["n/a"] == 0, [
+        c["name"] for c in report["contracts"] if c["status"] in ("not run", "n/a")
+    ]
 
 
-def test_the_unbroken_emulator_passes(suite_runs):
-    run = suite_runs["clean"]
+@pytest.mark.parametrize("mode", ALL_MODES)
+def test_the_unbroken_emulator_passes_every_contract(suite_runs, mode):
+    run = suite_runs[(mode, "clean")]
     assert run.returncode == 0, run.output[-3000:]
-    assert run.report["summary"]["fail"] == 0
+    unjudged = {c["name"]: c["status"] for c in run.report["contracts"] if c["status"] != "pass"}
+    assert unjudged == {}, unjudged  # every invariant is judged in every mode, deterministically
 
 
+@pytest.mark.parametrize("mode", ALL_MODES)
 @pytest.mark.parametrize("defect", sorted(DEFECTS))
-def test_suite_fails_naming_the_contract(suite_runs, defect):
-    run = suite_runs[defect]
-    contract = DEFECTS[defect]
-    assert run.returncode == 1, f"the suite passed although {defect} was on:\n{run.output[-3000:]}"
+def test_the_kit_fails_naming_the_contract(suite_runs, mode, defect):
+    run = suite_runs[(mode, defect)]
+    contract = DEFECTS[defect].contract
+    assert run.returncode == 1, f"the kit passed although {defect} was on:\n{run.output[-3000:]}"
     assert run.status(contract) == "fail", {
         c["name"]: c["status"] for c in run.report["contracts"] if c["status"] != "pass"
     }
@@ -52,3 +64,18 @@ def test_the_defects_are_not_reachable_from_the_cli():
         source = __import__(module, fromlist=["x"]).__file__
         text = open(source).read()
         assert "DefectMiddleware" not in text and "tests.contracts" not in text
+
+
+@pytest.mark.parametrize("other", ["served", "url", "url-writes"])
+def test_diff_of_the_same_emulator_in_process_and_elsewhere_reports_no_drift(suite_runs, other):
+    """`umapi-mock contract diff` (the console script) of two clean runs of one emulator."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    a = suite_runs[("inprocess", "clean")].out / "contract-report.json"
+    b = suite_runs[(other, "clean")].out / "contract-report.json"
+    script = Path(sys.executable).with_name("umapi-mock")
+    proc = subprocess.run([str(script), "contract", "diff", str(a), str(b)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.startswith("no drift") and "judged on one side only" not in proc.stdout

@@ -213,3 +213,136 @@ def test_invalid_entries_name_a_registered_contract(data):
     inv = data.draw(invalid_entries(POOLS))
     assert inv.contract in CONTRACTS and inv.kind in INVALID_KINDS
     assert any(x.required for x in inv.expects)
+
+
+def test_diff_does_not_count_not_applicable_as_drift(tmp_path, capsys):
+    rec = Recorder()
+    rec.record("paging.last_page_flag", True)
+    rec.record_not_applicable("throttle.retry_after_integer", "a dry run never provokes throttling")
+    dry = build_report(rec, {"name": "live", "kind": "remote"})
+    judged = _report({"paging.last_page_flag": "pass", "throttle.retry_after_integer": "pass"})
+    assert next(c for c in dry["contracts"] if c["name"] == "throttle.retry_after_integer")["status"] == "n/a"
+    assert dry["summary"]["n/a"] == 1
+    assert diff_reports(judged, dry) == []
+    pa, _ = write_report(judged, tmp_path / "a.json")
+    pb, _ = write_report(dry, tmp_path / "b.json")
+    assert contract_cli.main(["contract", "diff", str(pa), str(pb)]) == 0
+    out = capsys.readouterr().out
+    assert "no drift" in out and "throttle.retry_after_integer: n/a (a dry run never provokes throttling)" in out
+    broken = _report({"paging.last_page_flag": "fail", "throttle.retry_after_integer": "pass"})
+    pc, _ = write_report(broken, tmp_path / "c.json")
+    assert contract_cli.main(["contract", "diff", str(pb), str(pc)]) == 1  # real drift still counts
+
+
+def test_cli_passes_contract_selection(tmp_path):
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    contract_cli.add_subcommands(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["contract", "--contract", "paging.*", "--contract", "status.live"])
+    argv = contract_cli.pytest_argv(args)
+    assert [argv[i + 1] for i, a in enumerate(argv) if a == "--umapi-contract"] == ["paging.*", "status.live"]
+
+
+def test_a_paced_wait_prints_a_progress_line():
+    lines = []
+    now = [0.0]
+
+    def sleep(s):
+        now[0] += s
+
+    creds = Credentials("O@AdobeOrg", "cid", "secret", "h", "https://h/v2/usermanagement")
+    target = Target("live", creds, RunSettings(pace=True, sleep=sleep))
+    target.pacer.now = lambda: now[0]
+    target.notify = lines.append
+    for _ in range(5):
+        target.pacer.wait("groups")
+    assert len(lines) == 1 and lines[0].startswith("pacing: waiting 60 s for the groups budget (4 a minute)")
+
+
+def test_admin_token_comes_from_the_file_and_is_a_secret(tmp_path):
+    f = tmp_path / "creds.yaml"
+    f.write_text("org_id: O@AdobeOrg\nclient_id: c\nclient_secret: s\nUMAPI_MOCK_ADMIN_TOKEN: adm1n-t0ken\n")
+    creds = load_credentials("https://127.0.0.1:9", str(f), env={})
+    assert creds.admin_token == "adm1n-t0ken" and "adm1n" not in repr(creds)
+    assert "adm1n-t0ken" in Target("t", creds, RunSettings(pace=False)).secrets
+
+
+def test_the_example_credentials_file_is_what_the_kit_reads():
+    from pathlib import Path
+
+    example = Path(__file__).resolve().parents[2] / "examples" / "contract-credentials.yaml"
+    creds = load_credentials("live", str(example), env={})
+    assert creds.org_id.endswith("@AdobeOrg") and creds.client_id and creds.client_secret
+    assert creds.endpoint == "https://usermanagement.adobe.io/v2/usermanagement"
+    assert creds.ims_host == "ims-na1.adobelogin.com"
+
+
+def test_throttle_policy_round_trips_through_the_admin_shape():
+    from contracts.throttling import PROBE_POLICY, policy_document
+    from umapi_mock.layers.throttle import parse_policy
+
+    assert policy_document(parse_policy("off").as_json()) == "off"
+    assert policy_document(parse_policy("documented").as_json()) == "documented"
+    probe = parse_policy(PROBE_POLICY)
+    assert parse_policy(policy_document(probe.as_json())).limits == probe.limits
+
+
+def test_a_umapi_mock_url_is_throttled_on_purpose_only_with_its_admin_api():
+    """The switch needs the target's /_mock/ API (and its token, when it has one); it sets the
+    probe policy and puts the target's own policy back."""
+    from contracts.throttling import AdminSwitch
+    from umapi_mock.config import Config
+
+    with umapi_mock.mock_umapi(config=Config(admin_token="adm1n", throttle="documented")) as umapi:
+        throttle = umapi.emulator.layers.throttle
+
+        def target(admin_token=None):
+            creds = Credentials(
+                umapi.org_id, umapi.client_id, umapi.client_secret, umapi.ims_host, umapi.endpoint, None, admin_token
+            )
+            return Target("fake-live", creds, RunSettings(pace=False))
+
+        assert AdminSwitch.probe(target()) is None  # the admin API refuses without the token
+        allowed = target("adm1n")
+        switch = AdminSwitch.probe(allowed)
+        assert switch is not None and switch.saved == "documented"
+        with switch.installed():
+            assert throttle.policy.limits["groups"].per_client == 1 and "action" not in throttle.policy.limits
+            first = allowed.request("GET", f"/groups/{umapi.org_id}/0", retry=False, paced=False)
+            second = allowed.request("GET", f"/groups/{umapi.org_id}/0", retry=False, paced=False)
+            assert (first.status, second.status) == (200, 429)
+            assert second.headers["Retry-After"].isdigit() and allowed.throttled_replies == [second]
+        assert throttle.policy.name == "documented"
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--target", "live"], "missing credentials: UMAPI_ORG_ID"),
+        (["--target", "ftp://h.example"], "--target must be inprocess, served, live or an http(s) URL"),
+        (["--target", "live", "--credentials", "/nonexistent/creds.yaml"], "/nonexistent/creds.yaml"),
+        (
+            ["--target", "https://127.0.0.1:9", "--credentials", "CREDS", "--allow-writes"],
+            "--allow-writes needs --domain",
+        ),
+    ],
+    ids=["no-credentials", "bad-url", "missing-file", "writes-without-domain"],
+)
+def test_bad_contract_options_are_one_line_and_exit_2(tmp_path, args, says):
+    """Checked before any test runs: one line on stderr, exit 2, nothing else (the console script)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    creds = tmp_path / "creds.yaml"
+    creds.write_text("org_id: O@AdobeOrg\nclient_id: c\nclient_secret: s\n")
+    args = [str(creds) if a == "CREDS" else a for a in args]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("UMAPI_")}
+    script = Path(sys.executable).with_name("umapi-mock")
+    proc = subprocess.run([str(script), "contract", *args], capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert proc.returncode == 2, proc.stdout[-2000:] + proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("umapi-mock contract: ") and says in lines[0], proc.stderr
+    assert "Traceback" not in proc.stderr and proc.stdout == ""
