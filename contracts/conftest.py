@@ -20,9 +20,9 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
-from contracts.registry import RECORDER, ContractViolation
-from contracts.report import build_report, write_report
-from contracts.target import PREFIX, RunSettings, Target, TargetError, open_target
+from .registry import RECORDER, ContractViolation
+from .report import build_report, write_report
+from .target import PREFIX, RunSettings, Target, TargetError, open_target
 
 _SUPPRESS = [HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large]
 settings.register_profile("ci", max_examples=25, deadline=None, suppress_health_check=_SUPPRESS, database=None)
@@ -145,8 +145,8 @@ def contract_target(pytestconfig: pytest.Config) -> Iterator[Target]:
 
 def run_hygiene(target: Target) -> None:
     """End-of-run contracts: nothing of this run is left; without writes, only test mode was sent."""
-    from contracts.checks import read_groups, read_users
-    from contracts.registry import check
+    from .checks import read_groups, read_users
+    from .registry import check
 
     if not target.writes_allowed:
         bad = [url for url, test_only in target.action_log if not test_only]
@@ -199,7 +199,7 @@ def needs_domain(target: Target) -> None:
 def sweep(target: Target, *, keep_prefix: str | None = None, only_prefix: str | None = None) -> dict[str, int]:
     """Remove the suite's objects: users and user groups whose names start with `contract-`
     (all of one run with only_prefix; every other run's leftovers with keep_prefix)."""
-    from contracts.target import read_all
+    from .target import read_all
 
     def ours(name: str) -> bool:
         low = name.lower()

@@ -9,11 +9,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import umapi_mock
-from contracts import cli as contract_cli
-from contracts.registry import CONTRACTS, Recorder
-from contracts.report import build_report, diff_reports, markdown, write_report
-from contracts.strategies import INVALID_KINDS, Pools, action_batches, invalid_entries
-from contracts.target import (
+from umapi_mock.contracts import cli as contract_cli
+from umapi_mock.contracts.registry import CONTRACTS, Recorder
+from umapi_mock.contracts.report import build_report, diff_reports, markdown, write_report
+from umapi_mock.contracts.strategies import INVALID_KINDS, Pools, action_batches, invalid_entries
+from umapi_mock.contracts.target import (
     Credentials,
     Pacer,
     RunSettings,
@@ -155,13 +155,15 @@ def test_cli_builds_the_pytest_command(tmp_path):
 
     parser = argparse.ArgumentParser()
     contract_cli.add_subcommands(parser.add_subparsers(dest="command"))
+    credentials = tmp_path / "c.yaml"
+    credentials.write_text("org_id: x\n")  # the option takes a readable file
     args = parser.parse_args(
         [
             "contract",
             "--target",
             "https://h",
             "--credentials",
-            "c.yaml",
+            str(credentials),
             "--allow-writes",
             "--domain",
             "d.example",
@@ -174,7 +176,7 @@ def test_cli_builds_the_pytest_command(tmp_path):
     assert argv[0].endswith("contracts")
     for piece in (
         ["--umapi-target", "https://h"],
-        ["--umapi-credentials", "c.yaml"],
+        ["--umapi-credentials", str(credentials)],
         ["--umapi-domain", "d.example"],
         ["-k", "paging"],
     ):
@@ -213,3 +215,12 @@ def test_invalid_entries_name_a_registered_contract(data):
     inv = data.draw(invalid_entries(POOLS))
     assert inv.contract in CONTRACTS and inv.kind in INVALID_KINDS
     assert any(x.required for x in inv.expects)
+
+
+def test_the_cli_offers_the_profiles_the_suite_registers():
+    from hypothesis import settings
+
+    import umapi_mock.contracts.conftest  # noqa: F401  (registers the profiles)
+
+    for name in contract_cli.PROFILES:
+        settings.get_profile(name)
