@@ -333,7 +333,7 @@ def _read_config(path: str, settings: list[Setting]) -> dict[str, Any]:
     return values
 
 
-def listen_error(exc: Any, host: str, port: int, port_option: str = "--port") -> CliError:
+def listen_error(exc: OSError, host: str, port: int, port_option: str = "--port") -> CliError:
     """The one line for a bind's OSError: a busy or privileged port is bad input (exit
     2: choose another), any other address that cannot be bound a runtime failure (exit 1)."""
     if exc.errno == errno.EADDRINUSE:
@@ -342,7 +342,7 @@ def listen_error(exc: Any, host: str, port: int, port_option: str = "--port") ->
         )
     if exc.errno == errno.EACCES:
         return CliError(f"cannot listen on {host}:{port}: permission denied (ports below 1024 need privileges)")
-    reason = getattr(exc, "reason", None) or getattr(exc, "strerror", None) or str(exc)
+    reason = exc.strerror or str(exc)
     if exc.errno == errno.EADDRNOTAVAIL:
         reason += " (not an address of this machine; 0.0.0.0 listens on every interface)"
     return CliError(f"cannot listen on {host}:{port}: {reason}", exit_code=1)

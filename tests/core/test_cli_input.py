@@ -283,7 +283,7 @@ def test_stop_signal_while_serving_stops_cleanly(tmp_path, signum, start):
             proc.kill()
             proc.communicate()
     assert proc.returncode == 0, err
-    assert err.strip() == "umapi-mock: stopped"
+    assert err.strip() == f"umapi-mock: stopped on {signal.Signals(signum).name}"
 
 
 def test_ca_is_served_without_the_admin_token(tmp_path):
