@@ -3,7 +3,7 @@
     umapi-mock contract --target URL --credentials FILE [--allow-writes --domain D] [--report PATH]
     umapi-mock contract diff A.json B.json
 
-Wire into the main parser with `contracts.cli.add_subcommands(subparsers)`; each parser it
+Wire into the main parser with `umapi_mock.contracts.cli.add_subcommands(subparsers)`; each parser it
 adds sets `func`, which takes the parsed namespace and returns the exit status.
 """
 
@@ -15,7 +15,22 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from umapi_mock.options import readable_file
+
 SUITE_DIR = Path(__file__).resolve().parent
+# The hypothesis profiles conftest.py registers (tests/contracts checks the two agree).
+PROFILES = ("ci", "nightly", "dev", "quick", "live")
+NAMED_TARGETS = ("inprocess", "served", "live")
+
+
+def target_spec(text: str) -> str:
+    """inprocess, served, live, or an http(s) URL; anything else is refused at parse time."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(text)
+    if text in NAMED_TARGETS or (parts.scheme in ("http", "https") and parts.netloc):
+        return text
+    raise argparse.ArgumentTypeError(f"expected inprocess, served, live or an https:// URL, got {text!r}")
 
 
 def add_subcommands(subparsers: Any) -> argparse.ArgumentParser:
@@ -29,12 +44,16 @@ def add_subcommands(subparsers: Any) -> argparse.ArgumentParser:
     )
     contract.add_argument(
         "--target",
+        type=target_spec,
         default="inprocess",
         metavar="inprocess|served|live|URL",
         help="what to judge (default: the in-process emulator)",
     )
     contract.add_argument(
-        "--credentials", metavar="FILE", help="YAML/JSON file with org_id, client_id, client_secret, ..."
+        "--credentials",
+        type=readable_file,
+        metavar="FILE",
+        help="YAML/JSON file with org_id, client_id, client_secret, ...",
     )
     contract.add_argument(
         "--allow-writes",
@@ -59,7 +78,7 @@ def add_subcommands(subparsers: Any) -> argparse.ArgumentParser:
         default="auto",
         help="pace under the documented rate limits (auto: for URL targets)",
     )
-    contract.add_argument("--profile", metavar="NAME", help="hypothesis profile (ci, nightly, dev, quick, live)")
+    contract.add_argument("--profile", choices=PROFILES, help="hypothesis profile (default ci; live for URL targets)")
     contract.add_argument("-k", "--select", metavar="EXPR", help="only contracts tests matching EXPR (pytest -k)")
     contract.add_argument(
         "--contract",
@@ -152,7 +171,7 @@ def run_diff(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Stand-alone entry (`python -m contracts.cli contract ...`) until the main CLI wires it in."""
+    """Stand-alone entry (`python -m umapi_mock.contracts.cli contract ...`)."""
     parser = argparse.ArgumentParser(prog="umapi-mock")
     add_subcommands(parser.add_subparsers(dest="command"))
     args = parser.parse_args(argv)

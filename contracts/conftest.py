@@ -25,9 +25,9 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
-from contracts.registry import RECORDER, ContractViolation
-from contracts.report import build_report, write_report
-from contracts.target import PREFIX, RunSettings, Target, TargetError, check_remote, open_target
+from .registry import RECORDER, ContractViolation
+from .report import build_report, write_report
+from .target import PREFIX, RunSettings, Target, TargetError, check_remote, open_target
 
 _SUPPRESS = [HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large]
 NO_SHRINK = [Phase.explicit, Phase.generate]
@@ -154,7 +154,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """--umapi-contract: keep only the tests whose `contract` marks name a chosen contract."""
-    from contracts.registry import CONTRACTS
+    from .registry import CONTRACTS
 
     wanted = config.getoption("--umapi-contract", default=[]) or []
     if not wanted:
@@ -232,8 +232,8 @@ def progress_printer(config: pytest.Config) -> Any:
 def run_hygiene(target: Target) -> None:
     """End-of-run contracts: nothing of this run is left; writes went only where they may;
     every 429 met carried a usable Retry-After."""
-    from contracts.checks import check_throttled, read_groups, read_users
-    from contracts.registry import check
+    from .checks import check_throttled, read_groups, read_users
+    from .registry import check
 
     if not target.writes_allowed:
         bad = [url for url, test_only in target.action_log if not test_only]
@@ -296,7 +296,7 @@ def needs_domain(target: Target) -> None:
 def sweep(target: Target, *, keep_prefix: str | None = None, only_prefix: str | None = None) -> dict[str, int]:
     """Remove the suite's objects: users and user groups whose names start with `contract-`
     (all of one run with only_prefix; every other run's leftovers with keep_prefix)."""
-    from contracts.target import read_all
+    from .target import read_all
 
     def ours(name: str) -> bool:
         low = name.lower()

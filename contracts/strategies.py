@@ -1,7 +1,7 @@
 """Hypothesis strategies for every UMAPI request shape (spec §3): users, user groups, action
 entries and steps, whole batches, and deliberately invalid entries and bodies.
 
-Importable on their own (`from contracts.strategies import user_entries, Pools`). Valid
+Importable on their own (`from umapi_mock.contracts.strategies import user_entries, Pools`). Valid
 strategies draw from `Pools`, the names an entry may address, so callers decide which
 objects exist; invalid strategies return `Invalid(entry, expects, contract)`: the entry,
 the errors a conforming server reports for it, and the contract that promises so. Every

@@ -6,12 +6,12 @@ from dataclasses import dataclass
 
 import pytest
 
-from contracts.checks import ACTION_REPLY_CONTRACTS, check_action_reply, read_users
-from contracts.conftest import needs_domain
-from contracts.registry import RECORDER, ContractViolation, check, passed
-from contracts.strategies import INVALID_KINDS, MALFORMED_BODIES, Invalid, Pools, build_invalid
-from contracts.target import Reply, Target
-from contracts.transport import is_own, subject_of
+from .checks import ACTION_REPLY_CONTRACTS, check_action_reply, read_users
+from .conftest import needs_domain
+from .registry import RECORDER, ContractViolation, check, passed
+from .strategies import INVALID_KINDS, MALFORMED_BODIES, Invalid, Pools, build_invalid
+from .target import Reply, Target
+from .transport import is_own, subject_of
 
 MAX_ENTRIES = 10  # entries per action request (spec §3.6)
 # Limits contracts that rest on one invalid kind each.
@@ -170,7 +170,7 @@ def test_direct_only_false(target: Target) -> None:
     """A user in a group linked to a profile: directOnly=false lists the profile, true does not."""
     if not target.is_emulator:
         pytest.skip("assigns a product profile (a licence): emulator targets only")
-    from contracts.checks import read_group_users, read_groups
+    from .checks import read_group_users, read_groups
 
     profiles = [g["groupName"] for g in read_groups(target).items if g.get("type") == "PRODUCT_PROFILE"]
     if not profiles:

@@ -9,9 +9,9 @@ from urllib.parse import quote
 
 import pytest
 
-from contracts.checks import read_groups
-from contracts.registry import check
-from contracts.target import Reply, Target
+from .checks import read_groups
+from .registry import check
+from .target import Reply, Target
 
 PRODUCT_FIELDS = {"id": str, "code": str, "name": str, "userCount": int, "configurationCount": int, "licenseQuota": int}
 PROFILE_FIELDS = {"id": str, "adminCount": int, "userCount": int, "licenseGroupId": int, "orgId": str, "productId": str}

@@ -6,8 +6,8 @@ from urllib.parse import quote
 
 import pytest
 
-from contracts.registry import check
-from contracts.target import Target
+from .registry import check
+from .target import Target
 
 
 def _users_path(org_id: str) -> str:

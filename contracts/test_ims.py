@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from contracts.registry import check
-from contracts.target import S2S_SCOPE, Reply, Target
+from .registry import check
+from .target import S2S_SCOPE, Reply, Target
 
 
 def _form(target: Target, **changes: Any) -> dict[str, str]:

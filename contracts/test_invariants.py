@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from contracts.checks import (
+from .checks import (
     ACTION_REPLY_CONTRACTS,
     check_action_reply,
     check_get_user,
@@ -22,12 +22,12 @@ from contracts.checks import (
     read_groups,
     read_users,
 )
-from contracts.conftest import needs_domain
-from contracts.model import OrgModel
-from contracts.registry import check, not_applicable
-from contracts.strategies import CREATE_STEP_OF
-from contracts.target import Reply, Target
-from contracts.throttling import LIVE_BURST, SWITCHED_REQUESTS
+from .conftest import needs_domain
+from .model import OrgModel
+from .registry import check, not_applicable
+from .strategies import CREATE_STEP_OF
+from .target import Reply, Target
+from .throttling import LIVE_BURST, SWITCHED_REQUESTS
 
 READS = {
     "users": "reads.users_agree_with_model",

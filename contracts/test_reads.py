@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from contracts.checks import (
+from .checks import (
     check_group_shape,
     check_paging,
     check_user_shape,
@@ -14,8 +14,8 @@ from contracts.checks import (
     read_group_users,
     user_key,
 )
-from contracts.registry import check
-from contracts.target import Listing, Target
+from .registry import check
+from .target import Listing, Target
 
 
 def _past_end(target: Target, listing: Listing, fetch, items_key: str) -> None:  # type: ignore[no-untyped-def]

@@ -24,7 +24,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from contracts.checks import (
+from .checks import (
     ACTION_REPLY_CONTRACTS,
     check_action_reply,
     check_get_user,
@@ -38,11 +38,11 @@ from contracts.checks import (
     read_users,
     user_key,
 )
-from contracts.conftest import needs_domain, stateful_steps
-from contracts.model import OrgModel, predicted_failure
-from contracts.registry import check
-from contracts.strategies import Pools, action_batches, invalid_entries
-from contracts.target import Target
+from .conftest import needs_domain, stateful_steps
+from .model import OrgModel, predicted_failure
+from .registry import check
+from .strategies import Pools, action_batches, invalid_entries
+from .target import Target
 
 _examples = itertools.count()
 ADOBE_DOMAIN = "adobe-contract.example"
@@ -246,7 +246,7 @@ def test_org_state_machine(contract_target: Target, pytestconfig: pytest.Config)
 
 def test_model_predicts_failures_only_from_required_errors() -> None:
     """Guard on the model helper the state machine relies on."""
-    from contracts.model import Expect
+    from .model import Expect
 
     assert predicted_failure([]) is False
     assert predicted_failure([Expect(0, frozenset({"x"}), required=False)]) is None

@@ -62,7 +62,7 @@ def tls_files(tmp_path_factory: pytest.TempPathFactory) -> Any:
 def served_session(tls_files: Any) -> Iterator[Served]:
     """The one HTTPS emulator of the session: the demo org, 1000 users per page so the
     demo org's 2,503 users span three pages."""
-    app = create_app(Config(users_page_size=1000))
+    app = create_app(Config(users_page_size=1000, ca_cert=tls_files.ca_cert))
     with ServedEmulator(app, "127.0.0.1", 0, ssl_context=tls_files.server_context()) as emulator:
         yield Served(emulator, str(tls_files.ca_cert))
 

@@ -6,32 +6,50 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import ssl
 import sys
+import warnings
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
-import requests
+from .options import CliError, exclusive, make_configurable, readable_file
 
 URL_ENV = "UMAPI_MOCK_URL"
 CA_ENV = "UMAPI_MOCK_CA"
 TOKEN_ENV = "UMAPI_MOCK_ADMIN_TOKEN"
+CONNECTION_OPTIONS = ("url", "ca", "insecure")  # from the environment too: UMAPI_MOCK_URL, ...
 
 
-class AdminError(Exception):
-    """The emulator could not be reached or refused the request; printed as one line."""
+if TYPE_CHECKING:
+    import requests
+
+
+class AdminError(CliError):
+    """The emulator could not be reached (exit 1) or refused the request (exit 2 for a 4xx:
+    the input was wrong); printed as one line."""
+
+
+def _http_url(text: str) -> str:
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise argparse.ArgumentTypeError(f"expected an http:// or https:// URL, got {text!r}")
+    return text
 
 
 def add_subcommands(sub: Any) -> None:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--url",
-        default=os.environ.get(URL_ENV, "https://127.0.0.1:8443"),
-        help=f"the emulator's base URL (default ${URL_ENV} or https://127.0.0.1:8443)",
+        type=_http_url,
+        default="https://127.0.0.1:8443",
+        help="the emulator's base URL (default https://127.0.0.1:8443)",
     )
     common.add_argument(
         "--ca",
-        default=os.environ.get(CA_ENV),
-        help=f"CA file to trust (default ${CA_ENV}, else the CA umapi-mock serve creates)",
+        type=readable_file,
+        metavar="FILE",
+        help="CA file to trust (default: the CA umapi-mock serve creates)",
     )
     common.add_argument("--insecure", action="store_true", help="do not verify the server certificate")
 
@@ -67,12 +85,20 @@ def add_subcommands(sub: Any) -> None:
     listing.set_defaults(func=cmd_fault_list)
     clear = fault_sub.add_parser("clear", parents=[common], help="remove every rule")
     clear.set_defaults(func=cmd_fault_clear)
+    for parser in (dump, load, reset, add, listing, clear):
+        make_configurable(parser, CONNECTION_OPTIONS)
 
 
 def _call(args: argparse.Namespace, method: str, path: str, **kwargs: Any) -> Any:
+    import requests  # here, not at the top: a mistyped option is refused without loading it
+
+    exclusive(args, ("insecure",), ("ca",))
     verify: bool | str = True
     if args.insecure:
         verify = False
+        from urllib3.exceptions import InsecureRequestWarning
+
+        warnings.simplefilter("ignore", InsecureRequestWarning)  # asked for: no two-line warning per call
     elif args.ca:
         verify = args.ca
     elif args.url.startswith("https://"):
@@ -90,10 +116,45 @@ def _call(args: argparse.Namespace, method: str, path: str, **kwargs: Any) -> An
         # verify= per request: REQUESTS_CA_BUNDLE would otherwise override a session setting
         response = requests.request(method, url, headers=headers, verify=verify, timeout=60, **kwargs)
     except requests.RequestException as exc:
-        raise AdminError(f"cannot reach {url}: {exc}") from None
+        raise AdminError(f"cannot reach {args.url}: {_why(exc, verify)}", exit_code=1) from None
     if response.status_code >= 400:
-        raise AdminError(f"{method} {path} answered {response.status_code}: {response.text.strip()[:500]}")
-    return response.json() if response.content else None
+        hint = f" (set ${TOKEN_ENV} to the server's admin token)" if response.status_code == 401 else ""
+        raise AdminError(
+            f"{method} {path} answered {response.status_code}{hint}: {response.text.strip()[:500]}",
+            exit_code=2 if response.status_code < 500 else 1,
+        )
+    try:
+        return response.json() if response.content else None
+    except ValueError:
+        raise AdminError(f"{method} {path} did not answer JSON: is {args.url} a umapi-mock?", exit_code=1) from None
+
+
+def _why(exc: requests.RequestException, verify: bool | str) -> str:
+    """requests' long nested message, as what the user can do about it."""
+    import requests
+
+    causes: list[BaseException] = []
+    seen: BaseException | None = exc
+    while seen is not None and len(causes) < 10:
+        causes.append(seen)
+        seen = seen.__cause__ or seen.__context__
+        if seen is None and causes[-1].args and isinstance(causes[-1].args[0], BaseException):
+            seen = causes[-1].args[0]  # urllib3 keeps the reason in args, not as a cause
+    text = " ".join(str(c) for c in causes)
+    if isinstance(exc, requests.exceptions.SSLError) or any(isinstance(c, ssl.SSLError) for c in causes):
+        if "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text:
+            trusted = f" (trusted: {verify})" if isinstance(verify, str) else ""
+            return f"certificate not trusted{trusted}: pass --ca FILE (the CA path the server printed)"
+        if "WRONG_VERSION_NUMBER" in text or "wrong version number" in text:
+            return "it does not speak HTTPS: use an http:// --url for a --no-tls server"
+        return "TLS handshake failed"
+    if isinstance(exc, requests.exceptions.Timeout):
+        return "no answer within 60 s"
+    if any(isinstance(c, ConnectionRefusedError) for c in causes) or "Connection refused" in text:
+        return "connection refused — is `umapi-mock serve` running?"
+    if "Name or service not known" in text or "nodename nor servname" in text or "getaddrinfo failed" in text:
+        return "host not found"
+    return "the connection failed"
 
 
 def _org_path(org: str | None, tail: str) -> str:

@@ -1,98 +1,173 @@
-"""`umapi-mock` command line: serve the emulator, plus thin wrappers over the admin API."""
+"""`umapi-mock` command line: serve the emulator, plus thin wrappers over the admin API.
+
+Every failure a user can cause ends with one line on stderr: exit 2 for bad input (an
+option, a file, a busy port), 1 for a runtime failure (a server that cannot be reached, an
+address that cannot be bound), 130 for Ctrl-C before serving starts. See options.py for
+validated types and where option values come from (command line > environment > file).
+"""
 
 from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
-from .admin_cli import AdminError
-from .config import Config
-from .documents import DocumentError, read_document
 from .domain.limits import GROUPS_PAGE_SIZE, TOKEN_TTL_SECONDS, USERS_PAGE_SIZE
-from .http.admin import admin_token_required
-from .layers.faults import FaultRuleError, read_fault_rules
-from .layers.throttle import PolicyError, parse_policy
-from .seed import SeedError, read_seed_file
+from .options import (
+    CONFIG_ENV,
+    CliError,
+    Parser,
+    byte_size,
+    exclusive,
+    given,
+    listen_error,
+    make_configurable,
+    path_type,
+    port,
+    positive,
+    print_error,
+    readable_file,
+    resolve,
+    seconds,
+    source_of,
+    writable_dir,
+)
+
+if TYPE_CHECKING:
+    from .config import Config
 
 ADMIN_TOKEN_ENV = "UMAPI_MOCK_ADMIN_TOKEN"
-
-
-class CliError(Exception):
-    """A problem the user can fix; printed as one line, never a traceback."""
+DEBUG_ENV = "UMAPI_MOCK_DEBUG"  # set: an internal error shows its traceback
+PROG = "umapi-mock"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "func", None):
-        parser.print_help()
-        return 2
     try:
+        args = parse_args(argv)
+        if not getattr(args, "func", None):
+            commands = ", ".join(_command_names())
+            raise CliError(f"choose a command: {commands} (see {PROG} --help)")
         return int(args.func(args) or 0)
-    except SeedError as exc:
-        print(f"umapi-mock: seed error: {exc}", file=sys.stderr)
-        return 2
-    except (CliError, AdminError) as exc:
-        print(f"umapi-mock: {exc}", file=sys.stderr)
-        return 2
+    except CliError as exc:
+        print_error(PROG, str(exc))
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print_error(PROG, "interrupted")
+        return 128 + _stopped_by.get("signal", signal.SIGINT)
+    except BrokenPipeError:  # `umapi-mock state dump | head`: the reader left; say nothing
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except Exception as exc:  # a bug of ours: still one line, the traceback on request
+        if os.environ.get(DEBUG_ENV):
+            raise
+        print_error(PROG, f"internal error: {type(exc).__name__}: {exc} (set {DEBUG_ENV}=1 for the traceback)")
+        return 1
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """Parse and fill every configurable option from the environment or config file."""
+    args = build_parser().parse_args(argv)
+    resolve(args)
+    return args
+
+
+def _command_names() -> list[str]:
+    parser = build_parser()
+    return [str(name) for a in parser._actions if not a.option_strings for name in a.choices or ()]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="umapi-mock", description="Local emulator of Adobe's User Management API and IMS."
-    )
+    parser = Parser(prog=PROG, description="Local emulator of Adobe's User Management API and IMS.")
     parser.add_argument("--version", action="version", version=f"umapi-mock {__version__}")
-    sub = parser.add_subparsers(dest="command")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    serve = sub.add_parser("serve", help="serve IMS and UMAPI on one port (HTTPS by default)")
-    serve.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8443, help="port (default 8443; 0 picks a free one)")
-    serve.add_argument("--seed", metavar="FILE", help="seed file (YAML or JSON); default: the built-in demo org")
-    serve.add_argument(
-        "--tls-dir", metavar="DIR", help="where the local CA and server certificate live (created once, reused)"
+    serve = sub.add_parser(
+        "serve",
+        help="serve IMS and UMAPI on one port (HTTPS by default)",
+        description="Serve IMS and UMAPI on one port (HTTPS by default).",
+        epilog="Every option can also be set by the environment variable shown beside it, or in a "
+        '--config file (TOML or YAML: `port = 8443`, `tls-dir = "/data/tls"`; relative paths are relative '
+        "to the file). The command line wins over the environment, which wins over the file. Options that "
+        "exclude each other are refused when given at the same level; across levels the stronger one wins.",
     )
-    serve.add_argument("--cert", metavar="FILE", help="your own server certificate (PEM); needs --key")
-    serve.add_argument("--key", metavar="FILE", help="private key for --cert (PEM)")
+    serve.add_argument(
+        "--config",
+        type=readable_file,
+        metavar="FILE",
+        help=f"read option values from this TOML or YAML file [env {CONFIG_ENV}]",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1; 0.0.0.0: every interface)")
+    serve.add_argument("--port", type=port, default=8443, help="port (default 8443; 0 picks a free one)")
+    serve.add_argument(
+        "--seed", type=seed_path, metavar="FILE", help="seed file (YAML or JSON); default: the built-in demo org"
+    )
+    serve.add_argument(
+        "--tls-dir",
+        type=writable_dir,
+        metavar="DIR",
+        help="where the local CA and server certificate live (created once, reused; default ~/.cache/umapi-mock/tls)",
+    )
+    serve.add_argument(
+        "--tls-name",
+        action="append",
+        metavar="NAME",
+        help="another host name or IP address for the server certificate (repeatable; comma-separated in the"
+        " environment), e.g. a compose service name",
+    )
+    serve.add_argument(
+        "--cert", type=readable_file, metavar="FILE", help="your own server certificate (PEM); needs --key"
+    )
+    serve.add_argument("--key", type=readable_file, metavar="FILE", help="private key for --cert (PEM)")
     serve.add_argument("--no-tls", action="store_true", help="plain HTTP (the official client needs HTTPS for IMS)")
     serve.add_argument(
-        "--users-page-size", type=_positive, default=USERS_PAGE_SIZE, help=f"users per page (default {USERS_PAGE_SIZE})"
+        "--users-page-size",
+        type=positive,
+        default=USERS_PAGE_SIZE,
+        metavar="N",
+        help=f"users per page (default {USERS_PAGE_SIZE})",
     )
     serve.add_argument(
         "--groups-page-size",
-        type=_positive,
+        type=positive,
         default=GROUPS_PAGE_SIZE,
+        metavar="N",
         help=f"groups per page (default {GROUPS_PAGE_SIZE})",
     )
     serve.add_argument(
         "--token-ttl",
-        type=_positive,
+        type=positive,
         default=TOKEN_TTL_SECONDS,
+        metavar="SECONDS",
         help=f"access token lifetime in seconds (default {TOKEN_TTL_SECONDS})",
     )
     serve.add_argument("--no-jwt", action="store_true", help="refuse the deprecated JWT exchange, as Adobe now does")
     serve.add_argument(
         "--throttle",
+        type=_throttle_choice,
         default="off",
         metavar="off|documented|FILE",
         help="rate limits: off (default), the documented limits, or a policy file",
     )
-    serve.add_argument("--faults", metavar="FILE", help="fault rules to load at start (YAML or JSON list)")
+    serve.add_argument(
+        "--faults", type=readable_file, metavar="FILE", help="fault rules to load at start (YAML or JSON list)"
+    )
     serve.add_argument(
         "--admin-token",
         metavar="TOKEN",
-        default=os.environ.get(ADMIN_TOKEN_ENV) or None,
-        help=f"bearer token for /_mock/ (required when --host is not loopback; default: ${ADMIN_TOKEN_ENV})",
+        help="bearer token for /_mock/ (required when --host is not loopback)",
     )
     add_serving_options(serve)
     add_data_dir_options(serve)
+    make_configurable(serve)  # every option above, and any added later, from the environment or --config
     serve.set_defaults(func=cmd_serve)
 
     from .admin_cli import add_subcommands as add_admin_subcommands
+    from .completion import add_subcommand as add_completion_subcommand
 
     _add_contract_subcommands(sub)
     add_admin_subcommands(sub)
@@ -100,16 +175,15 @@ def build_parser() -> argparse.ArgumentParser:
     from .drift.cli import add_subcommands as add_drift_subcommands  # import, record, verify
 
     add_drift_subcommands(sub)
+    add_completion_subcommand(sub, build_parser)
     return parser
 
 
 def _add_contract_subcommands(sub: Any) -> None:
-    """`contract ...`, when the contract kit is installed beside the emulator. Imported only
-    here, when a parser is built: the kit's own modules load when its command runs."""
-    try:
-        from contracts.cli import add_subcommands
-    except ImportError:  # an install without the kit: no `contract` command
-        return
+    """`contract ...`, the contract kit installed with the emulator (umapi_mock.contracts).
+    Only its argument table loads here: the kit's test modules load when its command runs."""
+    from .contracts.cli import add_subcommands
+
     add_subcommands(sub)
 
 
@@ -125,26 +199,26 @@ def add_serving_options(serve: argparse.ArgumentParser) -> None:
     group.add_argument("--log-requests", action="store_true", help="one line per request (same as --log-level info)")
     group.add_argument(
         "--workers",
-        type=_positive,
+        type=positive,
         default=server.WORKERS,
         help=f"requests answered at once (default {server.WORKERS})",
     )
     group.add_argument(
         "--max-connections",
-        type=_positive,
+        type=positive,
         default=server.MAX_CONNECTIONS,
         help=f"open connections at most; more wait to be accepted (default {server.MAX_CONNECTIONS})",
     )
     group.add_argument(
         "--max-body",
-        type=_byte_size,
+        type=byte_size,
         default=server.MAX_BODY,
         metavar="BYTES",
         help=f"largest request body, e.g. 4M; larger ones get a 413 (default {server.MAX_BODY // 1024 // 1024}M)",
     )
     group.add_argument(
         "--max-admin-body",
-        type=_byte_size,
+        type=byte_size,
         default=server.MAX_ADMIN_BODY,
         metavar="BYTES",
         help=f"largest request body for /_mock/ (state documents; default {server.MAX_ADMIN_BODY // 1024 // 1024}M)",
@@ -155,21 +229,19 @@ def add_serving_options(serve: argparse.ArgumentParser) -> None:
         ("--shutdown-timeout", server.SHUTDOWN_GRACE, "on SIGTERM/SIGINT, requests in flight get at most"),
     ):
         group.add_argument(
-            flag, type=_seconds, default=default, metavar="SECONDS", help=f"{what} (default {default:g} s)"
+            flag, type=seconds, default=default, metavar="SECONDS", help=f"{what} (default {default:g} s)"
         )
 
 
 def add_data_dir_options(serve: argparse.ArgumentParser) -> None:
-    """`--data-dir` (or its environment variable) and `--reset-from-seed`, read by `open_data_dir`."""
-    from .persistence import DATA_DIR_ENV
-
+    """`--data-dir` and `--reset-from-seed`, read by `open_data_dir`."""
     group = serve.add_argument_group("durable state")
     group.add_argument(
         "--data-dir",
+        type=writable_dir,
         metavar="DIR",
-        default=os.environ.get(DATA_DIR_ENV) or None,
-        help=f"keep orgs, tokens' signing key, clock, faults and throttle in DIR across restarts (default: ${DATA_DIR_ENV};"
-        " none: memory only)",
+        help="keep orgs, tokens' signing key, clock, faults and throttle in DIR across restarts (default: none,"
+        " memory only)",
     )
     group.add_argument(
         "--reset-from-seed", action="store_true", help="with --data-dir: discard what DIR holds and start from the seed"
@@ -236,39 +308,20 @@ def serving_from_args(args: argparse.Namespace) -> Any:
     )
 
 
-_SIZE_UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3}
+@path_type()
+def seed_path(text: str) -> str:
+    """A seed file's path; the seed loader reports an unreadable one (file, path, problem)."""
+    return str(Path(text).expanduser())
 
 
-def _byte_size(value: str) -> int:
-    text = value.strip().upper().removesuffix("B").removesuffix("I")
-    unit = text[-1:] if text[-1:] in _SIZE_UNITS else ""
-    number = text[: len(text) - len(unit)]
-    if not number.isdigit() or int(number) < 1:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a size such as 65536, 512K or 4M")
-    return int(number) * _SIZE_UNITS[unit]
-
-
-def _seconds(value: str) -> float:
-    try:
-        number = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds") from None
-    if not 0 < number <= 86400:
-        raise argparse.ArgumentTypeError("must be more than 0 and at most 86400")
-    return number
-
-
-def _positive(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
-    if number < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return number
+@path_type("off", "documented")
+def _throttle_choice(text: str) -> str:
+    return text if text in ("off", "documented") else readable_file(text)
 
 
 def _read_document(path: str, what: str) -> Any:
+    from .documents import DocumentError, read_document
+
     try:
         return read_document(path, what)
     except DocumentError as exc:
@@ -276,12 +329,19 @@ def _read_document(path: str, what: str) -> Any:
 
 
 def config_from_args(args: argparse.Namespace) -> Config:
+    """The emulator's Config from the resolved options (reads the seed, policy and fault
+    files; SeedError is the caller's to word)."""
+    from .config import Config
+    from .layers.faults import FaultRuleError, read_fault_rules
+    from .layers.throttle import PolicyError, parse_policy
+    from .seed import read_seed_file
+
     config = Config(
         users_page_size=args.users_page_size,
         groups_page_size=args.groups_page_size,
         token_ttl=args.token_ttl,
         jwt_enabled=not args.no_jwt,
-        admin_token=args.admin_token,
+        admin_token=args.admin_token or None,
         progress=True,
     )
     if args.seed:
@@ -304,47 +364,57 @@ def config_from_args(args: argparse.Namespace) -> Config:
     return config
 
 
-def cmd_serve(args: argparse.Namespace) -> int:
-    from .server import ServedEmulator, serve_until_signalled
-    from .tls import default_tls_dir, ensure_tls
+def check_serve(args: argparse.Namespace) -> None:
+    """The rules between `serve` options, checked before anything is read or bound."""
+    from .http.admin import admin_token_required
 
+    exclusive(args, ("no_tls",), ("cert", "key", "tls_dir", "tls_name"))
+    exclusive(args, ("cert", "key"), ("tls_dir", "tls_name"))
+    if given(args, "cert") != given(args, "key"):
+        raise CliError("--cert and --key go together")
     if admin_token_required(args.host) and not args.admin_token:
         raise CliError(
             f"refusing to serve the admin API on non-loopback address {args.host!r} without --admin-token"
             f" (or ${ADMIN_TOKEN_ENV})"
         )
-    if bool(args.cert) != bool(args.key):
-        raise CliError("--cert and --key go together")
-    config = config_from_args(args)
-    ssl_context = None
-    ca_path: Path | None = None
-    if args.cert:
-        from .tls import TlsFiles
 
-        try:
-            ssl_context = TlsFiles(Path(args.cert), Path(args.cert), Path(args.key)).server_context()
-        except (OSError, ValueError) as exc:
-            raise CliError(f"cannot load --cert/--key: {exc}") from None
-    elif not args.no_tls:
-        tls = ensure_tls(args.tls_dir or default_tls_dir())
-        ssl_context = tls.server_context()
-        ca_path = tls.ca_cert
+
+_stopped_by: dict[str, int] = {}
+
+
+def _stop(signum: int, frame: object) -> None:
+    _stopped_by["signal"] = signum
+    raise KeyboardInterrupt
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .seed import SeedError
+    from .server import ServedEmulator, serve_until_signalled
+
+    # Until serve_until_signalled takes over: SIGTERM (`docker stop`) and SIGINT (Ctrl-C, which
+    # a shell's background job would otherwise ignore) end seeding with one line.
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, _stop)
+    check_serve(args)
     try:
+        config = config_from_args(args)
+        ssl_context, ca_path = _tls(args)
+        config.ca_cert = ca_path
         app, persistence = open_data_dir(args, config)
+    except SeedError as exc:
+        raise CliError(f"seed error: {exc}") from None
     except ValueError as exc:
         raise CliError(str(exc)) from None
-    limits = serving_from_args(args)
     try:
-        served = ServedEmulator(app, args.host, args.port, ssl_context=ssl_context, limits=limits)
-    except OSError as exc:
-        raise CliError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from None
-    # SIGTERM (`docker stop`, service managers) and SIGINT (Ctrl-C, also in a background job);
-    # the banner is printed once they are handled, so a signal right after it stops cleanly.
-    try:
+        limits = serving_from_args(args)
+        try:
+            served = ServedEmulator(app, args.host, args.port, ssl_context=ssl_context, limits=limits)
+        except OSError as exc:
+            raise listen_error(exc, args.host, args.port, source_of(args, "port")) from None
+        # SIGTERM and SIGINT stop it gracefully; the banner is printed once they are handled,
+        # so a signal right after it stops cleanly.
         how, finished = serve_until_signalled(
-            served.server,
-            args.shutdown_timeout,
-            ready=lambda: print(banner(app, served.url, served.netloc, ca_path), flush=True),
+            served.server, args.shutdown_timeout, ready=lambda: print(banner(app, served, ca_path), flush=True)
         )
     finally:
         if persistence is not None:
@@ -354,12 +424,58 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def banner(app: Any, url: str, netloc: str, ca_path: Path | None) -> str:
+def _tls(args: argparse.Namespace) -> tuple[Any, Path | None]:
+    """The server's TLS context and the CA clients must trust (None: plain HTTP or --cert)."""
+    from .tls import TlsFiles, default_tls_dir, ensure_tls
+
+    if args.no_tls:
+        return None, None
+    if args.cert:
+        try:
+            return TlsFiles(Path(args.cert), Path(args.cert), Path(args.key)).server_context(), None
+        except (OSError, ValueError) as exc:
+            raise CliError(f"cannot load --cert/--key: {getattr(exc, 'strerror', None) or exc}") from None
+    directory = Path(args.tls_dir) if args.tls_dir else default_tls_dir()
+    try:
+        tls = ensure_tls(directory, tuple(args.tls_name or ()))
+        return tls.server_context(), tls.ca_cert
+    except OSError as exc:
+        hint = "" if args.tls_dir else " (pass --tls-dir DIR)"
+        raise CliError(f"cannot write the TLS files in {str(directory)!r}: {exc.strerror or exc}{hint}") from None
+    except ValueError as exc:
+        raise CliError(f"the TLS files in {str(directory)!r} are unusable: {exc}") from None
+
+
+WILDCARD_HOSTS = {"", "0.0.0.0", "::", "[::]"}
+
+
+def reachable_host(host: str) -> str:
+    """The address a client on this machine uses: a wildcard bind is reached on loopback."""
+    if host in WILDCARD_HOSTS:
+        return "::1" if ":" in host else "127.0.0.1"
+    return host
+
+
+def in_container() -> bool:
+    return Path("/.dockerenv").exists() or Path("/run/.containerenv").exists()
+
+
+def banner(app: Any, served: Any, ca_path: Path | None) -> str:
     from .http.context import emulator_of
 
+    host = reachable_host(served.host)
+    netloc = f"[{host}]:{served.port}" if ":" in host else f"{host}:{served.port}"
+    url = f"{served.scheme}://{netloc}"
     backend = emulator_of(app).backend
     verify = f'"{ca_path}"' if ca_path else "True"
     lines = [f"umapi-mock {__version__} serving IMS and UMAPI at {url}"]
+    if host != served.host:
+        lines.append(f"  listening on every interface ({served.netloc}); from another machine use this host's address")
+        if in_container():
+            lines.append(
+                f"  in a container: use the host port you published (docker run -p 8443:{served.port}),"
+                f" and get the CA from {url}/_mock/ca.pem or the /data volume"
+            )
     if ca_path:
         lines.append(f"  CA certificate (clients must trust it): {ca_path}")
     for org in backend.orgs.values():

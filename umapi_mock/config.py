@@ -30,3 +30,4 @@ class Config:
     journal_size: int = 10_000
     journal_bodies: int = 200  # the newest exchanges whose bodies the journal keeps (console detail)
     progress: bool = False  # print seeding progress for big orgs
+    ca_cert: Path | None = None  # the CA that signed the served certificate: served at /_mock/ca.pem

@@ -5,6 +5,7 @@ fails, unreadable or not parseable, with the line and column when the parser kno
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -67,3 +68,17 @@ def read_document(path: str | Path, what: str = "file") -> Any:
         raise DocumentError(
             f"{what} {str(p)!r}{where} is {exc.problem}", where=exc.where, problem=exc.problem
         ) from None
+
+
+def read_toml(path: str | Path, what: str = "file") -> Any:
+    """Parse `path` as TOML (config files), with the same wording as `read_document`."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
+    p = Path(path)
+    text = read_text(p, what)
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise DocumentError(f"{what} {str(p)!r} is not valid TOML: {exc}", problem=f"not valid TOML: {exc}") from None

@@ -12,7 +12,7 @@ app with no socket, the way moto's decorators fake AWS.
     @umapi_mock.mock_umapi()                  # a fresh emulator for every call
     def test_sync(): ...
 
-Interception uses the `responses` library (install `umapi-mock[test]`), so it covers every
+Interception uses the `responses` library (a dependency of umapi-mock), so it covers every
 `requests` session in the process, on any thread, for the hosts listed; calls to other
 hosts fail with `requests.ConnectionError` unless `allow_other_hosts=True`.
 """
@@ -144,7 +144,9 @@ class MockUMAPI:
         try:
             import responses
         except ImportError as exc:  # pragma: no cover - depends on the environment
-            raise ImportError("mock_umapi() needs the 'responses' package: pip install 'umapi-mock[test]'") from exc
+            raise ImportError(
+                "mock_umapi() needs the 'responses' package (a dependency of umapi-mock): pip install responses"
+            ) from exc
         if self._mock is not None:
             raise RuntimeError("this mock_umapi() is already active")
         if self.app is None:

@@ -78,7 +78,7 @@ def umapi_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UmapiServ
     from .tls import ensure_tls
 
     tls = ensure_tls(tmp_path_factory.mktemp("umapi-tls"))
-    app = create_app(Config())
+    app = create_app(Config(ca_cert=tls.ca_cert))
     emulator = ServedEmulator(app, "127.0.0.1", 0, ssl_context=tls.server_context()).start()
     server = UmapiServer(emulator, str(tls.ca_cert))
     try:

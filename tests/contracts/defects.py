@@ -380,7 +380,7 @@ class DefectMiddleware:
 
 def broken_app(defects: Iterable[str] = ()) -> Any:
     """The kit's own emulator (its seed and page sizes), behind a switchable DefectMiddleware."""
-    from contracts.targets_emulator import build_emulator_app
+    from umapi_mock.contracts.targets_emulator import build_emulator_app
 
     app = build_emulator_app()
     app.wsgi_app = DefectMiddleware(app.wsgi_app, defects)  # type: ignore[method-assign]

@@ -9,11 +9,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import umapi_mock
-from contracts import cli as contract_cli
-from contracts.registry import CONTRACTS, Recorder
-from contracts.report import build_report, diff_reports, markdown, write_report
-from contracts.strategies import INVALID_KINDS, Pools, action_batches, invalid_entries
-from contracts.target import (
+from umapi_mock.contracts import cli as contract_cli
+from umapi_mock.contracts.registry import CONTRACTS, Recorder
+from umapi_mock.contracts.report import build_report, diff_reports, markdown, write_report
+from umapi_mock.contracts.strategies import INVALID_KINDS, Pools, action_batches, invalid_entries
+from umapi_mock.contracts.target import (
     Credentials,
     Pacer,
     RunSettings,
@@ -155,13 +155,15 @@ def test_cli_builds_the_pytest_command(tmp_path):
 
     parser = argparse.ArgumentParser()
     contract_cli.add_subcommands(parser.add_subparsers(dest="command"))
+    credentials = tmp_path / "c.yaml"
+    credentials.write_text("org_id: x\n")  # the option takes a readable file
     args = parser.parse_args(
         [
             "contract",
             "--target",
             "https://h",
             "--credentials",
-            "c.yaml",
+            str(credentials),
             "--allow-writes",
             "--domain",
             "d.example",
@@ -174,7 +176,7 @@ def test_cli_builds_the_pytest_command(tmp_path):
     assert argv[0].endswith("contracts")
     for piece in (
         ["--umapi-target", "https://h"],
-        ["--umapi-credentials", "c.yaml"],
+        ["--umapi-credentials", str(credentials)],
         ["--umapi-domain", "d.example"],
         ["-k", "paging"],
     ):
@@ -279,7 +281,7 @@ def test_the_example_credentials_file_is_what_the_kit_reads():
 
 
 def test_throttle_policy_round_trips_through_the_admin_shape():
-    from contracts.throttling import PROBE_POLICY, policy_document
+    from umapi_mock.contracts.throttling import PROBE_POLICY, policy_document
     from umapi_mock.layers.throttle import parse_policy
 
     assert policy_document(parse_policy("off").as_json()) == "off"
@@ -291,8 +293,8 @@ def test_throttle_policy_round_trips_through_the_admin_shape():
 def test_a_umapi_mock_url_is_throttled_on_purpose_only_with_its_admin_api():
     """The switch needs the target's /_mock/ API (and its token, when it has one); it sets the
     probe policy and puts the target's own policy back."""
-    from contracts.throttling import AdminSwitch
     from umapi_mock.config import Config
+    from umapi_mock.contracts.throttling import AdminSwitch
 
     with umapi_mock.mock_umapi(config=Config(admin_token="adm1n", throttle="documented")) as umapi:
         throttle = umapi.emulator.layers.throttle
@@ -320,7 +322,7 @@ def test_a_umapi_mock_url_is_throttled_on_purpose_only_with_its_admin_api():
     ("args", "says"),
     [
         (["--target", "live"], "missing credentials: UMAPI_ORG_ID"),
-        (["--target", "ftp://h.example"], "--target must be inprocess, served, live or an http(s) URL"),
+        (["--target", "ftp://h.example"], "inprocess, served, live or an"),
         (["--target", "live", "--credentials", "/nonexistent/creds.yaml"], "/nonexistent/creds.yaml"),
         (
             ["--target", "https://127.0.0.1:9", "--credentials", "CREDS", "--allow-writes"],
@@ -346,3 +348,12 @@ def test_bad_contract_options_are_one_line_and_exit_2(tmp_path, args, says):
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("umapi-mock contract: ") and says in lines[0], proc.stderr
     assert "Traceback" not in proc.stderr and proc.stdout == ""
+
+
+def test_the_cli_offers_the_profiles_the_suite_registers():
+    from hypothesis import settings
+
+    import umapi_mock.contracts.conftest  # noqa: F401  (registers the profiles)
+
+    for name in contract_cli.PROFILES:
+        settings.get_profile(name)

@@ -21,7 +21,7 @@ THROTTLE = ("throttle.retry_after_integer", "throttle.answer_shape")
 def guarded_emulator():
     """An emulator whose admin API needs a token and which throttles group reads as documented
     (5 per client), in a 3-second window so the run's later reads wait little."""
-    from contracts.targets_emulator import build_emulator_app
+    from umapi_mock.contracts.targets_emulator import build_emulator_app
     from umapi_mock.http.context import emulator_of
     from umapi_mock.server import ServedEmulator
     from umapi_mock.tls import ensure_tls

@@ -389,6 +389,7 @@ def test_non_loopback_needs_admin_token(tmp_path):
 def test_admin_token_from_environment(tmp_path):
     """With the variable set, the non-loopback check passes (the run then stops at the next
     check, so nothing binds a public address)."""
+    (tmp_path / "only-a-cert.pem").write_text("not read: the check comes first\n")
     proc = run_cli(
         "serve",
         "--host",
@@ -414,7 +415,7 @@ def test_admin_token_option(monkeypatch, env, argv, expected):
     monkeypatch.delenv("UMAPI_MOCK_ADMIN_TOKEN", raising=False)
     for k, v in env.items():
         monkeypatch.setenv(k, v)
-    args = cli.build_parser().parse_args(["serve", *argv])
+    args = cli.parse_args(["serve", *argv])
     assert args.admin_token == expected
     assert cli.config_from_args(args).admin_token == expected
 

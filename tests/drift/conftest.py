@@ -20,9 +20,9 @@ from typing import Any
 
 import pytest
 
-from contracts.seed_data import contract_seed
 from umapi_mock.cli import main as cli_main
 from umapi_mock.config import Config
+from umapi_mock.contracts.seed_data import contract_seed
 from umapi_mock.http.app import create_app
 from umapi_mock.http.context import emulator_of
 from umapi_mock.server import ServedEmulator

@@ -176,7 +176,7 @@ def _copy_sources(dest: Path) -> tuple[Path, Path]:
     ignore = shutil.ignore_patterns("__pycache__", "*.egg-info", "build", "*.pyc")
     emulator = dest / "umapi-mock"
     emulator.mkdir(parents=True)
-    for name in ("pyproject.toml", "README.md"):
+    for name in ("pyproject.toml", "setup.py", "README.md"):  # setup.py: the package list, the kit's mapping
         shutil.copy2(ROOT / name, emulator / name)
     for name in ("umapi_mock", "contracts"):
         shutil.copytree(ROOT / name, emulator / name, ignore=ignore)

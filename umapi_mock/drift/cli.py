@@ -16,6 +16,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ..options import port, readable_file, writable_dir
+
 PROG = "umapi-mock"
 
 
@@ -35,8 +37,13 @@ def _guarded(name: str) -> Callable[[Callable[[argparse.Namespace], int]], Calla
         def run(args: argparse.Namespace) -> int:
             import requests
 
+            from ..options import CliError
+
             try:
                 return func(args)
+            except CliError as exc:
+                print(f"{PROG} {name}: {exc}", file=sys.stderr)
+                return exc.exit_code
             except BadInput as exc:
                 print(f"{PROG} {name}: {exc}", file=sys.stderr)
                 return 2
@@ -67,12 +74,8 @@ def _first_line(exc: BaseException) -> str:
 
 
 def add_subcommands(subparsers: Any) -> None:
-    """Adds nothing to an install without the contract kit (its target, paging and report
-    formats are what these commands are made of)."""
-    import importlib.util
-
-    if importlib.util.find_spec("contracts") is None:
-        return
+    """`import`, `record`, `verify`: made of the contract kit's target, paging and report
+    formats (umapi_mock.contracts, installed with the emulator)."""
     p = subparsers.add_parser(
         "import",
         help="read an org (GETs only) and write a seed file",
@@ -82,7 +85,12 @@ def add_subcommands(subparsers: Any) -> None:
         "the environment (UMAPI_ORG_ID, UMAPI_CLIENT_ID, UMAPI_CLIENT_SECRET, UMAPI_IMS_HOST, UMAPI_CA_FILE).",
     )
     p.add_argument("--target", required=True, metavar="URL", help="UMAPI base URL (or 'live' for Adobe's)")
-    p.add_argument("--credentials", metavar="FILE", help="YAML/JSON file with org_id, client_id, client_secret, ...")
+    p.add_argument(
+        "--credentials",
+        type=readable_file,
+        metavar="FILE",
+        help="YAML/JSON file with org_id, client_id, client_secret, ...",
+    )
     p.add_argument("-o", "--output", required=True, metavar="SEED", help="seed file to write (.yaml or .json)")
     p.add_argument("--org", metavar="ID", help="org to read (default: the credentials' org)")
     _anonymize_options(p)
@@ -102,13 +110,20 @@ def add_subcommands(subparsers: Any) -> None:
     r.add_argument(
         "--ims-upstream", metavar="HOST[:PORT]", help="IMS host (default: Adobe's for adobe.io, else the upstream's)"
     )
-    r.add_argument("--upstream-ca", metavar="FILE", help="CA file to trust for the upstream (default: the system's)")
+    r.add_argument(
+        "--upstream-ca",
+        type=readable_file,
+        metavar="FILE",
+        help="CA file to trust for the upstream (default: the system's)",
+    )
     r.add_argument("--cassette", required=True, metavar="FILE", help="cassette to write (replaced if it exists)")
     r.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
-    r.add_argument("--port", type=int, default=8443, help="port (default 8443; 0 picks a free one)")
-    r.add_argument("--tls-dir", metavar="DIR", help="where the local CA and server certificate live")
+    r.add_argument("--port", type=port, default=8443, help="port (default 8443; 0 picks a free one)")
+    r.add_argument("--tls-dir", type=writable_dir, metavar="DIR", help="where the local CA and server certificate live")
     r.add_argument("--snapshot", action="store_true", help="first import the upstream org into the cassette")
-    r.add_argument("--credentials", metavar="FILE", help="credentials for --snapshot (or the environment)")
+    r.add_argument(
+        "--credentials", type=readable_file, metavar="FILE", help="credentials for --snapshot (or the environment)"
+    )
     _anonymize_options(r)
     r.add_argument("--no-pace", action="store_true", help="do not pace the snapshot's reads")
     r.set_defaults(func=cmd_record)
@@ -119,7 +134,7 @@ def add_subcommands(subparsers: Any) -> None:
         description="Start a fresh emulator from the cassette's snapshot (or --seed), replay the recorded "
         "requests in order and compare each answer with the recorded one. Exit 1 when anything drifted.",
     )
-    v.add_argument("cassette", metavar="CASSETTE")
+    v.add_argument("cassette", type=readable_file, metavar="CASSETTE")
     v.add_argument("--seed", metavar="FILE", help="start from this seed instead of the cassette's snapshot")
     v.add_argument(
         "--report",
@@ -144,8 +159,8 @@ def _anonymiser(args: argparse.Namespace) -> Any:
 
 
 def _open_target(url: str, credentials: str | None, org: str | None, pace: bool, **overrides: Any) -> Any:
-    from contracts.credentials import TargetError, load_credentials
-    from contracts.transport import RunSettings, Target
+    from ..contracts.credentials import TargetError, load_credentials
+    from ..contracts.transport import RunSettings, Target
 
     try:
         creds = load_credentials(url, credentials)
@@ -161,8 +176,7 @@ def _open_target(url: str, credentials: str | None, org: str | None, pace: bool,
 
 
 def _run_import(target: Any, state_path: Path, anonymiser: Any) -> Any:
-    from contracts.credentials import TargetError
-
+    from ..contracts.credentials import TargetError
     from .importer import Importer, ImportFailed, ImportState, Progress
 
     try:
@@ -222,8 +236,7 @@ def _upstream_root(url: str) -> str:
 def cmd_record(args: argparse.Namespace) -> int:
     import signal
 
-    from contracts.credentials import _default_ims_host
-
+    from ..contracts.credentials import _default_ims_host
     from ..tls import default_tls_dir, ensure_tls
     from .recorder import Recording
 
@@ -293,8 +306,7 @@ def _interrupt(signum: int, frame: object) -> None:
 
 @_guarded("verify")
 def cmd_verify(args: argparse.Namespace) -> int:
-    from contracts.report import write_report
-
+    from ..contracts.report import write_report
     from ..seed import SeedError, read_seed_file
     from .cassette import CassetteError, read_cassette
     from .verify import VerifyError, build_report, verify

@@ -24,10 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from contracts.exchange import Exchange, Reply
-from contracts.paging import read_all
-from contracts.transport import Target
-
+from ..contracts.exchange import Exchange, Reply
+from ..contracts.paging import read_all
+from ..contracts.transport import Target
 from ..domain.models import IDENTITY_TYPES, PRODUCT_PROFILE, SYSADMIN_GROUP, USER_GROUP
 from .anonymize import Anonymiser
 
@@ -173,7 +172,7 @@ class Importer:
             body = reply.json_or_none()
             if not isinstance(body, dict) or body.get("result") != "success":
                 raise ImportFailed(_upstream_error(reply))
-        return pages
+        return list(pages)
 
     def run(self) -> ImportResult:
         t = self.target

@@ -26,8 +26,7 @@ from .anonymize import Anonymiser
 from .cassette import DROPPED_HEADERS, CassetteWriter, Scrubber, encode_body, now_iso
 
 if TYPE_CHECKING:
-    from contracts.transport import Target
-
+    from ..contracts.transport import Target
     from .importer import ImportResult
 
 # Not forwarded either way: hop-by-hop headers, and encodings requests would undo.

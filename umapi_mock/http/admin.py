@@ -74,10 +74,17 @@ def cross_site_write() -> bool:
     return origin == "null" or urlsplit(origin).netloc.lower() != request.host.lower()
 
 
+# Open without the admin token: a CA certificate is public (its key never leaves the TLS
+# folder), and a container's clients need it before they can talk HTTPS to anything else.
+PUBLIC_ENDPOINTS = frozenset({"mock_admin.ca_pem"})
+
+
 @bp.before_request
 def check_admin_token() -> Response | None:
     if cross_site_write():
         return fail(403, "cross_origin", "the admin API refuses state changes sent from another site's page")
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return None
     scheme, _, value = (request.headers.get("Authorization") or "").strip().partition(" ")
     if admin_token_ok(value if scheme.lower() == "bearer" else None):
         return None
@@ -108,6 +115,7 @@ def index() -> Response:
                 "GET /_mock/orgs/<org_id>/groups/<gid>/members",
                 "GET /_mock/journal/<seq>",
                 "GET /_mock/ui/ (the console)",
+                "GET /_mock/ca.pem",
             ]
         }
     )
@@ -394,6 +402,22 @@ def move_clock() -> Response:
         return fail(400, "bad_request", "advance must be a non-negative number of seconds (the clock never goes back)")
     _backend().clock.advance(float(seconds))
     return json_response(clock_json())
+
+
+# ------------------------------------------------------------------ CA
+
+
+@bp.get("/ca.pem")
+def ca_pem() -> Response:
+    """The local CA clients must trust (`curl -k .../_mock/ca.pem -o ca.pem` out of a container)."""
+    path = emulator_of().config.ca_cert
+    if path is None:
+        return fail(404, "no_ca", "this emulator has no CA of its own (plain HTTP, or --cert/--key given)")
+    try:
+        pem = path.read_bytes()
+    except OSError as exc:
+        return fail(404, "no_ca", f"the CA file cannot be read: {exc.strerror or exc}")
+    return Response(pem, 200, mimetype="application/x-pem-file")
 
 
 # ------------------------------------------------------------------ openapi

@@ -1131,6 +1131,21 @@ def _admin_paths() -> dict[str, Any]:
         f"{ADMIN}/openapi.json": {
             "get": _admin_op("This document", "openapi", _json({"type": "object"}, "OpenAPI 3.1"))
         },
+        f"{ADMIN}/ca.pem": {
+            "get": {
+                "summary": "The local CA certificate clients must trust (open: a certificate is public)",
+                "operationId": "caCertificate",
+                "tags": ["admin"],
+                "security": [],
+                "responses": {
+                    "200": {
+                        "description": "PEM",
+                        "content": {"application/x-pem-file": {"schema": {"type": "string"}}},
+                    },
+                    "404": _json(_ref("AdminError"), "No CA of its own: plain HTTP, or --cert/--key"),
+                },
+            }
+        },
         f"{ADMIN}/overview": {
             "get": _admin_op(
                 "Orgs, counts, credentials (client ids only), settings, uptime",
