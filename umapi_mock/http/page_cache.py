@@ -14,6 +14,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
 from ..domain.models import Org
+from .compression import CachedBody
 
 PAGE_CACHE_SIZE = 64  # serialised pages kept per org (a full users page is ~0.5 MB)
 
@@ -22,12 +23,12 @@ class PageCache:
     def __init__(self, size: int = PAGE_CACHE_SIZE):
         self.size = size
         self._lock = threading.Lock()
-        self._orgs: weakref.WeakKeyDictionary[Org, tuple[int, OrderedDict[Hashable, bytes]]] = (
+        self._orgs: weakref.WeakKeyDictionary[Org, tuple[int, OrderedDict[Hashable, CachedBody]]] = (
             weakref.WeakKeyDictionary()
         )
 
-    def get(self, org: Org, view: tuple[Hashable, ...], build: Callable[[], bytes]) -> bytes:
-        """The bytes of `view` at the org's current version, built (under the org lock) once."""
+    def get(self, org: Org, view: tuple[Hashable, ...], build: Callable[[], CachedBody]) -> CachedBody:
+        """The body (and its compressed copies) of `view` at the org's current version, built (under the org lock) once."""
         version = org.version
         key = (org.id, version, *view)
         with self._lock:

@@ -16,6 +16,7 @@ from ..domain.gate import authorize
 from ..domain.models import USER_GROUP, Org
 from ..domain.reads import Page
 from .canonical import template_of
+from .compression import CachedBody
 from .context import emulator_of
 from .render import dumps, json_response
 from .wire.actions import render_report
@@ -89,11 +90,11 @@ def paging_headers(page: Page[Any], *, one_based: bool = False) -> dict[str, str
 
 def users_response(org: Org, key: tuple[Any, ...], page: Page[Any], extra: dict[str, Any], **shape: bool) -> Response:
     """Serialise a users page once per org version: repeated reads of the same page are
-    served as the same bytes from the emulator's page cache."""
+    served as the same bytes (and the same compressed copies) from the emulator's page cache."""
 
-    def build() -> bytes:
+    def build() -> CachedBody:
         users = [user_json(org, u, **shape) for u in page.items]
-        return dumps({"lastPage": page.last, "result": "success", **extra, "users": users}).encode()
+        return CachedBody(dumps({"lastPage": page.last, "result": "success", **extra, "users": users}).encode())
 
     body = emulator_of().pages.get(org, key, build)
     return json_response(body, headers=paging_headers(page))
