@@ -69,18 +69,24 @@ def _options(request: pytest.FixtureRequest) -> dict[str, Any]:
     return options
 
 
-@pytest.fixture(scope="session")
-def umapi_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UmapiServer]:
-    """One HTTPS emulator for the whole session (demo org until a test installs its own)."""
+def start_server(tls_dir: Path) -> UmapiServer:
+    """What the `umapi_server` fixture starts (the demo org over HTTPS); `.stop()` ends it.
+    The benchmarks time exactly this."""
     from .config import Config
     from .http.app import create_app
     from .server import ServedEmulator
     from .tls import ensure_tls
 
-    tls = ensure_tls(tmp_path_factory.mktemp("umapi-tls"))
+    tls = ensure_tls(tls_dir)
     app = create_app(Config())
     emulator = ServedEmulator(app, "127.0.0.1", 0, ssl_context=tls.server_context()).start()
-    server = UmapiServer(emulator, str(tls.ca_cert))
+    return UmapiServer(emulator, str(tls.ca_cert))
+
+
+@pytest.fixture(scope="session")
+def umapi_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UmapiServer]:
+    """One HTTPS emulator for the whole session (demo org until a test installs its own)."""
+    server = start_server(tmp_path_factory.mktemp("umapi-tls"))
     try:
         yield server
     finally:

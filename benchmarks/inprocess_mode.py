@@ -1,0 +1,122 @@
+"""Figures: in-process mode (`umapi_mock.mock_umapi`) against a canned `responses` mock that
+returns the same bytes, both through one `requests.Session` in this process:
+
+* `inprocess_users_page`: GET of users page 0 of the demo org (2,000 users);
+* `inprocess_action`: POST of an action request of 10 entries × 10 steps.
+
+A figure is calls/s under mock_umapi ÷ calls/s under the canned mock, run by run; the
+canned mock is what a hand-written test double costs, so the ratio is the emulator's
+overhead on top of the interception both share.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from .actions import ENTRIES, STEPS, action_bodies
+from .common import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_ORG_ID, S2S_SCOPE, Figure, Settings, median
+
+PAGE_TARGET = 0.8
+ACTION_TARGET = 0.3
+HOST = "https://usermanagement.adobe.io"
+PAGE_URL = f"{HOST}/v2/usermanagement/users/{DEMO_ORG_ID}/0"
+ACTION_URL = f"{HOST}/v2/usermanagement/action/{DEMO_ORG_ID}"
+
+
+def _rate(call: Callable[[], object], n: int) -> float:
+    start = time.perf_counter()
+    for _ in range(n):
+        call()
+    return n / (time.perf_counter() - start)
+
+
+def run(settings: Settings) -> list[Figure]:
+    import requests
+    import responses
+
+    from umapi_mock import mock_umapi
+
+    calls = 200 if settings.full else 10
+    session = requests.Session()
+    page_rates: dict[str, list[float]] = {"mock_umapi": [], "canned": []}
+    action_rates: dict[str, list[float]] = {"mock_umapi": [], "canned": []}
+    with mock_umapi() as umapi:
+        token = session.post(
+            "https://ims-na1.adobelogin.com/ims/token/v2",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": DEMO_CLIENT_ID,
+                "client_secret": DEMO_CLIENT_SECRET,
+                "scope": S2S_SCOPE,
+            },
+        ).json()["access_token"]
+        headers = {"X-Api-Key": DEMO_CLIENT_ID, "Authorization": f"Bearer {token}"}
+        action_headers = {**headers, "Content-Type": "application/json"}
+        page = session.get(PAGE_URL, headers=headers)
+        page.raise_for_status()
+        page_body = page.content
+        page_headers = {k: page.headers[k] for k in ("X-Total-Count", "X-Page-Count", "X-Current-Page", "X-Page-Size")}
+        bodies = action_bodies(umapi.org)
+        report = session.post(ACTION_URL, data=bodies[0], headers=action_headers)
+        report.raise_for_status()
+        report_body = report.content
+        if report.json().get("result") != "success":
+            raise RuntimeError(f"the action request failed: {report.text[:400]}")
+        app = umapi.app  # the same emulator (and its token) for every run
+
+    def get_page() -> None:
+        session.get(PAGE_URL, headers=headers).content  # noqa: B018 - read the body, as a client does
+
+    counter = iter(range(10**9))
+
+    def post_action() -> None:
+        session.post(ACTION_URL, data=bodies[next(counter) % len(bodies)], headers=action_headers).content  # noqa: B018
+
+    for _ in range(settings.runs):
+        with mock_umapi(app=app):
+            get_page()  # the token and the page cache are warm, as in a test suite
+            page_rates["mock_umapi"].append(_rate(get_page, calls))
+            post_action()
+            action_rates["mock_umapi"].append(_rate(post_action, calls))
+        with responses.RequestsMock(assert_all_requests_are_fired=False) as canned:
+            canned.add(responses.GET, PAGE_URL, body=page_body, headers=page_headers, content_type="application/json")
+            canned.add(responses.POST, ACTION_URL, body=report_body, content_type="application/json")
+            page_rates["canned"].append(_rate(get_page, calls))
+            action_rates["canned"].append(_rate(post_action, calls))
+    session.close()
+
+    def ratios(rates: dict[str, list[float]]) -> list[float]:
+        return [a / b for a, b in zip(rates["mock_umapi"], rates["canned"], strict=True)]
+
+    def details(rates: dict[str, list[float]], body_bytes: int) -> dict[str, object]:
+        return {
+            "mock_umapi_calls_per_s_runs": [round(r, 1) for r in rates["mock_umapi"]],
+            "canned_calls_per_s_runs": [round(r, 1) for r in rates["canned"]],
+            "calls_per_run": calls,
+            "response_bytes": body_bytes,
+            "canned": "responses.RequestsMock with the same body (and paging headers) registered for the URL",
+        }
+
+    return [
+        Figure(
+            name="inprocess_users_page",
+            title="mock_umapi users page (2000 users) calls/s ÷ a canned responses mock of the same bytes",
+            measured=median(ratios(page_rates)),
+            target=PAGE_TARGET,
+            unit="×",
+            direction=">=",
+            runs=[round(r, 4) for r in ratios(page_rates)],
+            details=details(page_rates, len(page_body)),
+        ),
+        Figure(
+            name="inprocess_action",
+            title=f"mock_umapi action ({ENTRIES} entries × {STEPS} steps) calls/s ÷ a canned responses mock",
+            measured=median(ratios(action_rates)),
+            target=ACTION_TARGET,
+            unit="×",
+            direction=">=",
+            runs=[round(r, 4) for r in ratios(action_rates)],
+            details=details(action_rates, len(report_body)),
+        ),
+    ]
