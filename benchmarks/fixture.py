@@ -142,7 +142,7 @@ def session_server(settings: Settings) -> Figure:
     free port) and teardown, in this process, each timed; the figure is their sum."""
     import shutil
 
-    from umapi_mock.pytest_plugin import start_server
+    from umapi_mock.testing import start_server
 
     iterations = 10 if settings.full else 2
     start_server(settings.work_dir / "session-tls-warm").stop()  # imports: the fresh-process detail has them
@@ -181,7 +181,7 @@ def session_server(settings: Settings) -> Figure:
             "start_s_median": round(median(starts), 4),
             "stop_s_median": round(median(stops), 4),
             "iterations_per_run": iterations,
-            "measured_as": "umapi_mock.pytest_plugin.start_server(fresh tls dir) and UmapiServer.stop(), modules imported",
+            "measured_as": "umapi_mock.testing.start_server(fresh tls dir) and UmapiServer.stop(), modules imported",
             "fresh_process_first_start_s": round(cold["start_s"], 4),
             "fresh_process_first_stop_s": round(cold["stop_s"], 4),
             "fresh_process_note": "the first start in a new process also imports flask, werkzeug, jwt and cryptography",

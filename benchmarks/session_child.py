@@ -13,7 +13,8 @@ from pathlib import Path
 def main(argv: list[str]) -> int:
     import pytest  # noqa: F401 - imported before the clock starts, as in a pytest session
 
-    from umapi_mock.pytest_plugin import start_server
+    import umapi_mock.pytest_plugin  # noqa: F401 - loaded at start-up by its entry point
+    from umapi_mock.testing import start_server
 
     start = time.perf_counter()
     server = start_server(Path(argv[0]))

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .testing import UmapiFaults, UmapiJournal, UmapiServer
+from .testing import UmapiFaults, UmapiJournal, UmapiServer, start_server
 
 if TYPE_CHECKING:
     from .domain.models import Org
@@ -67,20 +67,6 @@ def _options(request: pytest.FixtureRequest) -> dict[str, Any]:
             f"unknown umapi option(s): {', '.join(sorted(unknown))} (known: {', '.join(sorted(_OPTIONS))})"
         )
     return options
-
-
-def start_server(tls_dir: Path) -> UmapiServer:
-    """What the `umapi_server` fixture starts (the demo org over HTTPS); `.stop()` ends it.
-    The benchmarks time exactly this."""
-    from .config import Config
-    from .http.app import create_app
-    from .server import ServedEmulator
-    from .tls import ensure_tls
-
-    tls = ensure_tls(tls_dir)
-    app = create_app(Config())
-    emulator = ServedEmulator(app, "127.0.0.1", 0, ssl_context=tls.server_context()).start()
-    return UmapiServer(emulator, str(tls.ca_cert))
 
 
 @pytest.fixture(scope="session")
