@@ -48,6 +48,7 @@ def _action_succeeded(body: bytes) -> bool:
 def run(settings: Settings) -> list[Figure]:
     from umapi_mock.config import Config
     from umapi_mock.http.app import create_app
+    from umapi_mock.http.context import emulator_of
     from umapi_mock.tls import ensure_tls
 
     tls_path = tls_dir(settings)
@@ -55,7 +56,7 @@ def run(settings: Settings) -> list[Figure]:
     duration = 3.0 if settings.full else 0.4
     warmup = 0.5 if settings.full else 0.1
     # the demo org the emulator child seeds, built here too to address its users
-    bodies = [b.encode() for b in action_bodies(create_app(Config()).extensions["umapi_mock"].org())]
+    bodies = [b.encode() for b in action_bodies(emulator_of(create_app(Config())).org())]
     loads: dict[str, list[LoadResult]] = {}
     with (
         ServerProcess("hello", "--tls-dir", tls) as hello,
