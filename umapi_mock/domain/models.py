@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from operator import attrgetter
 from typing import Any
 
+from . import heap
 from .changes import ChangeKey, ChangeObserver, OrgChanges
 from .names import (
     DEVELOPER_PREFIX,
@@ -622,6 +623,7 @@ class Org:
             if self._active is not None:
                 self._active = list(self._active)
             self._shared = False
+            heap.settle((self,))  # the copies are as long-lived as the records
 
     def put_user(self, user: User) -> User:
         self._own()
