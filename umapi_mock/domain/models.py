@@ -203,7 +203,7 @@ class Product:
     quota: int | None = None
 
 
-_GROUP_LISTS = ("members", "status")  # id lists derived from one group's members (see reads)
+_GROUP_VIEWS = ("members", "status", "licensed")  # views derived from one group's members (see reads)
 
 
 def _second_last(d: dict[int, Any]) -> int:
@@ -249,6 +249,7 @@ class Org:
         self.observer: ChangeObserver | None = None  # told about each commit (persistence)
         self._dirty: set[ChangeKey] | None = None  # keys touched by the open transaction
         self._views: dict[object, object] = {}  # derived id lists; writes drop the ones they change
+        self._group_views: dict[int, list[object]] = {}  # gid -> keys of the views derived from its members
         self._pages = PageCache(PAGE_VIEWS)
         self._active: list[int] | None = None  # active uids in `users` order, kept up to date; None: rebuild
         self._shared = False  # the user-sized containers are shared with a clone: copy before writing
@@ -368,6 +369,8 @@ class Org:
             value = self._views.get(key)
             if value is None:
                 value = self._views[key] = build()
+                if isinstance(key, tuple) and key[0] in _GROUP_VIEWS:
+                    self._group_views.setdefault(key[1], []).append(key)
             return value
 
     def page_view(
@@ -481,20 +484,21 @@ class Org:
         the profiles it links (their indirect members), are rebuilt on their next read."""
         if uid is not None:
             self._pages.drop_user(uid)
+        group_views = self._group_views
+        if not group_views:
+            return
         group = self.groups.get(gid)
-        affected = {gid} | set(group.profiles if group is not None else ())
-        views = self._views
-        for g in affected:
-            views.pop(("licensed", g), None)
-            for direct in (True, False):
-                views.pop(("members", g, direct), None)
-                for want in (True, False):
-                    views.pop(("status", g, direct, want), None)
-        self._pages.drop_sources(lambda src: isinstance(src, tuple) and src[0] in _GROUP_LISTS and src[1] in affected)
+        for g in (gid, *group.profiles) if group is not None else (gid,):
+            keys = group_views.pop(g, None)
+            if keys:
+                for key in keys:
+                    self._views.pop(key, None)
+                self._pages.drop_sources(lambda src, g=g: src[0] in _GROUP_VIEWS and src[1:2] == (g,))  # type: ignore[misc]
 
     def _groups_changed(self) -> None:
         """Groups were created, replaced or deleted: names and links show on every page."""
         self._views.clear()
+        self._group_views.clear()
         self._pages.clear()
 
     def _order_changed(self) -> None:
@@ -507,6 +511,7 @@ class Org:
         """Drop every derived view and page: for bulk writers that bypass the primitives."""
         with self.lock:
             self._views.clear()
+            self._group_views.clear()
             self._pages.clear()
             self._active = None
 
@@ -882,6 +887,7 @@ class Org:
             twin.observer = None
             twin._dirty = None
             twin._views = {}
+            twin._group_views = {}
             twin._pages = PageCache(PAGE_VIEWS)
             self._shared = twin._shared = True  # `_active` too is shared until either writes
             return twin
