@@ -101,19 +101,25 @@ def negotiate(accept_encoding: str) -> str | None:
     return best
 
 
-def _is_json(response: Response) -> bool:
-    mimetype = response.mimetype or ""
+def _is_json(content_type: str) -> bool:
+    mimetype = content_type.partition(";")[0].strip().lower()
     return mimetype == "application/json" or mimetype.endswith("+json")
 
 
 def negotiate_response(response: Response) -> Response:
-    """after_request: compress a JSON answer the client accepts compressed; add Vary."""
-    if not _is_json(response) or response.direct_passthrough or response.is_streamed:
+    """after_request: compress a JSON answer the client accepts compressed; add Vary.
+    (Runs on every request: headers are read directly rather than parsed into objects.)"""
+    headers = response.headers
+    if not _is_json(headers.get("Content-Type", "")) or response.direct_passthrough or response.is_streamed:
         return response
-    response.vary.add("Accept-Encoding")
-    if response.status_code in _NO_BODY_STATUSES or "Content-Encoding" in response.headers:
+    vary = headers.get("Vary")
+    if vary is None:
+        headers["Vary"] = "Accept-Encoding"
+    elif "accept-encoding" not in vary.lower():
+        headers["Vary"] = f"{vary}, Accept-Encoding"
+    if response.status_code in _NO_BODY_STATUSES or "Content-Encoding" in headers:
         return response
-    coding = negotiate(request.headers.get("Accept-Encoding", ""))
+    coding = negotiate(request.environ.get("HTTP_ACCEPT_ENCODING", ""))
     if coding is None:
         return response
     cached: CachedBody | None = getattr(response, "cached_body", None)
@@ -121,7 +127,7 @@ def negotiate_response(response: Response) -> Response:
     if len(identity) < MIN_SIZE:
         return response
     response.set_data(cached.encoded(coding) if cached is not None else compress(identity, coding))
-    response.headers["Content-Encoding"] = coding
+    headers["Content-Encoding"] = coding
     return response
 
 
