@@ -12,11 +12,14 @@ fixed number of requests of a mix and records each one's latency.
 
 from __future__ import annotations
 
+import http.client
 import random
+import ssl
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -44,8 +47,57 @@ def keep_alive_session() -> requests.Session:
     return session
 
 
+class LeanSession:
+    """One keep-alive `http.client` connection: the stdlib's HTTP client with none of
+    `requests`' per-request work (the role wrk plays in the issue's measurements), for
+    figures about what the server does per byte. Opened on first use, reopened once when
+    the server has closed it."""
+
+    def __init__(self, verify: str | bool):
+        self.context = ssl.create_default_context(cafile=verify) if isinstance(verify, str) else None
+        self.conn: http.client.HTTPConnection | None = None
+        self.netloc = ""
+        self.opened = 0
+
+    def _connection(self, scheme: str, netloc: str) -> http.client.HTTPConnection:
+        if self.conn is None or netloc != self.netloc:
+            if self.conn is not None:
+                self.conn.close()
+            self.netloc = netloc
+            if scheme == "https":
+                self.conn = http.client.HTTPSConnection(netloc, timeout=60, context=self.context)
+            else:
+                self.conn = http.client.HTTPConnection(netloc, timeout=60)
+            self.opened += 1
+        return self.conn
+
+    def request(
+        self, method: str, url: str, headers: Mapping[str, str], body: bytes | None
+    ) -> tuple[int, str | None, bytes]:
+        parts = urlsplit(url)
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        for attempt in (1, 2):
+            conn = self._connection(parts.scheme, parts.netloc)
+            try:
+                conn.request(method, path, body=body, headers=dict(headers))
+                response = conn.getresponse()
+                data = response.read()
+                return response.status, response.getheader("Content-Length"), data
+            except (ConnectionError, http.client.HTTPException):
+                conn.close()
+                self.conn = None
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
+
 def fetch(
-    session: requests.Session,
+    session: requests.Session | LeanSession,
     url: str,
     headers: Mapping[str, str],
     verify: str | bool,
@@ -54,6 +106,11 @@ def fetch(
 ) -> int:
     """One GET (a POST when given a body); returns the body length, or -1 when the answer
     is not a complete 200 (or fails `check`)."""
+    if isinstance(session, LeanSession):
+        status, expected, data = session.request("GET" if body is None else "POST", url, headers, body)
+        if status != 200 or (expected is not None and int(expected) != len(data)):
+            return -1
+        return -1 if check is not None and not check(data) else len(data)
     if body is None:
         r = session.get(url, headers=headers, verify=verify, stream=True, timeout=60)
     else:
@@ -78,16 +135,20 @@ def run_load(
     warmup: float = 0.3,
     bodies: Sequence[bytes] = (),
     check: Callable[[bytes], bool] | None = None,
+    lean: bool = False,
 ) -> LoadResult:
     """Keep `connections` requests in flight for `warmup + duration` seconds; count those
     completed during the last `duration` seconds. With `bodies`, each request is a POST of
-    the next body (connection i sends bodies i, i + connections, ...)."""
+    the next body (connection i sends bodies i, i + connections, ...). `lean`: each
+    connection is a `LeanSession` rather than a `requests.Session`."""
     headers = dict(headers or {})
 
     def body_of(i: int, n: int) -> bytes | None:
         return bodies[(i + n * connections) % len(bodies)] if bodies else None
 
-    sessions = [keep_alive_session() for _ in range(connections)]
+    sessions: list[requests.Session | LeanSession] = [
+        LeanSession(verify) if lean else keep_alive_session() for _ in range(connections)
+    ]
     for i, s in enumerate(sessions):  # open and warm every connection before the clock starts
         if fetch(s, url, headers, verify, body_of(i, 0), check) < 0:
             raise RuntimeError(f"{'POST' if bodies else 'GET'} {url} did not answer 200 with a complete body")
@@ -127,9 +188,13 @@ def run_load(
     return LoadResult(sum(counts), duration, sum(errors), sum(sizes), opened)
 
 
-def _opened(sessions: list[requests.Session]) -> int:
+def _opened(sessions: Sequence[requests.Session | LeanSession]) -> int:
     opened = 0
     for s in sessions:
+        if isinstance(s, LeanSession):
+            opened += s.opened
+            s.close()
+            continue
         for adapter in {id(a): a for a in s.adapters.values()}.values():
             for pool in list(adapter.poolmanager.pools._container.values()):  # type: ignore[attr-defined]
                 opened += pool.num_connections
