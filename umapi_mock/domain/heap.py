@@ -14,16 +14,19 @@ also keep any cyclic garbage alive at that moment for good.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Sized
+from typing import Protocol
 
-if TYPE_CHECKING:
-    from .models import Org
+
+class _HasUsers(Protocol):  # an Org (not imported: the models import this module)
+    @property
+    def users(self) -> Sized: ...
+
 
 FREEZE_AT_USERS = 20_000  # from this many users, a full collection costs more than ~10 ms
 
 
-def settle(orgs: Iterable[Org]) -> None:
+def settle(orgs: Iterable[_HasUsers]) -> None:
     """Freeze the heap when the orgs now served are big enough for collections to hurt."""
     if sum(len(org.users) for org in orgs) >= FREEZE_AT_USERS:
         gc.freeze()

@@ -248,7 +248,9 @@ class Org:
         self._undo: list[Callable[[], object]] | None = None
         self.observer: ChangeObserver | None = None  # told about each commit (persistence)
         self._dirty: set[ChangeKey] | None = None  # keys touched by the open transaction
-        self._views: dict[object, object] = {}  # derived id lists; writes drop the ones they change
+        self._views: dict[object, object] = {}  # derived reads, until the next write
+        self._views_version = -1
+        self._kept: dict[object, object] = {}  # derived id lists; writes drop the ones they change
         self._group_views: dict[int, list[object]] = {}  # gid -> keys of the views derived from its members
         self._pages = PageCache(PAGE_VIEWS)
         self._active: list[int] | None = None  # active uids in `users` order, kept up to date; None: rebuild
@@ -358,17 +360,38 @@ class Org:
     # ------------------------------------------------------------ cached views
 
     def view(self, key: object, build: Callable[[], object]) -> object:
-        """Memoise a derived read (an ordered id list) until a write changes it: each write
-        drops the views it affects (see "view upkeep" below). Readers hold the org lock
-        only while building."""
+        """Memoise a derived read until the next write, whatever it changes (for reads no
+        write primitive keeps track of, such as the console's search orders). Readers hold
+        the org lock only while building."""
+        if self._views_version != self.version:
+            with self.lock:
+                if self._views_version != self.version:
+                    self._views = {}
+                    self._views_version = self.version
+        views = self._views
         try:
-            return self._views[key]
+            return views[key]
         except KeyError:
             pass
         with self.lock:
-            value = self._views.get(key)
+            value = build()
+            if self._views_version == self.version:
+                self._views[key] = value
+            return value
+
+    def kept_view(self, key: object, build: Callable[[], object]) -> object:
+        """Memoise a derived id list (the keys the view upkeep below knows: member lists,
+        licences, a domain's active users, the groups listing) until a write changes it:
+        each write drops only the kept views it affects. Readers hold the org lock only
+        while building."""
+        try:
+            return self._kept[key]
+        except KeyError:
+            pass
+        with self.lock:
+            value = self._kept.get(key)
             if value is None:
-                value = self._views[key] = build()
+                value = self._kept[key] = build()
                 if isinstance(key, tuple) and key[0] in _GROUP_VIEWS:
                     self._group_views.setdefault(key[1], []).append(key)
             return value
@@ -421,7 +444,7 @@ class Org:
                         seen.setdefault(uid, None)
             return list(seen)
 
-        return self.view(("members", gid, direct_only), build)  # type: ignore[return-value]
+        return self.kept_view(("members", gid, direct_only), build)  # type: ignore[return-value]
 
     def licensed_ids(self, gid: int) -> frozenset[int]:
         """Members of a profile holding an active licence: the first `quota` to join."""
@@ -433,13 +456,13 @@ class Org:
                 return frozenset(ids)
             return frozenset(ids[: group.quota])
 
-        return self.view(("licensed", gid), build)  # type: ignore[return-value]
+        return self.kept_view(("licensed", gid), build)  # type: ignore[return-value]
 
     def listed_groups(self) -> list[Group]:
         def build() -> list[Group]:
             return sorted(self.groups.values(), key=lambda g: g.gid)
 
-        return self.view("groups", build)  # type: ignore[return-value]
+        return self.kept_view("groups", build)  # type: ignore[return-value]
 
     # ------------------------------------------------------------ view upkeep
     # Each write primitive tells the views what it changed, so a read after a write
@@ -456,7 +479,7 @@ class Org:
         for user in (old, new):
             if user is not None:
                 key = ("active-in-domain", user.domain.lower())
-                self._views.pop(key, None)
+                self._kept.pop(key, None)
                 self._pages.drop_source(key)
         if was != now:
             self._active_changed(uid, now)
@@ -492,12 +515,12 @@ class Org:
             keys = group_views.pop(g, None)
             if keys:
                 for key in keys:
-                    self._views.pop(key, None)
+                    self._kept.pop(key, None)
                 self._pages.drop_sources(lambda src, g=g: src[0] in _GROUP_VIEWS and src[1:2] == (g,))  # type: ignore[misc]
 
     def _groups_changed(self) -> None:
         """Groups were created, replaced or deleted: names and links show on every page."""
-        self._views.clear()
+        self._kept.clear()
         self._group_views.clear()
         self._pages.clear()
 
@@ -510,7 +533,9 @@ class Org:
     def forget_views(self) -> None:
         """Drop every derived view and page: for bulk writers that bypass the primitives."""
         with self.lock:
-            self._views.clear()
+            self._views = {}
+            self._views_version = -1
+            self._kept.clear()
             self._group_views.clear()
             self._pages.clear()
             self._active = None
@@ -887,6 +912,8 @@ class Org:
             twin.observer = None
             twin._dirty = None
             twin._views = {}
+            twin._views_version = -1
+            twin._kept = {}
             twin._group_views = {}
             twin._pages = PageCache(PAGE_VIEWS)
             self._shared = twin._shared = True  # `_active` too is shared until either writes

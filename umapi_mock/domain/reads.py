@@ -62,7 +62,7 @@ def users_page(org: Org, page: int, size: int, domain: str | None = None) -> Pag
             return [uid for uid in org.active_user_ids() if org.users[uid].domain.lower() == key]
 
         def fetch() -> Sequence[int]:
-            return org.view(("active-in-domain", key), build)  # type: ignore[return-value]
+            return org.kept_view(("active-in-domain", key), build)  # type: ignore[return-value]
 
         return _users(org, fetch, page, size, ("active-in-domain", key))
     listed = _users(org, org.active_user_ids, page, size, ("active",))
@@ -103,7 +103,7 @@ def users_in_group_page(
             return [uid for uid in org.group_member_ids(gid, direct_only=direct_only) if (uid in licensed) == want]
 
         def fetch() -> Sequence[int]:
-            return org.view(("status", gid, direct_only, want), build)  # type: ignore[return-value]
+            return org.kept_view(("status", gid, direct_only, want), build)  # type: ignore[return-value]
 
         return _users(org, fetch, page, size, ("status", gid, direct_only, want))
 
