@@ -251,6 +251,7 @@ class Org:
         self._views: dict[object, object] = {}  # derived reads, until the next write
         self._views_version = -1
         self._kept: dict[object, object] = {}  # derived id lists; writes drop the ones they change
+        self.groups_version = 0  # moves on with every change to a group record (names show on users)
         self._group_views: dict[int, list[object]] = {}  # gid -> keys of the views derived from its members
         self._pages = PageCache(PAGE_VIEWS)
         self._active: list[int] | None = None  # active uids in `users` order, kept up to date; None: rebuild
@@ -520,6 +521,7 @@ class Org:
 
     def _groups_changed(self) -> None:
         """Groups were created, replaced or deleted: names and links show on every page."""
+        self.groups_version += 1
         self._kept.clear()
         self._group_views.clear()
         self._pages.clear()
@@ -533,6 +535,7 @@ class Org:
     def forget_views(self) -> None:
         """Drop every derived view and page: for bulk writers that bypass the primitives."""
         with self.lock:
+            self.groups_version += 1
             self._views = {}
             self._views_version = -1
             self._kept.clear()

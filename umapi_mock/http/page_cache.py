@@ -5,7 +5,11 @@ Kept per org object (weakly: a replaced org takes its pages with it). A body is 
 with the page records it was built from: the org keeps a page's records list, the same
 object, until a write changes a user on that page or that part of its list
 (`Org.page_view`), so a body is still valid exactly while the page's records are the
-object it was built from. A write elsewhere in the org leaves the body cached. Only the
+object it was built from. A write elsewhere in the org leaves the body cached.
+
+When a page must be rebuilt, the serialised users whose record, memberships and the
+org's groups are unchanged (records and membership sets are immutable, so identity
+tells) are reused: renaming one user re-serialises one user, not the page. Only the
 PAGE_CACHE_SIZE most recently used bodies of an org stay, so paging through a huge org
 does not keep every body alive.
 """
@@ -15,17 +19,24 @@ from __future__ import annotations
 import threading
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
-from typing import Any
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
 
-from ..domain.models import Org
+from ..domain.models import Org, User
 from ..domain.reads import Page
 from .compression import CachedBody
 
 PAGE_CACHE_SIZE = 64  # serialised pages kept per org (a full users page is ~0.5 MB)
 
-# (the records the body was built from, its lastPage flag, the body)
-_Held = tuple[object, bool, CachedBody]
+
+@dataclass(slots=True)
+class _Held:
+    items: Sequence[User]  # the page records the body was built from
+    last: bool  # its lastPage flag
+    groups_version: int  # the org's groups when it was built (their names show on users)
+    memberships: list[frozenset[int] | None]  # each user's membership set then
+    parts: list[bytes]  # each user's serialised object
+    body: CachedBody
 
 
 class PageCache:
@@ -34,26 +45,54 @@ class PageCache:
         self._lock = threading.Lock()
         self._orgs: weakref.WeakKeyDictionary[Org, OrderedDict[Hashable, _Held]] = weakref.WeakKeyDictionary()
 
-    def get(self, org: Org, view: tuple[Hashable, ...], page: Page[Any], build: Callable[[], CachedBody]) -> CachedBody:
-        """The body of `view` showing `page`, built (under the org lock) once per page records."""
+    def get(
+        self, org: Org, view: tuple[Hashable, ...], page: Page[User], head: bytes, user_bytes: Callable[[User], bytes]
+    ) -> CachedBody:
+        """The body of `view` showing `page`: `head` (the JSON object up to the users
+        array's opening bracket), each user as `user_bytes` serialises it, then `]}`.
+        Built (under the org lock) once per page records."""
         items, last = page.items, page.last
         with self._lock:
             pages = self._orgs.get(org)
             if pages is None:
                 pages = self._orgs[org] = OrderedDict()
             held = pages.get(view)
-            if held is not None and held[0] is items and held[1] == last:
+            if held is not None and held.items is items and held.last == last:
                 pages.move_to_end(view)
-                return held[2]
+                return held.body
         with org.lock:
-            body = build()
+            fresh = _build(org, items, last, head, user_bytes, held)
         with self._lock:
-            pages[view] = (items, last, body)
+            pages[view] = fresh
             pages.move_to_end(view)
             while len(pages) > self.size:
                 pages.popitem(last=False)
-        return body
+        return fresh.body
 
     def clear(self) -> None:
         with self._lock:
             self._orgs.clear()
+
+
+def _build(
+    org: Org, items: Sequence[User], last: bool, head: bytes, user_bytes: Callable[[User], bytes], old: _Held | None
+) -> _Held:
+    memberships = org.memberships
+    same_groups = old is not None and old.groups_version == org.groups_version
+    at: dict[int, int] | None = None  # the old page's uid -> position, when users moved
+    ms_now = [memberships.get(u.uid) for u in items]
+    parts: list[bytes] = []
+    for i, user in enumerate(items):
+        part = None
+        if same_groups:
+            assert old is not None
+            j = i
+            if j >= len(old.items) or old.items[j].uid != user.uid:
+                if at is None:
+                    at = {u.uid: k for k, u in enumerate(old.items)}
+                j = at.get(user.uid, -1)
+            if j >= 0 and old.items[j] is user and old.memberships[j] is ms_now[i]:
+                part = old.parts[j]
+        parts.append(part if part is not None else user_bytes(user))
+    body = CachedBody(b"".join((head, b",".join(parts), b"]}")))
+    return _Held(items, last, org.groups_version, ms_now, parts, body)

@@ -16,7 +16,6 @@ from ..domain.gate import authorize
 from ..domain.models import USER_GROUP, Org
 from ..domain.reads import Page
 from .canonical import template_of
-from .compression import CachedBody
 from .context import emulator_of
 from .render import dumps, json_response
 from .wire.actions import render_report
@@ -93,11 +92,12 @@ def users_response(org: Org, key: tuple[Any, ...], page: Page[Any], extra: dict[
     are served as the same bytes (and the same compressed copies) from the emulator's page
     cache, until a write changes a user on it or that part of the list."""
 
-    def build() -> CachedBody:
-        users = [user_json(org, u, **shape) for u in page.items]
-        return CachedBody(dumps({"lastPage": page.last, "result": "success", **extra, "users": users}).encode())
+    def user_bytes(user: Any) -> bytes:
+        return dumps(user_json(org, user, **shape)).encode()
 
-    body = emulator_of().pages.get(org, key, page, build)
+    # what dumps({..., "users": [...]}) writes, with each user's part kept for reuse
+    head = dumps({"lastPage": page.last, "result": "success", **extra})[:-1].encode() + b',"users":['
+    body = emulator_of().pages.get(org, key, page, head, user_bytes)
     return json_response(body, headers=paging_headers(page))
 
 
