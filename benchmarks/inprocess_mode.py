@@ -39,7 +39,7 @@ def run(settings: Settings) -> list[Figure]:
 
     calls = 200 if settings.full else 10
     session = requests.Session()
-    page_rates: dict[str, list[float]] = {"mock_umapi": [], "canned": []}
+    page_rates: dict[str, list[float]] = {"mock_umapi": [], "canned": [], "interception": []}
     action_rates: dict[str, list[float]] = {"mock_umapi": [], "canned": []}
     with mock_umapi() as umapi:
         token = session.post(
@@ -69,13 +69,18 @@ def run(settings: Settings) -> list[Figure]:
         session.get(PAGE_URL, headers=headers).content  # noqa: B018 - read the body, as a client does
 
     counter = iter(range(10**9))
+    answer_headers = [("Content-Type", "application/json"), *page_headers.items()]
+
+    def fixed_answer(environ: dict[str, object], start_response: Callable[..., object]) -> list[bytes]:
+        start_response("200 OK", answer_headers)
+        return [page_body]
 
     def post_action() -> None:
         session.post(ACTION_URL, data=bodies[next(counter) % len(bodies)], headers=action_headers).content  # noqa: B018
 
     block = 20 if settings.full else 5  # the two mocks alternate in blocks, so both see the same machine
     for _ in range(settings.runs):
-        spent = {"page": [0.0, 0.0], "action": [0.0, 0.0]}  # seconds under [mock_umapi, canned]
+        spent = {"page": [0.0, 0.0], "action": [0.0, 0.0], "interception": [0.0]}  # s under [mock_umapi, canned]
         for _ in range(calls // block):
             with mock_umapi(app=app):
                 get_page()  # the token and the page cache are warm, as in a test suite
@@ -88,10 +93,13 @@ def run(settings: Settings) -> list[Figure]:
                 canned.add(responses.POST, ACTION_URL, body=report_body, content_type="application/json")
                 spent["page"][1] += block / _rate(get_page, block)
                 spent["action"][1] += block / _rate(post_action, block)
+            with mock_umapi(app=fixed_answer):  # the interception alone: a WSGI app with the page's answer
+                spent["interception"][0] += block / _rate(get_page, block)
         done = block * (calls // block)
         for rates, kind in ((page_rates, "page"), (action_rates, "action")):
             rates["mock_umapi"].append(done / spent[kind][0])
             rates["canned"].append(done / spent[kind][1])
+        page_rates["interception"].append(done / spent["interception"][0])
     session.close()
 
     def ratios(rates: dict[str, list[float]]) -> list[float]:
@@ -116,7 +124,14 @@ def run(settings: Settings) -> list[Figure]:
             unit="×",
             direction=">=",
             runs=[round(r, 4) for r in ratios(page_rates)],
-            details=details(page_rates, len(page_body)),
+            details={
+                **details(page_rates, len(page_body)),
+                "interception_only_calls_per_s_runs": [round(r, 1) for r in page_rates["interception"]],
+                "interception_only_ratio": round(
+                    median([a / b for a, b in zip(page_rates["interception"], page_rates["canned"], strict=True)]), 4
+                ),
+                "interception_only": "mock_umapi(app=a WSGI app answering the page's bytes): the fast path's own cost",
+            },
         ),
         Figure(
             name="inprocess_action",

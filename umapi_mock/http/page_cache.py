@@ -46,9 +46,14 @@ class PageCache:
         self._orgs: weakref.WeakKeyDictionary[Org, OrderedDict[Hashable, _Held]] = weakref.WeakKeyDictionary()
 
     def get(
-        self, org: Org, view: tuple[Hashable, ...], page: Page[User], head: bytes, user_bytes: Callable[[User], bytes]
+        self,
+        org: Org,
+        view: tuple[Hashable, ...],
+        page: Page[User],
+        head: Callable[[], bytes],
+        user_bytes: Callable[[User], bytes],
     ) -> CachedBody:
-        """The body of `view` showing `page`: `head` (the JSON object up to the users
+        """The body of `view` showing `page`: `head()` (the JSON object up to the users
         array's opening bracket), each user as `user_bytes` serialises it, then `]}`.
         Built (under the org lock) once per page records."""
         items, last = page.items, page.last
@@ -75,7 +80,12 @@ class PageCache:
 
 
 def _build(
-    org: Org, items: Sequence[User], last: bool, head: bytes, user_bytes: Callable[[User], bytes], old: _Held | None
+    org: Org,
+    items: Sequence[User],
+    last: bool,
+    head: Callable[[], bytes],
+    user_bytes: Callable[[User], bytes],
+    old: _Held | None,
 ) -> _Held:
     memberships = org.memberships
     same_groups = old is not None and old.groups_version == org.groups_version
@@ -94,5 +104,5 @@ def _build(
             if j >= 0 and old.items[j] is user and old.memberships[j] is ms_now[i]:
                 part = old.parts[j]
         parts.append(part if part is not None else user_bytes(user))
-    body = CachedBody(b"".join((head, b",".join(parts), b"]}")))
+    body = CachedBody(b"".join((head(), b",".join(parts), b"]}")))
     return _Held(items, last, org.groups_version, ms_now, parts, body)

@@ -95,8 +95,9 @@ def users_response(org: Org, key: tuple[Any, ...], page: Page[Any], extra: dict[
     def user_bytes(user: Any) -> bytes:
         return dumps(user_json(org, user, **shape)).encode()
 
-    # what dumps({..., "users": [...]}) writes, with each user's part kept for reuse
-    head = dumps({"lastPage": page.last, "result": "success", **extra})[:-1].encode() + b',"users":['
+    def head() -> bytes:  # what dumps({..., "users": [...]}) writes before the users
+        return dumps({"lastPage": page.last, "result": "success", **extra})[:-1].encode() + b',"users":['
+
     body = emulator_of().pages.get(org, key, page, head, user_bytes)
     return json_response(body, headers=paging_headers(page))
 
