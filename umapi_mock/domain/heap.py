@@ -7,8 +7,9 @@ objects are never garbage while the org is served (and hold no reference cycles,
 reference counting frees them when the org is replaced), so once they exist they are
 moved out of the collector's sight with `gc.freeze()`: after seeding, a state load,
 a reset or a fresh org per test, and after a clone's first write copies the user-sized
-containers. Small orgs are left alone: their collections are cheap, and a freeze would
-also keep any cyclic garbage alive at that moment for good.
+containers. Small orgs are left alone: their collections are cheap, and objects frozen
+while alive that later become cyclic garbage (a discarded emulator and its app) are
+never collected.
 """
 
 from __future__ import annotations
@@ -27,6 +28,10 @@ FREEZE_AT_USERS = 20_000  # from this many users, a full collection costs more t
 
 
 def settle(orgs: Iterable[_HasUsers]) -> None:
-    """Freeze the heap when the orgs now served are big enough for collections to hurt."""
+    """Freeze the heap when the orgs now served are big enough for collections to hurt.
+    Once a heap is frozen, a collection first frees the cyclic garbage made since (it walks
+    only what is not frozen yet, so it is cheap), so that garbage is not frozen for good."""
     if sum(len(org.users) for org in orgs) >= FREEZE_AT_USERS:
+        if gc.get_freeze_count():
+            gc.collect()
         gc.freeze()
