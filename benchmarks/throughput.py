@@ -17,7 +17,9 @@
 Both Python servers are child processes (`benchmarks.serve_child`) on `umapi_mock.server.
 ServedEmulator` over HTTPS (`umapi_mock.tls.ensure_tls`); nginx is started by
 `benchmarks.nginx` with the same certificate. The client is `benchmarks.driver.run_load`.
-Each run measures every load back to back; a figure is the median over runs of its ratio.
+Each run measures every load in turn, in slices (three of one second each in a full run)
+that take turns, so loads compared in a ratio see the same machine; a figure is the median
+over runs of its ratio.
 """
 
 from __future__ import annotations
@@ -60,7 +62,8 @@ def run(settings: Settings) -> list[Figure]:
     tls_path = tls_dir(settings)
     tls = str(tls_path)
     duration = 3.0 if settings.full else 0.4
-    warmup = 0.5 if settings.full else 0.1
+    slices = 3 if settings.full else 1  # each run's loads take turns in slices: the machine's load shifts
+    warmup = 0.2 if settings.full else 0.1
     # the demo org the emulator child seeds, built here too to address its users
     bodies = [b.encode() for b in action_bodies(emulator_of(create_app(Config())).org())]
     loads: dict[str, list[LoadResult]] = {}
@@ -91,7 +94,7 @@ def run(settings: Settings) -> list[Figure]:
         skipped = "" if nginx.installed() else "nginx is not installed (apt-get install nginx)"
         if not skipped:
             server = nginx.Nginx(settings.work_dir / "nginx", ensure_tls(tls_path), {"page.json": identity}).start()
-        common: dict[str, Any] = {"connections": CONNECTIONS, "duration": duration, "warmup": warmup}
+        common: dict[str, Any] = {"connections": CONNECTIONS, "duration": duration / slices, "warmup": warmup}
         try:
             measures: dict[str, Callable[[], LoadResult]] = {
                 "hello_get": lambda: run_load(hello.url + "/", verify=ca, **common),
@@ -110,8 +113,12 @@ def run(settings: Settings) -> list[Figure]:
                 )
                 measures["nginx_identity_requests"] = lambda: run_load(server.url + "/page.json", verify=ca, **common)
             for _ in range(settings.runs):
-                for name, measure in measures.items():
-                    loads.setdefault(name, []).append(measure())
+                parts: dict[str, list[LoadResult]] = {name: [] for name in measures}
+                for _ in range(slices):
+                    for name, measure in measures.items():
+                        parts[name].append(measure())
+                for name, done in parts.items():
+                    loads.setdefault(name, []).append(_combined(done))
         finally:
             if server is not None:
                 server.stop()
@@ -126,7 +133,13 @@ def run(settings: Settings) -> list[Figure]:
         return [round(v, digits) for v in values]
 
     errors = {name: sum(x.errors for x in runs) for name, runs in loads.items()}
-    shared = {"connections": CONNECTIONS, "seconds_per_run": duration, "server": SERVER, "client": CLIENT}
+    shared = {
+        "connections": CONNECTIONS,
+        "seconds_per_run": duration,
+        "slices_per_run": slices,
+        "server": SERVER,
+        "client": CLIENT,
+    }
     page_ratio = median(ratios("users_default", "hello_get"))
     note = ""
     if page_ratio < TARGET:
@@ -223,6 +236,17 @@ def run(settings: Settings) -> list[Figure]:
         )
     )
     return figures
+
+
+def _combined(parts: list[LoadResult]) -> LoadResult:
+    """One run's slices of a load as one result."""
+    return LoadResult(
+        sum(p.requests for p in parts),
+        sum(p.seconds for p in parts),
+        sum(p.errors for p in parts),
+        sum(p.bytes for p in parts),
+        sum(p.connections_opened for p in parts),
+    )
 
 
 def _sha256_ms(body: bytes) -> float:
