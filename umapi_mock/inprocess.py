@@ -173,6 +173,10 @@ class MockUMAPI:
         if mock is not None:
             mock.stop()
             mock.reset()
+            if self._given_app is None and self.app is not None:  # an emulator of our own
+                from .domain import heap
+
+                heap.release(self.backend.orgs.values())
 
     def __enter__(self) -> MockUMAPI:
         return self.start()

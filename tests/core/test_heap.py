@@ -48,3 +48,12 @@ def test_a_small_org_is_left_to_the_collector(thawed: None) -> None:
     emulator = emulator_of(create_app(Config(seed=seed_of(100))))
     emulator.reset()
     assert gc.get_freeze_count() == 0
+
+
+def test_an_in_process_mock_of_a_big_org_lets_its_heap_go_when_it_ends(thawed: None) -> None:
+    from umapi_mock import mock_umapi
+
+    with mock_umapi(seed=seed_of(FREEZE_AT_USERS)) as umapi:
+        assert gc.get_freeze_count() > FREEZE_AT_USERS
+        umapi.reset()
+    assert gc.get_freeze_count() == 0  # its app and orgs can be collected once dropped

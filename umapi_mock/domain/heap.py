@@ -7,7 +7,8 @@ objects are never garbage while the org is served (and hold no reference cycles,
 reference counting frees them when the org is replaced), so once they exist they are
 moved out of the collector's sight with `gc.freeze()`: after seeding, a state load,
 a reset or a fresh org per test, and after a clone's first write copies the user-sized
-containers. Small orgs are left alone: their collections are cheap, and objects frozen
+containers. An in-process mock of big orgs unfreezes the heap when its block ends
+(`release`), since what was frozen while it ran includes its app. Small orgs are left alone: their collections are cheap, and objects frozen
 while alive that later become cyclic garbage (a discarded emulator and its app) are
 never collected.
 """
@@ -35,3 +36,11 @@ def settle(orgs: Iterable[_HasUsers]) -> None:
         if gc.get_freeze_count():
             gc.collect()
         gc.freeze()
+
+
+def release(orgs: Iterable[_HasUsers]) -> None:
+    """An emulator of big orgs is done with (an in-process mock leaving its block): unfreeze
+    the heap, so that emulator (its app is full of reference cycles) can be collected once
+    dropped. The next `settle` freezes again whatever is still alive."""
+    if sum(len(org.users) for org in orgs) >= FREEZE_AT_USERS and gc.get_freeze_count():
+        gc.unfreeze()
