@@ -9,6 +9,7 @@ runs; every answer must be a 200 whose `result` is `success`.
 
 from __future__ import annotations
 
+import gc
 import json
 import time
 from collections.abc import Callable
@@ -46,6 +47,29 @@ def entry(email: str, first: str, last: str, groups: list[str], profile: str, n:
     ]
     assert len(steps) == STEPS
     return {"user": email, "requestID": f"bench-{n}", "do": steps}
+
+
+class CollectorPauses:
+    """While entered: how many cyclic collections of each generation ran, and the longest."""
+
+    def __init__(self) -> None:
+        self.counts = [0, 0, 0]
+        self.longest = 0.0
+        self._started = 0.0
+
+    def _callback(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.counts[info["generation"]] += 1
+            self.longest = max(self.longest, time.perf_counter() - self._started)
+
+    def __enter__(self) -> CollectorPauses:
+        gc.callbacks.append(self._callback)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        gc.callbacks.remove(self._callback)
 
 
 def has_action_route(app: Any) -> bool:
@@ -129,12 +153,14 @@ def run(settings: Settings) -> list[Figure]:
         post(body)
     rates: list[float] = []
     cpu_rates: list[float] = []
-    for _ in range(settings.runs):
-        start, cpu_start = time.perf_counter(), time.process_time()
-        for i in range(requests_per_run):
-            post(bodies[i % len(bodies)])
-        rates.append(requests_per_run / (time.perf_counter() - start))
-        cpu_rates.append(requests_per_run / max(time.process_time() - cpu_start, 1e-9))
+    pauses = CollectorPauses()
+    with pauses:
+        for _ in range(settings.runs):
+            start, cpu_start = time.perf_counter(), time.process_time()
+            for i in range(requests_per_run):
+                post(bodies[i % len(bodies)])
+            rates.append(requests_per_run / (time.perf_counter() - start))
+            cpu_rates.append(requests_per_run / max(time.process_time() - cpu_start, 1e-9))
     return [
         Figure(
             name="action_throughput",
@@ -150,6 +176,10 @@ def run(settings: Settings) -> list[Figure]:
                 "steps_per_request": ENTRIES * STEPS,
                 "request_bytes": len(bodies[0]),
                 "org_users": len(org.users),
+                "collections_per_100_requests_by_generation": [
+                    round(100 * n / (requests_per_run * settings.runs), 1) for n in pauses.counts
+                ],
+                "longest_collection_ms": round(pauses.longest * 1000, 3),
             },
         )
     ]

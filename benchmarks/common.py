@@ -51,6 +51,7 @@ class Figure:
     runs: list[float] = field(default_factory=list)
     details: dict[str, Any] = field(default_factory=dict)
     note: str = ""
+    skipped: str = ""  # why the figure could not be measured here (e.g. nginx is not installed)
 
     @property
     def ratio(self) -> float:
@@ -58,9 +59,13 @@ class Figure:
 
     @property
     def met(self) -> bool:
+        if self.skipped:
+            return True  # not measured is reported as skipped, not as missed
         return self.measured >= self.target if self.direction == ">=" else self.measured <= self.target
 
     def line(self) -> str:
+        if self.skipped:
+            return f"{self.title}: SKIPPED ({self.skipped}) / target {self.direction} {fmt(self.target)} {self.unit}"
         verdict = "met" if self.met else "MISSED"
         return (
             f"{self.title}: {fmt(self.measured)} {self.unit} / target {self.direction} {fmt(self.target)} {self.unit}"
@@ -69,8 +74,8 @@ class Figure:
 
     def to_json(self) -> dict[str, Any]:
         out = asdict(self)
-        out["ratio"] = round(self.ratio, 4)
-        out["met"] = self.met
+        out["ratio"] = None if self.skipped else round(self.ratio, 4)
+        out["met"] = None if self.skipped else self.met
         return out
 
 

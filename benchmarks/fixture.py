@@ -22,10 +22,11 @@ import time
 
 import requests
 
-from .common import ROOT, Figure, Settings, child_env, median, tls_dir
+from .common import ROOT, Figure, Settings, child_env, median, run_child, tls_dir
 
 CLONE_TARGET_MS = 5.0
 STARTUP_TARGET_S = 1.0
+SESSION_SERVER_TARGET_S = 0.2
 BANNER_URL = re.compile(r"serving IMS and UMAPI at (https?://\S+)")
 
 
@@ -136,5 +137,57 @@ def startup(settings: Settings) -> Figure:
     )
 
 
+def session_server(settings: Settings) -> Figure:
+    """The plugin's `umapi_server` fixture: set-up (TLS files, demo org, HTTPS server on a
+    free port) and teardown, in this process, each timed; the figure is their sum."""
+    import shutil
+
+    from umapi_mock.testing import start_server
+
+    iterations = 10 if settings.full else 2
+    start_server(settings.work_dir / "session-tls-warm").stop()  # imports: the fresh-process detail has them
+    starts: list[float] = []
+    stops: list[float] = []
+    totals: list[float] = []
+    for run in range(settings.runs):
+        run_starts, run_stops = [], []
+        for i in range(iterations):
+            directory = settings.work_dir / f"session-tls-{run}-{i}"  # a fresh one, as tmp_path_factory gives
+            start = time.perf_counter()
+            server = start_server(directory)
+            started = time.perf_counter()
+            with requests.Session() as s:  # it serves before it is stopped (not timed)
+                s.trust_env = False
+                s.get(f"{server.url}/status", verify=server.ca_path, timeout=30).raise_for_status()
+            stopping = time.perf_counter()
+            server.stop()
+            stopped = time.perf_counter()
+            run_starts.append(started - start)
+            run_stops.append(stopped - stopping)
+            shutil.rmtree(directory, ignore_errors=True)
+        starts += run_starts
+        stops += run_stops
+        totals.append(median(run_starts) + median(run_stops))
+    cold = run_child("benchmarks.session_child", str(settings.work_dir / "session-tls-cold"))
+    return Figure(
+        name="session_server_start_stop",
+        title="pytest plugin session server (umapi_server fixture): start + stop",
+        measured=median(totals),
+        target=SESSION_SERVER_TARGET_S,
+        unit="s",
+        direction="<=",
+        runs=[round(t, 4) for t in totals],
+        details={
+            "start_s_median": round(median(starts), 4),
+            "stop_s_median": round(median(stops), 4),
+            "iterations_per_run": iterations,
+            "measured_as": "umapi_mock.testing.start_server(fresh tls dir) and UmapiServer.stop(), modules imported",
+            "fresh_process_first_start_s": round(cold["start_s"], 4),
+            "fresh_process_first_stop_s": round(cold["stop_s"], 4),
+            "fresh_process_note": "the first start in a new process also imports flask, werkzeug, jwt and cryptography",
+        },
+    )
+
+
 def run(settings: Settings) -> list[Figure]:
-    return [fresh_org(settings), startup(settings)]
+    return [fresh_org(settings), startup(settings), session_server(settings)]

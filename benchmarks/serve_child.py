@@ -16,12 +16,13 @@ from typing import Any
 
 
 def hello_app() -> Any:
-    from flask import Flask
+    from flask import Flask, request
 
     app = Flask("hello")
 
-    @app.get("/")
+    @app.route("/", methods=["GET", "POST"])
     def hello() -> str:
+        request.get_data()  # a POST's body is read, as the emulator reads an action's
         return "Hello, World!"
 
     return app

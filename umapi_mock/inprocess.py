@@ -15,17 +15,23 @@ app with no socket, the way moto's decorators fake AWS.
 Interception uses the `responses` library (a dependency of umapi-mock), so it covers every
 `requests` session in the process, on any thread, for the hosts listed; calls to other
 hosts fail with `requests.ConnectionError` unless `allow_other_hosts=True`.
+
+Each intercepted call goes straight to the WSGI app with a minimal environ (no test-client
+machinery), and its answer is never compressed: there is no wire to save bytes on, and
+decompressing would be the client's largest cost.
 """
 
 from __future__ import annotations
 
 import functools
 import inspect
+import io
 import re
+import sys
 import threading
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import unquote_to_bytes, urlsplit
 
 if TYPE_CHECKING:
     import responses
@@ -169,6 +175,10 @@ class MockUMAPI:
         if mock is not None:
             mock.stop()
             mock.reset()
+            if self._given_app is None and self.app is not None:  # an emulator of our own
+                from .domain import heap
+
+                heap.release(self.backend.orgs.values())
 
     def __enter__(self) -> MockUMAPI:
         return self.start()
@@ -201,9 +211,6 @@ class MockUMAPI:
 
     def _dispatch(self, request: Any) -> Any:
         """responses callback: run one PreparedRequest through the WSGI app."""
-        import requests
-        from werkzeug.test import EnvironBuilder, run_wsgi_app
-
         with self._lock:
             self.call_count += 1
             mock = self._mock
@@ -211,36 +218,71 @@ class MockUMAPI:
                 mock.calls.reset()
                 for registered in mock.registered():
                     registered.calls.reset()
-        parts = urlsplit(str(request.url))
-        body = request.body
-        if isinstance(body, str):
-            body = body.encode("utf-8")
-        elif body is not None and not isinstance(body, (bytes, bytearray)):
-            body = b"".join(c if isinstance(c, bytes) else str(c).encode() for c in body)
-        headers = [(k, v) for k, v in request.headers.items()]
-        builder = EnvironBuilder(
-            method=request.method,
-            base_url=f"{parts.scheme}://{parts.netloc}",
-            path=parts.path or "/",
-            query_string=parts.query,
-            headers=headers,
-            data=body or b"",
-        )
-        environ = builder.get_environ()
-        environ["REMOTE_ADDR"] = "127.0.0.1"
+        environ = wsgi_environ(request)
+        answer: list[Any] = []
+
+        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            answer[:] = [status, headers]
+            return None
+
         try:
-            app_iter, status, response_headers = run_wsgi_app(self.app, environ, buffered=True)
+            app_iter = self.app(environ, start_response)
             try:
-                data = b"".join(app_iter)
+                chunks = list(app_iter)
             finally:
                 close = getattr(app_iter, "close", None)
                 if close is not None:
                     close()
         except ConnectionAbortedError as exc:  # a "drop the connection" fault
+            import requests
+
             return requests.ConnectionError(f"umapi-mock (in-process): connection dropped: {exc}")
-        code = int(status.split(" ", 1)[0])
-        out = [(k, v) for k, v in response_headers.items() if k.lower() != "content-length"]
-        return code, out, data
+        status, headers = answer
+        data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        return int(status[:3]), [(k, v) for k, v in headers if k.lower() != "content-length"], data
+
+
+_NOT_FORWARDED = frozenset({"accept-encoding", "content-length", "content-type"})
+
+
+def wsgi_environ(request: Any) -> dict[str, Any]:
+    """The WSGI environ of a `requests.PreparedRequest`, as a server would build it for a
+    client that accepts no compression."""
+    parts = urlsplit(str(request.url))
+    body = request.body
+    if isinstance(body, str):
+        body = body.encode("utf-8")
+    elif body is None:
+        body = b""
+    elif not isinstance(body, (bytes, bytearray)):
+        body = b"".join(c if isinstance(c, bytes) else str(c).encode() for c in body)
+    host, _, port = parts.netloc.rpartition(":") if parts.netloc.count(":") == 1 else (parts.netloc, "", "")
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": request.method,
+        "SCRIPT_NAME": "",
+        "PATH_INFO": unquote_to_bytes(parts.path or "/").decode("latin-1"),
+        "QUERY_STRING": parts.query,
+        "SERVER_NAME": host or parts.netloc,
+        "SERVER_PORT": port or ("443" if parts.scheme == "https" else "80"),
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "HTTP_HOST": parts.netloc,
+        "CONTENT_LENGTH": str(len(body)),
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": parts.scheme or "https",
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+    }
+    for name, value in request.headers.items():
+        lowered = name.lower()
+        if lowered == "content-type":
+            environ["CONTENT_TYPE"] = value
+        elif lowered not in _NOT_FORWARDED:
+            environ["HTTP_" + name.upper().replace("-", "_")] = value
+    return environ
 
 
 def mock_umapi(config: Config | None = None, **kwargs: Any) -> MockUMAPI:

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .testing import UmapiFaults, UmapiJournal, UmapiServer
+from .testing import UmapiFaults, UmapiJournal, UmapiServer, start_server
 
 if TYPE_CHECKING:
     from .domain.models import Org
@@ -72,15 +72,7 @@ def _options(request: pytest.FixtureRequest) -> dict[str, Any]:
 @pytest.fixture(scope="session")
 def umapi_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UmapiServer]:
     """One HTTPS emulator for the whole session (demo org until a test installs its own)."""
-    from .config import Config
-    from .http.app import create_app
-    from .server import ServedEmulator
-    from .tls import ensure_tls
-
-    tls = ensure_tls(tmp_path_factory.mktemp("umapi-tls"))
-    app = create_app(Config(ca_cert=tls.ca_cert))
-    emulator = ServedEmulator(app, "127.0.0.1", 0, ssl_context=tls.server_context()).start()
-    server = UmapiServer(emulator, str(tls.ca_cert))
+    server = start_server(tmp_path_factory.mktemp("umapi-tls"))
     try:
         yield server
     finally:

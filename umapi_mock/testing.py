@@ -137,6 +137,20 @@ class UmapiServer:
         self.emulator.stop()
 
 
+def start_server(tls_dir: Path) -> UmapiServer:
+    """What the `umapi_server` fixture starts (the demo org over HTTPS); `.stop()` ends it.
+    The benchmarks time exactly this."""
+    from .config import Config
+    from .http.app import create_app
+    from .server import ServedEmulator
+    from .tls import ensure_tls
+
+    tls = ensure_tls(tls_dir)
+    app = create_app(Config(ca_cert=tls.ca_cert))
+    emulator = ServedEmulator(app, "127.0.0.1", 0, ssl_context=tls.server_context()).start()
+    return UmapiServer(emulator, str(tls.ca_cert))
+
+
 def _template_key(options: dict[str, Any]) -> Any:
     seed = options.get("seed")
     seed_key = str(seed) if isinstance(seed, (str, Path)) else (id(seed) if seed is not None else None)

@@ -44,6 +44,7 @@ class Tap:
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         method, path = environ["REQUEST_METHOD"], environ.get("PATH_INFO", "")
         self.requests.append((method, path, environ.get("QUERY_STRING", "")))
+        environ.pop("HTTP_ACCEPT_ENCODING", None)  # bodies are read and rewritten here: identity ones
         captured: dict[str, Any] = {}
 
         def keep(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:

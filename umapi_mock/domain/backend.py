@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from . import heap
 from .clock import Clock
 from .limits import TOKEN_TTL_SECONDS
 from .models import Org, OrgRegistry
@@ -38,6 +39,7 @@ class Backend:
         self._build_pristine = pristine
         self._pristine: list[Org] | None = None if pristine is not None else list(orgs)
         self.registry.replace_all(list(orgs) if pristine is not None else [o.clone() for o in orgs])
+        heap.settle(self.registry.orgs.values())
 
     @property
     def pristine(self) -> list[Org]:
@@ -64,12 +66,13 @@ class Backend:
         """Back to the start-up seed: all orgs, or one."""
         if org_id is None:
             self.registry.replace_all([o.clone() for o in self.pristine])
-            return
-        pristine = next((o for o in self.pristine if o.id == org_id), None)
-        if pristine is None:
-            self.registry.remove(org_id)
         else:
-            self.registry.add(pristine.clone())
+            pristine = next((o for o in self.pristine if o.id == org_id), None)
+            if pristine is None:
+                self.registry.remove(org_id)
+            else:
+                self.registry.add(pristine.clone())
+        heap.settle(self.registry.orgs.values())
 
     def replace_orgs(self, orgs: list[Org], *, org_id: str | None = None) -> None:
         if org_id is None:
@@ -78,3 +81,4 @@ class Backend:
             self.registry.remove(org_id)
             for org in orgs:
                 self.registry.add(org)
+        heap.settle(self.registry.orgs.values())

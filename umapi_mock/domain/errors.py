@@ -74,6 +74,17 @@ CATALOGUE: dict[str, ErrorSpec] = {
     # --- action early validation (spec §3.7, §6 A29, A32)
     "action.malformed": ErrorSpec(400, {"result": "error.command.malformed", "message": "{detail}"}),
     # --- transport
+    "request.bad_encoding": ErrorSpec(
+        400, {"result": "error.request.invalid", "message": "Request body is not valid {coding} data"}
+    ),
+    "request.unsupported_encoding": ErrorSpec(
+        415,
+        {"result": "error.request.invalid", "message": "Unsupported Content-Encoding: {coding}"},
+        {"Accept-Encoding": "gzip, deflate"},
+    ),
+    "request.body_too_large": ErrorSpec(
+        413, {"result": "error.request.too_large", "message": "Decoded request body exceeds {limit} bytes"}
+    ),
     "route.not_found": ErrorSpec(404, {"result": "error.resource.not_found", "message": "No resource at {path}"}),
     "route.method_not_allowed": ErrorSpec(
         405, {"result": "error.method.not_allowed", "message": "Method {method} not allowed on {path}"}

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import threading
 from bisect import bisect_left
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from operator import attrgetter
 from typing import Any
 
+from . import heap
 from .changes import ChangeKey, ChangeObserver, OrgChanges
 from .names import (
     DEVELOPER_PREFIX,
@@ -31,6 +32,7 @@ from .names import (
     domain_of,
 )
 from .scopes import S2S_SCOPES
+from .views import PageCache
 
 ADOBE_ID = "adobeID"
 ENTERPRISE_ID = "enterpriseID"
@@ -63,6 +65,7 @@ FIXED_ADMIN_GROUPS = {
 UNASSIGNABLE_GROUPS = frozenset({ORG_ADMIN, "_compartment_admin", "_compartment_viewer"})
 
 DEFAULT_SCOPES = S2S_SCOPES
+PAGE_VIEWS = 128  # pages of user records kept per org (a 2,000-user page holds 16 KB of references)
 DEFAULT_METASCOPES = ("ent_user_sdk",)
 
 
@@ -200,6 +203,9 @@ class Product:
     quota: int | None = None
 
 
+_GROUP_VIEWS = ("members", "status", "licensed")  # views derived from one group's members (see reads)
+
+
 def _second_last(d: dict[int, Any]) -> int:
     keys = reversed(d)
     next(keys)
@@ -242,8 +248,13 @@ class Org:
         self._undo: list[Callable[[], object]] | None = None
         self.observer: ChangeObserver | None = None  # told about each commit (persistence)
         self._dirty: set[ChangeKey] | None = None  # keys touched by the open transaction
-        self._views: dict[object, object] = {}
+        self._views: dict[object, object] = {}  # derived reads, until the next write
         self._views_version = -1
+        self._kept: dict[object, object] = {}  # derived id lists; writes drop the ones they change
+        self.groups_version = 0  # moves on with every change to a group record (names show on users)
+        self._group_views: dict[int, list[object]] = {}  # gid -> keys of the views derived from its members
+        self._pages = PageCache(PAGE_VIEWS)
+        self._active: list[int] | None = None  # active uids in `users` order, kept up to date; None: rebuild
         self._shared = False  # the user-sized containers are shared with a clone: copy before writing
         self._users_in_uid_order = True  # `users` iterates in ascending uid order (see _user_position)
         for name, gtype in FIXED_ADMIN_GROUPS.items():
@@ -350,8 +361,9 @@ class Org:
     # ------------------------------------------------------------ cached views
 
     def view(self, key: object, build: Callable[[], object]) -> object:
-        """Memoise a derived read (an ordered user list, a serialised page) until the next
-        write. Readers hold the org lock only while building."""
+        """Memoise a derived read until the next write, whatever it changes (for reads no
+        write primitive keeps track of, such as the console's search orders). Readers hold
+        the org lock only while building."""
         if self._views_version != self.version:
             with self.lock:
                 if self._views_version != self.version:
@@ -368,11 +380,57 @@ class Org:
                 self._views[key] = value
             return value
 
-    def active_user_ids(self) -> list[int]:
-        def build() -> list[int]:
-            return [uid for uid, u in self.users.items() if u.status == "active"]
+    def kept_view(self, key: object, build: Callable[[], object]) -> object:
+        """Memoise a derived id list (the keys the view upkeep below knows: member lists,
+        licences, a domain's active users, the groups listing) until a write changes it:
+        each write drops only the kept views it affects. Readers hold the org lock only
+        while building."""
+        try:
+            return self._kept[key]
+        except KeyError:
+            pass
+        with self.lock:
+            value = self._kept.get(key)
+            if value is None:
+                value = self._kept[key] = build()
+                if isinstance(key, tuple) and key[0] in _GROUP_VIEWS:
+                    self._group_views.setdefault(key[1], []).append(key)
+            return value
 
-        return self.view("active", build)  # type: ignore[return-value]
+    def page_view(
+        self,
+        key: Hashable,
+        build: Callable[[], object],
+        *,
+        source: Hashable,
+        index: int,
+        size: int,
+        uids: Callable[[Any], Iterable[int]],
+    ) -> object:
+        """Memoise page `index` (of `size`) of the id list `source` (e.g. its records),
+        showing the users `uids(value)`. It stays cached, the same object, until a write
+        changes one of those users or that part of the list (`views.PageCache`), so a
+        cache of what is derived from it can tell by identity whether it is still valid."""
+        value = self._pages.get(key)
+        if value is not None:
+            return value
+        with self.lock:
+            value = self._pages.get(key)
+            if value is None:
+                value = build()
+                self._pages.put(key, value, source, index, size, uids(value))
+            return value
+
+    def active_user_ids(self) -> list[int]:
+        """Uids of the active users, in listing order. The list is kept up to date by the
+        writes (O(log users) each while users are in uid order): copy it to keep a snapshot."""
+        active = self._active
+        if active is None:
+            with self.lock:
+                active = self._active
+                if active is None:
+                    active = self._active = [uid for uid, u in self.users.items() if u.status == "active"]
+        return active
 
     def group_member_ids(self, gid: int, *, direct_only: bool = True) -> list[int]:
         def build() -> list[int]:
@@ -387,7 +445,7 @@ class Org:
                         seen.setdefault(uid, None)
             return list(seen)
 
-        return self.view(("members", gid, direct_only), build)  # type: ignore[return-value]
+        return self.kept_view(("members", gid, direct_only), build)  # type: ignore[return-value]
 
     def licensed_ids(self, gid: int) -> frozenset[int]:
         """Members of a profile holding an active licence: the first `quota` to join."""
@@ -399,13 +457,91 @@ class Org:
                 return frozenset(ids)
             return frozenset(ids[: group.quota])
 
-        return self.view(("licensed", gid), build)  # type: ignore[return-value]
+        return self.kept_view(("licensed", gid), build)  # type: ignore[return-value]
 
     def listed_groups(self) -> list[Group]:
         def build() -> list[Group]:
             return sorted(self.groups.values(), key=lambda g: g.gid)
 
-        return self.view("groups", build)  # type: ignore[return-value]
+        return self.kept_view("groups", build)  # type: ignore[return-value]
+
+    # ------------------------------------------------------------ view upkeep
+    # Each write primitive tells the views what it changed, so a read after a write
+    # rebuilds only what that write made stale.
+
+    def _user_changed(self, old: User | None, new: User | None) -> None:
+        """A user record was created (`old` None), replaced, or removed (`new` None)."""
+        uid = old.uid if old is not None else new.uid  # type: ignore[union-attr]
+        self._pages.drop_user(uid)
+        was = old is not None and old.status == "active"
+        now = new is not None and new.status == "active"
+        if was == now and (old is None or new is None or old.domain == new.domain):
+            return
+        for user in (old, new):
+            if user is not None:
+                key = ("active-in-domain", user.domain.lower())
+                self._kept.pop(key, None)
+                self._pages.drop_source(key)
+        if was != now:
+            self._active_changed(uid, now)
+
+    def _active_changed(self, uid: int, active_now: bool) -> None:
+        active = self._active
+        if active is None:
+            return
+        if not self._users_in_uid_order:  # positions unknown without a scan: rebuild on demand
+            self._active = None
+            self._pages.drop_source(("active",))
+            return
+        at = bisect_left(active, uid)
+        present = at < len(active) and active[at] == uid
+        if active_now and not present:
+            active.insert(at, uid)
+        elif present and not active_now:
+            del active[at]
+        else:
+            return
+        self._pages.drop_source(("active",), at)
+
+    def _members_changed(self, gid: int, uid: int | None = None) -> None:
+        """Members of `gid` changed (of `uid`, when given): its member lists, and those of
+        the profiles it links (their indirect members), are rebuilt on their next read."""
+        if uid is not None:
+            self._pages.drop_user(uid)
+        group_views = self._group_views
+        if not group_views:
+            return
+        group = self.groups.get(gid)
+        for g in (gid, *group.profiles) if group is not None else (gid,):
+            keys = group_views.pop(g, None)
+            if keys:
+                for key in keys:
+                    self._kept.pop(key, None)
+                self._pages.drop_sources(lambda src, g=g: src[0] in _GROUP_VIEWS and src[1:2] == (g,))  # type: ignore[misc]
+
+    def _groups_changed(self) -> None:
+        """Groups were created, replaced or deleted: names and links show on every page."""
+        self.groups_version += 1
+        self._kept.clear()
+        self._group_views.clear()
+        self._pages.clear()
+
+    def _order_changed(self) -> None:
+        """`users` was reordered (an undo put a user back where it was)."""
+        if not self._users_in_uid_order:
+            self._active = None
+            self._pages.drop_source(("active",))
+
+    def forget_views(self) -> None:
+        """Drop every derived view and page: for bulk writers that bypass the primitives."""
+        with self.lock:
+            self.groups_version += 1
+            self._views = {}
+            self._views_version = -1
+            self._kept.clear()
+            self._group_views.clear()
+            self._pages.clear()
+            self._active = None
 
     # ------------------------------------------------------------ transactions
 
@@ -492,8 +628,8 @@ class Org:
     def bulk_write(self) -> Iterator[BulkWrite]:
         """The generator's door for writing many users fast: the org's stores and indexes,
         written directly (no undo log, no per-user checks) under the org lock. On exit
-        the uid counter moves past `BulkWrite.next_uid` and the version moves on, so
-        memoised views and pages are rebuilt."""
+        the uid counter moves past `BulkWrite.next_uid`, the version moves on, and every
+        derived view and page is dropped, to be rebuilt on its next read."""
         with self.lock:
             self._own()
             bulk = BulkWrite(self.users, self.memberships, self.members, self._by_email, self._by_login, self._next_uid)
@@ -502,6 +638,7 @@ class Org:
             finally:
                 self._next_uid = max(self._next_uid, bulk.next_uid)
                 self.version += 1
+                self.forget_views()
 
     def _own(self) -> None:
         """Stop sharing the user-sized containers with a clone: copy them once, before
@@ -516,7 +653,10 @@ class Org:
             self.members = {g: dict(m) for g, m in self.members.items()}
             self._by_email = dict(self._by_email)
             self._by_login = dict(self._by_login)
+            if self._active is not None:
+                self._active = list(self._active)
             self._shared = False
+            heap.settle((self,))  # the copies are as long-lived as the records
 
     def put_user(self, user: User) -> User:
         self._own()
@@ -542,6 +682,7 @@ class Org:
             self._record(lambda: self._forget_user(user.uid), ("u", user.uid))
         else:
             self._record(lambda: self.put_user(old), ("u", user.uid))
+        self._user_changed(old, user)
         return user
 
     def update_user(self, user: User, **changes: object) -> User:
@@ -565,6 +706,7 @@ class Org:
             if position is not None:
                 self.users = _moved_back(self.users, position)
                 self._users_in_uid_order = in_order
+                self._order_changed()
             if email_entry is not None:
                 self._by_email[email_key] = email_entry
 
@@ -585,7 +727,9 @@ class Org:
         self._own()
         user = self.users.pop(uid)
         self._unindex_user(user)
-        self.memberships.pop(uid, None)
+        for gid in self.memberships.pop(uid, ()):
+            self._members_changed(gid)
+        self._user_changed(user, None)
         self.version += 1
 
     def _index_user(self, user: User) -> None:
@@ -630,6 +774,7 @@ class Org:
         self.members.setdefault(gid, {})
         if gtype == PRODUCT_PROFILE and group.product:
             self.add_product(group.product).profiles.append(gid)
+        self._groups_changed()
         self._record(lambda: self._drop_group(gid), ("g", gid))
         return group
 
@@ -645,6 +790,7 @@ class Org:
             del self._group_ids[old.name.lower()]
         self.groups[new.gid] = new
         self._group_ids[new.name.lower()] = new.gid
+        self._groups_changed()
 
     def update_group(self, group: Group, **changes: object) -> Group:
         return self.put_group(replace(group, **changes))  # type: ignore[arg-type]
@@ -678,6 +824,7 @@ class Org:
             if group.type == PRODUCT_PROFILE and group.product:
                 profiles = self.add_product(group.product).profiles
                 profiles.insert(len(profiles) if profile_at is None else profile_at, gid)
+            self._groups_changed()
 
         self._record(undo, ("g", gid))
 
@@ -690,6 +837,7 @@ class Org:
             product = self.product_named(group.product)
             if product is not None and gid in product.profiles:
                 product.profiles.remove(gid)
+        self._groups_changed()
         self.version += 1
 
     def _store_group(self, group: Group) -> None:
@@ -708,6 +856,7 @@ class Org:
             return False
         members[uid] = None
         self.memberships[uid] = self.memberships.get(uid, frozenset()) | {gid}
+        self._members_changed(gid, uid)
         self._record(lambda: self._unlink(gid, uid), ("m", gid, uid))
         return True
 
@@ -728,6 +877,7 @@ class Org:
             else:
                 self.members[gid] = dict.fromkeys(order)
             self.memberships[uid] = self.memberships.get(uid, frozenset()) | {gid}
+            self._members_changed(gid, uid)
             self.version += 1
 
         self._record(undo, ("m", gid, uid))
@@ -738,6 +888,7 @@ class Org:
         self.members.get(gid, {}).pop(uid, None)
         if uid in self.memberships:
             self.memberships[uid] = self.memberships[uid] - {gid}
+        self._members_changed(gid, uid)
         self.version += 1
 
     # ------------------------------------------------------------------- clone
@@ -765,7 +916,10 @@ class Org:
             twin._dirty = None
             twin._views = {}
             twin._views_version = -1
-            self._shared = twin._shared = True
+            twin._kept = {}
+            twin._group_views = {}
+            twin._pages = PageCache(PAGE_VIEWS)
+            self._shared = twin._shared = True  # `_active` too is shared until either writes
             return twin
 
 

@@ -1,15 +1,15 @@
 """The read side of UMAPI (spec §2.4–2.5): lookups and paging over org state.
 
-Paging slices an ordered id list that the org memoises until its next write, so any page
-costs O(page size) however deep it is, and the records of a page are memoised with it: a
-repeated read of a page does no per-user work at all.
+Paging slices an ordered id list that the org keeps up to date (or memoises until a write
+changes it), so any page costs O(page size) however deep it is, and the records of a page
+are cached until a write changes them: a repeated read of a page does no per-user work.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from .errors import UmapiError
 from .models import PRODUCT_PROFILE, USER_GROUP, AmbiguousUser, Group, Org, User
@@ -24,6 +24,7 @@ class Page(Generic[T]):
     index: int  # the page actually returned (a page past the end returns the last page)
     page_count: int
     total: int
+    source: tuple[object, ...] = ()  # the id list the page slices (its key in the org's views)
 
     @property
     def last(self) -> bool:
@@ -61,7 +62,7 @@ def users_page(org: Org, page: int, size: int, domain: str | None = None) -> Pag
             return [uid for uid in org.active_user_ids() if org.users[uid].domain.lower() == key]
 
         def fetch() -> Sequence[int]:
-            return org.view(("active-in-domain", key), build)  # type: ignore[return-value]
+            return org.kept_view(("active-in-domain", key), build)  # type: ignore[return-value]
 
         return _users(org, fetch, page, size, ("active-in-domain", key))
     listed = _users(org, org.active_user_ids, page, size, ("active",))
@@ -102,7 +103,7 @@ def users_in_group_page(
             return [uid for uid in org.group_member_ids(gid, direct_only=direct_only) if (uid in licensed) == want]
 
         def fetch() -> Sequence[int]:
-            return org.view(("status", gid, direct_only, want), build)  # type: ignore[return-value]
+            return org.kept_view(("status", gid, direct_only, want), build)  # type: ignore[return-value]
 
         return _users(org, fetch, page, size, ("status", gid, direct_only, want))
 
@@ -127,15 +128,24 @@ def groups_page(org: Org, page: int, size: int) -> Page[Group]:
 def _users(
     org: Org, fetch: Callable[[], Sequence[int]], page: int, size: int, list_key: tuple[object, ...]
 ) -> Page[User]:
-    """A page of users from the memoised id list `fetch` returns (`list_key` names it),
-    memoised itself. The build fetches the list again, under the org lock, so a page is
-    never built from the list of an older version."""
+    """A page of users from the id list `fetch` returns (`list_key` names it); its records
+    are cached until a write changes one of them or that part of the list. The build
+    fetches the list again, under the org lock, so a page is never built from the list of
+    an older version."""
     total = len(fetch())
-    index = min(max(page, 0), max(1, -(-total // size)) - 1)
+    page_count = max(1, -(-total // size))
+    index = min(max(page, 0), page_count - 1)
 
-    def build() -> Page[User]:
+    def build() -> list[User]:
         users = org.users
-        ids = paginate(fetch(), index, size)
-        return Page([users[uid] for uid in ids.items if uid in users], ids.index, ids.page_count, ids.total)
+        start = index * size
+        return [users[uid] for uid in fetch()[start : start + size] if uid in users]
 
-    return org.view(("page", list_key, index, size), build)  # type: ignore[return-value]
+    items = org.page_view(
+        ("page", list_key, index, size), build, source=list_key, index=index, size=size, uids=_uids_of
+    )
+    return Page(items, index, page_count, total, list_key)  # type: ignore[arg-type]
+
+
+def _uids_of(records: Any) -> list[int]:
+    return [u.uid for u in records]

@@ -17,6 +17,7 @@ from ..emulator import Emulator
 from ..redaction import redact_target
 from ..world import build_backend
 from . import admin, browse, canonical, console, ims, middleware, products, umapi
+from .compression import install_compression
 from .context import attach, emulator_of
 from .render import error_response, json_response
 
@@ -47,6 +48,7 @@ def create_emulator(config: Config | None = None, backend: Backend | None = None
 
     # Hooks, in the order they run (Flask runs after_request hooks last-registered first).
     app.before_request(assign_request_id)
+    install_compression(app)  # request bodies decoded first; answers compressed last, after the journal
     app.before_request(middleware.apply_layers)  # faults, then throttle
     app.after_request(echo_request_id)  # runs second
     app.after_request(middleware.journal_exchange)  # runs first: the journal sees the answer

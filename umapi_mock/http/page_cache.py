@@ -1,9 +1,17 @@
-"""Serialised page bodies, so repeated reads of one page are served as the same bytes.
+"""Serialised page bodies, so repeated reads of one page are served as the same bytes
+(and the same compressed copies).
 
-Kept per org object (weakly: a replaced org takes its pages with it) and keyed by
-(org id, org version, view, page...): a write bumps the version, which empties the org's
-entries. Only the PAGE_CACHE_SIZE most recently used pages of an org stay, so paging
-through a huge org does not keep every body alive.
+Kept per org object (weakly: a replaced org takes its pages with it). A body is stored
+with the page records it was built from: the org keeps a page's records list, the same
+object, until a write changes a user on that page or that part of its list
+(`Org.page_view`), so a body is still valid exactly while the page's records are the
+object it was built from. A write elsewhere in the org leaves the body cached.
+
+When a page must be rebuilt, the serialised users whose record, memberships and the
+org's groups are unchanged (records and membership sets are immutable, so identity
+tells) are reused: renaming one user re-serialises one user, not the page. Only the
+PAGE_CACHE_SIZE most recently used bodies of an org stay, so paging through a huge org
+does not keep every body alive.
 """
 
 from __future__ import annotations
@@ -11,45 +19,90 @@ from __future__ import annotations
 import threading
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
 
-from ..domain.models import Org
+from ..domain.models import Org, User
+from ..domain.reads import Page
+from .compression import CachedBody
 
 PAGE_CACHE_SIZE = 64  # serialised pages kept per org (a full users page is ~0.5 MB)
+
+
+@dataclass(slots=True)
+class _Held:
+    items: Sequence[User]  # the page records the body was built from
+    last: bool  # its lastPage flag
+    groups_version: int  # the org's groups when it was built (their names show on users)
+    memberships: list[frozenset[int] | None]  # each user's membership set then
+    parts: list[bytes]  # each user's serialised object
+    body: CachedBody
 
 
 class PageCache:
     def __init__(self, size: int = PAGE_CACHE_SIZE):
         self.size = size
         self._lock = threading.Lock()
-        self._orgs: weakref.WeakKeyDictionary[Org, tuple[int, OrderedDict[Hashable, bytes]]] = (
-            weakref.WeakKeyDictionary()
-        )
+        self._orgs: weakref.WeakKeyDictionary[Org, OrderedDict[Hashable, _Held]] = weakref.WeakKeyDictionary()
 
-    def get(self, org: Org, view: tuple[Hashable, ...], build: Callable[[], bytes]) -> bytes:
-        """The bytes of `view` at the org's current version, built (under the org lock) once."""
-        version = org.version
-        key = (org.id, version, *view)
+    def get(
+        self,
+        org: Org,
+        view: tuple[Hashable, ...],
+        page: Page[User],
+        head: Callable[[], bytes],
+        user_bytes: Callable[[User], bytes],
+    ) -> CachedBody:
+        """The body of `view` showing `page`: `head()` (the JSON object up to the users
+        array's opening bracket), each user as `user_bytes` serialises it, then `]}`.
+        Built (under the org lock) once per page records."""
+        items, last = page.items, page.last
         with self._lock:
-            held = self._orgs.get(org)
-            if held is None or held[0] != version:
-                held = (version, OrderedDict())
-                self._orgs[org] = held
-            pages = held[1]
-            body = pages.get(key)
-            if body is not None:
-                pages.move_to_end(key)
-                return body
+            pages = self._orgs.get(org)
+            if pages is None:
+                pages = self._orgs[org] = OrderedDict()
+            held = pages.get(view)
+            if held is not None and held.items is items and held.last == last:
+                pages.move_to_end(view)
+                return held.body
         with org.lock:
-            body = build()
-            if org.version != version:
-                return body
+            fresh = _build(org, items, last, head, user_bytes, held)
         with self._lock:
-            pages[key] = body
+            pages[view] = fresh
+            pages.move_to_end(view)
             while len(pages) > self.size:
                 pages.popitem(last=False)
-        return body
+        return fresh.body
 
     def clear(self) -> None:
         with self._lock:
             self._orgs.clear()
+
+
+def _build(
+    org: Org,
+    items: Sequence[User],
+    last: bool,
+    head: Callable[[], bytes],
+    user_bytes: Callable[[User], bytes],
+    old: _Held | None,
+) -> _Held:
+    memberships = org.memberships
+    same_groups = old is not None and old.groups_version == org.groups_version
+    at: dict[int, int] | None = None  # the old page's uid -> position, when users moved
+    ms_now = [memberships.get(u.uid) for u in items]
+    parts: list[bytes] = []
+    for i, user in enumerate(items):
+        part = None
+        if same_groups:
+            assert old is not None
+            j = i
+            if j >= len(old.items) or old.items[j].uid != user.uid:
+                if at is None:
+                    at = {u.uid: k for k, u in enumerate(old.items)}
+                j = at.get(user.uid, -1)
+            if j >= 0 and old.items[j] is user and old.memberships[j] is ms_now[i]:
+                part = old.parts[j]
+        parts.append(part if part is not None else user_bytes(user))
+    body = CachedBody(b"".join((head(), b",".join(parts), b"]}")))
+    return _Held(items, last, org.groups_version, ms_now, parts, body)

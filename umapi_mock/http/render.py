@@ -9,6 +9,7 @@ from typing import Any
 from flask import Response
 
 from ..domain.errors import UmapiError
+from .compression import CachedBody
 from .wire.errors import error_body
 
 JSON = "application/json"
@@ -19,6 +20,12 @@ def dumps(body: Any) -> str:
 
 
 def json_response(body: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
+    """A JSON answer; a `CachedBody` is sent as its identity bytes and remembered on the
+    response, so content negotiation reuses its compressed copies."""
+    if isinstance(body, CachedBody):
+        response = Response(body.identity, status=status, headers=dict(headers or {}), content_type=JSON)
+        response.cached_body = body  # type: ignore[attr-defined]
+        return response
     data = body if isinstance(body, (bytes, str)) else dumps(body)
     return Response(data, status=status, headers=dict(headers or {}), content_type=JSON)
 

@@ -88,14 +88,17 @@ def paging_headers(page: Page[Any], *, one_based: bool = False) -> dict[str, str
 
 
 def users_response(org: Org, key: tuple[Any, ...], page: Page[Any], extra: dict[str, Any], **shape: bool) -> Response:
-    """Serialise a users page once per org version: repeated reads of the same page are
-    served as the same bytes from the emulator's page cache."""
+    """Serialise a users page once while its records stand: repeated reads of the same page
+    are served as the same bytes (and the same compressed copies) from the emulator's page
+    cache, until a write changes a user on it or that part of the list."""
 
-    def build() -> bytes:
-        users = [user_json(org, u, **shape) for u in page.items]
-        return dumps({"lastPage": page.last, "result": "success", **extra, "users": users}).encode()
+    def user_bytes(user: Any) -> bytes:
+        return dumps(user_json(org, user, **shape)).encode()
 
-    body = emulator_of().pages.get(org, key, build)
+    def head() -> bytes:  # what dumps({..., "users": [...]}) writes before the users
+        return dumps({"lastPage": page.last, "result": "success", **extra})[:-1].encode() + b',"users":['
+
+    body = emulator_of().pages.get(org, key, page, head, user_bytes)
     return json_response(body, headers=paging_headers(page))
 
 
@@ -132,7 +135,14 @@ def users_in_group(org: Org, page: str, group_name: str) -> Response:
         org, group_name, index, config().users_page_size, direct_only=direct_only, status=status
     )
     key = ("group-users", group_name, result.index, config().users_page_size, direct_only, exclude, status)
-    return users_response(org, key, result, {"groupName": group_name}, direct_only=direct_only, exclude_groups=exclude)
+    return users_response(
+        org,
+        key,
+        result,
+        {"groupName": group_name},
+        direct_only=direct_only,
+        exclude_groups=exclude,
+    )
 
 
 @bp.get("/groups/<org_id>/<page>")
