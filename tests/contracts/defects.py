@@ -344,6 +344,7 @@ class DefectMiddleware:
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if not self.defects:
             return self.wsgi_app(environ, start_response)
+        environ.pop("HTTP_ACCEPT_ENCODING", None)  # answers are parsed and rewritten here: identity ones
         length = int(environ.get("CONTENT_LENGTH") or 0)
         raw = environ["wsgi.input"].read(length) if length else b""
         query = parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True)
