@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .actions import action_bodies, poster
-from .common import ROOT, Figure, Settings, child_env, median, run_child
+from .common import Figure, Settings, child_cwd, child_env, median, run_child
 
 RATIO_TARGET = 0.5
 RESTART_TARGET_S = 10.0
@@ -106,7 +106,7 @@ def _restart_once(data_dir: Path) -> float:
     start = time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, "-m", "umapi_mock.cli", "serve", "--no-tls", "--port", "0", "--data-dir", str(data_dir)],
-        cwd=ROOT,
+        cwd=child_cwd(),
         env=child_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -28,7 +28,7 @@ from typing import Any
 
 import requests
 
-from .common import DEMO_ORG_ID, ROOT, access_headers, child_env, median
+from .common import DEMO_ORG_ID, access_headers, child_cwd, child_env, median
 from .driver import run_load
 
 SERVERS = ("umapi-mock", "granian", "cheroot")
@@ -83,7 +83,7 @@ def _start(kind: str, tls: str) -> tuple[subprocess.Popen[bytes], str]:
     # A session of its own: granian forks a worker, and stopping the server must stop both.
     proc = subprocess.Popen(
         [sys.executable, *args],
-        cwd=ROOT,
+        cwd=child_cwd(),
         env=child_env(),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
