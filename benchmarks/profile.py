@@ -168,7 +168,7 @@ def profile_served(seconds: int, work_dir: Path, gil: bool = True) -> dict[str, 
             time.sleep(0.5)  # the load is running before sampling starts
             proc = subprocess.run(
                 [spy, "record", "--pid", str(emu.proc.pid), "--duration", str(seconds), "--rate", "200"]
-                + ["--format", "raw", "--output", str(out), "--nonblocking"]
+                + ["--format", "raw", "--output", str(out), "--nonblocking", "--full-filenames"]
                 + (["--gil"] if gil else []),
                 capture_output=True,
                 text=True,
@@ -263,6 +263,15 @@ def _informative(inclusive: Counter[str], total: float, top: int) -> list[tuple[
     return [(k, float(v)) for k, v in inclusive.most_common(top * 4) if not any(r in k for r in ROOT_FRAMES)][:top]
 
 
+def _by_module(own: Counter[str]) -> Counter[str]:
+    """Self shares summed per module (the file in a label's parentheses; C functions as `builtins`)."""
+    modules: Counter[str] = Counter()
+    for label, value in own.items():
+        m = re.search(r"\(([^()]*)\)$", label)
+        modules[m.group(1) if m and m.group(1).endswith(".py") else "builtins / C"] += value
+    return modules
+
+
 def report(
     tool: str,
     shares: dict[str, tuple[float, Counter[str], Counter[str]]],
@@ -277,25 +286,33 @@ def report(
         if total <= 0:
             continue
         head = f"{titles[kind]} — {tool}, {unit(total)}"
+        modules = _by_module(own)
+        columns = [
+            ("self %", own.most_common(top)),
+            ("incl. %", _informative(inclusive, total, top)),
+            ("module, self %", modules.most_common(top)),
+        ]
         if markdown:
-            out.write(f"\n**{head}**\n\n| self % | function | | incl. % | function |\n|---:|---|---|---:|---|\n")
-            left = own.most_common(top)
-            right = _informative(inclusive, total, top)
-            for i in range(top):
-                a = left[i] if i < len(left) else ("", 0.0)
-                b = right[i] if i < len(right) else ("", 0.0)
-                out.write(
-                    f"| {100 * a[1] / total:.1f} | `{a[0]}` | | {100 * b[1] / total:.1f} | `{b[0]}` |\n"
-                    if a[0] and b[0]
-                    else ""
+            out.write(f"\n**{head}**\n\n")
+            out.write(
+                "| "
+                + " | ".join(
+                    f"{name} | function" if i < 2 else f"{name} | module" for i, (name, _) in enumerate(columns)
                 )
+                + " |\n"
+            )
+            out.write("|" + "---:|---|" * len(columns) + "\n")
+            for i in range(top):
+                cells = []
+                for _name, rows in columns:
+                    label, value = rows[i] if i < len(rows) else ("", 0.0)
+                    cells.append(f"{100 * value / total:.1f} | `{label}`" if label else " | ")
+                out.write("| " + " | ".join(cells) + " |\n")
         else:
-            out.write(f"\n== {head}\n  self%  function\n")
-            for label, value in own.most_common(top):
-                out.write(f"  {100 * value / total:5.1f}  {label}\n")
-            out.write("  incl%  function\n")
-            for label, share in _informative(inclusive, total, top):
-                out.write(f"  {100 * share / total:5.1f}  {label}\n")
+            for name, rows in columns:
+                out.write(f"\n== {head}\n  {name}\n" if name == "self %" else f"  {name}\n")
+                for label, value in rows:
+                    out.write(f"  {100 * value / total:5.1f}  {label}\n")
     return out.getvalue()
 
 

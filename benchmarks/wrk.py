@@ -54,7 +54,12 @@ end
 """
 
 
+OFF_ENV = "UMAPI_MOCK_BENCH_WRK"  # "off": behave as if wrk were not installed (to exercise the fallback)
+
+
 def executable() -> str | None:
+    if os.environ.get(OFF_ENV, "").lower() == "off":
+        return None
     return shutil.which("wrk") or next((p for p in ("/usr/bin/wrk", "/usr/local/bin/wrk") if os.path.exists(p)), None)
 
 
