@@ -37,7 +37,7 @@ def open_emulator(config: Any, data_dir: Path | str | None = None) -> Any:
 
             config = dataclasses.replace(config, data_dir=str(data_dir))
         return Emulator.open(config)
-    from umapi_mock.http.app import create_emulator  # type: ignore[attr-defined]
+    from umapi_mock.http.app import create_emulator  # the spelling before Emulator.open
 
     emulator = create_emulator(config)
     emulator.__dict__["_bench_persistence"] = None

@@ -287,10 +287,10 @@ def report(
             continue
         head = f"{titles[kind]} — {tool}, {unit(total)}"
         modules = _by_module(own)
-        columns = [
-            ("self %", own.most_common(top)),
+        columns: list[tuple[str, list[tuple[str, float]]]] = [
+            ("self %", [(k, float(v)) for k, v in own.most_common(top)]),
             ("incl. %", _informative(inclusive, total, top)),
-            ("module, self %", modules.most_common(top)),
+            ("module, self %", [(k, float(v)) for k, v in modules.most_common(top)]),
         ]
         if markdown:
             out.write(f"\n**{head}**\n\n")
