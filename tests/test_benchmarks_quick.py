@@ -73,3 +73,26 @@ def test_baseline_comparison_reports_before_and_after(tmp_path: Path) -> None:
     assert "fresh_org_fixture" in proc.stdout and "after/before" in proc.stdout
     worktrees = subprocess.run(["git", "-C", str(ROOT), "worktree", "list"], capture_output=True, text=True).stdout
     assert "umapi-mock-baseline-" not in worktrees  # the baseline's worktree is gone
+
+
+def test_profile_reports_the_three_requests(tmp_path: Path) -> None:
+    """`python -m benchmarks.profile --tool cprofile` breaks down a page, a Get User and an action."""
+    out = tmp_path / "profile.json"
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks.profile", "--tool", "cprofile", "--calls", "5", "--top", "3"]
+        + ["--markdown", "--json", str(out)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, f"benchmarks.profile failed:\n{proc.stdout}\n{proc.stderr}"
+    result = json.loads(out.read_text(encoding="utf-8"))
+    assert result["tool"] == "cprofile" and set(result["kinds"]) == {"page", "user", "action"}
+    for kind in result["kinds"].values():
+        assert kind["total"] > 0 and kind["self"]
+        assert all(0 < share <= 1.0001 for share in kind["self"].values())
+    assert "Get User" in proc.stdout and "| self % |" in proc.stdout
