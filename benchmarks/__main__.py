@@ -1,9 +1,11 @@
-"""`python -m benchmarks [--quick] [--out PATH] [--only NAME,...]`
+"""`python -m benchmarks [--quick] [--out PATH] [--only NAME,...] [--baseline REV [--rounds N]]`
 
 Runs every figure, prints each as `measured / target (ratio)`, and writes a results file:
 `benchmarks/results.json` for a full run; for `--quick` a file in the temporary directory
 (so quick runs never overwrite the committed full results) unless `--out` is given.
 Exits 1 when a figure could not be measured (a missed target is reported, not an error).
+With `--baseline REV` it runs `benchmarks.compare` instead: before (REV) and after (this
+checkout) side by side in one run.
 """
 
 from __future__ import annotations
@@ -19,8 +21,8 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from . import actions, deep_page, durable, fixture, inprocess_mode, scale, seeding, throughput
-from .common import Figure, Settings, environment
+from . import actions, deep_page, durable, fixture, inprocess_mode, plugin_timings, scale, seeding, throughput
+from .common import Figure, Settings, environment, measured_tree, use_measured_tree
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
 QUICK_RESULTS = Path(tempfile.gettempdir()) / "umapi-mock-benchmarks-quick.json"
@@ -30,10 +32,19 @@ SECTIONS: dict[str, tuple[Callable[[Settings], list[Figure]], tuple[str, ...]]] 
     "fresh_org": (lambda s: [fixture.fresh_org(s)], ("fresh_org_fixture",)),
     "startup": (lambda s: [fixture.startup(s)], ("serve_startup",)),
     "session_server": (lambda s: [fixture.session_server(s)], ("session_server_start_stop",)),
+    "plugin": (plugin_timings.run, ("big_org_install", "throttled_retry_wall")),
     "inprocess": (inprocess_mode.run, ("inprocess_users_page", "inprocess_action")),
     "throughput": (
         throughput.run,
-        ("users_page_throughput", "compressed_page_speedup", "nginx_page_ratio", "action_https_throughput"),
+        (
+            "users_page_throughput",
+            "compressed_page_speedup",
+            "nginx_page_ratio",
+            "nginx_identity_ratio",
+            "get_user_throughput",
+            "action_https_throughput",
+            "granian_identity_ratio",
+        ),
     ),
     "actions": (actions.run, ("action_throughput",)),
     "deep_page": (deep_page.run, ("deep_page_latency",)),
@@ -50,7 +61,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, help=f"results file (default {RESULTS.name}; --quick: {QUICK_RESULTS})")
     parser.add_argument("--runs", type=int, help="runs per figure (default 5; --quick: 1)")
     parser.add_argument("--only", help=f"comma-separated sections: {', '.join(SECTIONS)}")
+    parser.add_argument("--baseline", metavar="REV", help="before/after against git revision REV (benchmarks.compare)")
+    parser.add_argument("--rounds", type=int, help="with --baseline: rounds, one run per side each (default 5)")
     args = parser.parse_args(argv)
+    if args.baseline:
+        from . import compare
+
+        forward = ["--baseline", args.baseline] + (["--quick"] if args.quick else [])
+        forward += (["--only", args.only] if args.only else []) + (["--out", str(args.out)] if args.out else [])
+        forward += ["--rounds", str(args.rounds or args.runs)] if (args.rounds or args.runs) else []
+        return compare.main(forward)
     out: Path = args.out or (QUICK_RESULTS if args.quick else RESULTS)
     only = [s.strip() for s in args.only.split(",")] if args.only else list(SECTIONS)
     unknown = [s for s in only if s not in SECTIONS]
@@ -58,6 +78,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown section(s): {', '.join(unknown)}")
     runs = args.runs or (1 if args.quick else 5)
 
+    use_measured_tree()
     started = time.perf_counter()
     started_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     mode = "quick" if args.quick else "full"
@@ -92,6 +113,7 @@ def main(argv: list[str] | None = None) -> int:
         "started": started_at,
         "seconds": round(time.perf_counter() - started, 1),
         "runs_per_figure": runs,
+        "measured_tree": str(measured_tree()),
         "environment": {**env, "loadavg_at_end": load_end},
         "ratio_rule": "ratio = measured / target; a '>=' target is met at ratio >= 1, a '<=' target at ratio <= 1",
         "figures": figures,

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -141,19 +143,69 @@ def tls_dir(settings: Settings) -> Path:
     return path
 
 
+TREE_ENV = "UMAPI_MOCK_BENCH_TREE"  # the source tree whose umapi_mock is measured (default: this checkout)
+_staged: dict[Path, Path] = {}
+
+
+def measured_tree() -> Path:
+    return Path(os.environ.get(TREE_ENV) or ROOT).resolve()
+
+
+def import_root(tree: Path | None = None) -> Path:
+    """A directory to put first on the import path that holds `umapi_mock` exactly as a plain
+    `pip install .` of `tree` lays it out (the contract kit's folder `contracts/` as
+    `umapi_mock.contracts`, which setup.py maps) plus this `benchmarks` package. Built once per
+    tree, of symlinks, in a temporary directory: every section then measures the same code
+    whether the project is installed editable, plainly, or not at all, and whatever the cwd.
+    """
+    tree = (tree or measured_tree()).resolve()
+    if tree in _staged:
+        return _staged[tree]
+    root = Path(tempfile.mkdtemp(prefix="umapi-mock-bench-import-"))
+    package = root / "umapi_mock"
+    package.mkdir()
+    for entry in (tree / "umapi_mock").iterdir():
+        if entry.name != "__pycache__":
+            (package / entry.name).symlink_to(entry)
+    if (tree / "contracts").is_dir() and not (package / "contracts").exists():
+        (package / "contracts").symlink_to(tree / "contracts")
+    (root / "benchmarks").symlink_to(Path(__file__).resolve().parent)
+    _staged[tree] = root
+    atexit.register(shutil.rmtree, root, True)
+    return root
+
+
+def use_measured_tree() -> Path:
+    """Import `umapi_mock` in this process from the measured tree's import root (before any
+    section imports it)."""
+    root = import_root()
+    if "umapi_mock" in sys.modules and not str(Path(sys.modules["umapi_mock"].__file__ or "")).startswith(str(root)):
+        raise RuntimeError("umapi_mock was imported before the benchmarks chose the tree to measure")
+    sys.path.insert(0, str(root))
+    return root
+
+
 def child_env() -> dict[str, str]:
-    """Environment for child processes: this checkout first on the import path."""
+    """Environment for child processes: the measured tree's import root first on the import
+    path (children run with a cwd outside the repository, see `CHILD_CWD`)."""
     env = dict(os.environ)
-    env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    root = str(import_root())
+    env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     env.setdefault("PYTHONDONTWRITEBYTECODE", "1")
     return env
+
+
+def child_cwd() -> str:
+    """Children run in the import root, never in the repository, whose folders would shadow
+    the measured package (`python -m` puts the cwd first on the import path)."""
+    return str(import_root())
 
 
 def run_child(module: str, *args: str, timeout: float = 300) -> dict[str, Any]:
     """Run `python -m module args...`; it prints one JSON document as its last line."""
     proc = subprocess.run(
         [sys.executable, "-m", module, *args],
-        cwd=ROOT,
+        cwd=child_cwd(),
         env=child_env(),
         capture_output=True,
         text=True,
@@ -174,7 +226,7 @@ class ServerProcess:
     def __init__(self, *args: str):
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "benchmarks.serve_child", *args],
-            cwd=ROOT,
+            cwd=child_cwd(),
             env=child_env(),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,

@@ -24,25 +24,20 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from . import api
 from .actions import action_bodies, poster
-from .common import ROOT, Figure, Settings, child_env, median, run_child
+from .common import Figure, Settings, child_cwd, child_env, median, run_child
 
 RATIO_TARGET = 0.5
 RESTART_TARGET_S = 10.0
 
 
-def _emulator(data_dir: Path | None) -> tuple[Any, Any]:
+def _emulator(data_dir: Path | None) -> Any:
     from umapi_mock.config import Config
-    from umapi_mock.http.app import create_emulator
-    from umapi_mock.persistence import Persistence, Store
 
-    emulator = create_emulator(Config())
-    if data_dir is None:
-        return emulator, None
-    persistence = Persistence(Store.open(data_dir), emulator)
-    persistence.save_all()
-    persistence.start()
-    return emulator, persistence
+    from . import api
+
+    return api.open_emulator(Config(), data_dir)
 
 
 def _rate(post: Any, bodies: list[str], count: int, threads: int) -> float:
@@ -61,11 +56,11 @@ def _rate(post: Any, bodies: list[str], count: int, threads: int) -> float:
 
 def write_throughput(settings: Settings) -> Figure:
     with tempfile.TemporaryDirectory(prefix="umapi-mock-durable-", dir=settings.work_dir) as tmp:
-        memory, _ = _emulator(None)
-        durable, persistence = _emulator(Path(tmp))
+        memory = _emulator(None)
+        durable = _emulator(Path(tmp))
         try:
             bodies = {name: action_bodies(e.org()) for name, e in (("memory", memory), ("durable", durable))}
-            posts = {name: poster(e.app) for name, e in (("memory", memory), ("durable", durable))}
+            posts = {name: poster(api.app_of(e)) for name, e in (("memory", memory), ("durable", durable))}
             count = 400 if settings.full else 20
             for name in posts:
                 for body in bodies[name][:3]:
@@ -80,9 +75,10 @@ def write_throughput(settings: Settings) -> Figure:
                 m4 = _rate(posts["memory"], bodies["memory"], count, 4)
                 d4 = _rate(posts["durable"], bodies["durable"], count, 4)
                 concurrent.append(d4 / m4)
-            commits = persistence.writer.commits
+            commits = api.persistence_of(durable).writer.commits
         finally:
-            persistence.close()
+            api.close(durable)
+            api.close(memory)
     return Figure(
         name="durable_write_ratio",
         title="action requests (10 × 10) with --data-dir ÷ without, same run, sequential",
@@ -106,7 +102,7 @@ def _restart_once(data_dir: Path) -> float:
     start = time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, "-m", "umapi_mock.cli", "serve", "--no-tls", "--port", "0", "--data-dir", str(data_dir)],
-        cwd=ROOT,
+        cwd=child_cwd(),
         env=child_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -22,7 +22,7 @@ import time
 
 import requests
 
-from .common import ROOT, Figure, Settings, child_env, median, run_child, tls_dir
+from .common import Figure, Settings, child_cwd, child_env, median, run_child, tls_dir
 
 CLONE_TARGET_MS = 5.0
 STARTUP_TARGET_S = 1.0
@@ -87,7 +87,7 @@ def startup(settings: Settings) -> Figure:
         start = time.perf_counter()
         proc = subprocess.Popen(
             [sys.executable, "-m", "umapi_mock.cli", "serve", "--port", "0", "--tls-dir", str(tls)],
-            cwd=ROOT,
+            cwd=child_cwd(),
             env=child_env(),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

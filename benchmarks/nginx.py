@@ -1,4 +1,6 @@
-"""nginx as a reference static server: the same page bytes over TLS, from a config of our
+"""nginx as a reference static server: the same page bytes over TLS (identity as `NAME`, and
+the emulator's own gzip bytes as `NAME.gz`, served by `gzip_static` to a client that accepts
+gzip, so each side of a ratio sends the same bytes in the same encoding), from a config of our
 own, on a free loopback port, in the foreground, stopped by us. `installed()` says whether
 there is an nginx to run (`apt-get install nginx`); the figure is skipped when there is not.
 """
@@ -41,7 +43,7 @@ http {{
         ssl_certificate {cert};
         ssl_certificate_key {key};
         root {prefix}/www;
-        location / {{ default_type application/json; }}
+        location / {{ default_type application/json; gzip_static on; }}
     }}
 }}
 """

@@ -1,8 +1,8 @@
 """Figures at 1,000,000 users, over HTTPS against an emulator in a child process:
 
 * `read_after_write`: the first page-0 read after a one-user update (an action request
-  renaming a user elsewhere in the org) ÷ a warm page-0 read, medians. The same after
-  renaming a user *on* page 0 (which must rebuild that page) is a detail.
+  renaming a user *on* page 0, so the page read must show the write and be rebuilt) ÷ a warm
+  page-0 read, medians. The same after renaming a user outside the first pages is a detail.
 * `mixed_load_p99`: p99 ÷ median latency of a mixed load on 4 keep-alive connections: 90%
   GETs of one of the first 8 pages, 10% single-entry action requests renaming a user
   drawn from pages spread over the whole org; at least 2,000 requests.
@@ -88,18 +88,22 @@ def run(settings: Settings) -> list[Figure]:
         ratios: list[float] = []
         for _ in range(settings.runs):
             run_warm, run_after = [], []
-            for _ in range(trials):
+            for _ in range(trials):  # the written user is ON the page read: it must be rebuilt
                 timed_get(0)
                 run_warm.append(timed_get(0))
-                write(rng.choice(far))
+                write(rng.choice(near))
                 run_after.append(timed_get(0))
             for _ in range(max(1, trials // 3)):
-                write(rng.choice(near))
-                after_near.append(timed_get(0))
+                timed_get(0)
+                write(rng.choice(far))
+                after_far.append(timed_get(0))
             warm += run_warm
-            after_far += run_after
+            after_near += run_after
             ratios.append(median(run_after) / median(run_warm))
 
+        shown = session.get(base + "0", headers=auth, verify=ca, timeout=120).json()["users"]
+        if not any(u.get("firstname", "").startswith("Renamed") for u in shown):
+            raise RuntimeError("page 0 does not show the renamed users: the figure would not measure a rebuild")
         for page in range(READ_PAGES):  # the mix reads these: cached before the clock starts
             timed_get(page)
         everyone = [e for emails in pool.values() for e in emails]
@@ -145,7 +149,7 @@ def run(settings: Settings) -> list[Figure]:
     return [
         Figure(
             name="read_after_write",
-            title=f"first page-0 read after a one-user update ÷ warm page-0 read, {users:,} users",
+            title=f"first page-0 read after renaming a user on page 0 ÷ warm page-0 read, {users:,} users",
             measured=median(ratios),
             target=READ_AFTER_WRITE_TARGET,
             unit="×",
@@ -154,11 +158,11 @@ def run(settings: Settings) -> list[Figure]:
             details={
                 **shared,
                 "warm_ms": ms(warm),
-                "first_read_after_a_write_ms": ms(after_far),
                 "first_read_after_renaming_a_page_0_user_ms": ms(after_near),
-                "page_0_user_ratio": round(median(after_near) / median(warm), 4),
+                "first_read_after_renaming_a_user_elsewhere_ms": ms(after_far),
+                "user_elsewhere_ratio": round(median(after_far) / median(warm), 4),
                 "trials_per_run": trials,
-                "write": "POST action: one entry, one update step (firstname), a user outside the first pages",
+                "write": "POST action: one entry, one update step (firstname), a user on page 0",
                 "transport": "HTTPS, child process, one keep-alive requests.Session, gzip accepted",
             },
         ),

@@ -6,8 +6,9 @@ choice of server in `umapi_mock/server.py` (not part of `python -m benchmarks`).
 
 Each server runs in a child process with one worker process (granian: `--workers 1`, 8
 blocking threads; cheroot: 8 threads; ours: its defaults), on the same certificate, serving
-a demo org with 2,000 users per page. The load is `benchmarks.driver.run_load` (4 keep-alive
-clients). Servers take turns within each run; medians are printed. It also checks what a
+a demo org with 2,000 users per page. The load is wrk with 4 keep-alive connections
+(`benchmarks.wrk`; `benchmarks.driver.run_load` when wrk is missing). Servers take turns
+within each run; medians are printed. It also checks what a
 `drop` fault does on each: only a server that closes the connection without answering
 supports every fault type.
 """
@@ -28,7 +29,8 @@ from typing import Any
 
 import requests
 
-from .common import DEMO_ORG_ID, ROOT, access_headers, child_env, median
+from . import wrk
+from .common import DEMO_ORG_ID, access_headers, child_cwd, child_env, median
 from .driver import run_load
 
 SERVERS = ("umapi-mock", "granian", "cheroot")
@@ -83,7 +85,7 @@ def _start(kind: str, tls: str) -> tuple[subprocess.Popen[bytes], str]:
     # A session of its own: granian forks a worker, and stopping the server must stop both.
     proc = subprocess.Popen(
         [sys.executable, *args],
-        cwd=ROOT,
+        cwd=child_cwd(),
         env=child_env(),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -117,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        _child(*args.child[:2], int(args.child[2]))
+        _child(args.child[0], args.child[1], int(args.child[2]))
         return 0
     import tempfile
 
@@ -137,7 +139,10 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 headers = access_headers(url, ca)
                 for label, path in paths.items():
-                    load = run_load(url + path, headers=headers, verify=ca, connections=4, duration=args.seconds)
+                    if wrk.installed():  # a client that is not the bottleneck (see benchmarks/wrk.py)
+                        load = wrk.run(url + path, headers=headers, connections=4, seconds=max(1, round(args.seconds)))
+                    else:
+                        load = run_load(url + path, headers=headers, verify=ca, connections=4, duration=args.seconds)
                     rates[kind][label].append(load.rps)
                 if kind not in drops:
                     drops[kind] = _drop(url, ca)
