@@ -7,6 +7,7 @@ between tests instead of restarting it.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import subprocess
@@ -37,6 +38,44 @@ ROOT = Path(__file__).resolve().parent.parent
 OFFICIAL_VERSION = "3.0.1"
 DEMO_CLIENT_ID = "test-client"
 DEMO_CLIENT_SECRET = "test-secret"
+
+
+# ------------------------------------------------------------ lanes and workers
+
+# A test is `slow` when it starts another process or a browser: a server, a console script,
+# a venv, Chromium. The quick lane (`pytest -m "not slow"`) runs everything else. The rule is
+# kept here, once: by marker, by fixture, and by the test files whose every test starts one.
+SLOW_MARKERS = frozenset({"official_client", "packaging", "docker"})
+SLOW_FIXTURES = frozenset({"official_python", "official", "browser", "page", "processes"})
+SLOW_FILES = (
+    "tests/test_benchmarks_quick.py",
+    "tests/client/test_client_typing.py",
+    "tests/contracts/test_catches_defects.py",
+    "tests/contracts/test_kit.py",
+    "tests/contracts/test_throttle_modes.py",
+    "tests/core/test_cli_input.py",
+    "tests/core/test_cli_settings.py",
+    "tests/core/test_seed_cli.py",
+    "tests/drift/",
+    "tests/plugin/test_throwaway_project.py",
+    "tests/serving/test_lifecycle.py",
+    "tests/serving/test_limits.py",
+    "tests/serving/test_logs.py",
+    "tests/serving/test_persistence.py",
+    "tests/serving/test_redaction.py",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        path = Path(str(item.fspath)).relative_to(ROOT).as_posix()
+        fixtures = set(getattr(item, "fixturenames", ()))
+        markers = {mark.name for mark in item.iter_markers()}
+        if markers & SLOW_MARKERS or fixtures & SLOW_FIXTURES or path.startswith(SLOW_FILES):
+            item.add_marker(pytest.mark.slow)
+        if "packaging" in markers:
+            # One pytest-xdist worker builds the session's wheel and venvs (`--dist loadgroup`).
+            item.add_marker(pytest.mark.xdist_group("packaging"))
 
 
 @dataclass
@@ -93,6 +132,15 @@ def official_python() -> Path:
     venv = _official_venv_dir()
     marker = venv / ".umapi-client-ready"
     python = _venv_python(venv)
+    venv.parent.mkdir(parents=True, exist_ok=True)
+    # pytest-xdist workers are separate processes: the first one builds the venv, the others wait.
+    with open(venv.parent / f".{venv.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        _build_official_venv(venv, python, marker)
+    return python
+
+
+def _build_official_venv(venv: Path, python: Path, marker: Path) -> None:
     if not marker.exists():
         subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
         result = subprocess.run(
@@ -111,7 +159,6 @@ def official_python() -> Path:
         if result.returncode != 0:
             pytest.fail(f"could not install umapi-client=={OFFICIAL_VERSION}:\n{result.stdout}\n{result.stderr}")
         marker.write_text(OFFICIAL_VERSION)
-    return python
 
 
 @dataclass
