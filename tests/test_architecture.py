@@ -206,3 +206,18 @@ def test_no_module_is_over_600_lines() -> None:
     assert over - KNOWN_OVERSIZE_BEING_SPLIT == set(), {n: sizes[n] for n in over}
     stale = {name for name in KNOWN_OVERSIZE_BEING_SPLIT if sizes.get(name, 0) <= MAX_MODULE_LINES}
     assert stale == set(), f"split already: remove {stale} from KNOWN_OVERSIZE_BEING_SPLIT"
+
+
+def test_the_domain_error_catalogue_has_no_transport_status() -> None:
+    """405, 413, 414, 415 and 431 are the transport's (http/wire/errors.py), not domain outcomes."""
+    tree = ast.parse((PACKAGE_ROOT / "domain" / "errors.py").read_text(encoding="utf-8"))
+    statuses = {
+        node.args[0].value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "ErrorSpec"
+        and node.args
+        and isinstance(node.args[0], ast.Constant)
+    }
+    assert 404 in statuses and statuses.isdisjoint({405, 413, 414, 415, 431})
