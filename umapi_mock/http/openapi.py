@@ -14,6 +14,7 @@ from functools import lru_cache
 from typing import Any
 
 from .routes import ENDPOINTS, Endpoint, Op
+from .wire import products
 from .wire.admin_schemas import ADMIN_SCHEMAS, obj
 from .wire.schemas import HEADERS, RESPONSES, SCHEMAS, hdr, json_answer, ref
 
@@ -280,7 +281,7 @@ def _build() -> dict[str, Any]:
         "tags": [{"name": "ims"}, {"name": "umapi"}, {"name": "admin", "description": "The emulator's own API"}],
         "paths": paths,
         "components": {
-            "schemas": {**SCHEMAS, **ADMIN_SCHEMAS},
+            "schemas": {**SCHEMAS, **products.SCHEMAS, **ADMIN_SCHEMAS},
             "headers": HEADERS,
             "responses": RESPONSES,
             "securitySchemes": {

@@ -1,6 +1,7 @@
-"""JSON schemas of the UMAPI, IMS and status wire shapes (beside the modules that write them),
-with the shared headers and error answers: the components of the OpenAPI document
-(`http/openapi.py` puts them together with the operations of the endpoint table).
+"""JSON schemas of the UMAPI, IMS and status wire shapes, with the shared headers and error
+answers: the components of the OpenAPI document (`http/openapi.py` puts them together with
+the operations of the endpoint table). The deprecated products API keeps its schemas beside
+its shapes (`wire/products.py`), the admin API in `wire/admin_schemas.py`.
 
 Schemas describe what the emulator answers, closely (`additionalProperties: false`), so the
 test that validates real responses against them catches drift in either direction.
@@ -58,15 +59,6 @@ def json_answer(schema: dict[str, Any], description: str, headers: dict[str, Any
 def hdr(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/headers/{name}"}
 
-
-PRODUCT_PROPERTIES: dict[str, Any] = {
-    "id": {"type": "string"},
-    "code": {"type": "string"},
-    "name": {"type": "string"},
-    "userCount": {"type": "integer", "minimum": 0},
-    "configurationCount": {"type": "integer", "minimum": 0},
-    "licenseQuota": {"type": "integer", "minimum": 0},
-}
 
 SCHEMAS: dict[str, Any] = {
     "User": {
@@ -151,85 +143,6 @@ SCHEMAS: dict[str, Any] = {
             "isReadOnly": {"type": "boolean"},
         },
         "required": ["groupId", "name", "type"],
-        "additionalProperties": False,
-    },
-    "DeprecatedProduct": {
-        "type": "object",
-        "description": "QueryProducts.md item",
-        "properties": PRODUCT_PROPERTIES,
-        "required": list(PRODUCT_PROPERTIES),
-        "additionalProperties": False,
-    },
-    "DeprecatedProfile": {
-        "type": "object",
-        "description": "getProductProfile.md: `id` is `RGRP-<licenseGroupId>`; `licenseQuota` null when unlimited",
-        "properties": {
-            "id": {"type": "string", "pattern": "^RGRP-[0-9]+$"},
-            "adminCount": {"type": "integer", "minimum": 0},
-            "userCount": {"type": "integer", "minimum": 0},
-            "licenseQuota": {"type": ["integer", "null"], "minimum": 0},
-            "licenseGroupId": {"type": "integer"},
-            "adminGroupId": {"type": "integer"},
-            "orgId": {"type": "string"},
-            "productId": {"type": "string"},
-        },
-        "required": ["id", "adminCount", "userCount", "licenseQuota", "licenseGroupId", "orgId", "productId"],
-        "additionalProperties": False,
-    },
-    "DeprecatedProductProfiles": {
-        "type": "object",
-        "description": "getAllProfilesForOrg.md: the product with its profiles",
-        "properties": {
-            **PRODUCT_PROPERTIES,
-            "licenseConfigurations": {"type": "array", "items": ref("DeprecatedProfile")},
-        },
-        "required": [*PRODUCT_PROPERTIES, "licenseConfigurations"],
-        "additionalProperties": False,
-    },
-    "DeprecatedProfileUser": {
-        "type": "object",
-        "description": "getProductProfileUsers.md item",
-        "properties": {
-            "id": {"type": "string"},
-            "email": {"type": "string"},
-            "username": {"type": "string"},
-            "domain": {"type": "string"},
-            "firstName": {"type": "string"},
-            "lastName": {"type": "string"},
-            "userType": {"enum": ["adobeID", "enterpriseID", "federatedID", "unknown"]},
-        },
-        "required": ["id", "email", "username", "domain", "userType"],
-        "additionalProperties": False,
-    },
-    "DeprecatedUserGroupUser": {
-        "type": "object",
-        "description": "QueryUserGroups.md item",
-        "properties": {
-            "email": {"type": "string"},
-            "firstName": {"type": "string"},
-            "lastName": {"type": "string"},
-            "countryCode": {"type": "string"},
-            "status": {"enum": ["active", "disabled", "locked", "removed"]},
-            "userType": {"enum": ["adobeID", "enterpriseID", "federatedID", "unknown"]},
-        },
-        "required": ["email", "status", "userType"],
-        "additionalProperties": False,
-    },
-    "ProfileUpdate": {
-        "type": "object",
-        "description": "updateProductProfile.md body: every list optional, at least one given",
-        "properties": {
-            k: {"type": "array", "items": {"type": "string", "minLength": 1}}
-            for k in (
-                "addUsers",
-                "removeUsers",
-                "addUserGroups",
-                "removeUserGroups",
-                "addAdminUsers",
-                "removeAdminUsers",
-            )
-        },
-        "minProperties": 1,
         "additionalProperties": False,
     },
     "GetUserResponse": {
