@@ -7,21 +7,20 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping
 
-from umapi_mock.layers.throttle import family_of as umapi_family_of
+from umapi_mock.http.routes import ENDPOINTS
+from umapi_mock.http.routes import family_of as umapi_family_of
 
-# Requests per minute we allow ourselves per endpoint family: under the documented
-# per-client limits of spec §4.4 (action 10, user reads 25, groups 5, deprecated profiles 5
-# and a profile's users 25), with a margin; the product list has no documented limit and
-# is paced like the other deprecated reads.
+# Requests per minute we allow ourselves per endpoint family of the endpoint table: four
+# fifths of the documented per-client limit of spec §4.4 (action 10 -> 8, user reads 25 -> 20,
+# groups 5 -> 4); a family with no documented limit (the product list) is paced like the
+# slowest deprecated reads; IMS at 10.
+UNDOCUMENTED_PACE = 4
 PACE_PER_MINUTE = {
-    "action": 8,
-    "user": 20,
-    "users": 20,
-    "users_in_group": 20,
-    "groups": 4,
-    "deprecated_products": 4,
-    "deprecated_profiles": 4,
-    "deprecated_profile_users": 20,
+    **{
+        e.family: (e.rate.per_client * 4 // 5 if e.rate is not None else UNDOCUMENTED_PACE)
+        for e in ENDPOINTS
+        if e.family is not None
+    },
     "ims": 10,
 }
 MAX_RETRY_AFTER = 300.0
@@ -66,8 +65,8 @@ class Pacer:
 
 
 def family_of(path: str, method: str) -> str | None:
-    """The pacing family of a request path: the emulator's throttle family (one classifier,
-    `umapi_mock.layers.throttle.family_of`), or "ims" for the token endpoints."""
+    """The pacing family of a request path: the throttle family of the endpoint that serves
+    it (the emulator's endpoint table, `umapi_mock.http.routes`), or "ims" for the token endpoints."""
     if path.startswith("/ims/"):
         return "ims"
     return umapi_family_of(path, method)

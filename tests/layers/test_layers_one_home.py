@@ -11,8 +11,8 @@ from umapi_mock.config import Config
 from umapi_mock.contracts.pacing import family_of as kit_family
 from umapi_mock.contracts.target import redact as kit_redact
 from umapi_mock.http.app import create_app
+from umapi_mock.http.routes import family_of
 from umapi_mock.layers.faults import read_fault_rules
-from umapi_mock.layers.throttle import family_of
 
 from .conftest import ORG, Emu
 

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 import yaml
 
-from umapi_mock.layers.throttle import FAMILIES, PolicyError, family_of, load_policy_file, parse_policy
+from umapi_mock.http.routes import family_of
+from umapi_mock.layers.throttle import FAMILIES, PolicyError, load_policy_file, parse_policy
 
 from .conftest import ORG, Emu
 

@@ -12,7 +12,8 @@ import pytest
 from tests.docs_examples.conftest import check_json, org_doc
 from tests.integration.conftest import state_of
 from umapi_mock.http.context import emulator_of
-from umapi_mock.layers.throttle import family_of, parse_policy
+from umapi_mock.http.routes import family_of
+from umapi_mock.layers.throttle import parse_policy
 
 SEEDED_PRODUCT = "RPC-VTT1HB5NYDEBQMT5K30NQPNKTW"
 

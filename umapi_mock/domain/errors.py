@@ -1,7 +1,8 @@
-"""The one error catalogue: every non-action error the emulator can answer, as data.
+"""The error catalogue: every non-action error of UMAPI, its gateway and IMS, as data.
 
 Handlers raise `UmapiError(key, **params)`; the HTTP layer (`http/wire/errors.py`) renders
-the catalogue entry, and injected gateway faults take their bodies from it too.
+the catalogue entry and adds the transport's own entries (bodies that do not decode, routes
+and methods that do not exist, oversized requests, server errors), which are not the domain's.
 Keeping statuses and bodies here (spec §1.6, §2.5, §4.1) means a wrong body is fixed in
 one place and the contract kit can enumerate what the emulator claims to produce.
 Per-command action error codes live in `action_errors.py` (they travel inside a 200).
@@ -9,6 +10,7 @@ Per-command action error codes live in `action_errors.py` (they travel inside a 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -73,36 +75,6 @@ CATALOGUE: dict[str, ErrorSpec] = {
     ),
     # --- action early validation (spec §3.7, §6 A29, A32)
     "action.malformed": ErrorSpec(400, {"result": "error.command.malformed", "message": "{detail}"}),
-    # --- transport
-    "request.bad_encoding": ErrorSpec(
-        400, {"result": "error.request.invalid", "message": "Request body is not valid {coding} data"}
-    ),
-    "request.unsupported_encoding": ErrorSpec(
-        415,
-        {"result": "error.request.invalid", "message": "Unsupported Content-Encoding: {coding}"},
-        {"Accept-Encoding": "gzip, deflate"},
-    ),
-    "request.body_too_large": ErrorSpec(
-        413, {"result": "error.request.too_large", "message": "Decoded request body exceeds {limit} bytes"}
-    ),
-    "route.not_found": ErrorSpec(404, {"result": "error.resource.not_found", "message": "No resource at {path}"}),
-    "route.method_not_allowed": ErrorSpec(
-        405, {"result": "error.method.not_allowed", "message": "Method {method} not allowed on {path}"}
-    ),
-    "server.internal": ErrorSpec(500, {"error_code": "500000", "message": "Internal server error"}),
-    # --- gateway answers only fault rules produce (spec §4.3, §6 A41)
-    "gateway.bad_gateway": ErrorSpec(502, {"error_code": "502000", "message": "Bad gateway"}),
-    "gateway.unavailable": ErrorSpec(503, {"error_code": "503000", "message": "Service unavailable"}),
-    "gateway.timeout": ErrorSpec(504, {"error_code": "504000", "message": "Gateway timeout"}),
-    # --- refused by the server before the app, gateway-style as the other transport errors (spec §6 A41)
-    "request.malformed": ErrorSpec(400, {"error_code": "400000", "message": "Bad request: {detail}"}),
-    "request.too_large": ErrorSpec(413, {"error_code": "413000", "message": "Request body larger than {limit} bytes"}),
-    "request.uri_too_long": ErrorSpec(
-        414, {"error_code": "414000", "message": "Request line longer than {limit} bytes"}
-    ),
-    "request.headers_too_large": ErrorSpec(
-        431, {"error_code": "431000", "message": "Request headers larger than {limit} bytes"}
-    ),
     # --- IMS (spec §1.6, §6 A1, A5)
     "ims.invalid_request": ErrorSpec(400, {"error": "invalid_request", "error_description": "{detail}"}),
     "ims.unsupported_grant_type": ErrorSpec(
@@ -118,15 +90,15 @@ CATALOGUE: dict[str, ErrorSpec] = {
     ),
 }
 
-# The body an injected status answers with, unless the fault rule gives its own (spec §4.1,
-# §4.3, §6 A41); other statuses get a generic gateway body.
-GATEWAY_STATUS_KEYS: dict[int, str] = {
-    429: "gateway.throttled",
-    500: "server.internal",
-    502: "gateway.bad_gateway",
-    503: "gateway.unavailable",
-    504: "gateway.timeout",
-}
+
+def extend_catalogue(entries: Mapping[str, ErrorSpec]) -> None:
+    """Outer layers add the errors of their own: the HTTP layer its transport refusals
+    (`http/wire/errors.py`: 405, 413, 414, 415, 431 and their headers), which are no domain
+    outcome. A key is never redefined."""
+    for key, spec in entries.items():
+        if CATALOGUE.get(key, spec) != spec:
+            raise ValueError(f"error key {key!r} is already defined")
+        CATALOGUE[key] = spec
 
 
 class UmapiError(Exception):

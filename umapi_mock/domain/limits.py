@@ -29,6 +29,23 @@ class RateLimit:
     window: float = 60.0
 
 
+# Every throttle family an endpoint of the table (`http/routes.py`) can name; a family without
+# a DOCUMENTED_RATES entry (the deprecated products API) is limited by a custom policy only.
+FAMILIES: tuple[str, ...] = (
+    "action",
+    "user",
+    "users",
+    "users_in_group",
+    "groups",
+    "deprecated_users",
+    "deprecated_user_groups",
+    "deprecated_user_group_users",
+    "deprecated_products",
+    "deprecated_profiles",
+    "deprecated_profile_users",
+    "deprecated_profile_update",
+)
+
 # Endpoint families and their documented per-minute limits (spec §4.4).
 DOCUMENTED_RATES: dict[str, RateLimit] = {
     r.family: r

@@ -24,7 +24,7 @@ from .context import emulator_of
 from .openapi import openapi_document
 from .render import dumps, json_response
 
-bp = Blueprint("mock_admin", __name__, url_prefix="/_mock")
+bp = Blueprint("mock_admin", __name__)  # routes: http/routes.py
 
 ADMIN_REALM = 'Bearer realm="umapi-mock-admin"'
 
@@ -93,7 +93,6 @@ def check_admin_token() -> Response | None:
     return response
 
 
-@bp.get("/")
 def index() -> Response:
     return json_response(
         {
@@ -155,12 +154,10 @@ def _seed_error(exc: SeedError) -> Response:
     return fail(400, "invalid_state", str(exc), path=exc.path, problem=exc.problem)
 
 
-@bp.get("/state")
 def get_state() -> Response:
     return json_response(dumps(dump_orgs(list(_backend().orgs.values()))))
 
 
-@bp.put("/state")
 def put_state() -> Response:
     text = _body_text()
     if isinstance(text, Response):
@@ -175,7 +172,6 @@ def put_state() -> Response:
     return json_response({"result": "ok", "orgs": [o.id for o in orgs]})
 
 
-@bp.get("/orgs/<org_id>/state")
 def get_org_state(org_id: str) -> Response:
     org = _backend().registry.get(org_id)
     if org is None:
@@ -183,7 +179,6 @@ def get_org_state(org_id: str) -> Response:
     return json_response(dumps(dump_orgs([org])))
 
 
-@bp.put("/orgs/<org_id>/state")
 def put_org_state(org_id: str) -> Response:
     """Replace (or add) one org. The body is a state document with exactly this org, or the
     org mapping alone."""
@@ -212,7 +207,6 @@ def put_org_state(org_id: str) -> Response:
     return json_response({"result": "ok", "orgs": [org_id]})
 
 
-@bp.post("/orgs/<org_id>/reset")
 def reset_org(org_id: str) -> Response:
     backend = _backend()
     pristine = org_id in {o["id"] for o in backend.seed_doc.get("orgs", []) if isinstance(o, dict)}
@@ -222,7 +216,6 @@ def reset_org(org_id: str) -> Response:
     return json_response({"result": "ok", "orgs": [org_id] if pristine else [], "removed": not pristine})
 
 
-@bp.post("/reset")
 def reset_all() -> Response:
     backend = _backend()
     backend.reset()
@@ -232,7 +225,6 @@ def reset_all() -> Response:
 # ------------------------------------------------------------------ journal
 
 
-@bp.get("/journal")
 def get_journal() -> Response:
     """Filters: path (glob with * ? [ ], else prefix), status (429, 5xx, 200,404), method,
     client, answered_by (handler, fault, throttle), touches (an email named in the path or
@@ -277,7 +269,6 @@ def _int_arg(name: str) -> int | None:
     return int(raw)
 
 
-@bp.delete("/journal")
 def clear_journal() -> Response:
     emulator_of().layers.journal.clear()
     return json_response({"result": "ok"})
@@ -286,12 +277,10 @@ def clear_journal() -> Response:
 # ------------------------------------------------------------------- faults
 
 
-@bp.get("/faults")
 def list_faults() -> Response:
     return json_response({"faults": emulator_of().layers.faults.list()})
 
 
-@bp.get("/faults/<rule_id>")
 def get_fault(rule_id: str) -> Response:
     for rule in emulator_of().layers.faults.list():
         if rule["id"] == rule_id:
@@ -299,7 +288,6 @@ def get_fault(rule_id: str) -> Response:
     return fail(404, "fault_not_found", f"no fault rule {rule_id!r}")
 
 
-@bp.post("/faults")
 def add_faults() -> Response:
     """One rule, a list of rules, or {"faults": [...]}; all are added or none."""
     text = _body_text()
@@ -318,7 +306,6 @@ def add_faults() -> Response:
     return json_response({"ids": ids}, 201)
 
 
-@bp.delete("/faults")
 def clear_faults() -> Response:
     layers = emulator_of().layers
     count = len(layers.faults)
@@ -326,7 +313,6 @@ def clear_faults() -> Response:
     return json_response({"result": "ok", "deleted": count})
 
 
-@bp.delete("/faults/<rule_id>")
 def delete_fault(rule_id: str) -> Response:
     if not emulator_of().layers.faults.remove(rule_id):
         return fail(404, "fault_not_found", f"no fault rule {rule_id!r}")
@@ -340,7 +326,6 @@ def _parse_any(text: str) -> Any:
 # ----------------------------------------------------------------- throttle
 
 
-@bp.get("/throttle")
 def get_throttle() -> Response:
     throttle = emulator_of().layers.throttle
     return json_response(
@@ -348,7 +333,6 @@ def get_throttle() -> Response:
     )
 
 
-@bp.put("/throttle")
 def put_throttle() -> Response:
     """Body: "off", "documented" or a policy mapping. Resets every window."""
     text = _body_text()
@@ -366,7 +350,6 @@ def put_throttle() -> Response:
     return json_response({"policy": policy.as_json()})
 
 
-@bp.delete("/throttle")
 def clear_throttle() -> Response:
     emulator_of().layers.throttle.clear()
     return json_response({"result": "ok"})
@@ -380,12 +363,10 @@ def clock_json() -> dict[str, Any]:
     return {"now": now, "offset": round(now - time.time(), 6)}
 
 
-@bp.get("/clock")
 def get_clock() -> Response:
     return json_response(clock_json())
 
 
-@bp.post("/clock")
 def move_clock() -> Response:
     """`{"advance": seconds}` moves the emulator clock forward (token expiry, throttle windows)."""
     text = _body_text()
@@ -407,7 +388,6 @@ def move_clock() -> Response:
 # ------------------------------------------------------------------ CA
 
 
-@bp.get("/ca.pem")
 def ca_pem() -> Response:
     """The local CA clients must trust (`curl -k .../_mock/ca.pem -o ca.pem` out of a container)."""
     path = emulator_of().config.ca_cert
@@ -423,6 +403,5 @@ def ca_pem() -> Response:
 # ------------------------------------------------------------------ openapi
 
 
-@bp.get("/openapi.json")
 def openapi() -> Response:
     return json_response(openapi_document())

@@ -16,7 +16,7 @@ from ..domain.errors import UmapiError
 from ..emulator import Emulator
 from ..redaction import redact_target
 from ..world import build_backend
-from . import admin, browse, canonical, console, ims, middleware, products, umapi
+from . import canonical, middleware, routes
 from .compression import install_compression
 from .context import attach, emulator_of
 from .render import error_response, json_response
@@ -54,16 +54,8 @@ def create_emulator(config: Config | None = None, backend: Backend | None = None
     app.after_request(middleware.journal_exchange)  # runs first: the journal sees the answer
     app.wsgi_app = middleware.DropConnection(app.wsgi_app)  # type: ignore[method-assign]
 
-    @app.get("/status")
-    def status() -> Response:
-        return json_response(umapi.STATUS)
-
-    app.register_blueprint(ims.bp)
-    app.register_blueprint(umapi.bp)
-    app.register_blueprint(products.bp)
-    app.register_blueprint(admin.bp)
-    app.register_blueprint(browse.bp)
-    app.register_blueprint(console.bp)
+    for blueprint in routes.blueprints():  # every route is a row of the endpoint table
+        app.register_blueprint(blueprint)
 
     @app.errorhandler(UmapiError)
     def umapi_error(error: UmapiError) -> Response:

@@ -24,7 +24,7 @@ from .admin import check_admin_token, clock_json, fail
 from .context import emulator_of
 from .render import json_response
 
-bp = Blueprint("mock_browse", __name__, url_prefix="/_mock")
+bp = Blueprint("mock_browse", __name__)  # routes: http/routes.py
 bp.before_request(check_admin_token)
 
 USERS_PAGE_DEFAULT = 50
@@ -96,7 +96,6 @@ def _org_summary(org: Org) -> dict[str, Any]:
         }
 
 
-@bp.get("/overview")
 def overview() -> Response:
     emulator = emulator_of()
     config, layers = emulator.config, emulator.layers
@@ -153,7 +152,6 @@ def _page_json(page: Page[User], size: int, org: Org) -> dict[str, Any]:
     }
 
 
-@bp.get("/orgs/<org_id>/users")
 def search_users(org_id: str) -> Response:
     """q (substring of email, user name or name), type, status, sort (email, name, type,
     status, domain; default the org's order), order (asc, desc), page (0-based), size."""
@@ -190,7 +188,6 @@ def _group_name(org: Org, group: Group) -> str:
     return org.sysadmin_name if group.type == SYSADMIN_GROUP else group.name
 
 
-@bp.get("/orgs/<org_id>/users/<path:user_id>")
 def get_user(org_id: str, user_id: str) -> Response:
     """One user by uid or public id: memberships (direct and via user group), admin roles
     and the newest requests that named them."""
@@ -242,7 +239,6 @@ def _group_json(org: Org, group: Group) -> dict[str, Any]:
     }
 
 
-@bp.get("/orgs/<org_id>/groups")
 def list_groups(org_id: str) -> Response:
     """All groups (type filter, q: name substring), in id order."""
     org = _org(org_id)
@@ -259,7 +255,6 @@ def list_groups(org_id: str) -> Response:
     return json_response({"groups": groups, "total": len(groups)})
 
 
-@bp.get("/orgs/<org_id>/groups/<int:gid>/members")
 def group_members(org_id: str, gid: int) -> Response:
     """A page of a group's members; direct=false adds a profile's members through user groups."""
     org = _org(org_id)
@@ -287,7 +282,6 @@ def _all_secrets() -> list[str]:
     return [c.client_secret for org in list(emulator_of().backend.orgs.values()) for c in org.credentials.values()]
 
 
-@bp.get("/journal/<int:seq>")
 def journal_entry(seq: int) -> Response:
     """One journal entry, its redacted bodies (while kept), a curl command that repeats it
     and, for a throttled request, the limit it ran into."""

@@ -1,8 +1,9 @@
 """`Canonical-Resource`: the route template UMAPI names in its own answers (the notFound and
 badRequest partials show it, e.g. `/v2/usermanagement/users/{orgId}/{page}/{groupName}`).
 
-The template is the matched Flask rule with each variable spelled as the docs spell it;
-gateway answers (401, 403, 429 before the handler) carry none, as in Adobe's samples.
+Each endpoint of the table (`http/routes.py`) has one: its documented rule with each variable
+spelled as the docs spell it (`Endpoint.canonical`, so a trailing-slash alias names the same
+resource); gateway answers (401, 403, 429 before the handler) carry none, as in Adobe's samples.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from .admin import admin_token_ok, fail
 from .context import emulator_of
 from .render import dumps
 
-bp = Blueprint("mock_console", __name__, url_prefix="/_mock/ui")
+bp = Blueprint("mock_console", __name__)  # routes: http/routes.py
 
 ASSETS = resources.files("umapi_mock.http") / "static" / "console"
 CONTENT_TYPES = {
@@ -51,22 +51,18 @@ def _asset(name: str) -> Response:
     return Response(path.read_bytes(), content_type=CONTENT_TYPES[suffix], headers=SECURITY_HEADERS)
 
 
-@bp.get("")
 def root() -> Response:
     return redirect(request.path.rstrip("/") + "/", code=308)  # type: ignore[return-value]
 
 
-@bp.get("/")
 def index() -> Response:
     return _asset("index.html")
 
 
-@bp.get("/<name>")
 def asset(name: str) -> Response:
     return _asset(name)
 
 
-@bp.post("/state-download")
 def state_download() -> Response:
     """The whole state as a JSON attachment (form field `token`: the admin token)."""
     if not admin_token_ok(request.form.get("token") or None):

@@ -9,7 +9,7 @@ from .context import emulator_of
 from .render import json_response
 from .wire.ims import token_answer
 
-bp = Blueprint("ims", __name__)
+bp = Blueprint("ims", __name__)  # routes: http/routes.py
 
 
 def _params() -> dict[str, str]:
@@ -23,15 +23,9 @@ def _backend() -> Backend:
     return emulator_of().backend
 
 
-@bp.post("/ims/token/v2")
-@bp.post("/ims/token/v2/")
-@bp.post("/ims/token/v3")
-@bp.post("/ims/token/v3/")
 def token() -> Response:
     return json_response(token_answer(_backend().tokens.client_credentials(_params())))
 
 
-@bp.post("/ims/exchange/jwt")
-@bp.post("/ims/exchange/jwt/")
 def exchange_jwt() -> Response:
     return json_response(token_answer(_backend().tokens.exchange_jwt(_params())))

@@ -22,18 +22,12 @@ from flask import Response, g, request
 from ..domain.errors import UmapiError
 from ..layers.faults import FaultRule, RequestFacts
 from ..layers.journal import Body, Exchange, digest, redact_query
-from ..layers.throttle import family_of
 from .context import emulator_of
 from .render import JSON, dumps, error_response
+from .routes import family_for, is_admin_path
 from .wire.errors import gateway_body
 
 DROP_KEY = "umapi_mock.drop_connection"
-ADMIN_PREFIX = "/_mock"
-
-
-def is_admin_path(path: str) -> bool:
-    return path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/")
-
 
 # ------------------------------------------------------------------ hooks
 
@@ -76,8 +70,7 @@ def apply_layers() -> Response | None:
         if answer is not None:
             ctx.layer_answered_by = "fault"
             return answer
-    url_rule = req.url_rule
-    family = family_of(url_rule.rule if url_rule is not None else None, req.method)
+    family = family_for(req.endpoint, req.method)  # the matched row of the endpoint table
     ctx.layer_family = family
     headers = req.headers
     decision = layers.throttle.check(family, headers.get("X-Api-Key"), headers.get("Pragma"))
@@ -143,8 +136,8 @@ def journal_exchange(response: Response) -> Response:
     fault: FaultRule | None = ctx.get("layer_fault")
     dropped = bool(req.environ.get(DROP_KEY))
     family = ctx.get("layer_family")
-    if family is None and req.url_rule is not None:
-        family = family_of(req.url_rule.rule, req.method)
+    if family is None:
+        family = family_for(req.endpoint, req.method)
     ims = path.startswith("/ims/")
     args = req.args
     request_body = req.get_data(cache=True)

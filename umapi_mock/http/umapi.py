@@ -9,21 +9,25 @@ from typing import Any
 from flask import Blueprint, Response, g, request
 
 from ..config import Config
-from ..domain import commands, limits, reads
+from ..domain import commands, reads
 from ..domain.backend import Backend
 from ..domain.errors import UmapiError
 from ..domain.gate import authorize
-from ..domain.models import USER_GROUP, Org
+from ..domain.models import Org
 from ..domain.reads import Page
-from .canonical import template_of
 from .context import emulator_of
 from .render import dumps, json_response
+from .routes import endpoint_named
 from .wire.actions import render_report
-from .wire.reads import deprecated_user_group_json, deprecated_user_json, group_json, user_json
+from .wire.reads import group_json, user_json
 
-bp = Blueprint("umapi", __name__, url_prefix="/v2/usermanagement")
+bp = Blueprint("umapi", __name__)  # routes: http/routes.py
 
 STATUS = {"build": "umapi-mock", "version": "2.0.0", "side": "A", "environment": "umapi-mock-local", "state": "LIVE"}
+
+
+def status() -> Response:
+    return json_response(STATUS)
 
 
 def backend() -> Backend:
@@ -48,8 +52,9 @@ def gated(view: Callable[..., Response]) -> Callable[..., Response]:
             org_id=org_id,
         )
         g.client_id = token.client_id
-        if request.url_rule is not None:  # past the gateway: UMAPI's own answers name their route
-            g.canonical_resource = template_of(request.url_rule.rule)
+        endpoint = endpoint_named(request.endpoint)
+        if endpoint is not None:  # past the gateway: UMAPI's own answers name their route
+            g.canonical_resource = endpoint.canonical
         # A test-mode run changes state inside a transaction and then rolls it back; holding
         # the org lock means no read ever sees those changes, nor a half-applied request.
         with org.lock:
@@ -102,15 +107,12 @@ def users_response(org: Org, key: tuple[Any, ...], page: Page[Any], extra: dict[
     return json_response(body, headers=paging_headers(page))
 
 
-@bp.get("/organizations/<org_id>/users/<path:user_string>")
 @gated
 def get_user(org: Org, user_string: str) -> Response:
     user = reads.get_user(org, user_string, request.args.get("domain"))
     return json_response({"result": "success", "user": user_json(org, user)})
 
 
-@bp.get("/users/<org_id>/<page>")
-@bp.get("/users/<org_id>/<page>/")
 @gated
 def users(org: Org, page: str) -> Response:
     index = parse_page(page)
@@ -121,7 +123,6 @@ def users(org: Org, page: str) -> Response:
     return users_response(org, key, result, {}, direct_only=direct_only)
 
 
-@bp.get("/users/<org_id>/<page>/<path:group_name>")
 @gated
 def users_in_group(org: Org, page: str, group_name: str) -> Response:
     group_name = group_name.rstrip("/")
@@ -145,8 +146,6 @@ def users_in_group(org: Org, page: str, group_name: str) -> Response:
     )
 
 
-@bp.get("/groups/<org_id>/<page>")
-@bp.get("/groups/<org_id>/<page>/")
 @gated
 def groups(org: Org, page: str) -> Response:
     result = reads.groups_page(org, parse_page(page), config().groups_page_size)
@@ -154,39 +153,6 @@ def groups(org: Org, page: str) -> Response:
     return json_response(body, headers=paging_headers(result))
 
 
-@bp.get("/<org_id>/users")
-@gated
-def deprecated_users(org: Org) -> Response:
-    """Deprecated bare-array user list, 0-based `?page=` (spec §2.6, §6 A8, A17)."""
-    page = parse_page(request.args.get("page", "0"))
-    direct_only = query_bool("directOnly", True)
-    result = reads.users_page(org, page, limits.DEPRECATED_PAGE_SIZE)
-    return json_response(
-        [deprecated_user_json(org, u, direct_only=direct_only) for u in result.items], headers=paging_headers(result)
-    )
-
-
-@bp.get("/<org_id>/user-groups")
-@gated
-def deprecated_user_groups(org: Org) -> Response:
-    """Deprecated, 1-based `?page=` (spec §2.6, §6 A8); the official client still calls it."""
-    raw = request.args.get("page", "1")
-    page = parse_page(raw)
-    user_groups = [gr for gr in org.listed_groups() if gr.type == USER_GROUP]
-    result = reads.paginate(user_groups, max(page, 1) - 1, config().groups_page_size)
-    return json_response(
-        [deprecated_user_group_json(org, gr) for gr in result.items], headers=paging_headers(result, one_based=True)
-    )
-
-
-@bp.get("/<org_id>/user-groups/<group_id>")
-@gated
-def deprecated_user_group(org: Org, group_id: str) -> Response:
-    return json_response(deprecated_user_group_json(org, reads.user_group_by_id(org, group_id)))
-
-
-@bp.post("/action/<org_id>")
-@bp.post("/action/<org_id>/")
 @gated
 def action(org: Org) -> Response:
     """The action API (spec §3): always 200 once the body is a JSON array of 1-10 entries."""

@@ -1,8 +1,8 @@
 """Gateway rate limiting (spec §4.3, §4.4): sliding one-minute windows per endpoint family.
 
-The throttle knows nothing about Flask. The app hook classifies a request into a family
-(`family_of`), asks `Throttle.check(family, client_id)` and, when refused, answers the
-documented 429 with an integer `Retry-After` equal to the real wait, rounded up.
+The throttle knows nothing about Flask, nor about paths: the app hook passes the family of
+the matched endpoint (a row of the endpoint table, `http/routes.py`) to
+`Throttle.check(family, client_id)` and, when refused, answers the documented 429 with an integer `Retry-After` equal to the real wait, rounded up.
 Time comes from the backend's injectable clock, so tests advance it instead of sleeping.
 
 Policy documents (`Config.throttle`, `--throttle FILE`, `PUT /_mock/throttle`):
@@ -27,7 +27,6 @@ with base "none"); `null` means unlimited.
 from __future__ import annotations
 
 import math
-import re
 import threading
 from collections import deque
 from collections.abc import Callable
@@ -35,67 +34,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..documents import DocumentError, read_document
-from ..domain.limits import DOCUMENTED_RATES
+from ..domain.limits import DOCUMENTED_RATES, FAMILIES  # a policy names families of the endpoint table
 from .sync_frequency import SyncControl
-
-# Every family the classifier can produce. Families without a DOCUMENTED_RATES entry
-# (deprecated products API) are only limited by a custom policy.
-FAMILIES: tuple[str, ...] = (
-    "action",
-    "user",
-    "users",
-    "users_in_group",
-    "groups",
-    "deprecated_users",
-    "deprecated_user_groups",
-    "deprecated_user_group_users",
-    "deprecated_products",
-    "deprecated_profiles",
-    "deprecated_profile_users",
-    "deprecated_profile_update",
-)
-
-_PREFIX = "/v2/usermanagement"
-_PARAM = r"[^/]+"  # one segment: a rule's `<org_id>` or a real path's value
-_REST = r".+"  # a trailing `<path:...>` parameter (group names and user strings may hold '/')
-# (method set or None for any, pattern after the /v2/usermanagement prefix, family)
-_RULES: tuple[tuple[frozenset[str] | None, re.Pattern[str], str], ...] = tuple(
-    (
-        frozenset(m.split()) if m else None,
-        re.compile("^" + p.replace("{P}", _PARAM).replace("{REST}", _REST) + "$"),
-        fam,
-    )
-    for m, p, fam in (
-        ("", r"/action/{P}", "action"),
-        ("", r"/organizations/{P}/users/{REST}", "user"),
-        ("", r"/users/{P}/{P}", "users"),
-        ("", r"/users/{P}/{P}/{REST}", "users_in_group"),
-        ("", r"/groups/{P}/{P}", "groups"),
-        ("", r"/{P}/users", "deprecated_users"),
-        ("", r"/{P}/user-groups(/{P})?", "deprecated_user_groups"),
-        ("", r"/{P}/user-groups/{P}/users", "deprecated_user_group_users"),
-        ("", r"/{P}/products", "deprecated_products"),
-        ("", r"/{P}/products/{P}/configurations/{P}/users", "deprecated_profile_users"),
-        ("POST", r"/{P}/products/{P}/configurations/{P}", "deprecated_profile_update"),
-        ("", r"/{P}/products/{P}/configurations(/{P})?", "deprecated_profiles"),
-    )
-)
-
-
-def family_of(path: str | None, method: str) -> str | None:
-    """The throttle family (spec §4.4) of a URL rule (`/v2/usermanagement/groups/<org_id>/<page>`)
-    or of a real request path (`.../groups/ORG@AdobeOrg/0`, as the contract kit paces),
-    or None for what is never throttled (IMS, `/status`, `/_mock/*`, unmatched, OPTIONS)."""
-    if not path or method == "OPTIONS":
-        return None
-    _, found, tail = path.partition(_PREFIX + "/")
-    if not found:
-        return None
-    tail = "/" + tail.rstrip("/")
-    for methods, pattern, family in _RULES:
-        if (methods is None or method in methods) and pattern.match(tail):
-            return family
-    return None
 
 
 class PolicyError(ValueError):

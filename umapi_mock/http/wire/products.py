@@ -7,6 +7,7 @@ from typing import Any
 
 from ...domain import products as catalogue
 from ...domain.models import Group, Org, Product, User
+from .schemas import ref
 
 
 def product_json(org: Org, product: Product) -> dict[str, Any]:
@@ -74,3 +75,97 @@ def user_group_user_json(user: User) -> dict[str, Any]:
     out["status"] = user.status
     out["userType"] = user.type
     return out
+
+
+# ------------------------------------------------- their JSON schemas (OpenAPI components)
+
+PRODUCT_PROPERTIES: dict[str, Any] = {
+    "id": {"type": "string"},
+    "code": {"type": "string"},
+    "name": {"type": "string"},
+    "userCount": {"type": "integer", "minimum": 0},
+    "configurationCount": {"type": "integer", "minimum": 0},
+    "licenseQuota": {"type": "integer", "minimum": 0},
+}
+
+SCHEMAS: dict[str, Any] = {
+    "DeprecatedProduct": {
+        "type": "object",
+        "description": "QueryProducts.md item",
+        "properties": PRODUCT_PROPERTIES,
+        "required": list(PRODUCT_PROPERTIES),
+        "additionalProperties": False,
+    },
+    "DeprecatedProfile": {
+        "type": "object",
+        "description": "getProductProfile.md: `id` is `RGRP-<licenseGroupId>`; `licenseQuota` null when unlimited",
+        "properties": {
+            "id": {"type": "string", "pattern": "^RGRP-[0-9]+$"},
+            "adminCount": {"type": "integer", "minimum": 0},
+            "userCount": {"type": "integer", "minimum": 0},
+            "licenseQuota": {"type": ["integer", "null"], "minimum": 0},
+            "licenseGroupId": {"type": "integer"},
+            "adminGroupId": {"type": "integer"},
+            "orgId": {"type": "string"},
+            "productId": {"type": "string"},
+        },
+        "required": ["id", "adminCount", "userCount", "licenseQuota", "licenseGroupId", "orgId", "productId"],
+        "additionalProperties": False,
+    },
+    "DeprecatedProductProfiles": {
+        "type": "object",
+        "description": "getAllProfilesForOrg.md: the product with its profiles",
+        "properties": {
+            **PRODUCT_PROPERTIES,
+            "licenseConfigurations": {"type": "array", "items": ref("DeprecatedProfile")},
+        },
+        "required": [*PRODUCT_PROPERTIES, "licenseConfigurations"],
+        "additionalProperties": False,
+    },
+    "DeprecatedProfileUser": {
+        "type": "object",
+        "description": "getProductProfileUsers.md item",
+        "properties": {
+            "id": {"type": "string"},
+            "email": {"type": "string"},
+            "username": {"type": "string"},
+            "domain": {"type": "string"},
+            "firstName": {"type": "string"},
+            "lastName": {"type": "string"},
+            "userType": {"enum": ["adobeID", "enterpriseID", "federatedID", "unknown"]},
+        },
+        "required": ["id", "email", "username", "domain", "userType"],
+        "additionalProperties": False,
+    },
+    "DeprecatedUserGroupUser": {
+        "type": "object",
+        "description": "QueryUserGroups.md item",
+        "properties": {
+            "email": {"type": "string"},
+            "firstName": {"type": "string"},
+            "lastName": {"type": "string"},
+            "countryCode": {"type": "string"},
+            "status": {"enum": ["active", "disabled", "locked", "removed"]},
+            "userType": {"enum": ["adobeID", "enterpriseID", "federatedID", "unknown"]},
+        },
+        "required": ["email", "status", "userType"],
+        "additionalProperties": False,
+    },
+    "ProfileUpdate": {
+        "type": "object",
+        "description": "updateProductProfile.md body: every list optional, at least one given",
+        "properties": {
+            k: {"type": "array", "items": {"type": "string", "minLength": 1}}
+            for k in (
+                "addUsers",
+                "removeUsers",
+                "addUserGroups",
+                "removeUserGroups",
+                "addAdminUsers",
+                "removeAdminUsers",
+            )
+        },
+        "minProperties": 1,
+        "additionalProperties": False,
+    },
+}

@@ -1,8 +1,10 @@
-"""The deprecated product, profile and user-group-member endpoints (spec §2.6): still served
-by Adobe "for the foreseeable future" (DeprecatedApis.md), so served here too.
+"""The deprecated UMAPI endpoints (spec §2.6), all of them: the bare-array user and user-group
+lists, the products, profiles and user-group members. Adobe still serves them "for the
+foreseeable future" (DeprecatedApis.md), so they are served here too; their routes, families
+and OpenAPI operations are rows of `http/routes.py`.
 
-Pages are 0-based `?page=` of DEPRECATED_PAGE_SIZE with the paging headers, as on the
-deprecated user list. Unknown products and profiles answer 404 PLC_NOT_FOUND (the notFound
+Pages are 0-based `?page=` of DEPRECATED_PAGE_SIZE with the paging headers (the user-group
+list alone is 1-based). Unknown products and profiles answer 404 PLC_NOT_FOUND (the notFound
 partial these pages include), unknown user groups 404 GROUP_NOT_FOUND.
 """
 
@@ -14,21 +16,47 @@ from ..domain import limits, reads
 from ..domain import products as catalogue
 from ..domain.commands import parse_body
 from ..domain.errors import UmapiError
-from ..domain.models import Org
+from ..domain.models import USER_GROUP, Org
 from .render import json_response
-from .umapi import gated, paging_headers, parse_page
+from .umapi import config, gated, paging_headers, parse_page, query_bool
 from .wire.products import product_json, product_profiles_json, profile_json, profile_user_json, user_group_user_json
+from .wire.reads import deprecated_user_group_json, deprecated_user_json
 
-bp = Blueprint("umapi_products", __name__, url_prefix="/v2/usermanagement")
-
-PROFILE = "/<org_id>/products/<product_id>/configurations/<profile_id>"
+bp = Blueprint("umapi_deprecated", __name__)  # routes: http/routes.py
 
 
 def page_arg() -> int:
     return parse_page(request.args.get("page", "0"))
 
 
-@bp.get("/<org_id>/products")
+@gated
+def deprecated_users(org: Org) -> Response:
+    """Deprecated bare-array user list, 0-based `?page=` (spec §2.6, §6 A8, A17)."""
+    page = parse_page(request.args.get("page", "0"))
+    direct_only = query_bool("directOnly", True)
+    result = reads.users_page(org, page, limits.DEPRECATED_PAGE_SIZE)
+    return json_response(
+        [deprecated_user_json(org, u, direct_only=direct_only) for u in result.items], headers=paging_headers(result)
+    )
+
+
+@gated
+def deprecated_user_groups(org: Org) -> Response:
+    """Deprecated, 1-based `?page=` (spec §2.6, §6 A8); the official client still calls it."""
+    raw = request.args.get("page", "1")
+    page = parse_page(raw)
+    user_groups = [gr for gr in org.listed_groups() if gr.type == USER_GROUP]
+    result = reads.paginate(user_groups, max(page, 1) - 1, config().groups_page_size)
+    return json_response(
+        [deprecated_user_group_json(org, gr) for gr in result.items], headers=paging_headers(result, one_based=True)
+    )
+
+
+@gated
+def deprecated_user_group(org: Org, group_id: str) -> Response:
+    return json_response(deprecated_user_group_json(org, reads.user_group_by_id(org, group_id)))
+
+
 @gated
 def products(org: Org) -> Response:
     """QueryProducts.md: a bare array of products."""
@@ -36,14 +64,12 @@ def products(org: Org) -> Response:
     return json_response([product_json(org, p) for p in page.items], headers=paging_headers(page))
 
 
-@bp.get("/<org_id>/products/<product_id>/configurations")
 @gated
 def product_profiles(org: Org, product_id: str) -> Response:
     """getAllProfilesForOrg.md: the product with its profiles."""
     return json_response(product_profiles_json(org, catalogue.find_product(org, product_id)))
 
 
-@bp.get(PROFILE)
 @gated
 def profile(org: Org, product_id: str, profile_id: str) -> Response:
     """getProductProfile.md."""
@@ -51,7 +77,6 @@ def profile(org: Org, product_id: str, profile_id: str) -> Response:
     return json_response(profile_json(org, product, catalogue.find_profile(org, product, profile_id)))
 
 
-@bp.post(PROFILE)
 @gated
 def update_profile(org: Org, product_id: str, profile_id: str) -> Response:
     """updateProductProfile.md: add/remove users, user groups and profile admins, all or
@@ -66,7 +91,6 @@ def update_profile(org: Org, product_id: str, profile_id: str) -> Response:
     return json_response(profile_json(org, product, org.groups[group.gid]))
 
 
-@bp.get(PROFILE + "/users")
 @gated
 def profile_users(org: Org, product_id: str, profile_id: str) -> Response:
     """getProductProfileUsers.md: a bare array of the profile's direct members."""
@@ -76,7 +100,6 @@ def profile_users(org: Org, product_id: str, profile_id: str) -> Response:
     return json_response([profile_user_json(u) for u in page.items], headers=paging_headers(page))
 
 
-@bp.get("/<org_id>/user-groups/<group_id>/users")
 @gated
 def user_group_users(org: Org, group_id: str) -> Response:
     """QueryUserGroups.md: a bare array of a user group's members."""
