@@ -97,7 +97,7 @@ CASES: list[tuple[str, list[str], dict[str, str], int, str]] = [
         [],
         {},
         2,
-        "choose a command: serve, contract, state, reset, fault, import, record, verify, completion",
+        "choose a command: serve, contract, state, reset, fault, wait, import, record, verify, completion",
     ),
     ("state-without-subcommand", ["state"], {}, 2, "the following arguments are required: state_command"),
     ("contract-credentials-missing", ["contract", "--credentials", "nope.yaml"], {}, 2, "--credentials: no such file"),
