@@ -441,7 +441,7 @@ def test_record_stops_cleanly_on_a_signal(served, tmp_path, signum, start):
             proc.kill()
             proc.communicate()
     assert proc.returncode == 0, err
-    assert err.strip() == f"umapi-mock record: 0 exchange(s) written to c.jsonl", err
+    assert err.strip() == "umapi-mock record: 0 exchange(s) written to c.jsonl", err
 
 
 @pytest.mark.parametrize(
