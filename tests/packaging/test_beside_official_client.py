@@ -15,7 +15,7 @@ import pytest
 
 from tests.packaging.conftest import run
 
-pytestmark = pytest.mark.packaging
+pytestmark = pytest.mark.packaging  # (the README check below needs no install)
 
 OFFICIAL = "umapi-client==3.0.1"
 
@@ -109,3 +109,26 @@ def test_serve_twice_on_one_tls_dir_and_the_official_client_reads(beside_venv: P
     second = _serve_once(beside_venv, tls, tmp_path, 2)  # reuses the files: reads their expiry
     assert (tls / "ca.pem").read_bytes() == ca
     assert first == second and int(first) > 0
+
+
+def test_readme_quotes_the_floors_pyproject_declares():
+    """Every `name>=X` README gives as the emulator's floor (in a paragraph about floors; the
+    reference client's own requirements are its distribution's) is pyproject.toml's."""
+    import re
+
+    import tomllib
+
+    from tests.packaging.conftest import ROOT
+
+    floors = {}
+    for requirement in tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]:
+        match = re.match(r"([A-Za-z0-9._-]+)\s*>=\s*([0-9][^,;\s]*)", requirement)
+        if match:
+            floors[match.group(1).lower()] = match.group(2)
+    paragraphs = [p for p in re.split(r"\n\s*\n|\n\d+\. ", (ROOT / "README.md").read_text()) if "floor" in p]
+    quoted = [q for p in paragraphs for q in re.findall(r"`([A-Za-z0-9._-]+)>=([0-9][^`,\s]*)`", p)]
+    ours = [(name, version) for name, version in quoted if name.lower() in floors]
+    assert ours, "README quotes no floor"
+    assert {name.lower() for name, _ in ours} >= {"pyjwt", "cryptography"}
+    for name, version in ours:
+        assert floors[name.lower()] == version, (name, version, floors[name.lower()])
