@@ -92,3 +92,22 @@ def test_pace_on_is_obeyed_against_an_emulator(served, tmp_path):
 def test_bad_pace_is_one_line(tmp_path, pace):
     proc = _contract(tmp_path, "https://127.0.0.1:1", "--pace", pace)
     assert proc.returncode == 2 and "--pace: invalid choice" in proc.stderr and "\n" not in proc.stderr.strip()
+
+
+def test_a_failing_contract_is_a_line_not_a_traceback(served, tmp_path):
+    from umapi_mock.http.context import emulator_of
+    from umapi_mock.layers.faults import parse_fault_rules
+
+    emulator_of(served.app).layers.faults.add(
+        parse_fault_rules({"match": {"path": "/v2/usermanagement/groups/*"}, "respond": {"status": 500}})
+    )
+    proc = _contract(tmp_path, served.url, "--ca", served.ca_path, "--contract", "paging.*", "--report", "r.json")
+    assert proc.returncode == 1, proc.stdout[-3000:] + proc.stderr[-3000:]
+    out = proc.stdout
+    assert "contracts failing: " in out, out[-3000:]
+    # no traceback, no test source, no captured output: one line per failing test
+    assert "Traceback" not in out and "def test_" not in out and "Captured" not in out, out[-3000:]
+    assert "[paging.last_page_flag] page answered HTTP 500" in out  # the contract and why
+    report = json.loads((tmp_path / "r.json").read_text())
+    failing = [c for c in report["contracts"] if c.get("outcome") in ("fail", "error")]
+    assert failing, report["summary"]  # the detail is in the report
