@@ -109,5 +109,5 @@ def test_a_failing_contract_is_a_line_not_a_traceback(served, tmp_path):
     assert "Traceback" not in out and "def test_" not in out and "Captured" not in out, out[-3000:]
     assert "[paging.last_page_flag] page answered HTTP 500" in out  # the contract and why
     report = json.loads((tmp_path / "r.json").read_text())
-    failing = [c for c in report["contracts"] if c.get("outcome") in ("fail", "error")]
-    assert failing, report["summary"]  # the detail is in the report
+    failing = {c["name"]: c for c in report["contracts"] if c["status"] in ("fail", "error")}
+    assert failing["paging.last_page_flag"]["actual"]["error_code"] == "500000"  # the detail is in the report
