@@ -1,5 +1,8 @@
 """Print a pip constraints file pinning each direct dependency of pyproject.toml to its floor
-(`name>=X` becomes `name==X`, markers kept), for CI's run on the lowest direct versions."""
+(`name>=X` becomes `name==X`, markers kept), for CI's run on the lowest direct versions.
+
+`--check` (run with the floors venv's Python) instead compares what is installed with the
+floors and exits 1 naming each dependency installed at another version."""
 
 from __future__ import annotations
 
@@ -27,6 +30,34 @@ def floors(dependencies: list[str]) -> list[str]:
     return pins
 
 
+def check(pins: list[str]) -> list[str]:
+    """The pins (markers applying here) whose distribution is installed at another version."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from packaging.markers import Marker
+    from packaging.version import Version
+
+    wrong = []
+    for pin in pins:
+        requirement, _, marker = pin.partition(";")
+        if marker.strip() and not Marker(marker.strip()).evaluate():
+            continue
+        name, wanted = requirement.strip().split("==")
+        try:
+            found = version(name)
+        except PackageNotFoundError:
+            found = "not installed"
+        if found == "not installed" or Version(found) != Version(wanted):
+            wrong.append(f"{name}: floor {wanted}, installed {found}")
+    return wrong
+
+
 if __name__ == "__main__":
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    sys.stdout.write("".join(pin + "\n" for pin in floors(project["dependencies"])))
+    pins = floors(project["dependencies"])
+    if sys.argv[1:] == ["--check"]:
+        problems = check(pins)
+        for line in problems:
+            print(f"floors.py: {line}", file=sys.stderr)
+        sys.exit(1 if problems else 0)
+    sys.stdout.write("".join(pin + "\n" for pin in pins))

@@ -56,6 +56,12 @@ def add_subcommands(subparsers: Any) -> argparse.ArgumentParser:
         help="YAML/JSON file with org_id, client_id, client_secret, ...",
     )
     contract.add_argument(
+        "--ca",
+        type=readable_file,
+        metavar="FILE",
+        help="CA file to trust for a URL target (wins over the credentials' ca_file and UMAPI_CA_FILE)",
+    )
+    contract.add_argument(
         "--allow-writes",
         action="store_true",
         help="let a URL target be changed (objects named contract-<run id>-..., removed at the end)",
@@ -76,7 +82,8 @@ def add_subcommands(subparsers: Any) -> argparse.ArgumentParser:
         "--pace",
         choices=("auto", "on", "off"),
         default="auto",
-        help="pace under the documented rate limits (auto: for URL targets)",
+        help="pace under the documented rate limits (auto: on for Adobe's service, off for a umapi-mock, told by"
+        " its /status; in-process targets are never paced)",
     )
     contract.add_argument("--profile", choices=PROFILES, help="hypothesis profile (default ci; live for URL targets)")
     contract.add_argument("-k", "--select", metavar="EXPR", help="only contracts tests matching EXPR (pytest -k)")
@@ -121,6 +128,11 @@ def pytest_argv(args: argparse.Namespace) -> list[str]:
     ]
     if args.credentials:
         argv += ["--umapi-credentials", args.credentials]
+    if getattr(args, "ca", None):
+        argv += ["--umapi-ca", args.ca]
+    if not any(a.startswith("--tb") for a in args.pytest_arg or []):
+        # one line per failing test (the contract and why); the whole story is in the JSON report
+        argv.append("--tb=line")
     if args.allow_writes:
         argv.append("--umapi-allow-writes")
     if args.domain:
@@ -139,15 +151,29 @@ def run_contracts(args: argparse.Namespace) -> int:
 
     import pytest
 
+    from .preflight import PreflightError, preflight
     from .target import TargetError, check_remote
 
     if args.target not in ("inprocess", "served"):
         try:
-            check_remote(args.target, args.allow_writes, args.domain, args.credentials)
+            creds = check_remote(
+                args.target, args.allow_writes, args.domain, args.credentials, ca_file=getattr(args, "ca", None)
+            )
         except TargetError as exc:
             # the pytest options' names, as this command spells them
             print(f"umapi-mock contract: {str(exc).replace('--umapi-', '--')}", file=sys.stderr)
             return 2
+        try:
+            checked = preflight(creds)
+        except PreflightError as exc:
+            print(f"umapi-mock contract: preflight: {exc}", file=sys.stderr)
+            return 2
+        if args.pace == "auto":
+            args.pace = "off" if checked.emulator else "on"
+            why = (
+                "a umapi-mock: not paced" if checked.emulator else "not a umapi-mock: paced under the documented limits"
+            )
+            print(f"umapi-mock contract: {creds.root} is {why} (--pace on|off to choose)", flush=True)
 
     if args.profile:
         os.environ["HYPOTHESIS_PROFILE"] = args.profile

@@ -83,6 +83,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="YAML/JSON file with org_id, client_id, client_secret[, ims_host, endpoint, ca_file]",
     )
     group.addoption(
+        "--umapi-ca",
+        default=None,
+        metavar="FILE",
+        help="CA file to trust for a URL target (wins over the credentials' ca_file and UMAPI_CA_FILE)",
+    )
+    group.addoption(
         "--umapi-allow-writes",
         action="store_true",
         default=False,
@@ -117,7 +123,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--umapi-pace",
         default="auto",
         choices=("auto", "on", "off"),
-        help="pace requests under the documented rate limits (auto: only for URL targets)",
+        help="pace requests under the documented rate limits (auto: for URL targets that are not a umapi-mock)",
     )
 
 
@@ -135,6 +141,7 @@ def pytest_configure(config: pytest.Config) -> None:
                 config.getoption("--umapi-allow-writes"),
                 config.getoption("--umapi-domain"),
                 config.getoption("--umapi-credentials"),
+                ca_file=config.getoption("--umapi-ca"),
             )
         except TargetError as exc:
             raise pytest.UsageError(str(exc)) from None
@@ -191,7 +198,7 @@ def contract_target(pytestconfig: pytest.Config) -> Iterator[Target]:
     )
     app = pytestconfig.hook.pytest_umapi_emulator_app(config=pytestconfig)
     try:
-        target = open_target(opt("--umapi-target"), run, opt("--umapi-credentials"), app=app)
+        target = open_target(opt("--umapi-target"), run, opt("--umapi-credentials"), app=app, ca_file=opt("--umapi-ca"))
     except TargetError as exc:
         raise pytest.UsageError(str(exc)) from None
     pytestconfig._umapi_target = target  # type: ignore[attr-defined]

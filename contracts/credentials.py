@@ -72,15 +72,21 @@ def read_credentials_file(path: str | os.PathLike[str]) -> dict[str, str]:
 
 
 def load_credentials(
-    url: str | None, credentials_file: str | None = None, env: Mapping[str, str] | None = None
+    url: str | None,
+    credentials_file: str | None = None,
+    env: Mapping[str, str] | None = None,
+    ca_file: str | None = None,
 ) -> Credentials:
-    """Credentials for a URL target: the file's values first, then the environment's."""
+    """Credentials for a URL target: the file's values first, then the environment's; a
+    `ca_file` given on the command line (--ca) wins over both."""
     env = os.environ if env is None else env
     url_endpoint = _endpoint_from_url(url) if url and url != "live" else None  # a bad URL first
     values = read_credentials_file(credentials_file) if credentials_file else {}
     for key, var in ENV_KEYS.items():
         if not values.get(key) and env.get(var):
             values[key] = env[var]
+    if ca_file:
+        values["ca_file"] = ca_file
     missing = [ENV_KEYS[k] for k in ("org_id", "client_id", "client_secret") if not values.get(k)]
     if missing:
         raise TargetError(

@@ -90,6 +90,7 @@ def open_target(
     credentials_file: str | None = None,
     env: Mapping[str, str] | None = None,
     app: Any = None,
+    ca_file: str | None = None,
 ) -> Target:
     """Build the target `--umapi-target` names (`app`: the emulator app for inprocess/served,
     default one built from the kit's seed)."""
@@ -100,7 +101,11 @@ def open_target(
         settings.identity_type = settings.identity_type or EMULATOR_DOMAIN[1]
         app = app if app is not None else build_emulator_app()
         return InProcessTarget(settings, app) if spec == "inprocess" else ServedTarget(settings, app)
-    creds = check_remote(spec, settings.allow_writes, settings.domain, credentials_file, env)
+    creds = check_remote(spec, settings.allow_writes, settings.domain, credentials_file, env, ca_file)
+    if settings.pace is None:  # auto: pace Adobe's service, not a umapi-mock
+        from .preflight import preflight
+
+        settings.pace = not preflight(creds).emulator
     return Target(spec if spec != "live" else creds.endpoint, creds, settings)
 
 
@@ -110,10 +115,11 @@ def check_remote(
     domain: str | None,
     credentials_file: str | None = None,
     env: Mapping[str, str] | None = None,
+    ca_file: str | None = None,
 ) -> Credentials:
     """A URL target's credentials, or TargetError saying what is wrong with the options (asked
     before any test runs, so bad input is one line, not an error per test)."""
-    creds = load_credentials(spec, credentials_file, env)
+    creds = load_credentials(spec, credentials_file, env, ca_file)
     if allow_writes and not domain:
         raise TargetError("--umapi-allow-writes needs --umapi-domain: the claimed domain the suite may create users in")
     return creds

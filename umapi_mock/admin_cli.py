@@ -6,23 +6,18 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import ssl
 import sys
 import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
-from .options import CliError, exclusive, make_configurable, readable_file
+from .options import CliError, connection_problem, exclusive, make_configurable, readable_file
 
 URL_ENV = "UMAPI_MOCK_URL"
 CA_ENV = "UMAPI_MOCK_CA"
 TOKEN_ENV = "UMAPI_MOCK_ADMIN_TOKEN"
 CONNECTION_OPTIONS = ("url", "ca", "insecure")  # from the environment too: UMAPI_MOCK_URL, ...
-
-
-if TYPE_CHECKING:
-    import requests
 
 
 class AdminError(CliError):
@@ -116,7 +111,7 @@ def _call(args: argparse.Namespace, method: str, path: str, **kwargs: Any) -> An
         # verify= per request: REQUESTS_CA_BUNDLE would otherwise override a session setting
         response = requests.request(method, url, headers=headers, verify=verify, timeout=60, **kwargs)
     except requests.RequestException as exc:
-        raise AdminError(f"cannot reach {args.url}: {_why(exc, verify)}", exit_code=1) from None
+        raise AdminError(f"cannot reach {args.url}: {connection_problem(exc, verify)}", exit_code=1) from None
     if response.status_code >= 400:
         hint = f" (set ${TOKEN_ENV} to the server's admin token)" if response.status_code == 401 else ""
         raise AdminError(
@@ -127,34 +122,6 @@ def _call(args: argparse.Namespace, method: str, path: str, **kwargs: Any) -> An
         return response.json() if response.content else None
     except ValueError:
         raise AdminError(f"{method} {path} did not answer JSON: is {args.url} a umapi-mock?", exit_code=1) from None
-
-
-def _why(exc: requests.RequestException, verify: bool | str) -> str:
-    """requests' long nested message, as what the user can do about it."""
-    import requests
-
-    causes: list[BaseException] = []
-    seen: BaseException | None = exc
-    while seen is not None and len(causes) < 10:
-        causes.append(seen)
-        seen = seen.__cause__ or seen.__context__
-        if seen is None and causes[-1].args and isinstance(causes[-1].args[0], BaseException):
-            seen = causes[-1].args[0]  # urllib3 keeps the reason in args, not as a cause
-    text = " ".join(str(c) for c in causes)
-    if isinstance(exc, requests.exceptions.SSLError) or any(isinstance(c, ssl.SSLError) for c in causes):
-        if "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text:
-            trusted = f" (trusted: {verify})" if isinstance(verify, str) else ""
-            return f"certificate not trusted{trusted}: pass --ca FILE (the CA path the server printed)"
-        if "WRONG_VERSION_NUMBER" in text or "wrong version number" in text:
-            return "it does not speak HTTPS: use an http:// --url for a --no-tls server"
-        return "TLS handshake failed"
-    if isinstance(exc, requests.exceptions.Timeout):
-        return "no answer within 60 s"
-    if any(isinstance(c, ConnectionRefusedError) for c in causes) or "Connection refused" in text:
-        return "connection refused — is `umapi-mock serve` running?"
-    if "Name or service not known" in text or "nodename nor servname" in text or "getaddrinfo failed" in text:
-        return "host not found"
-    return "the connection failed"
 
 
 def _org_path(org: str | None, tail: str) -> str:

@@ -161,6 +161,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="TOKEN",
         help="bearer token for /_mock/ (required when --host is not loopback)",
     )
+    serve.add_argument(
+        "--url-file",
+        type=writable_file,
+        metavar="FILE",
+        help="once /status answers, write the base URL (and the CA path on a second line) to FILE, for CI"
+        " jobs started with --port 0 (removed again on stop)",
+    )
     add_serving_options(serve)
     add_data_dir_options(serve)
     make_configurable(serve)  # every option above, and any added later, from the environment or --config
@@ -171,6 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_contract_subcommands(sub)
     add_admin_subcommands(sub)
+    _add_wait_subcommand(sub)
 
     from .drift.cli import add_subcommands as add_drift_subcommands  # import, record, verify
 
@@ -185,6 +193,55 @@ def _add_contract_subcommands(sub: Any) -> None:
     from .contracts.cli import add_subcommands
 
     add_subcommands(sub)
+
+
+def _add_wait_subcommand(sub: Any) -> None:
+    wait = sub.add_parser(
+        "wait",
+        help="return once a server answers at URL (or the URL a --url-file names)",
+        description="Poll until a server answers at URL (any HTTP status counts), or until the file that"
+        " `serve --url-file FILE` writes exists and the URL it names answers. Exit 1 on timeout.",
+    )
+    wait.add_argument("url", nargs="?", metavar="URL", help="e.g. https://127.0.0.1:8443/status")
+    wait.add_argument("--url-file", type=path_arg, metavar="FILE", help="wait for this file, then its URL")
+    wait.add_argument("--timeout", type=seconds, default=30.0, metavar="SECONDS", help="give up after (default 30 s)")
+    wait.add_argument(
+        "--ca", type=readable_file, metavar="FILE", help="CA to trust (default: the URL file's; else not checked)"
+    )
+    wait.set_defaults(func=cmd_wait)
+
+
+def cmd_wait(args: argparse.Namespace) -> int:
+    from .ready import WaitError, check_url, wait_for
+
+    try:
+        if (args.url is None) == (args.url_file is None):
+            raise CliError("give a URL or --url-file FILE (one of them)")
+        url = check_url(args.url) if args.url else None
+        found, status = wait_for(url, Path(args.url_file) if args.url_file else None, args.timeout, ca=args.ca)
+    except WaitError as exc:
+        raise CliError(f"wait: {exc}", exit_code=exc.exit_code) from None
+    print(f"{found} answered (HTTP {status})", flush=True)
+    return 0
+
+
+@path_type()
+def path_arg(text: str) -> str:
+    return str(Path(text).expanduser())
+
+
+@path_type()
+def writable_file(text: str) -> str:
+    """A file that can be (re)written: its directory exists and is writable."""
+    path = Path(text).expanduser()
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text!r} is a directory, not a file")
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise argparse.ArgumentTypeError(f"{text!r}: directory {str(parent)!r} does not exist")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise argparse.ArgumentTypeError(f"{text!r}: directory {str(parent)!r} is not writable")
+    return str(path)
 
 
 def add_serving_options(serve: argparse.ArgumentParser) -> None:
@@ -411,11 +468,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
             served = ServedEmulator(app, args.host, args.port, ssl_context=ssl_context, limits=limits)
         except OSError as exc:
             raise listen_error(exc, args.host, args.port, source_of(args, "port")) from None
+        url_file = Path(args.url_file) if getattr(args, "url_file", None) else None
+
+        def ready() -> None:
+            print(banner(app, served, ca_path), flush=True)
+            if url_file is not None:
+                from .ready import announce_when_ready
+
+                announce_when_ready(url_file, base_url(served), ca_path, lambda m: print_error(PROG, m))
+
         # SIGTERM and SIGINT stop it gracefully; the banner is printed once they are handled,
         # so a signal right after it stops cleanly.
-        how, finished = serve_until_signalled(
-            served.server, args.shutdown_timeout, ready=lambda: print(banner(app, served, ca_path), flush=True)
-        )
+        how, finished = serve_until_signalled(served.server, args.shutdown_timeout, ready=ready)
+        if url_file is not None:
+            url_file.unlink(missing_ok=True)  # a stale URL file would send the next job to no one
     finally:
         if persistence is not None:
             persistence.close()  # the database flushed (every acknowledged change already was)
@@ -460,12 +526,19 @@ def in_container() -> bool:
     return Path("/.dockerenv").exists() or Path("/run/.containerenv").exists()
 
 
+def base_url(served: Any) -> str:
+    """The URL a client on this machine uses (a wildcard bind is reached on loopback)."""
+    host = reachable_host(served.host)
+    netloc = f"[{host}]:{served.port}" if ":" in host else f"{host}:{served.port}"
+    return f"{served.scheme}://{netloc}"
+
+
 def banner(app: Any, served: Any, ca_path: Path | None) -> str:
     from .http.context import emulator_of
 
     host = reachable_host(served.host)
-    netloc = f"[{host}]:{served.port}" if ":" in host else f"{host}:{served.port}"
-    url = f"{served.scheme}://{netloc}"
+    url = base_url(served)
+    netloc = url.split("://", 1)[1]
     backend = emulator_of(app).backend
     verify = f'"{ca_path}"' if ca_path else "True"
     lines = [f"umapi-mock {__version__} serving IMS and UMAPI at {url}"]
@@ -493,6 +566,8 @@ def banner(app: Any, served: Any, ca_path: Path | None) -> str:
             f'  conn = Connection(org_id="{first.id}", auth=auth,',
             f'                    endpoint="{url}/v2/usermanagement", ssl_verify={verify})',
         ]
+        if ca_path:
+            lines.append("  (without ssl_verify=<the CA> the client retries for about 2 minutes before it fails)")
     lines.append("Press Ctrl-C to stop.")
     return "\n".join(lines)
 

@@ -348,6 +348,39 @@ def listen_error(exc: OSError, host: str, port: int, port_option: str = "--port"
     return CliError(f"cannot listen on {host}:{port}: {reason}", exit_code=1)
 
 
+CA_HINT = "certificate not trusted{trusted}: pass --ca FILE (the CA path the server printed)"
+
+
+def connection_problem(exc: BaseException, verify: bool | str | None = None) -> str:
+    """A failed request's long nested message (requests, urllib3, ssl) as what the user can do
+    about it; the one wording every command gives for an untrusted certificate."""
+    import ssl
+
+    import requests
+
+    causes: list[BaseException] = []
+    seen: BaseException | None = exc
+    while seen is not None and len(causes) < 10:
+        causes.append(seen)
+        seen = seen.__cause__ or seen.__context__
+        if seen is None and causes[-1].args and isinstance(causes[-1].args[0], BaseException):
+            seen = causes[-1].args[0]  # urllib3 keeps the reason in args, not as a cause
+    text = " ".join(str(c) for c in causes)
+    if isinstance(exc, requests.exceptions.SSLError) or any(isinstance(c, ssl.SSLError) for c in causes):
+        if "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text:
+            return CA_HINT.format(trusted=f" (trusted: {verify})" if isinstance(verify, str) else "")
+        if "WRONG_VERSION_NUMBER" in text or "wrong version number" in text:
+            return "it does not speak HTTPS: use an http:// URL for a --no-tls server"
+        return "TLS handshake failed"
+    if isinstance(exc, requests.exceptions.Timeout):
+        return "no answer in time"
+    if any(isinstance(c, ConnectionRefusedError) for c in causes) or "Connection refused" in text:
+        return "connection refused — is `umapi-mock serve` running?"
+    if "Name or service not known" in text or "nodename nor servname" in text or "getaddrinfo failed" in text:
+        return "host not found"
+    return "the connection failed"
+
+
 def one_line(text: object) -> str:
     """A message squeezed onto one line (for exception texts that span several)."""
     return " ".join(str(text).split())

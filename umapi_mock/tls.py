@@ -117,7 +117,17 @@ def _usable(files: TlsFiles, extra_names: tuple[str, ...]) -> bool:
     }
     wanted = set(SERVER_NAMES) | set(SERVER_IPS) | set(extra_names)
     soon = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=7)
-    return wanted <= present and cert.issuer == ca.subject and cert.not_valid_after_utc > soon
+    return wanted <= present and cert.issuer == ca.subject and _expires(cert) > soon
+
+
+def _expires(cert: x509.Certificate) -> dt.datetime:
+    """The certificate's end of validity, timezone-aware, on every supported cryptography:
+    `not_valid_after_utc` is new in 42; older releases (Adobe's client 3.0.1 pins 38) only
+    have the naive-UTC `not_valid_after`, deprecated from 42 on."""
+    aware = getattr(cert, "not_valid_after_utc", None)
+    if isinstance(aware, dt.datetime):
+        return aware
+    return cert.not_valid_after.replace(tzinfo=dt.timezone.utc)
 
 
 def _is_ip(name: str) -> bool:

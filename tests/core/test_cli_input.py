@@ -97,7 +97,7 @@ CASES: list[tuple[str, list[str], dict[str, str], int, str]] = [
         [],
         {},
         2,
-        "choose a command: serve, contract, state, reset, fault, import, record, verify, completion",
+        "choose a command: serve, contract, state, reset, fault, wait, import, record, verify, completion",
     ),
     ("state-without-subcommand", ["state"], {}, 2, "the following arguments are required: state_command"),
     ("contract-credentials-missing", ["contract", "--credentials", "nope.yaml"], {}, 2, "--credentials: no such file"),
@@ -152,6 +152,87 @@ CASES: list[tuple[str, list[str], dict[str, str], int, str]] = [
         "cannot read 'missing.yaml'",
     ),
     ("admin-fault-not-json", ["fault", "add", "{not json", "--url", "{url}"], {}, 2, "the rule is not valid JSON"),
+    # --- wait and serve --url-file
+    ("wait-no-url", ["wait"], {}, 2, "give a URL or --url-file FILE"),
+    ("wait-url-and-file", ["wait", "{url}", "--url-file", "u.txt"], {}, 2, "give a URL or --url-file FILE"),
+    ("wait-not-a-url", ["wait", "127.0.0.1:8443"], {}, 2, "expected an http:// or https:// URL"),
+    ("wait-bad-timeout", ["wait", "{url}", "--timeout", "0"], {}, 2, "--timeout: must be more than 0"),
+    ("wait-ca-missing", ["wait", "{url}", "--ca", "nope.pem"], {}, 2, "--ca: no such file"),
+    (
+        "wait-timeout",
+        ["wait", "http://127.0.0.1:{closed}", "--timeout", "0.5"],
+        {},
+        1,
+        "no answer from http://127.0.0.1:{closed} within 0.5 s (connection refused",
+    ),
+    (
+        "wait-file-never-written",
+        ["wait", "--url-file", "never.txt", "--timeout", "0.3"],
+        {},
+        1,
+        "never.txt not written",
+    ),
+    ("url-file-is-a-dir", ["serve", "--no-tls", "--url-file", "."], {}, 2, "--url-file: '.' is a directory"),
+    ("url-file-no-dir", ["serve", "--no-tls", "--url-file", "no/such/u.txt"], {}, 2, "directory 'no/such' does not"),
+    # --- verify, import, record, contract
+    ("verify-one-line", ["verify", "one-line.txt"], {}, 2, "'one-line.txt' holds no JSON record, not a cassette"),
+    ("verify-binary", ["verify", "binary.bin"], {}, 2, "'binary.bin' is not UTF-8 text, not a cassette"),
+    ("verify-empty", ["verify", "empty.txt"], {}, 2, "'empty.txt' is empty, not a cassette"),
+    ("verify-json-list", ["verify", "list.json"], {}, 2, "line 1 is not a JSON object"),
+    ("verify-missing", ["verify", "nope.jsonl"], {}, 2, "no such file: 'nope.jsonl'"),
+    ("verify-broken-records", ["verify", "broken.jsonl", "--seed", "ok-seed.yaml"], {}, 2, "not a usable cassette"),
+    ("import-no-output", ["import", "--target", "{url}"], {}, 2, "the following arguments are required: -o/--output"),
+    ("import-bad-target", ["import", "--target", "ftp://x", "-o", "s.yaml"], {}, 2, "an http(s) URL"),
+    ("import-no-credentials", ["import", "--target", "{url}", "-o", "s.yaml"], {}, 2, "missing credentials"),
+    ("import-output-no-dir", ["import", "--target", "{url}", "-o", "no/s.yaml"], {}, 2, "does not exist"),
+    ("import-salt-alone", ["import", "--target", "{url}", "-o", "s.yaml", "--salt", "x"], {}, 2, "--salt needs"),
+    (
+        "import-untrusted",
+        ["import", "--target", "{url}", "-o", "s.yaml"],
+        {
+            "UMAPI_ORG_ID": "0123456789ABCDEF01234567@AdobeOrg",
+            "UMAPI_CLIENT_ID": "test-client",
+            "UMAPI_CLIENT_SECRET": "test-secret",
+            "UMAPI_CA_FILE": "{other_ca}",
+        },
+        1,
+        "certificate not trusted: pass --ca FILE",
+    ),
+    ("record-bad-upstream", ["record", "--upstream", "x", "--cassette", "c.jsonl"], {}, 2, "--upstream must be"),
+    (
+        "record-busy-port",
+        ["record", "--upstream", "{url}", "--cassette", "c.jsonl", "--port", "{busy}"],
+        {},
+        2,
+        "cannot listen",
+    ),
+    (
+        "record-credentials-alone",
+        ["record", "--upstream", "{url}", "--cassette", "c.jsonl", "--credentials", "cert.pem"],
+        {},
+        2,
+        "--credentials is only used with --snapshot",
+    ),
+    (
+        "record-ca-missing",
+        ["record", "--upstream", "{url}", "--cassette", "c.jsonl", "--ca", "n.pem"],
+        {},
+        2,
+        "no such file",
+    ),
+    (
+        "contract-untrusted",
+        ["contract", "--target", "{url}"],
+        {
+            "UMAPI_ORG_ID": "0123456789ABCDEF01234567@AdobeOrg",
+            "UMAPI_CLIENT_ID": "test-client",
+            "UMAPI_CLIENT_SECRET": "test-secret",
+            "UMAPI_CA_FILE": "{other_ca}",
+        },
+        2,
+        "preflight: cannot reach {url}: certificate not trusted (trusted: {other_ca}): pass --ca FILE",
+    ),
+    ("contract-bad-pace", ["contract", "--pace", "maybe"], {}, 2, "--pace: invalid choice: 'maybe'"),
     # --- seeds (as test_seed_cli, through the console script)
     ("seed-missing", ["serve", "--no-tls", "--seed", "nowhere.yaml"], {}, 2, "seed error: nowhere.yaml: (top): cannot"),
     *[
@@ -171,6 +252,12 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (d / "typo.toml").write_text("prot = 8443\n")
     (d / "badport.toml").write_text("port = 123456\n")
     (d / "listport.yaml").write_text("port: [1, 2]\n")
+    (d / "one-line.txt").write_text("not a cassette\n")
+    (d / "binary.bin").write_bytes(b"\xff\xfe\x00garbage")
+    (d / "empty.txt").write_text("")
+    (d / "list.json").write_text("[1, 2]\n")
+    (d / "broken.jsonl").write_text('{"cassette": "umapi-mock-cassette/1"}\n{"seq": 1, "request": {}}\n')
+    (d / "ok-seed.yaml").write_text("orgs:\n  - id: 0123ABCD@AdobeOrg\n")
     ensure_tls(d / "other-tls")
     return d
 
@@ -320,3 +407,73 @@ def test_wildcard_bind_banner_names_a_reachable_address(tmp_path):
         assert requests.get(f"{server.url}/status", timeout=10).status_code == 200
     finally:
         server.kill()
+
+
+def _wait_for_line(stream: Any, prefix: str, limit: int = 200) -> str:
+    """The first line of `stream` that starts with `prefix` (bounded: `limit` lines)."""
+    for _ in range(limit):
+        line = stream.readline()
+        if not line or line.startswith(prefix):
+            return str(line)
+    return ""
+
+
+@pytest.mark.parametrize(
+    "signum,start", [(signal.SIGTERM, None), (signal.SIGINT, _ignore_sigint)], ids=["sigterm", "sigint-background-job"]
+)
+def test_record_stops_cleanly_on_a_signal(served, tmp_path, signum, start):
+    proc = subprocess.Popen(
+        [str(CONSOLE_SCRIPT), "record", "--upstream", served.url, "--upstream-ca", served.ca_path]
+        + ["--cassette", "c.jsonl", "--port", "0", "--tls-dir", str(tmp_path / "tls")],
+        cwd=tmp_path,
+        env=script_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=start,
+    )
+    try:
+        assert _wait_for_line(proc.stdout, "Press Ctrl-C"), "record never got ready"
+        proc.send_signal(signum)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, err
+    assert err.strip() == "umapi-mock record: 0 exchange(s) written to c.jsonl", err
+
+
+@pytest.mark.parametrize(
+    "signum,start", [(signal.SIGTERM, None), (signal.SIGINT, _ignore_sigint)], ids=["sigterm", "sigint-background-job"]
+)
+def test_import_stops_cleanly_on_a_signal(tmp_path, signum, start):
+    """An import blocked on an upstream that never answers: the signal ends it with the resume line."""
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen()
+    env = script_env(UMAPI_ORG_ID="0123@AdobeOrg", UMAPI_CLIENT_ID="c", UMAPI_CLIENT_SECRET="s")
+    proc = subprocess.Popen(
+        [str(CONSOLE_SCRIPT), "import", "--target", f"https://127.0.0.1:{silent.getsockname()[1]}", "-o", "s.yaml"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=start,
+    )
+    try:
+        silent.settimeout(60)
+        connection, _ = silent.accept()  # the import is now waiting for the TLS handshake
+        proc.send_signal(signum)
+        _, err = proc.communicate(timeout=60)
+        connection.close()
+    finally:
+        silent.close()
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert "Traceback" not in err
+    assert proc.returncode == 1, err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("umapi-mock import: interrupted"), err

@@ -6,6 +6,7 @@ secrets stay out; anonymised cassettes replay too; failures are one line."""
 from __future__ import annotations
 
 import json
+import re
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -319,6 +320,15 @@ def test_an_anonymized_cassette_replays_and_names_nobody(jwt_upstream, tmp_path,
     result, doc = verify(cassette, tmp_path)
     assert result.code == 0, result.out + result.err
     assert doc["drift"] == []
+
+
+def test_verify_report_names_a_run_id(recorded, tmp_path):
+    result, doc = verify(recorded["cassette"], tmp_path)
+    assert result.code == 0, result.out + result.err
+    run_id = doc["target"]["run_id"]
+    assert re.fullmatch(r"[0-9]{12}[0-9a-f]{4}", run_id), run_id  # as the contract kit's run ids
+    markdown = (tmp_path / f"{recorded['cassette'].stem}-report.md").read_text()
+    assert f"run id: `{run_id}`" in markdown
 
 
 def test_verify_starts_from_a_given_seed(recorded, tmp_path):

@@ -233,6 +233,8 @@ def read_cassette(path: str | Path) -> Cassette:
         text = p.read_text(encoding="utf-8")
     except OSError as exc:
         raise CassetteError(f"cannot read cassette {str(p)!r}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise CassetteError(f"{str(p)!r} is not UTF-8 text, not a cassette") from None
     lines = [line for line in text.splitlines() if line.strip()]
     if not lines:
         raise CassetteError(f"{str(p)!r} is empty, not a cassette")
@@ -247,6 +249,8 @@ def read_cassette(path: str | Path) -> Cassette:
         if not isinstance(record, dict):
             raise CassetteError(f"{str(p)!r} line {number} is not a JSON object")
         records.append(record)
+    if not records:
+        raise CassetteError(f"{str(p)!r} holds no JSON record, not a cassette")
     header = records[0]
     if header.get("cassette") not in SUPPORTED_FORMATS:
         raise CassetteError(

@@ -51,7 +51,9 @@ def _guarded(name: str) -> Callable[[Callable[[argparse.Namespace], int]], Calla
                 print(f"{PROG} {name}: {exc}", file=sys.stderr)
                 return 1
             except requests.RequestException as exc:
-                print(f"{PROG} {name}: cannot reach the upstream: {_first_line(exc)}", file=sys.stderr)
+                from ..options import connection_problem
+
+                print(f"{PROG} {name}: cannot reach the upstream: {connection_problem(exc)}", file=sys.stderr)
                 return 1
             except KeyboardInterrupt:
                 print(f"{PROG} {name}: interrupted", file=sys.stderr)
@@ -91,6 +93,9 @@ def add_subcommands(subparsers: Any) -> None:
         metavar="FILE",
         help="YAML/JSON file with org_id, client_id, client_secret, ...",
     )
+    p.add_argument(
+        "--ca", type=readable_file, metavar="FILE", help="CA file to trust for --target (wins over the credentials')"
+    )
     p.add_argument("-o", "--output", required=True, metavar="SEED", help="seed file to write (.yaml or .json)")
     p.add_argument("--org", metavar="ID", help="org to read (default: the credentials' org)")
     _anonymize_options(p)
@@ -112,6 +117,7 @@ def add_subcommands(subparsers: Any) -> None:
     )
     r.add_argument(
         "--upstream-ca",
+        "--ca",
         type=readable_file,
         metavar="FILE",
         help="CA file to trust for the upstream (default: the system's)",
@@ -206,9 +212,10 @@ def _writable_file(value: str, what: str) -> Path:
 def cmd_import(args: argparse.Namespace) -> int:
     from .importer import iter_lines, state_path_for, write_seed
 
+    _stop_on_signals()
     output = _writable_file(args.output, "--output")
     anonymiser = _anonymiser(args)
-    target = _open_target(args.target, args.credentials, args.org, not args.no_pace)
+    target = _open_target(args.target, args.credentials, args.org, not args.no_pace, ca_file=args.ca)
     try:
         result = _run_import(target, state_path_for(output), anonymiser)
     finally:
@@ -234,12 +241,12 @@ def _upstream_root(url: str) -> str:
 
 @_guarded("record")
 def cmd_record(args: argparse.Namespace) -> int:
-    import signal
 
     from ..contracts.credentials import _default_ims_host
     from ..tls import default_tls_dir, ensure_tls
     from .recorder import Recording
 
+    _stop_on_signals()
     root = _upstream_root(args.upstream)
     ims = (args.ims_upstream or _default_ims_host(root + "/v2/usermanagement")).split("://", 1)[-1].rstrip("/")
     if args.upstream_ca and not Path(args.upstream_ca).is_file():
@@ -270,15 +277,14 @@ def cmd_record(args: argparse.Namespace) -> int:
         recording.start(args.host, args.port, tls.server_context())
     except (OSError, SystemExit) as exc:  # werkzeug exits when the port is taken
         raise BadInput(f"cannot listen on {args.host}:{args.port}: {getattr(exc, 'strerror', None) or exc}") from None
-    print(
-        f"umapi-mock record: forwarding {recording.url} to {root} (IMS: {recording.ims_root}), writing {cassette}\n"
-        f"  CA certificate (clients must trust it): {tls.ca_cert}\n"
-        f"  point clients at auth_host={recording.netloc}, endpoint={recording.url}/v2/usermanagement\n"
-        "Press Ctrl-C to stop.",
-        flush=True,
-    )
-    signal.signal(signal.SIGTERM, _interrupt)
     try:
+        print(
+            f"umapi-mock record: forwarding {recording.url} to {root} (IMS: {recording.ims_root}), writing {cassette}\n"
+            f"  CA certificate (clients must trust it): {tls.ca_cert}\n"
+            f"  point clients at auth_host={recording.netloc}, endpoint={recording.url}/v2/usermanagement\n"
+            "Press Ctrl-C to stop.",
+            flush=True,
+        )
         recording.serve_forever()
     except KeyboardInterrupt:
         pass
@@ -304,6 +310,15 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
+def _stop_on_signals() -> None:
+    """SIGINT and SIGTERM stop the command cleanly wherever it was started: a shell starts a
+    background job with SIGINT ignored, and Python then leaves it ignored."""
+    import signal
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, _interrupt)
+
+
 @_guarded("verify")
 def cmd_verify(args: argparse.Namespace) -> int:
     from ..contracts.report import write_report
@@ -317,6 +332,12 @@ def cmd_verify(args: argparse.Namespace) -> int:
         result = verify(cassette, seed, name=Path(args.cassette).name)
     except (CassetteError, SeedError, VerifyError) as exc:
         raise BadInput(str(exc)) from None
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+        # a header that looks right over records that are not what the recorder writes
+        raise BadInput(
+            f"{args.cassette!r} is not a usable cassette (a record lacks what the recorder writes:"
+            f" {type(exc).__name__}: {_first_line(exc)})"
+        ) from None
     report_path = Path(args.report)
     if report_path.parent and not report_path.parent.exists():
         raise BadInput(f"--report {args.report!r}: directory {str(report_path.parent)!r} does not exist")

@@ -82,9 +82,10 @@ class RecordingProxy:
                 allow_redirects=False,
             )
         except requests.RequestException as exc:
-            self.log(
-                f"umapi-mock record: {request.method} {url}: upstream unreachable ({type(exc).__name__}); not recorded"
-            )
+            from ..options import connection_problem
+
+            why = connection_problem(exc, self.verify if isinstance(self.verify, str) else None)
+            self.log(f"umapi-mock record: {request.method} {url}: cannot reach the upstream: {why}; not recorded")
             start_response("502 Bad Gateway", [("Content-Type", "application/json")])
             return [b'{"error_code":"502000","message":"the recording proxy cannot reach the upstream"}']
         elapsed = (time.perf_counter() - clock) * 1000

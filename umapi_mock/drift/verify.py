@@ -495,7 +495,10 @@ def verify(cassette: Cassette, seed: dict[str, Any] | None = None, *, name: str 
     return VerifyResult(outcomes, name, recorded_org_id(cassette), "--seed" if seed is not None else "snapshot")
 
 
-def build_report(result: VerifyResult) -> dict[str, Any]:
+def build_report(result: VerifyResult, run_id: str | None = None) -> dict[str, Any]:
+    """The contract kit's report format; `run_id` names this verify run (a new one by default)."""
+    from ..contracts.transport import new_run_id
+
     contracts = []
     summary = {"pass": 0, "fail": 0, "error": 0, "not run": 0}
     for o in result.outcomes:
@@ -530,7 +533,7 @@ def build_report(result: VerifyResult) -> dict[str, Any]:
             "kind": "verify",
             "name": result.cassette_name,
             "org_id": result.org_id,
-            "run_id": "",
+            "run_id": run_id or new_run_id(),
             "seed": result.seed_source,
             "writes": True,
         },
