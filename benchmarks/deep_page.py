@@ -21,12 +21,14 @@ from .common import DEMO_ORG_ID, Figure, Settings, access_headers, median, tls_d
 TARGET = 1.2
 
 
-def drop_page_caches(emulator: Any, org: Any) -> None:
-    """Forget the page records of an org and the emulator's serialised bodies, keeping the
+def drop_page_caches(app: Any, org: Any) -> None:
+    """Forget the page records of an org and the app's serialised bodies, keeping the
     org's id lists."""
+    from umapi_mock.http.context import pages_of
+
     with org.lock:
         org._pages.clear()
-    emulator.pages.clear()
+    pages_of(app).clear()
 
 
 def run(settings: Settings) -> list[Figure]:
@@ -78,7 +80,7 @@ def run(settings: Settings) -> list[Figure]:
             run_cold: dict[int, list[float]] = {0: [], last: []}
             for i in range(samples):
                 for page in (0, last) if i % 2 == 0 else (last, 0):
-                    drop_page_caches(emulator, org)
+                    drop_page_caches(app, org)
                     run_cold[page].append(fetch(page))
             for page in (0, last):
                 cold[page] += run_cold[page]

@@ -33,16 +33,10 @@ RESTART_TARGET_S = 10.0
 
 def _emulator(data_dir: Path | None) -> tuple[Any, Any]:
     from umapi_mock.config import Config
-    from umapi_mock.http.app import create_emulator
-    from umapi_mock.persistence import Persistence, Store
+    from umapi_mock.emulator import Emulator
 
-    emulator = create_emulator(Config())
-    if data_dir is None:
-        return emulator, None
-    persistence = Persistence(Store.open(data_dir), emulator)
-    persistence.save_all()
-    persistence.start()
-    return emulator, persistence
+    emulator = Emulator.open(Config(data_dir=data_dir))
+    return emulator, emulator.persistence
 
 
 def _rate(post: Any, bodies: list[str], count: int, threads: int) -> float:
@@ -60,12 +54,14 @@ def _rate(post: Any, bodies: list[str], count: int, threads: int) -> float:
 
 
 def write_throughput(settings: Settings) -> Figure:
+    from umapi_mock.http.app import create_app
+
     with tempfile.TemporaryDirectory(prefix="umapi-mock-durable-", dir=settings.work_dir) as tmp:
         memory, _ = _emulator(None)
         durable, persistence = _emulator(Path(tmp))
         try:
             bodies = {name: action_bodies(e.org()) for name, e in (("memory", memory), ("durable", durable))}
-            posts = {name: poster(e.app) for name, e in (("memory", memory), ("durable", durable))}
+            posts = {name: poster(create_app(e)) for name, e in (("memory", memory), ("durable", durable))}
             count = 400 if settings.full else 20
             for name in posts:
                 for body in bodies[name][:3]:
@@ -82,7 +78,7 @@ def write_throughput(settings: Settings) -> Figure:
                 concurrent.append(d4 / m4)
             commits = persistence.writer.commits
         finally:
-            persistence.close()
+            durable.close()
     return Figure(
         name="durable_write_ratio",
         title="action requests (10 × 10) with --data-dir ÷ without, same run, sequential",

@@ -13,18 +13,15 @@ import time
 
 def main(argv: list[str]) -> int:
     from umapi_mock.config import Config
-    from umapi_mock.http.app import create_emulator
-    from umapi_mock.persistence import Persistence, Store
+    from umapi_mock.emulator import Emulator
     from umapi_mock.seed import DEMO_SEED
 
     data_dir, users = argv[0], int(argv[1])
     seed = copy.deepcopy(DEMO_SEED)
     seed["orgs"][0]["generate"]["users"] = users - 3  # the demo org names three users itself
     start = time.perf_counter()
-    emulator = create_emulator(Config(seed=seed))
-    persistence = Persistence(Store.open(data_dir), emulator)
-    persistence.save_all()
-    persistence.close()
+    emulator = Emulator.open(Config(seed=seed, data_dir=data_dir))  # seeded and saved
+    emulator.close()
     print(json.dumps({"users": len(emulator.org().users), "fill_s": round(time.perf_counter() - start, 2)}))
     return 0
 

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from umapi_mock.config import Config
-from umapi_mock.http.app import create_emulator
+from umapi_mock.emulator import Emulator
+from umapi_mock.http.app import create_app
 from umapi_mock.http.context import emulator_of
 
 ORG = "ABCDEF0123456789ABCDEF01@AdobeOrg"
@@ -51,16 +52,20 @@ def emails(client: Any, auth: dict[str, str]) -> list[str]:
     return sorted(u["email"] for u in r.json["users"])
 
 
-def test_the_app_and_its_handle_find_each_other() -> None:
-    emulator = create_emulator(Config(seed=seed("one@tiny.example")))
-    assert emulator_of(emulator.app) is emulator
-    with emulator.app.test_request_context("/status"):
+def test_the_app_adapts_its_handle_and_the_handle_knows_no_app() -> None:
+    emulator = Emulator.open(Config(seed=seed("one@tiny.example")))
+    app = create_app(emulator)
+    assert emulator_of(app) is emulator
+    with app.test_request_context("/status"):
         assert emulator_of() is emulator
+    assert not hasattr(emulator, "app") and not hasattr(emulator, "pages")
+    other = create_app(emulator)  # a second adapter of the same handle serves the same state
+    assert headers(other.test_client())
 
 
 def test_reset_restores_orgs_clock_and_layers() -> None:
-    emulator = create_emulator(Config(seed=seed("one@tiny.example"), throttle="documented", faults=[RULE]))
-    client = emulator.app.test_client()
+    emulator = Emulator.open(Config(seed=seed("one@tiny.example"), throttle="documented", faults=[RULE]))
+    client = create_app(emulator).test_client()
     auth = headers(client)
     assert client.get("/status").status_code == 503
     assert client.delete("/_mock/faults").status_code == 200
@@ -97,15 +102,15 @@ def test_reset_restores_orgs_clock_and_layers() -> None:
 
 
 def test_a_bad_layer_option_changes_nothing() -> None:
-    emulator = create_emulator(Config(seed=seed("one@tiny.example"), faults=[RULE]))
+    emulator = Emulator.open(Config(seed=seed("one@tiny.example"), faults=[RULE]))
     with pytest.raises(ValueError):
         emulator.reset_layers(throttle={"base": "sometimes"})
     assert [r["id"] for r in emulator.layers.faults.list()] == ["status-503"]
 
 
 def test_pages_follow_writes_and_swapped_orgs() -> None:
-    emulator = create_emulator(Config(seed=seed("one@tiny.example")))
-    client = emulator.app.test_client()
+    emulator = Emulator.open(Config(seed=seed("one@tiny.example")))
+    client = create_app(emulator).test_client()
     auth = headers(client)
     first = client.get(f"/v2/usermanagement/users/{ORG}/0", headers=auth)
     again = client.get(f"/v2/usermanagement/users/{ORG}/0", headers=auth)

@@ -90,6 +90,15 @@ CATALOGUE: dict[str, ErrorSpec] = {
         405, {"result": "error.method.not_allowed", "message": "Method {method} not allowed on {path}"}
     ),
     "server.internal": ErrorSpec(500, {"error_code": "500000", "message": "Internal server error"}),
+    # --- a change the data dir could not save: undone, never served (the emulator's own answers)
+    "server.not_saved": ErrorSpec(
+        503,
+        {"error_code": "503000", "message": "Service unavailable: the change could not be saved; retry later"},
+        {"Retry-After": "5"},
+    ),
+    "server.storage_full": ErrorSpec(
+        507, {"error_code": "507000", "message": "Insufficient storage: the change could not be saved; retry later"}
+    ),
     # --- gateway answers only fault rules produce (spec §4.3, §6 A41)
     "gateway.bad_gateway": ErrorSpec(502, {"error_code": "502000", "message": "Bad gateway"}),
     "gateway.unavailable": ErrorSpec(503, {"error_code": "503000", "message": "Service unavailable"}),

@@ -16,7 +16,7 @@ from ..domain.gate import authorize
 from ..domain.models import USER_GROUP, Org
 from ..domain.reads import Page
 from .canonical import template_of
-from .context import emulator_of
+from .context import emulator_of, pages_of
 from .render import dumps, json_response
 from .wire.actions import render_report
 from .wire.reads import deprecated_user_group_json, deprecated_user_json, group_json, user_json
@@ -98,7 +98,7 @@ def users_response(org: Org, key: tuple[Any, ...], page: Page[Any], extra: dict[
     def head() -> bytes:  # what dumps({..., "users": [...]}) writes before the users
         return dumps({"lastPage": page.last, "result": "success", **extra})[:-1].encode() + b',"users":['
 
-    body = emulator_of().pages.get(org, key, page, head, user_bytes)
+    body = pages_of().get(org, key, page, head, user_bytes)
     return json_response(body, headers=paging_headers(page))
 
 

@@ -11,9 +11,12 @@ its rowid when updated in place, so `ORDER BY rowid` gives back the in-memory or
 
 from __future__ import annotations
 
+import fcntl
 import gc
 import json
+import os
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +27,8 @@ from ..domain.models import ADOBE_ID, Credential, Group, Org, User
 
 SCHEMA_VERSION = 1
 DB_NAME = "umapi-mock.sqlite3"
+LOCK_NAME = "umapi-mock.lock"
+FULL_CHECK_BYTES = 64 * 1024 * 1024  # up to this size `integrity_check`; above, `quick_check`
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -121,41 +126,43 @@ def _user_row(org_id: str, u: User) -> tuple[Any, ...]:
 
 class Store:
     def __init__(self, path: Path, conn: sqlite3.Connection):
-        self.path = path
+        self.path = path  # the data dir
         self.conn = conn
+        self.lock: DirLock | None = None
 
     @classmethod
-    def open(cls, data_dir: str | Path) -> Store:
-        """Open (creating when missing) the database in `data_dir`; PersistenceError when it
-        cannot be used, e.g. written by a newer umapi-mock."""
+    def open(cls, data_dir: str | Path, *, reset: bool = False) -> Store:
+        """Open (creating when missing) the database in `data_dir`, holding the data dir's lock
+        for as long as the store is open; PersistenceError (one line saying what to do) when
+        another process holds it, or the database is damaged, empty, or from a newer version.
+        With `reset`, a damaged or empty database is moved aside and a new one started."""
         directory = Path(data_dir)
         try:
             directory.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(directory / DB_NAME, check_same_thread=False, isolation_level=None)
-        except (OSError, sqlite3.Error) as exc:
-            raise PersistenceError(f"cannot open data dir {directory}: {exc}") from None
+        except OSError as exc:
+            raise PersistenceError(f"cannot create data dir {directory}: {exc.strerror or exc}") from None
+        lock = DirLock.acquire(directory)
         try:
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=FULL")
-            version = _schema_version(conn)
-            if version is None:
-                with _transaction(conn):
-                    for statement in _SCHEMA.split(";"):
-                        if statement.strip():
-                            conn.execute(statement)
-                    conn.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-            elif version > SCHEMA_VERSION:
-                raise PersistenceError(
-                    f"data dir {directory} was written by a newer umapi-mock (database schema {version};"
-                    f" this version reads schema {SCHEMA_VERSION} and older): upgrade umapi-mock or use another --data-dir"
-                )
-        except sqlite3.DatabaseError as exc:
-            conn.close()
-            raise PersistenceError(f"data dir {directory}: {DB_NAME} is not a usable database ({exc})") from None
-        except PersistenceError:
-            conn.close()
+            path = directory / DB_NAME
+            if path.exists():
+                problem = check_database(path)
+                if problem is not None and reset:
+                    _move_aside(path)
+                elif problem is not None:
+                    raise PersistenceError(
+                        f"data dir {directory}: {DB_NAME} {problem}; refusing to start: --reset-from-seed starts"
+                        f" again from the seed (the damaged file is moved aside), and `umapi-mock state dump"
+                        f" --data-dir {directory} -o state.json` first salvages what is readable"
+                    )
+            if not path.exists():
+                _create(path)
+            conn = _connect(path)
+        except BaseException:
+            lock.release()
             raise
-        return cls(directory, conn)
+        store = cls(directory, conn)
+        store.lock = lock
+        return store
 
     def close(self) -> None:
         try:
@@ -163,6 +170,9 @@ class Store:
         except sqlite3.Error:
             pass
         self.conn.close()
+        if self.lock is not None:
+            self.lock.release()
+            self.lock = None
 
     # -- settings and flags
 
@@ -383,6 +393,120 @@ def _load_users(org: Org, chunks: Iterable[list[tuple[Any, ...]]], member_rows: 
             org.add_member(gid, uid)
 
 
+class DirLock:
+    """An exclusive `flock` on the data dir's lock file, held while a store is open. The OS
+    drops it when the process ends in any way (kill -9 included), so it is never stale; the
+    file keeps the holder's PID for the message a second server gets."""
+
+    def __init__(self, fd: int):
+        self.fd: int | None = fd
+
+    @classmethod
+    def acquire(cls, directory: Path) -> DirLock:
+        path = directory / LOCK_NAME
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        except OSError as exc:
+            raise PersistenceError(f"cannot open data dir {directory}: {exc.strerror or exc}") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
+            os.close(fd)
+            raise PersistenceError(
+                f"data dir {directory} is in use by another umapi-mock (PID {holder}): stop it, or use another"
+                " --data-dir"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        return cls(fd)
+
+    def release(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)  # closing the descriptor releases the lock
+            self.fd = None
+
+
+def check_database(path: Path) -> str | None:
+    """What is wrong with an existing database file (None: it passes SQLite's own check, in
+    full for a small file, `quick_check` for a big one)."""
+    try:
+        if path.stat().st_size == 0:
+            return "is empty (0 bytes): it was never written by umapi-mock, or was cut"
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
+    except (OSError, sqlite3.Error) as exc:
+        return f"cannot be read ({exc})"
+    try:
+        pragma = "integrity_check" if path.stat().st_size <= FULL_CHECK_BYTES else "quick_check"
+        rows = conn.execute(f"PRAGMA {pragma}(3)").fetchall()
+        if [r[0] for r in rows] != ["ok"]:
+            first = " ".join(str(rows[0][0]).split()).replace("*** in database main *** ", "")
+            return f"is damaged ({pragma}: {first})"
+        has_meta = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone()
+        if not has_meta:
+            return "is not a umapi-mock database (no meta table)"
+    except sqlite3.Error as exc:
+        return f"is not a usable database ({exc})"
+    finally:
+        conn.close()
+    return None
+
+
+def _move_aside(path: Path) -> None:
+    stamp = time.strftime("%Y%m%dT%H%M%S")
+    for suffix in ("", "-wal", "-shm"):
+        part = path.with_name(path.name + suffix)
+        if part.exists():
+            part.rename(part.with_name(f"{part.name}.damaged-{stamp}"))
+
+
+def _create(path: Path) -> None:
+    """A new database with the schema, written under a temporary name and renamed into place:
+    a crash while creating never leaves an empty file to be refused at the next start."""
+    fresh = path.with_name(path.name + ".new")
+    for leftover in (fresh, fresh.with_name(fresh.name + "-wal"), fresh.with_name(fresh.name + "-shm")):
+        leftover.unlink(missing_ok=True)
+    try:
+        conn = sqlite3.connect(fresh, isolation_level=None)
+        try:
+            with _transaction(conn):
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        conn.execute(statement)
+                conn.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+        finally:
+            conn.close()
+        os.replace(fresh, path)
+    except (OSError, sqlite3.Error) as exc:
+        raise PersistenceError(f"cannot create {path}: {getattr(exc, 'strerror', None) or exc}") from None
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    directory = path.parent
+    try:
+        conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise PersistenceError(f"cannot open data dir {directory}: {exc}") from None
+    try:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+        version = _schema_version(conn)
+        if version is None:
+            raise PersistenceError(f"data dir {directory}: {DB_NAME} has no schema version (not a umapi-mock database)")
+        if version > SCHEMA_VERSION:
+            raise PersistenceError(
+                f"data dir {directory} was written by a newer umapi-mock (database schema {version};"
+                f" this version reads schema {SCHEMA_VERSION} and older): upgrade umapi-mock or use another --data-dir"
+            )
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise PersistenceError(f"data dir {directory}: {DB_NAME} is not a usable database ({exc})") from None
+    except PersistenceError:
+        conn.close()
+        raise
+    return conn
+
+
 class _transaction:
     def __init__(self, conn: sqlite3.Connection):
         self.conn = conn
@@ -391,7 +515,18 @@ class _transaction:
         self.conn.execute("BEGIN IMMEDIATE")
 
     def __exit__(self, exc_type: object, *rest: object) -> None:
-        self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+        if not exc_type:
+            try:
+                self.conn.execute("COMMIT")
+                return
+            except sqlite3.Error:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                raise
+        try:
+            self.conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass  # SQLite may have rolled back already (a full disk): the first error is the one to report
 
 
 def _schema_version(conn: sqlite3.Connection) -> int | None:
