@@ -33,7 +33,7 @@ class Restored:
 
     def line(self) -> str:
         return (
-            f"restored {self.users:,} users, {self.groups:,} groups from {self.data_dir}"
+            f"restored {self.users} users, {self.groups} groups from {self.data_dir}"
             " (seed not applied; --reset-from-seed to start again)"
         )
 

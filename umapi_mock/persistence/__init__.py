@@ -26,11 +26,11 @@ from typing import TYPE_CHECKING, Any
 
 from ..domain.changes import OrgChanges
 from ..domain.errors import UmapiError
-from .store import SCHEMA_VERSION, OrgSnapshot, PersistenceError, Store, transaction
+from .store import SCHEMA_VERSION, OrgSnapshot, PersistenceError, Store, salvage, transaction
 
 if TYPE_CHECKING:
-    from ..domain.models import Org
     from ..domain.backend import Backend
+    from ..domain.models import Org
     from ..layers import Layers
     from ..layers.throttle import Policy
 
@@ -283,4 +283,4 @@ def _policy_doc(policy: Policy) -> Any:
     return doc
 
 
-__all__ = ["DATA_DIR_ENV", "Persistence", "PersistenceError", "SCHEMA_VERSION", "Store", "Writer"]
+__all__ = ["DATA_DIR_ENV", "Persistence", "PersistenceError", "SCHEMA_VERSION", "Store", "Writer", "salvage"]

@@ -129,6 +129,7 @@ class Store:
         self.path = path  # the data dir
         self.conn = conn
         self.lock: DirLock | None = None
+        self.problems: list[str] | None = None  # a list: reading salvages (records damage, goes on)
 
     @classmethod
     def open(cls, data_dir: str | Path, *, reset: bool = False) -> Store:
@@ -269,7 +270,9 @@ class Store:
                     tuple(c["metascopes"]),
                 )
             )
-        saved_groups = self.conn.execute("SELECT gid, doc FROM org_groups WHERE org = ? ORDER BY rowid", (org_id,))
+        saved_groups = self._rows(
+            f"groups of org {org_id}", "SELECT gid, doc FROM org_groups WHERE org = ? ORDER BY rowid", org_id
+        )
         for gid, gdoc in saved_groups:
             name, gtype, description, product, quota, target, read_only, profiles = json.loads(gdoc)
             group = Group(gid, name, gtype, description, product, quota, target, read_only, frozenset(profiles))
@@ -297,18 +300,61 @@ class Store:
         """The org's user rows in listing order, in chunks (a million at once would double
         the peak memory of a restore)."""
         # A table scan is already in rowid order; the (org, uid) index would add a sort.
-        cursor = self.conn.execute(
+        query = (
             "SELECT uid, type, email, username, domain, firstname, lastname, country, status"
-            " FROM users NOT INDEXED WHERE org = ? ORDER BY rowid",
-            (org_id,),
+            " FROM users NOT INDEXED WHERE org = ? ORDER BY rowid"
         )
-        while rows := cursor.fetchmany(65536):
-            yield rows
+        try:
+            cursor = self.conn.execute(query, (org_id,))
+            while rows := cursor.fetchmany(65536):
+                yield rows
+        except sqlite3.DatabaseError as exc:
+            self._damaged(f"users of org {org_id}", exc)
 
     def _members(self, org_id: str) -> list[tuple[int, int]]:
-        return self.conn.execute(
-            "SELECT gid, uid FROM members NOT INDEXED WHERE org = ? ORDER BY rowid", (org_id,)
-        ).fetchall()
+        query = "SELECT gid, uid FROM members NOT INDEXED WHERE org = ? ORDER BY rowid"
+        return self._rows(f"memberships of org {org_id}", query, org_id)
+
+    def _rows(self, what: str, query: str, *params: Any) -> list[Any]:
+        """All rows of `query`; when salvaging, the rows read before any damage."""
+        rows: list[Any] = []
+        try:
+            cursor = self.conn.execute(query, params)
+            while chunk := cursor.fetchmany(4096):
+                rows += chunk
+        except sqlite3.DatabaseError as exc:
+            self._damaged(what, exc)
+        return rows
+
+    def _damaged(self, what: str, exc: sqlite3.DatabaseError) -> None:
+        if self.problems is None:
+            raise exc
+        self.problems.append(f"{what}: {exc} (only the rows before the damage were read)")
+
+
+def salvage(data_dir: str | Path) -> tuple[list[Org], list[str]]:
+    """What can still be read from a data dir's database, damaged or not (read-only, without
+    the data dir's lock): the orgs, and a line per damaged part skipped."""
+    path = Path(data_dir) / DB_NAME
+    if not path.is_file() or path.stat().st_size == 0:
+        raise PersistenceError(f"data dir {data_dir}: no database to salvage ({DB_NAME} missing or empty)")
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise PersistenceError(f"data dir {data_dir}: cannot read {DB_NAME}: {exc}") from None
+    store = Store(Path(data_dir), conn)
+    store.problems = []
+    orgs: list[Org] = []
+    try:
+        rows = store._rows("the org table", "SELECT id, doc, next_uid, next_gid FROM orgs ORDER BY pos, id")
+        for org_id, doc, next_uid, next_gid in rows:
+            try:
+                orgs.append(store._load_org(org_id, json.loads(doc), next_uid, next_gid))
+            except (ValueError, KeyError, TypeError, sqlite3.DatabaseError) as exc:
+                store.problems.append(f"org {org_id}: {exc} (skipped)")
+    finally:
+        conn.close()
+    return orgs, store.problems
 
 
 def _groups_of(member_rows: list[tuple[int, int]]) -> dict[int, frozenset[int]]:
