@@ -1,0 +1,142 @@
+"""Memory and disk never disagree: after any sequence of writes, some of whose saves fail at
+any statement (an injected `sqlite3` error, as a full disk or an I/O error gives), the state
+served equals the state a restart would load, a failed write is answered 503 or 507 and
+leaves no trace, and a save → restore round trip gives back the served state."""
+
+from __future__ import annotations
+
+import copy
+import sqlite3
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from umapi_mock.config import Config
+from umapi_mock.emulator import Emulator
+from umapi_mock.http.app import create_app
+from umapi_mock.persistence.store import DB_NAME, Store
+from umapi_mock.seed import dump_orgs
+
+ORG = "ABCDEF0123456789ABCDEF01@AdobeOrg"
+SEED: dict[str, Any] = {
+    "orgs": [
+        {
+            "id": ORG,
+            "domains": [{"name": "x.example", "type": "federated"}],
+            "credentials": [{"client_id": "c", "client_secret": "s"}],
+            "groups": [{"name": "G1"}, {"name": "G2"}],
+            "users": [
+                {"email": f"seed{i}@x.example", "type": "federatedID", "firstname": "S", "groups": ["G1"]}
+                for i in range(3)
+            ],
+        }
+    ]
+}
+SCOPE = "openid,AdobeID,user_management_sdk"
+
+
+class FlakyConnection:
+    """The store's connection, failing its `fail_at`-th statement from now (then healthy)."""
+
+    def __init__(self, real: sqlite3.Connection):
+        self.real = real
+        self.fail_at: int | None = None
+
+    def _tick(self, sql: str) -> None:
+        if self.fail_at is None or sql.lstrip().upper().startswith(("ROLLBACK", "PRAGMA")):
+            return
+        if self.fail_at == 0:
+            self.fail_at = None
+            raise sqlite3.OperationalError("disk I/O error (injected)")
+        self.fail_at -= 1
+
+    def execute(self, sql: str, *args: Any) -> Any:
+        self._tick(sql)
+        return self.real.execute(sql, *args)
+
+    def executemany(self, sql: str, *args: Any) -> Any:
+        self._tick(sql)
+        return self.real.executemany(sql, *args)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+
+def on_disk(data: Path) -> dict[str, Any]:
+    """What a restart would load, read through a second connection."""
+    conn = sqlite3.connect(data / DB_NAME)
+    try:
+        return dump_orgs(Store(data, conn).load_orgs())
+    finally:
+        conn.close()
+
+
+def action(op: str, n: int) -> list[dict[str, Any]]:
+    email = f"u{n}@x.example"
+    if op == "create":
+        step = {"createFederatedID": {"email": email, "country": "US", "firstname": "F", "lastname": str(n)}}
+        return [{"user": email, "do": [step, {"add": {"group": ["G1"]}}]}]
+    if op == "update":
+        return [{"user": f"seed{n % 3}@x.example", "do": [{"update": {"firstname": f"N{n}"}}]}]
+    if op == "move":
+        return [{"user": f"seed{n % 3}@x.example", "do": [{"remove": {"group": ["G1"]}}, {"add": {"group": ["G2"]}}]}]
+    if op == "group":
+        return [{"usergroup": f"New{n}", "do": [{"createUserGroup": {"description": "d"}}]}]
+    return [{"user": f"u{n}@x.example", "do": [{"removeFromOrg": {}}]}]
+
+
+OPS = st.lists(
+    st.tuples(
+        st.sampled_from(["create", "update", "move", "group", "remove", "reset"]),
+        st.integers(0, 5),
+        st.none() | st.integers(0, 12),  # None: the save succeeds; k: its k-th statement fails
+    ),
+    min_size=1,
+    max_size=8,
+)
+
+
+@given(OPS)
+def test_memory_and_disk_never_disagree_after_failed_saves(ops: list[tuple[str, int, int | None]]) -> None:
+    with tempfile.TemporaryDirectory(prefix="umapi-mock-faults-") as tmp:
+        data = Path(tmp) / "data"
+        emulator = Emulator.open(Config(seed=copy.deepcopy(SEED), data_dir=data))
+        try:
+            assert emulator.persistence is not None
+            store = emulator.persistence.store
+            flaky = FlakyConnection(store.conn)
+            store.conn = flaky  # type: ignore[assignment]
+            client = create_app(emulator).test_client()
+            token = client.post(
+                "/ims/token/v2",
+                data={"grant_type": "client_credentials", "client_id": "c", "client_secret": "s", "scope": SCOPE},
+            ).json["access_token"]
+            auth = {"X-Api-Key": "c", "Authorization": f"Bearer {token}"}
+            for op, n, fail_at in ops:
+                before = dump_orgs(list(emulator.backend.orgs.values()))
+                flaky.fail_at = fail_at
+                if op == "reset":
+                    r = client.post("/_mock/reset")
+                else:
+                    r = client.post(f"/v2/usermanagement/action/{ORG}", json=action(op, n), headers=auth)
+                failed = flaky.fail_at is None and fail_at is not None
+                flaky.fail_at = None
+                served = dump_orgs(list(emulator.backend.orgs.values()))
+                if failed:
+                    assert r.status_code in (503, 507), (op, r.status_code, r.data)
+                    assert served == before  # no trace in memory
+                else:
+                    assert r.status_code == 200, (op, r.status_code, r.data)
+                assert served == on_disk(data)  # and none on disk either way
+                assert client.get(f"/v2/usermanagement/users/{ORG}/0", headers=auth).status_code == 200
+        finally:
+            emulator.close()
+        restarted = Emulator.open(Config(seed=copy.deepcopy(SEED), data_dir=data))
+        try:
+            assert restarted.restored is not None
+            assert dump_orgs(list(restarted.backend.orgs.values())) == served
+        finally:
+            restarted.close()
