@@ -23,9 +23,10 @@ from pathlib import Path
 from typing import Any
 
 from ..domain.changes import OrgChanges
-from ..domain.models import ADOBE_ID, Credential, Group, Org, User
+from ..domain.models import ADOBE_ID, Group, Org, User
+from ..org_schema import CREDENTIAL, GROUP, PRODUCT, USER, USER_COLUMNS, from_json_doc, json_doc, json_row
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: products keep id, code and quota (schema 1 is read as it is)
 DB_NAME = "umapi-mock.sqlite3"
 LOCK_NAME = "umapi-mock.lock"
 FULL_CHECK_BYTES = 64 * 1024 * 1024  # up to this size `integrity_check`; above, `quick_check`
@@ -46,12 +47,10 @@ CREATE TABLE IF NOT EXISTS members (
 """
 
 _USER_UPSERT = (
-    "INSERT INTO users (org, uid, type, email, username, domain, firstname, lastname, country, status)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (org, uid) DO UPDATE SET type = excluded.type,"
-    " email = excluded.email, username = excluded.username, domain = excluded.domain,"
-    " firstname = excluded.firstname, lastname = excluded.lastname, country = excluded.country,"
-    " status = excluded.status"
+    f"INSERT INTO users (org, {', '.join(USER_COLUMNS)}) VALUES (?{', ?' * len(USER_COLUMNS)})"
+    " ON CONFLICT (org, uid) DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in USER_COLUMNS if c != "uid")
 )
+_USER_SELECT = f"SELECT {', '.join(USER_COLUMNS)} FROM users NOT INDEXED WHERE org = ? ORDER BY rowid"
 _GROUP_UPSERT = (
     "INSERT INTO org_groups (org, gid, doc) VALUES (?, ?, ?) ON CONFLICT (org, gid) DO UPDATE SET doc = excluded.doc"
 )
@@ -92,36 +91,36 @@ def _org_doc(org: Org) -> dict[str, Any]:
         "sysadmin_name": org.sysadmin_name,
         "migrating": org.migrating,
         "domains": [[d.name, d.type] for d in org.domains.values()],
-        "credentials": [_credential_doc(c) for c in org.credentials.values()],
-        "products": _products_doc({p.name: list(p.profiles) for p in org.products.values()}),
-    }
-
-
-def _products_doc(products: dict[str, list[int]]) -> list[list[Any]]:
-    return [[name, gids] for name, gids in products.items()]
-
-
-def _credential_doc(c: Credential) -> dict[str, Any]:
-    return {
-        "client_id": c.client_id,
-        "client_secret": c.client_secret,
-        "org_id": c.org_id,
-        "tech_account": c.tech_account,
-        "certificates": list(c.certificates),
-        "scopes": list(c.scopes),
-        "metascopes": list(c.metascopes),
+        "credentials": [json_doc(CREDENTIAL, c) for c in org.credentials.values()],
+        "products": [json_row(PRODUCT, p) for p in org.products.values()],
     }
 
 
 def _group_doc(g: Group) -> str:
-    return json.dumps(
-        [g.name, g.type, g.description, g.product, g.quota, g.target, g.read_only, sorted(g.profiles)],
-        separators=(",", ":"),
-    )
+    """A group row's document: its fields but the id (a column), in schema order."""
+    return json.dumps(json_row(GROUP, g, skip=("gid",)), separators=(",", ":"))
+
+
+def _group_record(gid: int, doc: str) -> Group:
+    values = json.loads(doc)
+    values[-1] = frozenset(values[-1])  # profiles, the last field
+    return GROUP.record(gid, *values)  # type: ignore[no-any-return]
 
 
 def _user_row(org_id: str, u: User) -> tuple[Any, ...]:
-    return (org_id, u.uid, u.type, u.email, u.username, u.domain, u.firstname, u.lastname, u.country, u.status)
+    return (org_id, *USER.row(u))
+
+
+def _changed_products(doc: list[list[Any]], products: dict[str, list[int]]) -> list[list[Any]]:
+    """Products after a commit that changed their profiles (names and profile ids only):
+    what else a product holds (id, code, quota) is kept from the saved entry."""
+    saved = {entry[0]: entry for entry in doc}
+    out = []
+    for name, gids in products.items():
+        entry = list(saved.get(name) or [name, gids])
+        entry[1] = gids
+        out.append(entry)
+    return out
 
 
 class Store:
@@ -237,7 +236,7 @@ class Store:
             row = c.execute("SELECT doc FROM orgs WHERE id = ?", (org,)).fetchone()
             if row is not None:
                 doc = json.loads(row[0])
-                doc["products"] = _products_doc(ch.products)
+                doc["products"] = _changed_products(doc["products"], ch.products)
                 c.execute("UPDATE orgs SET doc = ? WHERE id = ?", (json.dumps(doc), org))
 
     # -- reading (at start-up)
@@ -259,39 +258,22 @@ class Store:
         for name, dtype in doc["domains"]:
             org.add_domain(name, dtype)
         for c in doc["credentials"]:
-            org.add_credential(
-                Credential(
-                    c["client_id"],
-                    c["client_secret"],
-                    c["org_id"],
-                    c["tech_account"],
-                    tuple(c["certificates"]),
-                    tuple(c["scopes"]),
-                    tuple(c["metascopes"]),
-                )
-            )
+            org.add_credential(from_json_doc(CREDENTIAL, c, org_id=org_id))
         saved_groups = self._rows(
             f"groups of org {org_id}", "SELECT gid, doc FROM org_groups WHERE org = ? ORDER BY rowid", org_id
         )
         for gid, gdoc in saved_groups:
-            name, gtype, description, product, quota, target, read_only, profiles = json.loads(gdoc)
-            group = Group(gid, name, gtype, description, product, quota, target, read_only, frozenset(profiles))
+            group = _group_record(gid, gdoc)
             if gid in org.groups:
                 org.put_group(group)  # a fixed admin group every new org starts with
             else:
-                org.add_group(
-                    name,
-                    gtype,
-                    gid=gid,
-                    description=description,
-                    product=product,
-                    quota=quota,
-                    target=target,
-                    read_only=read_only,
-                    profiles=frozenset(profiles),
-                )
-        for name, gids in doc["products"]:
-            org.add_product(name).profiles[:] = gids
+                attrs = {a: getattr(group, a) for a in GROUP.attrs if a not in ("gid", "name", "type")}
+                org.add_group(group.name, group.type, gid=gid, **attrs)
+        for entry in doc["products"]:  # [name, profile gids, id, code, quota]; schema 1: the first two
+            name, gids, *rest = entry
+            product = org.add_product(name)
+            product.profiles[:] = gids
+            product.id, product.code, product.quota = (rest + [None, None, None])[:3]
         _load_users(org, self._users(org_id), self._members(org_id))
         org.reserve_ids(uids=[next_uid - 1], gids=[next_gid - 1])
         return org
@@ -300,12 +282,8 @@ class Store:
         """The org's user rows in listing order, in chunks (a million at once would double
         the peak memory of a restore)."""
         # A table scan is already in rowid order; the (org, uid) index would add a sort.
-        query = (
-            "SELECT uid, type, email, username, domain, firstname, lastname, country, status"
-            " FROM users NOT INDEXED WHERE org = ? ORDER BY rowid"
-        )
         try:
-            cursor = self.conn.execute(query, (org_id,))
+            cursor = self.conn.execute(_USER_SELECT, (org_id,))
             while rows := cursor.fetchmany(65536):
                 yield rows
         except sqlite3.DatabaseError as exc:
@@ -544,6 +522,9 @@ def _connect(path: Path) -> sqlite3.Connection:
                 f"data dir {directory} was written by a newer umapi-mock (database schema {version};"
                 f" this version reads schema {SCHEMA_VERSION} and older): upgrade umapi-mock or use another --data-dir"
             )
+        if version < SCHEMA_VERSION:  # read as it is; what is written from now on is the new schema
+            with _transaction(conn):
+                conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
     except sqlite3.DatabaseError as exc:
         conn.close()
         raise PersistenceError(f"data dir {directory}: {DB_NAME} is not a usable database ({exc})") from None
