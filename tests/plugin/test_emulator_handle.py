@@ -123,3 +123,15 @@ def test_pages_follow_writes_and_swapped_orgs() -> None:
     assert emails(client, auth) == ["three@tiny.example"]
     emulator.reset()
     assert emails(client, auth) == ["one@tiny.example"]
+
+
+def test_each_public_handle_names_its_emulator(umapi_server: Any) -> None:
+    """Served (`UmapiServer`), in-process (`MockUMAPI`): `.emulator` is the Emulator in both."""
+    from umapi_mock import mock_umapi
+
+    assert umapi_server.emulator is emulator_of(umapi_server.app)
+    assert umapi_server.handle is umapi_server.emulator  # the deprecated name still answers
+    assert umapi_server.served.url == umapi_server.url
+    assert umapi_server.backend is umapi_server.emulator.backend
+    with mock_umapi() as umapi:
+        assert isinstance(umapi.emulator, Emulator) and umapi.backend is umapi.emulator.backend

@@ -65,13 +65,22 @@ class FlakyConnection:
         return getattr(self.real, name)
 
 
-def on_disk(data: Path) -> dict[str, Any]:
-    """What a restart would load, read through a second connection."""
+def on_disk(data: Path) -> tuple[dict[str, Any], Any, list[str]]:
+    """What a restart would load (orgs, clock offset, fault rule ids), read through a second
+    connection."""
     conn = sqlite3.connect(data / DB_NAME)
     try:
-        return dump_orgs(Store(data, conn).load_orgs())
+        store = Store(data, conn)
+        settings = store.get("settings") or {}
+        faults = [entry["rule"]["id"] for entry in settings.get("faults", [])]
+        return dump_orgs(store.load_orgs()), round(settings.get("clock_offset", 0.0)), faults
     finally:
         conn.close()
+
+
+def in_memory(emulator: Emulator) -> tuple[dict[str, Any], Any, list[str]]:
+    faults = [rule["id"] for rule in emulator.layers.faults.list()]
+    return dump_orgs(list(emulator.backend.orgs.values())), round(emulator.backend.clock.offset), faults
 
 
 def action(op: str, n: int) -> list[dict[str, Any]]:
@@ -90,7 +99,7 @@ def action(op: str, n: int) -> list[dict[str, Any]]:
 
 OPS = st.lists(
     st.tuples(
-        st.sampled_from(["create", "update", "move", "group", "remove", "reset"]),
+        st.sampled_from(["create", "update", "move", "group", "remove", "reset", "clock", "fault"]),
         st.integers(0, 5),
         st.none() | st.integers(0, 12),  # None: the save succeeds; k: its k-th statement fails
     ),
@@ -115,21 +124,26 @@ def test_memory_and_disk_never_disagree_after_failed_saves(ops: list[tuple[str, 
                 data={"grant_type": "client_credentials", "client_id": "c", "client_secret": "s", "scope": SCOPE},
             ).json["access_token"]
             auth = {"X-Api-Key": "c", "Authorization": f"Bearer {token}"}
-            for op, n, fail_at in ops:
-                before = dump_orgs(list(emulator.backend.orgs.values()))
+            for step, (op, n, fail_at) in enumerate(ops):
+                before = in_memory(emulator)
                 flaky.fail_at = fail_at
                 if op == "reset":
                     r = client.post("/_mock/reset")
+                elif op == "clock":
+                    r = client.post("/_mock/clock", json={"advance": 3600 * (n + 1)})
+                elif op == "fault":
+                    rule = {"id": f"f{step}", "match": {"path": "/nowhere"}, "respond": {"status": 503}}
+                    r = client.post("/_mock/faults", json=rule)
                 else:
                     r = client.post(f"/v2/usermanagement/action/{ORG}", json=action(op, n), headers=auth)
                 failed = flaky.fail_at is None and fail_at is not None
                 flaky.fail_at = None
-                served = dump_orgs(list(emulator.backend.orgs.values()))
+                served = in_memory(emulator)
                 if failed:
                     assert r.status_code in (503, 507), (op, r.status_code, r.data)
                     assert served == before  # no trace in memory
                 else:
-                    assert r.status_code == 200, (op, r.status_code, r.data)
+                    assert r.status_code in (200, 201), (op, r.status_code, r.data)
                 assert served == on_disk(data)  # and none on disk either way
                 assert client.get(f"/v2/usermanagement/users/{ORG}/0", headers=auth).status_code == 200
         finally:
@@ -137,6 +151,6 @@ def test_memory_and_disk_never_disagree_after_failed_saves(ops: list[tuple[str, 
         restarted = Emulator.open(Config(seed=copy.deepcopy(SEED), data_dir=data))
         try:
             assert restarted.restored is not None
-            assert dump_orgs(list(restarted.backend.orgs.values())) == served
+            assert in_memory(restarted) == served
         finally:
             restarted.close()

@@ -130,6 +130,8 @@ class Persistence:
         self.backend = backend
         self.layers = layers
         self.writer: Writer | None = None
+        self._saved_settings: dict[str, Any] = {}  # the settings on disk
+        self._undoing = False
 
     # -- start
 
@@ -165,17 +167,22 @@ class Persistence:
             store.put("initialized", True)
 
         self._write(job)
+        self._saved_settings = settings
 
     def restore_settings(self) -> None:
         """Clock offset, fault rules, throttle policy and signing key from the store."""
+        key = self.store.get("signing_key")
+        if key:
+            self.backend.tokens.use_signing_key(key)
+        settings = self.store.get("settings") or {}
+        self._apply_settings(settings)
+        self._saved_settings = settings
+
+    def _apply_settings(self, settings: dict[str, Any]) -> None:
         from ..layers.faults import parse_fault_rules
         from ..layers.throttle import parse_policy
 
         backend, layers = self.backend, self.layers
-        key = self.store.get("signing_key")
-        if key:
-            backend.tokens.use_signing_key(key)
-        settings = self.store.get("settings") or {}
         backend.clock.set_offset(float(settings.get("clock_offset", 0.0)))
         if "throttle" in settings:
             layers.throttle.set_policy(parse_policy(settings["throttle"]))
@@ -216,8 +223,21 @@ class Persistence:
         self._write(job, "replaced orgs")
 
     def save_settings(self) -> None:
+        """Save the clock offset, fault rules and throttle policy as they are now; when that
+        fails, put back the ones last saved (a setting not saved is not served either)."""
+        if self._undoing:
+            return
         settings = self._settings()
-        self._write(lambda store: store.put("settings", settings))
+        try:
+            self._write(lambda store: store.put("settings", settings))
+        except UmapiError:
+            self._undoing = True  # the undo's own changes are not saved again
+            try:
+                self._apply_settings(self._saved_settings)
+            finally:
+                self._undoing = False
+            raise
+        self._saved_settings = settings
 
     def _settings(self) -> dict[str, Any]:
         layers = self.layers
