@@ -135,3 +135,16 @@ def test_each_public_handle_names_its_emulator(umapi_server: Any) -> None:
     assert umapi_server.backend is umapi_server.emulator.backend
     with mock_umapi() as umapi:
         assert isinstance(umapi.emulator, Emulator) and umapi.backend is umapi.emulator.backend
+
+
+def test_the_emulator_module_knows_no_http() -> None:
+    """The composition root builds the emulator; the HTTP layer only adapts it."""
+    import ast
+    from pathlib import Path
+
+    import umapi_mock.emulator as module
+
+    tree = ast.parse(Path(module.__file__).read_text())
+    imported = [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
+    imported += [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+    assert not [m for m in imported if m.startswith(("http", ".http", "flask", "werkzeug")) or ".http" in m]
