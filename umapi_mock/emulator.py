@@ -76,13 +76,14 @@ class Emulator:
                 from .world import restored_backend
 
                 backend = restored_backend(
-                    store.load_orgs(),
+                    store.load_verified(),
                     config.seed,
                     seed_source=config.seed_source,
                     seed_dir=config.seed_dir,
                     token_ttl=config.token_ttl,
                     jwt_enabled=config.jwt_enabled,
                 )
+            store.verify()  # a big database was checked while it loaded
             emulator = cls(config, backend if backend is not None else _seeded(config))
             persistence = Persistence(store, emulator.backend, emulator.layers)
             if restore:

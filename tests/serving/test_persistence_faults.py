@@ -99,7 +99,7 @@ def action(op: str, n: int) -> list[dict[str, Any]]:
 
 OPS = st.lists(
     st.tuples(
-        st.sampled_from(["create", "update", "move", "group", "remove", "reset", "clock", "fault"]),
+        st.sampled_from(["create", "update", "move", "group", "remove", "reset", "load", "clock", "fault"]),
         st.integers(0, 5),
         st.none() | st.integers(0, 12),  # None: the save succeeds; k: its k-th statement fails
     ),
@@ -129,6 +129,10 @@ def test_memory_and_disk_never_disagree_after_failed_saves(ops: list[tuple[str, 
                 flaky.fail_at = fail_at
                 if op == "reset":
                     r = client.post("/_mock/reset")
+                elif op == "load":  # the org replaced by its own state less its last user
+                    state = client.get(f"/_mock/orgs/{ORG}/state").json
+                    state["orgs"][0]["users"] = state["orgs"][0]["users"][:-1]
+                    r = client.put(f"/_mock/orgs/{ORG}/state", json=state)
                 elif op == "clock":
                     r = client.post("/_mock/clock", json={"advance": 3600 * (n + 1)})
                 elif op == "fault":
@@ -154,3 +158,27 @@ def test_memory_and_disk_never_disagree_after_failed_saves(ops: list[tuple[str, 
             assert in_memory(restarted) == served
         finally:
             restarted.close()
+
+
+def test_a_big_database_is_checked_while_it_loads_and_refused_when_damaged(tmp_path, monkeypatch) -> None:
+    """Above the full-check size the check runs beside the restore; damage still refuses it."""
+    import pytest
+
+    import umapi_mock.persistence.store as store_module
+    from umapi_mock.persistence import PersistenceError
+
+    data = tmp_path / "data"
+    Emulator.open(Config(seed=copy.deepcopy(SEED), data_dir=data)).close()
+    monkeypatch.setattr(store_module, "FULL_CHECK_BYTES", 0)  # every file is "big"
+    healthy = Emulator.open(Config(data_dir=data))
+    assert healthy.restored is not None
+    healthy.close()
+    db = data / DB_NAME
+    with db.open("r+b") as f:
+        f.truncate(db.stat().st_size - 1000)
+    with pytest.raises(PersistenceError, match="--reset-from-seed"):
+        Emulator.open(Config(data_dir=data))
+    reopened = Emulator.open(Config(seed=copy.deepcopy(SEED), data_dir=data, reset_from_seed=True))
+    assert reopened.restored is None  # started again from the seed; the damaged file kept aside
+    reopened.close()
+    assert list(data.glob(f"{DB_NAME}.damaged-*"))

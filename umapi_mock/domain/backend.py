@@ -80,8 +80,9 @@ class Backend:
         with self._replacing():
             if org_id is None:
                 self.registry.replace_all(orgs)
-            else:
-                self.registry.remove(org_id)
+            else:  # one org replaced in place: one write (a remove, then an add, would be two)
+                if not any(org.id == org_id for org in orgs):
+                    self.registry.remove(org_id)
                 for org in orgs:
                     self.registry.add(org)
         heap.settle(self.registry.orgs.values())

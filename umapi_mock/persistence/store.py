@@ -16,6 +16,7 @@ import gc
 import json
 import os
 import sqlite3
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -129,6 +130,7 @@ class Store:
         self.conn = conn
         self.lock: DirLock | None = None
         self.problems: list[str] | None = None  # a list: reading salvages (records damage, goes on)
+        self._check: BackgroundCheck | None = None
 
     @classmethod
     def open(cls, data_dir: str | Path, *, reset: bool = False) -> Store:
@@ -144,16 +146,14 @@ class Store:
         lock = DirLock.acquire(directory)
         try:
             path = directory / DB_NAME
+            background = False
             if path.exists():
-                problem = check_database(path)
+                background = not reset and path.stat().st_size > FULL_CHECK_BYTES
+                problem = None if background else check_database(path)
                 if problem is not None and reset:
                     _move_aside(path)
                 elif problem is not None:
-                    raise PersistenceError(
-                        f"data dir {directory}: {DB_NAME} {problem}; refusing to start: --reset-from-seed starts"
-                        f" again from the seed (the damaged file is moved aside), and `umapi-mock state dump"
-                        f" --data-dir {directory} -o state.json` first salvages what is readable"
-                    )
+                    raise PersistenceError(refusal(directory, problem))
             if not path.exists():
                 _create(path)
             conn = _connect(path)
@@ -162,7 +162,28 @@ class Store:
             raise
         store = cls(directory, conn)
         store.lock = lock
+        if background:  # a big file: checked while it loads (the check runs in SQLite, off the GIL)
+            store._check = BackgroundCheck(path)
         return store
+
+    def verify(self) -> None:
+        """Once the background check of a big database is done: PersistenceError if it found
+        damage (call before serving what was loaded)."""
+        if self._check is not None:
+            problem = self._check.result()
+            self._check = None
+            if problem is not None:
+                raise PersistenceError(refusal(self.path, problem))
+
+    def load_verified(self) -> list[Org]:
+        """`load_orgs`, refused as a whole (PersistenceError) when the database is damaged."""
+        try:
+            orgs = self.load_orgs()
+        except sqlite3.DatabaseError as exc:
+            self.verify()
+            raise PersistenceError(refusal(self.path, f"is damaged ({exc})")) from None
+        self.verify()
+        return orgs
 
     def close(self) -> None:
         try:
@@ -187,7 +208,11 @@ class Store:
     @property
     def initialized(self) -> bool:
         """True once a whole state has been saved (the seed is not applied again)."""
-        return bool(self.get("initialized"))
+        try:
+            return bool(self.get("initialized"))
+        except sqlite3.DatabaseError as exc:
+            self.verify()
+            raise PersistenceError(refusal(self.path, f"is damaged ({exc})")) from None
 
     # -- writing (called by the writer thread, inside its transaction)
 
@@ -449,6 +474,31 @@ class DirLock:
         if self.fd is not None:
             os.close(self.fd)  # closing the descriptor releases the lock
             self.fd = None
+
+
+def refusal(directory: Path, problem: str) -> str:
+    """The one line a damaged data dir is refused with: what is wrong, and the two ways on."""
+    return (
+        f"data dir {directory}: {DB_NAME} {problem}; refusing to start: --reset-from-seed starts again from the"
+        f" seed (the damaged file is moved aside), and `umapi-mock state dump --data-dir {directory} -o state.json`"
+        " first salvages what is readable"
+    )
+
+
+class BackgroundCheck:
+    """`check_database` in a thread, for a database too big to check before loading it."""
+
+    def __init__(self, path: Path):
+        self._problem: str | None = None
+        self._thread = threading.Thread(target=self._run, args=(path,), name="umapi-mock-check", daemon=True)
+        self._thread.start()
+
+    def _run(self, path: Path) -> None:
+        self._problem = check_database(path)
+
+    def result(self) -> str | None:
+        self._thread.join()
+        return self._problem
 
 
 def check_database(path: Path) -> str | None:
