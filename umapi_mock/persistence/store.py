@@ -30,7 +30,7 @@ from ..org_schema import CREDENTIAL, GROUP, PRODUCT, USER, USER_COLUMNS, from_js
 SCHEMA_VERSION = 2  # 2: products keep id, code and quota (schema 1 is read as it is)
 DB_NAME = "umapi-mock.sqlite3"
 LOCK_NAME = "umapi-mock.lock"
-FULL_CHECK_BYTES = 64 * 1024 * 1024  # up to this size `integrity_check`; above, `quick_check`
+FULL_CHECK_BYTES = 8 * 1024 * 1024  # up to this size `integrity_check` before loading; above, `quick_check` beside it
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
