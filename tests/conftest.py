@@ -89,7 +89,7 @@ class Served(UmapiServer):
 
     @property
     def config(self) -> Config:
-        return emulator_of(self.emulator.app).config
+        return self.emulator.config
 
 
 @pytest.fixture(scope="session")

@@ -291,7 +291,7 @@ def add_serving_options(serve: argparse.ArgumentParser) -> None:
 
 
 def add_data_dir_options(serve: argparse.ArgumentParser) -> None:
-    """`--data-dir` and `--reset-from-seed`, read by `open_data_dir`."""
+    """`--data-dir` and `--reset-from-seed`, read by `open_emulator` into the Config."""
     group = serve.add_argument_group("durable state")
     group.add_argument(
         "--data-dir",
@@ -305,46 +305,24 @@ def add_data_dir_options(serve: argparse.ArgumentParser) -> None:
     )
 
 
-def open_data_dir(args: argparse.Namespace, config: Config) -> tuple[Any, Any]:
-    """(app, persistence) for `serve --data-dir`: the saved state when DIR has one (the seed is
-    then not applied), else the seed, saved at once. (app, None) without --data-dir."""
-    from .http.app import create_app, create_emulator
+def open_emulator(args: argparse.Namespace, config: Config) -> Any:
+    """The emulator `serve` runs: `Emulator.open` with the data dir, when one is given
+    (its lock taken, its database checked, then restored or seeded and saved). Prints the
+    one line that says the state was restored rather than seeded."""
+    from .emulator import Emulator
+    from .persistence import PersistenceError
 
-    if not args.data_dir:
-        if args.reset_from_seed:
-            raise CliError("--reset-from-seed needs --data-dir")
-        return create_app(config), None
-    from .persistence import Persistence, PersistenceError, Store
-    from .world import restored_backend
-
+    if args.reset_from_seed and not args.data_dir:
+        raise CliError("--reset-from-seed needs --data-dir")
+    config.data_dir = Path(args.data_dir) if args.data_dir else None
+    config.reset_from_seed = bool(args.reset_from_seed)
     try:
-        store = Store.open(args.data_dir)
+        emulator = Emulator.open(config)
     except PersistenceError as exc:
         raise CliError(str(exc)) from None
-    try:
-        restore = store.initialized and not args.reset_from_seed
-        if restore:
-            backend = restored_backend(
-                store.load_orgs(),
-                config.seed,
-                seed_source=config.seed_source,
-                seed_dir=config.seed_dir,
-                token_ttl=config.token_ttl,
-                jwt_enabled=config.jwt_enabled,
-            )
-            emulator = create_emulator(config, backend)
-        else:
-            emulator = create_emulator(config)
-        persistence = Persistence(store, emulator)
-        if restore:
-            persistence.restore_settings()
-        else:
-            persistence.save_all()
-        persistence.start()
-    except BaseException:
-        store.close()
-        raise
-    return emulator.app, persistence
+    if emulator.restored is not None:
+        print(f"umapi-mock: {emulator.restored.line()}", file=sys.stderr, flush=True)
+    return emulator
 
 
 def serving_from_args(args: argparse.Namespace) -> Any:
@@ -457,12 +435,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
         config = config_from_args(args)
         ssl_context, ca_path = _tls(args)
         config.ca_cert = ca_path
-        app, persistence = open_data_dir(args, config)
+        emulator = open_emulator(args, config)
     except SeedError as exc:
         raise CliError(f"seed error: {exc}") from None
     except ValueError as exc:
         raise CliError(str(exc)) from None
     try:
+        from .http.app import create_app
+
+        app = create_app(emulator)
         limits = serving_from_args(args)
         try:
             served = ServedEmulator(app, args.host, args.port, ssl_context=ssl_context, limits=limits)
@@ -483,8 +464,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         if url_file is not None:
             url_file.unlink(missing_ok=True)  # a stale URL file would send the next job to no one
     finally:
-        if persistence is not None:
-            persistence.close()  # the database flushed (every acknowledged change already was)
+        emulator.close()  # the database flushed (every acknowledged change already was), the lock released
     left = "" if finished else f", requests still in flight after {args.shutdown_timeout:g} s were cut off"
     print(f"umapi-mock: stopped on {how}{left}", file=sys.stderr, flush=True)
     return 0

@@ -31,3 +31,5 @@ class Config:
     journal_bodies: int = 200  # the newest exchanges whose bodies the journal keeps (console detail)
     progress: bool = False  # print seeding progress for big orgs
     ca_cert: Path | None = None  # the CA that signed the served certificate: served at /_mock/ca.pem
+    data_dir: Path | None = None  # keep the state in this directory's SQLite database (persistence/)
+    reset_from_seed: bool = False  # with data_dir: discard what it holds and start from the seed

@@ -50,7 +50,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 class MockUMAPI:
-    """One faked UMAPI + IMS. Use as a context manager (yields itself) or a decorator."""
+    """The in-process handle: one faked UMAPI + IMS with no socket, its `Emulator` at
+    `.emulator` (as `testing.UmapiServer.emulator` for a served one). Use as a context manager
+    (yields itself) or a decorator."""
 
     def __init__(
         self,

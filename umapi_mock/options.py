@@ -130,10 +130,13 @@ def writable_dir(text: str) -> str:
     writable directory); nothing is created here."""
     path = Path(text).expanduser()
     probe = path
-    while not probe.exists():
-        if probe.parent == probe:
-            break
-        probe = probe.parent
+    try:
+        while not probe.exists():
+            if probe.parent == probe:
+                break
+            probe = probe.parent
+    except OSError as exc:  # a parent that cannot be searched (permission denied)
+        raise argparse.ArgumentTypeError(f"{text!r} cannot be used: {exc.strerror or exc} ({probe})") from None
     if not probe.is_dir():
         what = "is" if probe == path else f"cannot be created: {str(probe)!r} is"
         raise argparse.ArgumentTypeError(f"{text!r} {what} a file, not a directory")

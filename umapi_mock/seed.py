@@ -2,7 +2,8 @@
 
 `load_seed` turns a file into orgs and fails with file, path inside the file and problem
 (never a traceback); `dump_orgs` writes orgs back in the same format, so the admin API's
-state GET/PUT round-trips and a dumped state can be used as a seed.
+state GET/PUT round-trips and a dumped state can be used as a seed. Which fields a record
+has, their keys and defaults, are `org_schema.py`'s, shared with the data dir's rows.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from .domain.models import (
     User,
 )
 from .domain.names import group_name_problem, is_email
+from .org_schema import CREDENTIAL, GROUP, PRODUCT, USER
 
 DEMO_ORG_ID = "0123456789ABCDEF01234567@AdobeOrg"
 
@@ -435,60 +437,28 @@ def dump_orgs(orgs: list[Org]) -> dict[str, Any]:
 
 
 def _dump_credential(c: Credential) -> dict[str, Any]:
-    out: dict[str, Any] = {"client_id": c.client_id, "client_secret": c.client_secret, "tech_account": c.tech_account}
-    if c.certificates:
-        out["certificates"] = list(c.certificates)
-    if c.scopes != DEFAULT_SCOPES:
-        out["scopes"] = list(c.scopes)
-    if c.metascopes != DEFAULT_METASCOPES:
-        out["metascopes"] = list(c.metascopes)
-    return out
+    return CREDENTIAL.seed_doc(c, skip=("org_id",))  # the org's own id
 
 
 def _dump_product(org: Org, p: Product) -> dict[str, Any]:
-    out: dict[str, Any] = {"name": p.name}
-    for key in ("id", "code", "quota"):
-        value = getattr(p, key)
-        if value is not None:
-            out[key] = value
-    out["profiles"] = [_dump_profile(org.groups[g]) for g in p.profiles]
+    out = PRODUCT.seed_doc(p, skip=("profiles",))
+    out["profiles"] = [_dump_profile(org.groups[g]) for g in p.profiles]  # the profiles themselves, nested
     return out
 
 
 def _dump_profile(g: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {"id": g.gid, "name": g.name}
-    if g.quota is not None:
-        out["quota"] = g.quota
-    if g.description is not None:
-        out["description"] = g.description
-    return out
+    return GROUP.seed_doc(g, skip=("type", "product"))  # both given by where it is nested
 
 
 def _dump_group(org: Org, g: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {"id": g.gid, "name": g.name}
-    if g.description is not None:
-        out["description"] = g.description
+    out = GROUP.seed_doc(g, skip=("type", "profiles"))  # a user group: the type is the section's
     if g.profiles:
-        out["profiles"] = [org.groups[p].name for p in sorted(g.profiles)]
-    if g.read_only:
-        out["read_only"] = True
-    if g.quota is not None:
-        out["quota"] = g.quota
+        out["profiles"] = [org.groups[p].name for p in sorted(g.profiles)]  # by name in a seed
     return out
 
 
 def _dump_user(org: Org, u: User) -> dict[str, Any]:
-    out: dict[str, Any] = {"id": u.uid, "email": u.email, "type": u.type}
-    if u.username != u.email:
-        out["username"] = u.username
-    if u.domain.lower() != u.email.rsplit("@", 1)[1].lower():
-        out["domain"] = u.domain
-    for key in ("firstname", "lastname", "country"):
-        value = getattr(u, key)
-        if value is not None:
-            out[key] = value
-    if u.status != "active":
-        out["status"] = u.status
+    out = USER.seed_doc(u)
     names = sorted((org.groups[g].name for g in org.memberships.get(u.uid, ())), key=str.lower)
     if names:
         out["groups"] = names

@@ -24,39 +24,47 @@ from .domain.scopes import S2S_SCOPE
 
 @dataclass
 class UmapiServer:
-    """The session's HTTPS emulator and what a client needs to reach it."""
+    """The served handle: the session's HTTPS emulator and what a client needs to reach it.
+    (`MockUMAPI` is the in-process handle, `contracts.targets_emulator.EmulatorTarget` the
+    contract kit's; each has `.emulator`, the `Emulator` whose state it serves.)"""
 
-    emulator: ServedEmulator
+    served: ServedEmulator  # the socket server (url, stop())
     ca_path: str
     _templates: dict[Any, list[Org]] = field(default_factory=dict)
     _session: requests.Session | None = None
 
     @property
     def app(self) -> Any:
-        return self.emulator.app
+        """The Flask app the server runs (an adapter of `emulator`)."""
+        return self.served.app
+
+    @property
+    def emulator(self) -> Emulator:
+        """The emulator handle (state, layers, `reset()`) behind the served app."""
+        from .http.context import emulator_of
+
+        return emulator_of(self.served.app)
 
     @property
     def handle(self) -> Emulator:
-        """The emulator handle (state, layers, `reset()`) of the served app."""
-        from .http.context import emulator_of
-
-        return emulator_of(self.emulator.app)
+        """Deprecated: `emulator`."""
+        return self.emulator
 
     @property
     def backend(self) -> Backend:
-        return self.handle.backend
+        return self.emulator.backend
 
     @property
     def url(self) -> str:
-        return self.emulator.url
+        return self.served.url
 
     @property
     def netloc(self) -> str:
-        return self.emulator.netloc
+        return self.served.netloc
 
     @property
     def ims_host(self) -> str:
-        return self.emulator.netloc
+        return self.served.netloc
 
     @property
     def endpoint(self) -> str:
@@ -129,12 +137,12 @@ class UmapiServer:
 
     def reset_layers(self, options: dict[str, Any]) -> None:
         """Clock, throttle, faults and journal as a test's options ask (default: all off)."""
-        self.handle.reset_layers(throttle=options.get("throttle", "off"), faults=options.get("faults") or [])
+        self.emulator.reset_layers(throttle=options.get("throttle", "off"), faults=options.get("faults") or [])
 
     def stop(self) -> None:
         if self._session is not None:
             self._session.close()
-        self.emulator.stop()
+        self.served.stop()
 
 
 def start_server(tls_dir: Path) -> UmapiServer:
@@ -147,8 +155,8 @@ def start_server(tls_dir: Path) -> UmapiServer:
 
     tls = ensure_tls(tls_dir)
     app = create_app(Config(ca_cert=tls.ca_cert))
-    emulator = ServedEmulator(app, "127.0.0.1", 0, ssl_context=tls.server_context()).start()
-    return UmapiServer(emulator, str(tls.ca_cert))
+    served = ServedEmulator(app, "127.0.0.1", 0, ssl_context=tls.server_context()).start()
+    return UmapiServer(served, str(tls.ca_cert))
 
 
 def _template_key(options: dict[str, Any]) -> Any:

@@ -101,7 +101,7 @@ def test_small_and_non_json_answers_stay_identity(served: Any, auth: dict[str, s
 def test_curl_like_client_without_accept_encoding_gets_identity(served: Any, auth: dict[str, str]) -> None:
     """http.client sends no Accept-Encoding at all (as curl without --compressed)."""
     context = ssl.create_default_context(cafile=served.ca_path)
-    conn = http.client.HTTPSConnection(served.emulator.host, served.emulator.port, context=context, timeout=60)
+    conn = http.client.HTTPSConnection(served.served.host, served.served.port, context=context, timeout=60)
     try:
         conn.request("GET", PAGE, headers=auth)
         r = conn.getresponse()

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from umapi_mock.config import Config
-from umapi_mock.http.app import create_emulator
+from umapi_mock.emulator import Emulator
+from umapi_mock.http.app import create_app
 from umapi_mock.http.context import emulator_of
 
 ORG = "ABCDEF0123456789ABCDEF01@AdobeOrg"
@@ -51,16 +52,20 @@ def emails(client: Any, auth: dict[str, str]) -> list[str]:
     return sorted(u["email"] for u in r.json["users"])
 
 
-def test_the_app_and_its_handle_find_each_other() -> None:
-    emulator = create_emulator(Config(seed=seed("one@tiny.example")))
-    assert emulator_of(emulator.app) is emulator
-    with emulator.app.test_request_context("/status"):
+def test_the_app_adapts_its_handle_and_the_handle_knows_no_app() -> None:
+    emulator = Emulator.open(Config(seed=seed("one@tiny.example")))
+    app = create_app(emulator)
+    assert emulator_of(app) is emulator
+    with app.test_request_context("/status"):
         assert emulator_of() is emulator
+    assert not hasattr(emulator, "app") and not hasattr(emulator, "pages")
+    other = create_app(emulator)  # a second adapter of the same handle serves the same state
+    assert headers(other.test_client())
 
 
 def test_reset_restores_orgs_clock_and_layers() -> None:
-    emulator = create_emulator(Config(seed=seed("one@tiny.example"), throttle="documented", faults=[RULE]))
-    client = emulator.app.test_client()
+    emulator = Emulator.open(Config(seed=seed("one@tiny.example"), throttle="documented", faults=[RULE]))
+    client = create_app(emulator).test_client()
     auth = headers(client)
     assert client.get("/status").status_code == 503
     assert client.delete("/_mock/faults").status_code == 200
@@ -97,15 +102,15 @@ def test_reset_restores_orgs_clock_and_layers() -> None:
 
 
 def test_a_bad_layer_option_changes_nothing() -> None:
-    emulator = create_emulator(Config(seed=seed("one@tiny.example"), faults=[RULE]))
+    emulator = Emulator.open(Config(seed=seed("one@tiny.example"), faults=[RULE]))
     with pytest.raises(ValueError):
         emulator.reset_layers(throttle={"base": "sometimes"})
     assert [r["id"] for r in emulator.layers.faults.list()] == ["status-503"]
 
 
 def test_pages_follow_writes_and_swapped_orgs() -> None:
-    emulator = create_emulator(Config(seed=seed("one@tiny.example")))
-    client = emulator.app.test_client()
+    emulator = Emulator.open(Config(seed=seed("one@tiny.example")))
+    client = create_app(emulator).test_client()
     auth = headers(client)
     first = client.get(f"/v2/usermanagement/users/{ORG}/0", headers=auth)
     again = client.get(f"/v2/usermanagement/users/{ORG}/0", headers=auth)
@@ -118,3 +123,28 @@ def test_pages_follow_writes_and_swapped_orgs() -> None:
     assert emails(client, auth) == ["three@tiny.example"]
     emulator.reset()
     assert emails(client, auth) == ["one@tiny.example"]
+
+
+def test_each_public_handle_names_its_emulator(umapi_server: Any) -> None:
+    """Served (`UmapiServer`), in-process (`MockUMAPI`): `.emulator` is the Emulator in both."""
+    from umapi_mock import mock_umapi
+
+    assert umapi_server.emulator is emulator_of(umapi_server.app)
+    assert umapi_server.handle is umapi_server.emulator  # the deprecated name still answers
+    assert umapi_server.served.url == umapi_server.url
+    assert umapi_server.backend is umapi_server.emulator.backend
+    with mock_umapi() as umapi:
+        assert isinstance(umapi.emulator, Emulator) and umapi.backend is umapi.emulator.backend
+
+
+def test_the_emulator_module_knows_no_http() -> None:
+    """The composition root builds the emulator; the HTTP layer only adapts it."""
+    import ast
+    from pathlib import Path
+
+    import umapi_mock.emulator as module
+
+    tree = ast.parse(Path(module.__file__).read_text())
+    imported = [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
+    imported += [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+    assert not [m for m in imported if m.startswith(("http", ".http", "flask", "werkzeug")) or ".http" in m]

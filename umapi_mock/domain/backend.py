@@ -6,7 +6,8 @@ keeps state, so two backends in one process never interfere.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from . import heap
@@ -64,21 +65,36 @@ class Backend:
 
     def reset(self, org_id: str | None = None) -> None:
         """Back to the start-up seed: all orgs, or one."""
-        if org_id is None:
-            self.registry.replace_all([o.clone() for o in self.pristine])
-        else:
-            pristine = next((o for o in self.pristine if o.id == org_id), None)
-            if pristine is None:
-                self.registry.remove(org_id)
+        with self._replacing():
+            if org_id is None:
+                self.registry.replace_all([o.clone() for o in self.pristine])
             else:
-                self.registry.add(pristine.clone())
+                pristine = next((o for o in self.pristine if o.id == org_id), None)
+                if pristine is None:
+                    self.registry.remove(org_id)
+                else:
+                    self.registry.add(pristine.clone())
         heap.settle(self.registry.orgs.values())
 
     def replace_orgs(self, orgs: list[Org], *, org_id: str | None = None) -> None:
-        if org_id is None:
-            self.registry.replace_all(orgs)
-        else:
-            self.registry.remove(org_id)
-            for org in orgs:
-                self.registry.add(org)
+        with self._replacing():
+            if org_id is None:
+                self.registry.replace_all(orgs)
+            else:  # one org replaced in place: one write (a remove, then an add, would be two)
+                if not any(org.id == org_id for org in orgs):
+                    self.registry.remove(org_id)
+                for org in orgs:
+                    self.registry.add(org)
         heap.settle(self.registry.orgs.values())
+
+    @contextmanager
+    def _replacing(self) -> Iterator[None]:
+        """A replacement the registry's observer refuses (a save that failed) is undone:
+        the orgs served before it are served again."""
+        with self.registry.lock:
+            before = dict(self.registry.orgs)
+            try:
+                yield
+            except BaseException:
+                self.registry.orgs = before
+                raise

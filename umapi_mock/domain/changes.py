@@ -31,8 +31,9 @@ class OrgChanges:
 
 
 class ChangeObserver(Protocol):
-    """Told about commits; what it returns is called after the org lock is released and
-    before the change is acknowledged (e.g. waiting until the change is durable)."""
+    """Told about commits under the org lock; what it returns is called there too, before the
+    change is kept (e.g. waiting until it is durable). If either raises, the transaction is
+    undone in memory and the error propagates: nothing unsaved is ever served."""
 
     def committed(self, changes: OrgChanges) -> Callable[[], None] | None: ...
 

@@ -13,10 +13,23 @@ class Clock:
     def __init__(self, start: float | None = None):
         self._offset = 0.0 if start is None else start - time.time()
         self._lock = threading.Lock()
-        self.on_change: Callable[[], None] | None = None  # told after the offset moves (persistence)
+        self.listeners: list[Callable[[], None]] = []  # told after the offset moves (persistence)
 
     def now(self) -> float:
         return time.time() + self._offset
+
+    def listen(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """Call `listener` after each change of the offset; returns what `unlisten` takes."""
+        self.listeners.append(listener)
+        return listener
+
+    def unlisten(self, listener: Callable[[], None]) -> None:
+        if listener in self.listeners:
+            self.listeners.remove(listener)
+
+    def _changed(self) -> None:
+        for listener in list(self.listeners):
+            listener()
 
     @property
     def offset(self) -> float:
@@ -30,16 +43,14 @@ class Clock:
     def advance(self, seconds: float) -> float:
         with self._lock:
             self._offset += seconds
-        if self.on_change is not None:
-            self.on_change()
+        self._changed()
         return self.now()
 
     def reset(self) -> None:
         """Back to wall-clock time: undo every `advance`."""
         with self._lock:
             self._offset = 0.0
-        if self.on_change is not None:
-            self.on_change()
+        self._changed()
 
 
 class FrozenClock(Clock):

@@ -75,6 +75,15 @@ CATALOGUE: dict[str, ErrorSpec] = {
     ),
     # --- action early validation (spec §3.7, §6 A29, A32)
     "action.malformed": ErrorSpec(400, {"result": "error.command.malformed", "message": "{detail}"}),
+    # --- a change the data dir could not save: undone, never served (the emulator's own answers)
+    "server.not_saved": ErrorSpec(
+        503,
+        {"error_code": "503000", "message": "Service unavailable: the change could not be saved; retry later"},
+        {"Retry-After": "5"},
+    ),
+    "server.storage_full": ErrorSpec(
+        507, {"error_code": "507000", "message": "Insufficient storage: the change could not be saved; retry later"}
+    ),
     # --- IMS (spec §1.6, §6 A1, A5)
     "ims.invalid_request": ErrorSpec(400, {"error": "invalid_request", "error_description": "{detail}"}),
     "ims.unsupported_grant_type": ErrorSpec(

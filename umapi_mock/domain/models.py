@@ -547,8 +547,8 @@ class Org:
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
-        """Hold the org lock and record undo entries; roll back on error or on request."""
-        after_commit = None
+        """Hold the org lock and record undo entries; roll back on error or on request, or
+        when the observer cannot keep the commit (a write that cannot be saved is not served)."""
         with self.lock:
             outer = self._undo
             self._undo = []
@@ -564,15 +564,20 @@ class Org:
                 raise
             if txn.rolled_back:
                 txn.rollback_to(0)
+            elif outer is None and self._dirty and self.observer is not None:
+                try:  # kept only once the observer has it (durable); else undone here, in memory
+                    wait = self.observer.committed(self._changes(self._dirty))
+                    if wait is not None:
+                        wait()
+                except BaseException:
+                    txn.rollback_to(0)
+                    self._undo, self._dirty = outer, None
+                    raise
             elif outer is not None:
                 outer.extend(self._undo)
             self._undo = outer
-            if outer is None and self._dirty is not None:
-                dirty, self._dirty = self._dirty, None
-                if dirty and not txn.rolled_back and self.observer is not None:
-                    after_commit = self.observer.committed(self._changes(dirty))
-        if after_commit is not None:
-            after_commit()  # e.g. until the change is durable, before it is acknowledged
+            if outer is None:
+                self._dirty = None
 
     def _changes(self, keys: set[ChangeKey]) -> OrgChanges:
         """Under the lock, at the commit point: the touched records as they are now."""

@@ -1,4 +1,4 @@
-"""The app factory: one Flask app per emulator instance, IMS and UMAPI on one port.
+"""The app factory: a Flask app adapting one emulator handle, IMS and UMAPI on one port.
 
 Every hook and blueprint is installed here, in the order it runs."""
 
@@ -15,7 +15,6 @@ from ..domain.backend import Backend
 from ..domain.errors import UmapiError
 from ..emulator import Emulator
 from ..redaction import redact_target
-from ..world import build_backend
 from . import canonical, middleware, routes
 from .compression import install_compression
 from .context import attach, emulator_of
@@ -24,24 +23,14 @@ from .render import error_response, json_response
 log = logging.getLogger("umapi_mock")
 
 
-def create_app(config: Config | None = None, backend: Backend | None = None) -> Flask:
-    return create_emulator(config, backend).app  # type: ignore[no-any-return]
-
-
-def create_emulator(config: Config | None = None, backend: Backend | None = None) -> Emulator:
-    """An emulator handle whose `app` serves it."""
-    config = config or Config()
-    if backend is None:
-        backend = build_backend(
-            config.seed,
-            seed_source=config.seed_source,
-            seed_dir=config.seed_dir,
-            token_ttl=config.token_ttl,
-            jwt_enabled=config.jwt_enabled,
-            progress=config.progress,
-        )
+def create_app(emulator: Emulator | Config | None = None, backend: Backend | None = None) -> Flask:
+    """A Flask app serving `emulator`: a pure adapter, holding the HTTP-side caches. Given a
+    Config (or nothing), the emulator is built first with `Emulator.open(config, backend)`."""
+    if not isinstance(emulator, Emulator):
+        emulator = Emulator.open(emulator, backend)
+    elif backend is not None:
+        raise ValueError("give a backend to Emulator.open, not with an emulator")
     app = Flask("umapi_mock")
-    emulator = Emulator(config, backend)
     attach(app, emulator)
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.url_map.strict_slashes = False
@@ -75,7 +64,7 @@ def create_emulator(config: Config | None = None, backend: Backend | None = None
         log.exception("unexpected error on %s %s", request.method, request.path)
         return error_response(UmapiError("server.internal"))
 
-    return emulator
+    return app
 
 
 def assign_request_id() -> None:

@@ -15,7 +15,7 @@ from ..domain.errors import UmapiError
 from ..domain.gate import authorize
 from ..domain.models import Org
 from ..domain.reads import Page
-from .context import emulator_of
+from .context import emulator_of, pages_of
 from .render import dumps, json_response
 from .routes import endpoint_named
 from .wire.actions import render_report
@@ -103,7 +103,7 @@ def users_response(org: Org, key: tuple[Any, ...], page: Page[Any], extra: dict[
     def head() -> bytes:  # what dumps({..., "users": [...]}) writes before the users
         return dumps({"lastPage": page.last, "result": "success", **extra})[:-1].encode() + b',"users":['
 
-    body = emulator_of().pages.get(org, key, page, head, user_bytes)
+    body = pages_of().get(org, key, page, head, user_bytes)
     return json_response(body, headers=paging_headers(page))
 
 

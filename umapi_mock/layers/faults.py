@@ -458,7 +458,7 @@ class FaultSet:
         self._lock = threading.Lock()
         self._rules: list[FaultRule] = []
         self._counter = 0
-        self.on_change: Callable[[], None] | None = None  # told after rules are added or removed
+        self.listeners: list[Callable[[], None]] = []  # told after rules are added or removed (persistence)
         if rules:
             self.add(
                 [r.fresh() if isinstance(r, FaultRule) else parse_fault_rule(r, f"[{i}]") for i, r in enumerate(rules)]
@@ -514,8 +514,8 @@ class FaultSet:
         self._changed()
 
     def _changed(self) -> None:
-        if self.on_change is not None:
-            self.on_change()
+        for listener in list(self.listeners):
+            listener()
 
     def __len__(self) -> int:
         return len(self._rules)

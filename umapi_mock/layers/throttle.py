@@ -190,7 +190,7 @@ class Throttle:
         self._client: dict[tuple[str, str], deque[float]] = {}
         self._global: dict[str, deque[float]] = {}
         self.syncs = SyncControl(policy.sync_interval)
-        self.on_change: Callable[[], None] | None = None  # told after the policy changes
+        self.listeners: list[Callable[[], None]] = []  # told after the policy changes (persistence)
 
     @property
     def policy(self) -> Policy:
@@ -202,8 +202,8 @@ class Throttle:
             self._client.clear()
             self._global.clear()
             self.syncs = SyncControl(policy.sync_interval)
-        if self.on_change is not None:
-            self.on_change()
+        for listener in list(self.listeners):
+            listener()
 
     def clear(self) -> None:
         with self._lock:

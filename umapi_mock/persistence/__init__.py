@@ -1,17 +1,22 @@
 """Durable state behind the domain: `--data-dir DIR` keeps an emulator's orgs, its token
 signing key, clock offset, fault rules and throttle policy in SQLite (`store.py`).
 
-The in-memory model stays the read path; the database is its durable copy. The domain
+`Emulator.open(config)` (emulator.py) wires it: the store (holding the data dir's lock),
+then restore or save, then `start()`. The in-memory model stays the read path; the database
+is its durable copy. The domain
 reports each org commit as change records (`domain/changes.py`) and each whole-org
 replacement (reset, state load) through its registry; the clock, fault set and throttle
 report setting changes. `Persistence` writes all of them through one writer thread that
-commits whatever has queued up in one transaction (group commit): a change is on disk
-before the request that made it is answered, and concurrent writers share one fsync.
+commits whatever has queued up in one transaction (group commit): an org's change is on
+disk before the org keeps it (a failed save is undone in memory and answered 503 or 507),
+and writers of different orgs share one fsync.
 Rolled-back transactions (test mode) report nothing, so they write nothing.
 """
 
 from __future__ import annotations
 
+import errno
+import logging
 import queue
 import sqlite3
 import threading
@@ -20,15 +25,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..domain.changes import OrgChanges
-from .store import SCHEMA_VERSION, OrgSnapshot, PersistenceError, Store, transaction
+from ..domain.errors import UmapiError
+from .store import SCHEMA_VERSION, OrgSnapshot, PersistenceError, Store, salvage, transaction
 
 if TYPE_CHECKING:
+    from ..domain.backend import Backend
     from ..domain.models import Org
-    from ..emulator import Emulator
+    from ..layers import Layers
     from ..layers.throttle import Policy
+
+log = logging.getLogger("umapi_mock.persistence")
 
 DATA_DIR_ENV = "UMAPI_MOCK_DATA_DIR"
 _BATCH_MAX = 256
+_SQLITE_FULL = 13  # "database or disk is full"
 
 
 class Ticket:
@@ -115,27 +125,31 @@ class Writer:
 class Persistence:
     """Keeps one emulator's state in a store: restores it at start, then writes every change."""
 
-    def __init__(self, store: Store, emulator: Emulator):
+    def __init__(self, store: Store, backend: Backend, layers: Layers):
         self.store = store
-        self.emulator = emulator
+        self.backend = backend
+        self.layers = layers
         self.writer: Writer | None = None
+        self._saved_settings: dict[str, Any] = {}  # the settings on disk
+        self._undoing = False
 
     # -- start
 
     def start(self) -> None:
         """Begin writing changes (call after `save_all` or `restore_settings`)."""
         self.writer = Writer(self.store)
-        self.emulator.data_dir = str(self.store.path.parent)
-        backend, layers = self.emulator.backend, self.emulator.layers
-        backend.registry.observe(self)
-        backend.clock.on_change = self.save_settings
-        layers.faults.on_change = self.save_settings
-        layers.throttle.on_change = self.save_settings
+        self.backend.registry.observe(self)
+        for source in self._setting_sources():
+            source.listeners.append(self.save_settings)
+
+    def _setting_sources(self) -> list[Any]:
+        """What tells the settings' changes: the clock, the fault set, the throttle."""
+        return [self.backend.clock, self.layers.faults, self.layers.throttle]
 
     def save_all(self) -> None:
         """The whole state, replacing what the store held (a new data dir, or a reseed). A
         signing key the store already holds is kept: tokens issued before a reseed still work."""
-        backend = self.emulator.backend
+        backend = self.backend
         kept = self.store.get("signing_key")
         if kept:
             backend.tokens.use_signing_key(kept)
@@ -153,17 +167,22 @@ class Persistence:
             store.put("initialized", True)
 
         self._write(job)
+        self._saved_settings = settings
 
     def restore_settings(self) -> None:
         """Clock offset, fault rules, throttle policy and signing key from the store."""
+        key = self.store.get("signing_key")
+        if key:
+            self.backend.tokens.use_signing_key(key)
+        settings = self.store.get("settings") or {}
+        self._apply_settings(settings)
+        self._saved_settings = settings
+
+    def _apply_settings(self, settings: dict[str, Any]) -> None:
         from ..layers.faults import parse_fault_rules
         from ..layers.throttle import parse_policy
 
-        backend, layers = self.emulator.backend, self.emulator.layers
-        key = self.store.get("signing_key")
-        if key:
-            backend.tokens.use_signing_key(key)
-        settings = self.store.get("settings") or {}
+        backend, layers = self.backend, self.layers
         backend.clock.set_offset(float(settings.get("clock_offset", 0.0)))
         if "throttle" in settings:
             layers.throttle.set_policy(parse_policy(settings["throttle"]))
@@ -175,15 +194,24 @@ class Persistence:
             for rule, entry in zip(rules, saved):
                 rule.fired = int(entry.get("fired", 0))
 
-    # -- observing (the domain's ChangeObserver, and the settings' on_change)
+    # -- observing (the domain's ChangeObserver, and the settings' listeners)
 
     def committed(self, changes: OrgChanges) -> Callable[[], None] | None:
+        """The wait the org calls before keeping its commit: a save that fails raises a
+        UmapiError (503 or 507), and the org undoes the commit in memory."""
         if self.writer is None:
             return None
-        return self.writer.submit(lambda store: store.apply(changes)).wait
+        ticket = self.writer.submit(lambda store: store.apply(changes))
+        return lambda: self._settle(ticket, f"changes to org {changes.org_id}")
+
+    def _settle(self, ticket: Ticket, what: str) -> None:
+        try:
+            ticket.wait()
+        except PersistenceError as exc:
+            raise _not_saved(exc.__cause__ or exc, what, self.store.path) from exc
 
     def orgs_replaced(self, orgs: list[Org], removed: list[str]) -> None:
-        order = list(self.emulator.backend.orgs)
+        order = list(self.backend.orgs)
         snaps = [(OrgSnapshot.capture(org), order.index(org.id) if org.id in order else len(order)) for org in orgs]
 
         def job(store: Store) -> None:
@@ -192,31 +220,44 @@ class Persistence:
             for snap, pos in snaps:
                 store.save_org(snap, pos)
 
-        self._write(job)
+        self._write(job, "replaced orgs")
 
     def save_settings(self) -> None:
+        """Save the clock offset, fault rules and throttle policy as they are now; when that
+        fails, put back the ones last saved (a setting not saved is not served either)."""
+        if self._undoing:
+            return
         settings = self._settings()
-        self._write(lambda store: store.put("settings", settings))
+        try:
+            self._write(lambda store: store.put("settings", settings))
+        except UmapiError:
+            self._undoing = True  # the undo's own changes are not saved again
+            try:
+                self._apply_settings(self._saved_settings)
+            finally:
+                self._undoing = False
+            raise
+        self._saved_settings = settings
 
     def _settings(self) -> dict[str, Any]:
-        layers = self.emulator.layers
+        layers = self.layers
         faults = []
         for doc in layers.faults.list():
             fired = doc.pop("fired", 0)
             doc.pop("remaining", None)
             faults.append({"rule": doc, "fired": fired})
         return {
-            "clock_offset": self.emulator.backend.clock.offset,
+            "clock_offset": self.backend.clock.offset,
             "faults": faults,
             "throttle": _policy_doc(layers.throttle.policy),
         }
 
-    def _write(self, job: Job) -> None:
+    def _write(self, job: Job, what: str = "the settings") -> None:
         if self.writer is None:
             with transaction(self.store.conn):
                 job(self.store)
         else:
-            self.writer.run(job)
+            self._settle(self.writer.submit(job), what)
 
     # -- stop
 
@@ -224,15 +265,32 @@ class Persistence:
         """Flush: the settings as they are now (fault rules' fired counts), then close."""
         try:
             self.save_settings()
-        except PersistenceError:
+        except (PersistenceError, UmapiError):
             pass
-        backend, layers = self.emulator.backend, self.emulator.layers
-        backend.registry.observe(None)
-        backend.clock.on_change = layers.faults.on_change = layers.throttle.on_change = None
+        self.backend.registry.observe(None)
+        for source in self._setting_sources():
+            if self.save_settings in source.listeners:
+                source.listeners.remove(self.save_settings)
         if self.writer is not None:
             self.writer.close()
             self.writer = None
         self.store.close()
+
+
+def _not_saved(error: BaseException, what: str, data_dir: Path) -> UmapiError:
+    """The answer to a save that failed, logged once (a line; the traceback at debug)."""
+    full = getattr(error, "sqlite_errorcode", None) == _SQLITE_FULL or (
+        isinstance(error, OSError) and error.errno == errno.ENOSPC
+    )
+    log.warning(
+        "could not save %s in data dir %s (%s): undone, answered %s",
+        what,
+        data_dir,
+        error,
+        507 if full else 503,
+    )
+    log.debug("the failed save", exc_info=error)
+    return UmapiError("server.storage_full" if full else "server.not_saved")
 
 
 def _policy_doc(policy: Policy) -> Any:
@@ -245,8 +303,4 @@ def _policy_doc(policy: Policy) -> Any:
     return doc
 
 
-def open_store(data_dir: str | Path) -> Store:
-    return Store.open(data_dir)
-
-
-__all__ = ["DATA_DIR_ENV", "Persistence", "PersistenceError", "SCHEMA_VERSION", "Store", "Writer", "open_store"]
+__all__ = ["DATA_DIR_ENV", "Persistence", "PersistenceError", "SCHEMA_VERSION", "Store", "Writer", "salvage"]

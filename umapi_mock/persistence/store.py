@@ -11,19 +11,26 @@ its rowid when updated in place, so `ORDER BY rowid` gives back the in-memory or
 
 from __future__ import annotations
 
+import fcntl
 import gc
 import json
+import os
 import sqlite3
+import threading
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..domain.changes import OrgChanges
-from ..domain.models import ADOBE_ID, Credential, Group, Org, User
+from ..domain.models import ADOBE_ID, Group, Org, User
+from ..org_schema import CREDENTIAL, GROUP, PRODUCT, USER, USER_COLUMNS, from_json_doc, json_doc, json_row
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: products keep id, code and quota (schema 1 is read as it is)
 DB_NAME = "umapi-mock.sqlite3"
+LOCK_NAME = "umapi-mock.lock"
+FULL_CHECK_BYTES = 8 * 1024 * 1024  # up to this size `integrity_check` before loading; above, `quick_check` beside it
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -41,12 +48,10 @@ CREATE TABLE IF NOT EXISTS members (
 """
 
 _USER_UPSERT = (
-    "INSERT INTO users (org, uid, type, email, username, domain, firstname, lastname, country, status)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (org, uid) DO UPDATE SET type = excluded.type,"
-    " email = excluded.email, username = excluded.username, domain = excluded.domain,"
-    " firstname = excluded.firstname, lastname = excluded.lastname, country = excluded.country,"
-    " status = excluded.status"
+    f"INSERT INTO users (org, {', '.join(USER_COLUMNS)}) VALUES (?{', ?' * len(USER_COLUMNS)})"
+    " ON CONFLICT (org, uid) DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in USER_COLUMNS if c != "uid")
 )
+_USER_SELECT = f"SELECT {', '.join(USER_COLUMNS)} FROM users NOT INDEXED WHERE org = ? ORDER BY rowid"
 _GROUP_UPSERT = (
     "INSERT INTO org_groups (org, gid, doc) VALUES (?, ?, ?) ON CONFLICT (org, gid) DO UPDATE SET doc = excluded.doc"
 )
@@ -87,75 +92,98 @@ def _org_doc(org: Org) -> dict[str, Any]:
         "sysadmin_name": org.sysadmin_name,
         "migrating": org.migrating,
         "domains": [[d.name, d.type] for d in org.domains.values()],
-        "credentials": [_credential_doc(c) for c in org.credentials.values()],
-        "products": _products_doc({p.name: list(p.profiles) for p in org.products.values()}),
-    }
-
-
-def _products_doc(products: dict[str, list[int]]) -> list[list[Any]]:
-    return [[name, gids] for name, gids in products.items()]
-
-
-def _credential_doc(c: Credential) -> dict[str, Any]:
-    return {
-        "client_id": c.client_id,
-        "client_secret": c.client_secret,
-        "org_id": c.org_id,
-        "tech_account": c.tech_account,
-        "certificates": list(c.certificates),
-        "scopes": list(c.scopes),
-        "metascopes": list(c.metascopes),
+        "credentials": [json_doc(CREDENTIAL, c) for c in org.credentials.values()],
+        "products": [json_row(PRODUCT, p) for p in org.products.values()],
     }
 
 
 def _group_doc(g: Group) -> str:
-    return json.dumps(
-        [g.name, g.type, g.description, g.product, g.quota, g.target, g.read_only, sorted(g.profiles)],
-        separators=(",", ":"),
-    )
+    """A group row's document: its fields but the id (a column), in schema order."""
+    return json.dumps(json_row(GROUP, g, skip=("gid",)), separators=(",", ":"))
+
+
+def _group_record(gid: int, doc: str) -> Group:
+    values = json.loads(doc)
+    values[-1] = frozenset(values[-1])  # profiles, the last field
+    return GROUP.record(gid, *values)  # type: ignore[no-any-return]
 
 
 def _user_row(org_id: str, u: User) -> tuple[Any, ...]:
-    return (org_id, u.uid, u.type, u.email, u.username, u.domain, u.firstname, u.lastname, u.country, u.status)
+    return (org_id, *USER.row(u))
+
+
+def _changed_products(doc: list[list[Any]], products: dict[str, list[int]]) -> list[list[Any]]:
+    """Products after a commit that changed their profiles (names and profile ids only):
+    what else a product holds (id, code, quota) is kept from the saved entry."""
+    saved = {entry[0]: entry for entry in doc}
+    out = []
+    for name, gids in products.items():
+        entry = list(saved.get(name) or [name, gids])
+        entry[1] = gids
+        out.append(entry)
+    return out
 
 
 class Store:
     def __init__(self, path: Path, conn: sqlite3.Connection):
-        self.path = path
+        self.path = path  # the data dir
         self.conn = conn
+        self.lock: DirLock | None = None
+        self.problems: list[str] | None = None  # a list: reading salvages (records damage, goes on)
+        self._check: BackgroundCheck | None = None
 
     @classmethod
-    def open(cls, data_dir: str | Path) -> Store:
-        """Open (creating when missing) the database in `data_dir`; PersistenceError when it
-        cannot be used, e.g. written by a newer umapi-mock."""
+    def open(cls, data_dir: str | Path, *, reset: bool = False) -> Store:
+        """Open (creating when missing) the database in `data_dir`, holding the data dir's lock
+        for as long as the store is open; PersistenceError (one line saying what to do) when
+        another process holds it, or the database is damaged, empty, or from a newer version.
+        With `reset`, a damaged or empty database is moved aside and a new one started."""
         directory = Path(data_dir)
         try:
             directory.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(directory / DB_NAME, check_same_thread=False, isolation_level=None)
-        except (OSError, sqlite3.Error) as exc:
-            raise PersistenceError(f"cannot open data dir {directory}: {exc}") from None
+        except OSError as exc:
+            raise PersistenceError(f"cannot create data dir {directory}: {exc.strerror or exc}") from None
+        lock = DirLock.acquire(directory)
         try:
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=FULL")
-            version = _schema_version(conn)
-            if version is None:
-                with _transaction(conn):
-                    for statement in _SCHEMA.split(";"):
-                        if statement.strip():
-                            conn.execute(statement)
-                    conn.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-            elif version > SCHEMA_VERSION:
-                raise PersistenceError(
-                    f"data dir {directory} was written by a newer umapi-mock (database schema {version};"
-                    f" this version reads schema {SCHEMA_VERSION} and older): upgrade umapi-mock or use another --data-dir"
-                )
-        except sqlite3.DatabaseError as exc:
-            conn.close()
-            raise PersistenceError(f"data dir {directory}: {DB_NAME} is not a usable database ({exc})") from None
-        except PersistenceError:
-            conn.close()
+            path = directory / DB_NAME
+            background = False
+            if path.exists():
+                background = not reset and path.stat().st_size > FULL_CHECK_BYTES
+                problem = None if background else check_database(path)
+                if problem is not None and reset:
+                    _move_aside(path)
+                elif problem is not None:
+                    raise PersistenceError(refusal(directory, problem))
+            if not path.exists():
+                _create(path)
+            conn = _connect(path)
+        except BaseException:
+            lock.release()
             raise
-        return cls(directory, conn)
+        store = cls(directory, conn)
+        store.lock = lock
+        if background:  # a big file: checked while it loads (the check runs in SQLite, off the GIL)
+            store._check = BackgroundCheck(path)
+        return store
+
+    def verify(self) -> None:
+        """Once the background check of a big database is done: PersistenceError if it found
+        damage (call before serving what was loaded)."""
+        if self._check is not None:
+            problem = self._check.result()
+            self._check = None
+            if problem is not None:
+                raise PersistenceError(refusal(self.path, problem))
+
+    def load_verified(self) -> list[Org]:
+        """`load_orgs`, refused as a whole (PersistenceError) when the database is damaged."""
+        try:
+            orgs = self.load_orgs()
+        except sqlite3.DatabaseError as exc:
+            self.verify()
+            raise PersistenceError(refusal(self.path, f"is damaged ({exc})")) from None
+        self.verify()
+        return orgs
 
     def close(self) -> None:
         try:
@@ -163,6 +191,9 @@ class Store:
         except sqlite3.Error:
             pass
         self.conn.close()
+        if self.lock is not None:
+            self.lock.release()
+            self.lock = None
 
     # -- settings and flags
 
@@ -177,7 +208,11 @@ class Store:
     @property
     def initialized(self) -> bool:
         """True once a whole state has been saved (the seed is not applied again)."""
-        return bool(self.get("initialized"))
+        try:
+            return bool(self.get("initialized"))
+        except sqlite3.DatabaseError as exc:
+            self.verify()
+            raise PersistenceError(refusal(self.path, f"is damaged ({exc})")) from None
 
     # -- writing (called by the writer thread, inside its transaction)
 
@@ -226,7 +261,7 @@ class Store:
             row = c.execute("SELECT doc FROM orgs WHERE id = ?", (org,)).fetchone()
             if row is not None:
                 doc = json.loads(row[0])
-                doc["products"] = _products_doc(ch.products)
+                doc["products"] = _changed_products(doc["products"], ch.products)
                 c.execute("UPDATE orgs SET doc = ? WHERE id = ?", (json.dumps(doc), org))
 
     # -- reading (at start-up)
@@ -248,37 +283,22 @@ class Store:
         for name, dtype in doc["domains"]:
             org.add_domain(name, dtype)
         for c in doc["credentials"]:
-            org.add_credential(
-                Credential(
-                    c["client_id"],
-                    c["client_secret"],
-                    c["org_id"],
-                    c["tech_account"],
-                    tuple(c["certificates"]),
-                    tuple(c["scopes"]),
-                    tuple(c["metascopes"]),
-                )
-            )
-        saved_groups = self.conn.execute("SELECT gid, doc FROM org_groups WHERE org = ? ORDER BY rowid", (org_id,))
+            org.add_credential(from_json_doc(CREDENTIAL, c, org_id=org_id))
+        saved_groups = self._rows(
+            f"groups of org {org_id}", "SELECT gid, doc FROM org_groups WHERE org = ? ORDER BY rowid", org_id
+        )
         for gid, gdoc in saved_groups:
-            name, gtype, description, product, quota, target, read_only, profiles = json.loads(gdoc)
-            group = Group(gid, name, gtype, description, product, quota, target, read_only, frozenset(profiles))
+            group = _group_record(gid, gdoc)
             if gid in org.groups:
                 org.put_group(group)  # a fixed admin group every new org starts with
             else:
-                org.add_group(
-                    name,
-                    gtype,
-                    gid=gid,
-                    description=description,
-                    product=product,
-                    quota=quota,
-                    target=target,
-                    read_only=read_only,
-                    profiles=frozenset(profiles),
-                )
-        for name, gids in doc["products"]:
-            org.add_product(name).profiles[:] = gids
+                attrs = {a: getattr(group, a) for a in GROUP.attrs if a not in ("gid", "name", "type")}
+                org.add_group(group.name, group.type, gid=gid, **attrs)
+        for entry in doc["products"]:  # [name, profile gids, id, code, quota]; schema 1: the first two
+            name, gids, *rest = entry
+            product = org.add_product(name)
+            product.profiles[:] = gids
+            product.id, product.code, product.quota = (rest + [None, None, None])[:3]
         _load_users(org, self._users(org_id), self._members(org_id))
         org.reserve_ids(uids=[next_uid - 1], gids=[next_gid - 1])
         return org
@@ -287,18 +307,57 @@ class Store:
         """The org's user rows in listing order, in chunks (a million at once would double
         the peak memory of a restore)."""
         # A table scan is already in rowid order; the (org, uid) index would add a sort.
-        cursor = self.conn.execute(
-            "SELECT uid, type, email, username, domain, firstname, lastname, country, status"
-            " FROM users NOT INDEXED WHERE org = ? ORDER BY rowid",
-            (org_id,),
-        )
-        while rows := cursor.fetchmany(65536):
-            yield rows
+        try:
+            cursor = self.conn.execute(_USER_SELECT, (org_id,))
+            while rows := cursor.fetchmany(65536):
+                yield rows
+        except sqlite3.DatabaseError as exc:
+            self._damaged(f"users of org {org_id}", exc)
 
     def _members(self, org_id: str) -> list[tuple[int, int]]:
-        return self.conn.execute(
-            "SELECT gid, uid FROM members NOT INDEXED WHERE org = ? ORDER BY rowid", (org_id,)
-        ).fetchall()
+        query = "SELECT gid, uid FROM members NOT INDEXED WHERE org = ? ORDER BY rowid"
+        return self._rows(f"memberships of org {org_id}", query, org_id)
+
+    def _rows(self, what: str, query: str, *params: Any) -> list[Any]:
+        """All rows of `query`; when salvaging, the rows read before any damage."""
+        rows: list[Any] = []
+        try:
+            cursor = self.conn.execute(query, params)
+            while chunk := cursor.fetchmany(4096):
+                rows += chunk
+        except sqlite3.DatabaseError as exc:
+            self._damaged(what, exc)
+        return rows
+
+    def _damaged(self, what: str, exc: sqlite3.DatabaseError) -> None:
+        if self.problems is None:
+            raise exc
+        self.problems.append(f"{what}: {exc} (only the rows before the damage were read)")
+
+
+def salvage(data_dir: str | Path) -> tuple[list[Org], list[str]]:
+    """What can still be read from a data dir's database, damaged or not (read-only, without
+    the data dir's lock): the orgs, and a line per damaged part skipped."""
+    path = Path(data_dir) / DB_NAME
+    if not path.is_file() or path.stat().st_size == 0:
+        raise PersistenceError(f"data dir {data_dir}: no database to salvage ({DB_NAME} missing or empty)")
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise PersistenceError(f"data dir {data_dir}: cannot read {DB_NAME}: {exc}") from None
+    store = Store(Path(data_dir), conn)
+    store.problems = []
+    orgs: list[Org] = []
+    try:
+        rows = store._rows("the org table", "SELECT id, doc, next_uid, next_gid FROM orgs ORDER BY pos, id")
+        for org_id, doc, next_uid, next_gid in rows:
+            try:
+                orgs.append(store._load_org(org_id, json.loads(doc), next_uid, next_gid))
+            except (ValueError, KeyError, TypeError, sqlite3.DatabaseError) as exc:
+                store.problems.append(f"org {org_id}: {exc} (skipped)")
+    finally:
+        conn.close()
+    return orgs, store.problems
 
 
 def _groups_of(member_rows: list[tuple[int, int]]) -> dict[int, frozenset[int]]:
@@ -383,6 +442,148 @@ def _load_users(org: Org, chunks: Iterable[list[tuple[Any, ...]]], member_rows: 
             org.add_member(gid, uid)
 
 
+class DirLock:
+    """An exclusive `flock` on the data dir's lock file, held while a store is open. The OS
+    drops it when the process ends in any way (kill -9 included), so it is never stale; the
+    file keeps the holder's PID for the message a second server gets."""
+
+    def __init__(self, fd: int):
+        self.fd: int | None = fd
+
+    @classmethod
+    def acquire(cls, directory: Path) -> DirLock:
+        path = directory / LOCK_NAME
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        except OSError as exc:
+            raise PersistenceError(f"cannot open data dir {directory}: {exc.strerror or exc}") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
+            os.close(fd)
+            raise PersistenceError(
+                f"data dir {directory} is in use by another umapi-mock (PID {holder}): stop it, or use another"
+                " --data-dir"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        return cls(fd)
+
+    def release(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)  # closing the descriptor releases the lock
+            self.fd = None
+
+
+def refusal(directory: Path, problem: str) -> str:
+    """The one line a damaged data dir is refused with: what is wrong, and the two ways on."""
+    return (
+        f"data dir {directory}: {DB_NAME} {problem}; refusing to start: --reset-from-seed starts again from the"
+        f" seed (the damaged file is moved aside), and `umapi-mock state dump --data-dir {directory} -o state.json`"
+        " first salvages what is readable"
+    )
+
+
+class BackgroundCheck:
+    """`check_database` in a thread, for a database too big to check before loading it."""
+
+    def __init__(self, path: Path):
+        self._problem: str | None = None
+        self._thread = threading.Thread(target=self._run, args=(path,), name="umapi-mock-check", daemon=True)
+        self._thread.start()
+
+    def _run(self, path: Path) -> None:
+        self._problem = check_database(path)
+
+    def result(self) -> str | None:
+        self._thread.join()
+        return self._problem
+
+
+def check_database(path: Path) -> str | None:
+    """What is wrong with an existing database file (None: it passes SQLite's own check, in
+    full for a small file, `quick_check` for a big one)."""
+    try:
+        if path.stat().st_size == 0:
+            return "is empty (0 bytes): it was never written by umapi-mock, or was cut"
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
+    except (OSError, sqlite3.Error) as exc:
+        return f"cannot be read ({exc})"
+    try:
+        pragma = "integrity_check" if path.stat().st_size <= FULL_CHECK_BYTES else "quick_check"
+        rows = conn.execute(f"PRAGMA {pragma}(3)").fetchall()
+        if [r[0] for r in rows] != ["ok"]:
+            first = " ".join(str(rows[0][0]).split()).replace("*** in database main *** ", "")
+            return f"is damaged ({pragma}: {first})"
+        has_meta = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone()
+        if not has_meta:
+            return "is not a umapi-mock database (no meta table)"
+    except sqlite3.Error as exc:
+        return f"is not a usable database ({exc})"
+    finally:
+        conn.close()
+    return None
+
+
+def _move_aside(path: Path) -> None:
+    stamp = time.strftime("%Y%m%dT%H%M%S")
+    for suffix in ("", "-wal", "-shm"):
+        part = path.with_name(path.name + suffix)
+        if part.exists():
+            part.rename(part.with_name(f"{part.name}.damaged-{stamp}"))
+
+
+def _create(path: Path) -> None:
+    """A new database with the schema, written under a temporary name and renamed into place:
+    a crash while creating never leaves an empty file to be refused at the next start."""
+    fresh = path.with_name(path.name + ".new")
+    for leftover in (fresh, fresh.with_name(fresh.name + "-wal"), fresh.with_name(fresh.name + "-shm")):
+        leftover.unlink(missing_ok=True)
+    try:
+        conn = sqlite3.connect(fresh, isolation_level=None)
+        try:
+            with _transaction(conn):
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        conn.execute(statement)
+                conn.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+        finally:
+            conn.close()
+        os.replace(fresh, path)
+    except (OSError, sqlite3.Error) as exc:
+        raise PersistenceError(f"cannot create {path}: {getattr(exc, 'strerror', None) or exc}") from None
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    directory = path.parent
+    try:
+        conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise PersistenceError(f"cannot open data dir {directory}: {exc}") from None
+    try:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+        version = _schema_version(conn)
+        if version is None:
+            raise PersistenceError(f"data dir {directory}: {DB_NAME} has no schema version (not a umapi-mock database)")
+        if version > SCHEMA_VERSION:
+            raise PersistenceError(
+                f"data dir {directory} was written by a newer umapi-mock (database schema {version};"
+                f" this version reads schema {SCHEMA_VERSION} and older): upgrade umapi-mock or use another --data-dir"
+            )
+        if version < SCHEMA_VERSION:  # read as it is; what is written from now on is the new schema
+            with _transaction(conn):
+                conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise PersistenceError(f"data dir {directory}: {DB_NAME} is not a usable database ({exc})") from None
+    except PersistenceError:
+        conn.close()
+        raise
+    return conn
+
+
 class _transaction:
     def __init__(self, conn: sqlite3.Connection):
         self.conn = conn
@@ -391,7 +592,18 @@ class _transaction:
         self.conn.execute("BEGIN IMMEDIATE")
 
     def __exit__(self, exc_type: object, *rest: object) -> None:
-        self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+        if not exc_type:
+            try:
+                self.conn.execute("COMMIT")
+                return
+            except sqlite3.Error:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                raise
+        try:
+            self.conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass  # SQLite may have rolled back already (a full disk): the first error is the one to report
 
 
 def _schema_version(conn: sqlite3.Connection) -> int | None:
