@@ -164,12 +164,12 @@ def test_a_big_database_is_checked_while_it_loads_and_refused_when_damaged(tmp_p
     """Above the full-check size the check runs beside the restore; damage still refuses it."""
     import pytest
 
-    import umapi_mock.persistence.store as store_module
+    import umapi_mock.persistence.guards as guards
     from umapi_mock.persistence import PersistenceError
 
     data = tmp_path / "data"
     Emulator.open(Config(seed=copy.deepcopy(SEED), data_dir=data)).close()
-    monkeypatch.setattr(store_module, "FULL_CHECK_BYTES", 0)  # every file is "big"
+    monkeypatch.setattr(guards, "FULL_CHECK_BYTES", 0)  # every file is "big"
     healthy = Emulator.open(Config(data_dir=data))
     assert healthy.restored is not None
     healthy.close()

@@ -26,7 +26,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..domain.changes import OrgChanges
 from ..domain.errors import UmapiError
-from .store import SCHEMA_VERSION, OrgSnapshot, PersistenceError, Store, salvage, transaction
+from .guards import PersistenceError
+from .store import SCHEMA_VERSION, OrgSnapshot, Store, salvage, transaction
 
 if TYPE_CHECKING:
     from ..domain.backend import Backend

@@ -11,13 +11,10 @@ its rowid when updated in place, so `ORDER BY rowid` gives back the in-memory or
 
 from __future__ import annotations
 
-import fcntl
 import gc
 import json
 import os
 import sqlite3
-import threading
-import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,11 +23,18 @@ from typing import Any
 from ..domain.changes import OrgChanges
 from ..domain.models import ADOBE_ID, Group, Org, User
 from ..org_schema import CREDENTIAL, GROUP, PRODUCT, USER, USER_COLUMNS, from_json_doc, json_doc, json_row
+from .guards import (
+    DB_NAME,
+    BackgroundCheck,
+    DirLock,
+    PersistenceError,
+    _move_aside,
+    check_database,
+    refusal,
+    too_big_to_check_first,
+)
 
 SCHEMA_VERSION = 2  # 2: products keep id, code and quota (schema 1 is read as it is)
-DB_NAME = "umapi-mock.sqlite3"
-LOCK_NAME = "umapi-mock.lock"
-FULL_CHECK_BYTES = 8 * 1024 * 1024  # up to this size `integrity_check` before loading; above, `quick_check` beside it
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -55,10 +59,6 @@ _USER_SELECT = f"SELECT {', '.join(USER_COLUMNS)} FROM users NOT INDEXED WHERE o
 _GROUP_UPSERT = (
     "INSERT INTO org_groups (org, gid, doc) VALUES (?, ?, ?) ON CONFLICT (org, gid) DO UPDATE SET doc = excluded.doc"
 )
-
-
-class PersistenceError(Exception):
-    """A data dir that cannot be used; the message says what to do."""
 
 
 @dataclass
@@ -148,7 +148,7 @@ class Store:
             path = directory / DB_NAME
             background = False
             if path.exists():
-                background = not reset and path.stat().st_size > FULL_CHECK_BYTES
+                background = not reset and too_big_to_check_first(path)
                 problem = None if background else check_database(path)
                 if problem is not None and reset:
                     _move_aside(path)
@@ -440,98 +440,6 @@ def _load_users(org: Org, chunks: Iterable[list[tuple[Any, ...]]], member_rows: 
             org.put_user(user_record(*row))
         for gid, uid in member_rows:
             org.add_member(gid, uid)
-
-
-class DirLock:
-    """An exclusive `flock` on the data dir's lock file, held while a store is open. The OS
-    drops it when the process ends in any way (kill -9 included), so it is never stale; the
-    file keeps the holder's PID for the message a second server gets."""
-
-    def __init__(self, fd: int):
-        self.fd: int | None = fd
-
-    @classmethod
-    def acquire(cls, directory: Path) -> DirLock:
-        path = directory / LOCK_NAME
-        try:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
-        except OSError as exc:
-            raise PersistenceError(f"cannot open data dir {directory}: {exc.strerror or exc}") from None
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
-            os.close(fd)
-            raise PersistenceError(
-                f"data dir {directory} is in use by another umapi-mock (PID {holder}): stop it, or use another"
-                " --data-dir"
-            ) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-        return cls(fd)
-
-    def release(self) -> None:
-        if self.fd is not None:
-            os.close(self.fd)  # closing the descriptor releases the lock
-            self.fd = None
-
-
-def refusal(directory: Path, problem: str) -> str:
-    """The one line a damaged data dir is refused with: what is wrong, and the two ways on."""
-    return (
-        f"data dir {directory}: {DB_NAME} {problem}; refusing to start: --reset-from-seed starts again from the"
-        f" seed (the damaged file is moved aside), and `umapi-mock state dump --data-dir {directory} -o state.json`"
-        " first salvages what is readable"
-    )
-
-
-class BackgroundCheck:
-    """`check_database` in a thread, for a database too big to check before loading it."""
-
-    def __init__(self, path: Path):
-        self._problem: str | None = None
-        self._thread = threading.Thread(target=self._run, args=(path,), name="umapi-mock-check", daemon=True)
-        self._thread.start()
-
-    def _run(self, path: Path) -> None:
-        self._problem = check_database(path)
-
-    def result(self) -> str | None:
-        self._thread.join()
-        return self._problem
-
-
-def check_database(path: Path) -> str | None:
-    """What is wrong with an existing database file (None: it passes SQLite's own check, in
-    full for a small file, `quick_check` for a big one)."""
-    try:
-        if path.stat().st_size == 0:
-            return "is empty (0 bytes): it was never written by umapi-mock, or was cut"
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
-    except (OSError, sqlite3.Error) as exc:
-        return f"cannot be read ({exc})"
-    try:
-        pragma = "integrity_check" if path.stat().st_size <= FULL_CHECK_BYTES else "quick_check"
-        rows = conn.execute(f"PRAGMA {pragma}(3)").fetchall()
-        if [r[0] for r in rows] != ["ok"]:
-            first = " ".join(str(rows[0][0]).split()).replace("*** in database main *** ", "")
-            return f"is damaged ({pragma}: {first})"
-        has_meta = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone()
-        if not has_meta:
-            return "is not a umapi-mock database (no meta table)"
-    except sqlite3.Error as exc:
-        return f"is not a usable database ({exc})"
-    finally:
-        conn.close()
-    return None
-
-
-def _move_aside(path: Path) -> None:
-    stamp = time.strftime("%Y%m%dT%H%M%S")
-    for suffix in ("", "-wal", "-shm"):
-        part = path.with_name(path.name + suffix)
-        if part.exists():
-            part.rename(part.with_name(f"{part.name}.damaged-{stamp}"))
 
 
 def _create(path: Path) -> None:
