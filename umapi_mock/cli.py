@@ -161,6 +161,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="TOKEN",
         help="bearer token for /_mock/ (required when --host is not loopback)",
     )
+    serve.add_argument(
+        "--allowed-host",
+        action="append",
+        metavar="NAME",
+        help="another Host the admin API and console answer, e.g. a reverse proxy's name (repeatable;"
+        " loopback, the bound address and each --tls-name are always answered)",
+    )
     add_serving_options(serve)
     add_data_dir_options(serve)
     make_configurable(serve)  # every option above, and any added later, from the environment or --config
@@ -342,6 +349,7 @@ def config_from_args(args: argparse.Namespace) -> Config:
         token_ttl=args.token_ttl,
         jwt_enabled=not args.no_jwt,
         admin_token=args.admin_token or None,
+        allowed_hosts=(*(args.tls_name or ()), *(args.allowed_host or ())),
         progress=True,
     )
     if args.seed:

@@ -71,10 +71,13 @@ def create_emulator(config: Config | None = None, backend: Backend | None = None
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:
+        if middleware.is_admin_path(request.path):
+            return admin.admin_http_error(error)
         if error.code == 404:
             return error_response(UmapiError("route.not_found", path=request.path))
         if error.code == 405:
-            return error_response(UmapiError("route.method_not_allowed", method=request.method, path=request.path))
+            response = error_response(UmapiError("route.method_not_allowed", method=request.method, path=request.path))
+            return admin.with_allow(response, error)
         body = {"result": "error.request.invalid", "message": error.description or error.name}
         return json_response(body, error.code or 400)
 

@@ -12,6 +12,7 @@ from functools import lru_cache
 from typing import Any
 
 from ..domain.limits import ENTRIES_PER_REQUEST, STEPS_PER_ENTRY
+from ..layers.faults import fault_rule_schema
 
 UMAPI = "/v2/usermanagement"
 
@@ -1025,6 +1026,9 @@ def _admin_paths() -> dict[str, Any]:
     org = _param("org_id", "path", "Organization id")
     any_json = {"type": ["object", "array", "string"]}
     doc_body = {"application/json": {"schema": {"type": "object"}}, "application/yaml": {"schema": {"type": "string"}}}
+    rule = fault_rule_schema()  # from the registry of fault kinds
+    rules = {"anyOf": [rule, {"type": "array", "items": rule}, _obj({"faults": {"type": "array", "items": rule}})]}
+    fault_body = {"application/json": {"schema": rules}, "application/yaml": {"schema": {"type": "string"}}}
     rule_body = {"application/json": {"schema": any_json}, "application/yaml": {"schema": {"type": "string"}}}
     state = _json({"type": "object", "description": "seed-file format"}, "The state")
     ok = _json(_ref("AdminOk"), "Done")
@@ -1085,10 +1089,17 @@ def _admin_paths() -> dict[str, Any]:
                 "addFaults",
                 _json({"type": "object"}, "Ids"),
                 errors=("400",),
-                body=rule_body,
+                body=fault_body,
                 status="201",
             ),
             "delete": _admin_op("Remove every rule", "clearFaults", ok),
+        },
+        f"{ADMIN}/faults/kinds": {
+            "get": _admin_op(
+                "The fault kinds: name, trigger key, options, schema and form fields of each",
+                "faultKinds",
+                _json(_obj({"kinds": {"type": "array", "items": {"type": "object"}}}), "Kinds"),
+            )
         },
         f"{ADMIN}/faults/{{id}}": {
             "get": _admin_op(
