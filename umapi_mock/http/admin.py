@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import BaseConverter
 
 from ..documents import parse_text
 from ..domain.backend import Backend
@@ -28,6 +29,16 @@ from .openapi import openapi_document
 from .render import dumps, json_response
 
 bp = Blueprint("mock_admin", __name__, url_prefix="/_mock")
+
+
+class FaultIdConverter(BaseConverter):
+    """A fault rule id in a URL: any segment but `kinds`, which is `GET /_mock/faults/kinds`
+    (so that path allows GET only, and `Allow` says so)."""
+
+    regex = r"(?!kinds/?$)[^/]+"
+
+
+bp.record_once(lambda state: state.app.url_map.converters.setdefault("fault_id", FaultIdConverter))
 
 ADMIN_REALM = 'Bearer realm="umapi-mock-admin"'
 
@@ -387,7 +398,7 @@ def fault_kinds() -> Response:
     return json_response({"kinds": kinds_json()})
 
 
-@bp.get("/faults/<rule_id>")
+@bp.get("/faults/<fault_id:rule_id>")
 def get_fault(rule_id: str) -> Response:
     for rule in emulator_of().layers.faults.list():
         if rule["id"] == rule_id:
@@ -425,7 +436,7 @@ def clear_faults() -> Response:
     return json_response({"result": "ok", "deleted": count})
 
 
-@bp.delete("/faults/<rule_id>")
+@bp.delete("/faults/<fault_id:rule_id>")
 def delete_fault(rule_id: str) -> Response:
     if not emulator_of().layers.faults.remove(rule_id):
         return fail(404, "fault_not_found", f"no fault rule {rule_id!r}")
