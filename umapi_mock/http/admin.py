@@ -38,7 +38,9 @@ class FaultIdConverter(BaseConverter):
     regex = r"(?!kinds/?$)[^/]+"
 
 
-bp.record_once(lambda state: state.app.url_map.converters.setdefault("fault_id", FaultIdConverter))
+@bp.record_once
+def _fault_id_converter(state: Any) -> None:
+    state.app.url_map.converters.setdefault("fault_id", FaultIdConverter)
 
 ADMIN_REALM = 'Bearer realm="umapi-mock-admin"'
 
