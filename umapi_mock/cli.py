@@ -165,8 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--allowed-host",
         action="append",
         metavar="NAME",
-        help="another Host the admin API and console answer, e.g. a reverse proxy's name (repeatable;"
-        " loopback, the bound address and each --tls-name are always answered)",
+        help="another Host name the admin API and console answer, e.g. a reverse proxy's (repeatable)",
     )
     add_serving_options(serve)
     add_data_dir_options(serve)

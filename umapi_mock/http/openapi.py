@@ -693,8 +693,9 @@ def _build() -> dict[str, Any]:
                     _json(_ref("DeprecatedProfile"), "The updated profile"),
                     {
                         "400": _json(
-                            _ref("LegacyError"),
-                            "Bad body or unknown user (emulator-specific `errorCode`); nothing changed",
+                            {"anyOf": [_ref("ResultError"), _ref("LegacyError")]},
+                            "Bad org id (as every endpoint), or a bad body or unknown user (emulator-specific"
+                            " `errorCode`); nothing changed",
                         ),
                         **PLC_NOT_FOUND,
                     },
