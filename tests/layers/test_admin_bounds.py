@@ -203,3 +203,16 @@ def test_fault_kinds_are_served_and_documented(emu: Emu) -> None:
         assert r.status_code == 201, (kind["name"], r.json)
         jsonschema.validate(respond, kind["schema"])
     assert emu.client.post("/_mock/faults", json={"id": "kinds", "respond": {"status": 503}}).status_code == 400
+
+
+def test_a_saved_offset_out_of_bounds_is_read_as_zero() -> None:
+    """A data dir written before the bound existed must not bring an overflowing clock back."""
+    from umapi_mock.domain.clock import MAX_OFFSET, Clock
+
+    for saved in (1e308, float("inf"), float("nan"), -1e300, MAX_OFFSET * 2):
+        clock = Clock()
+        clock.set_offset(saved)
+        assert clock.offset == 0.0, saved
+    clock = Clock()
+    clock.set_offset(3600.0)
+    assert clock.offset == 3600.0

@@ -42,6 +42,7 @@ class FaultIdConverter(BaseConverter):
 def _fault_id_converter(state: Any) -> None:
     state.app.url_map.converters.setdefault("fault_id", FaultIdConverter)
 
+
 ADMIN_REALM = 'Bearer realm="umapi-mock-admin"'
 
 
@@ -192,6 +193,7 @@ def index() -> Response:
                 "GET|DELETE /_mock/journal",
                 "GET|POST|DELETE /_mock/faults",
                 "GET|DELETE /_mock/faults/<id>",
+                "GET /_mock/faults/kinds",
                 "GET|PUT|DELETE /_mock/throttle",
                 "GET|POST /_mock/clock",
                 "GET /_mock/openapi.json",
