@@ -71,15 +71,13 @@ def add_subcommands(sub: Any) -> None:
 
     fault = sub.add_parser("fault", help="add, list or clear fault rules on a running emulator")
     fault_sub = fault.add_subparsers(dest="fault_command", required=True)
-    add = fault_sub.add_parser("add", parents=[common], help="add a rule (JSON) or a --path/--status shorthand")
+    add = fault_sub.add_parser("add", parents=[common], help="add a rule (JSON) or a --path/--kind shorthand")
     add.add_argument(
         "rule", nargs="?", help='a rule as JSON, e.g. \'{"match":{"path":"/v2/*"},"respond":{"status":503}}\''
     )
     add.add_argument("--path", help="path glob to match (shorthand)")
     add.add_argument("--method", help="HTTP method to match (shorthand)")
-    add.add_argument("--status", type=int, help="status to answer (shorthand)")
-    add.add_argument("--retry-after", type=int, help="Retry-After seconds (shorthand)")
-    add.add_argument("--drop", action="store_true", help="drop the connection (shorthand)")
+    add_fault_kind_options(add)
     add.add_argument("--times", type=int, help="fire at most this many times")
     add.set_defaults(func=cmd_fault_add)
     listing = fault_sub.add_parser("list", parents=[common], help="print the rules")
@@ -88,6 +86,54 @@ def add_subcommands(sub: Any) -> None:
     clear.set_defaults(func=cmd_fault_clear)
     for parser in (dump, load, reset, add, listing, clear):
         make_configurable(parser, CONNECTION_OPTIONS)
+
+
+def add_fault_kind_options(parser: argparse.ArgumentParser) -> None:
+    """`--kind NAME`, a flag for each kind that has no value to give (`--drop`), and an option
+    for each value a kind's form asks for (`--status`, `--retry-after`, `--delay`): all read
+    from the registry of fault kinds, so a new kind needs no change here."""
+    from .layers.fault_kinds import KINDS
+
+    summaries = "; ".join(f"{k.name}: {k.summary}" for k in KINDS.values())
+    parser.add_argument("--kind", choices=list(KINDS), help=f"the answer (shorthand; {summaries})")
+    seen: set[str] = set()
+    for kind in KINDS.values():
+        values = [f for f in kind.form if f.get("type") != "const"]
+        if not values:
+            parser.add_argument(f"--{kind.name}", action="store_true", help=f"same as --kind {kind.name}")
+        for spec in values:
+            if spec["key"] in seen:
+                continue
+            seen.add(spec["key"])
+            bounds = f" ({spec['min']:g}-{spec['max']:g})" if "min" in spec and "max" in spec else ""
+            parser.add_argument(
+                "--" + spec["key"].replace("_", "-"),
+                type=int if spec["type"] == "integer" else float,
+                help=f"{spec['label']}{bounds} (shorthand)",
+            )
+
+
+def fault_respond(args: argparse.Namespace) -> dict[str, Any] | None:
+    """The `respond` mapping the kind options give, or None when they name no kind."""
+    from .layers.fault_kinds import KINDS
+
+    def first_value_given(kind: Any) -> bool:
+        values = [f for f in kind.form if f.get("type") != "const"]
+        return bool(values) and getattr(args, values[0]["key"], None) is not None
+
+    kind = KINDS.get(args.kind or "")
+    if kind is None:
+        kind = next((k for k in KINDS.values() if getattr(args, k.name, None) is True), None)
+    if kind is None:  # the kind whose first value is given: --status 503, --delay 2
+        kind = next((k for k in KINDS.values() if first_value_given(k)), None)
+    if kind is None:
+        return None
+    respond: dict[str, Any] = {f["key"]: f["value"] for f in kind.form if f.get("type") == "const"}
+    for key in sorted({f["key"] for k in KINDS.values() for f in k.form if f.get("type") != "const"}):
+        value = getattr(args, key, None)
+        if value is not None:
+            respond[key] = value  # one the kind does not take is refused by the server, saying where
+    return respond
 
 
 def _call(args: argparse.Namespace, method: str, path: str, **kwargs: Any) -> Any:
@@ -119,7 +165,14 @@ def _call(args: argparse.Namespace, method: str, path: str, **kwargs: Any) -> An
     except requests.RequestException as exc:
         raise AdminError(f"cannot reach {args.url}: {connection_problem(exc, verify)}", exit_code=1) from None
     if response.status_code >= 400:
-        hint = f" (set ${TOKEN_ENV} to the server's admin token)" if response.status_code == 401 else ""
+        hint = ""
+        if response.status_code == 401:
+            hint = f" (set ${TOKEN_ENV} to the server's admin token)"
+        elif response.status_code == 413 and not token and path.startswith("/_mock/"):
+            hint = (
+                " (without an admin token the server takes admin bodies up to its --max-body only: serve with"
+                f" --admin-token and set ${TOKEN_ENV} here, or start it with --seed FILE / --data-dir)"
+            )
         raise AdminError(
             f"{method} {path} answered {response.status_code}{hint}: {response.text.strip()[:500]}",
             exit_code=2 if response.status_code < 500 else 1,
@@ -165,12 +218,18 @@ def _salvage(args: argparse.Namespace) -> Any:
 
 
 def cmd_state_load(args: argparse.Namespace) -> int:
+    """Streams the file (never read into memory here). A server without an admin token
+    refuses admin bodies over its --max-body before reading them: a bigger state needs the
+    token (the 413 says so), or `serve --seed FILE` / `--data-dir` at start."""
     try:
-        data = Path(args.file).read_bytes()
+        stream = open(args.file, "rb")  # noqa: SIM115 - closed below, after the upload
     except OSError as exc:
         raise AdminError(f"cannot read {args.file!r}: {exc.strerror or exc}") from None
     kind = "application/json" if args.file.lower().endswith(".json") else "application/yaml"
-    _call(args, "PUT", _org_path(args.org, "state"), data=data, headers={"Content-Type": kind})
+    with stream:
+        if not stream.seekable() or not Path(args.file).is_file():
+            raise AdminError(f"cannot read {args.file!r}: not a regular file")
+        _call(args, "PUT", _org_path(args.org, "state"), data=stream, headers={"Content-Type": kind})
     print(f"loaded {args.file} into {args.url}")
     return 0
 
@@ -188,12 +247,10 @@ def cmd_fault_add(args: argparse.Namespace) -> int:
         except ValueError as exc:
             raise AdminError(f"the rule is not valid JSON: {exc}") from None
     else:
-        if args.status is None and not args.drop:
-            raise AdminError("give a rule as JSON, or --status/--drop with --path")
+        respond = fault_respond(args)
+        if respond is None:
+            raise AdminError("give a rule as JSON, or --kind KIND (or --status N, --drop, ...) with --path")
         match = {k: v for k, v in (("path", args.path), ("method", args.method)) if v}
-        respond: dict[str, Any] = {"drop": True} if args.drop else {"status": args.status}
-        if args.retry_after is not None:
-            respond["retry_after"] = args.retry_after
         rule = {"match": match, "respond": respond}
     if args.times is not None and isinstance(rule, dict):
         rule["times"] = args.times

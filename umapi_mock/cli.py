@@ -168,6 +168,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="once /status answers, write the base URL (and the CA path on a second line) to FILE, for CI"
         " jobs started with --port 0 (removed again on stop)",
     )
+    serve.add_argument(
+        "--allowed-host",
+        action="append",
+        metavar="NAME",
+        help="another Host name the admin API and console answer, e.g. a reverse proxy's (repeatable)",
+    )
     add_serving_options(serve)
     add_data_dir_options(serve)
     make_configurable(serve)  # every option above, and any added later, from the environment or --config
@@ -377,6 +383,7 @@ def config_from_args(args: argparse.Namespace) -> Config:
         token_ttl=args.token_ttl,
         jwt_enabled=not args.no_jwt,
         admin_token=args.admin_token or None,
+        allowed_hosts=(*(args.tls_name or ()), *(args.allowed_host or ())),
         progress=True,
     )
     if args.seed:

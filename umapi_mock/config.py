@@ -27,6 +27,8 @@ class Config:
     # parsed rules (the CLI's file, copied per app) or rule documents
     faults: list[FaultRule | dict[str, Any]] = field(default_factory=list)
     admin_token: str | None = None
+    # names besides loopback and the bound address that the admin API and console answer (421 else)
+    allowed_hosts: tuple[str, ...] = ()
     journal_size: int = 10_000
     journal_bodies: int = 200  # the newest exchanges whose bodies the journal keeps (console detail)
     progress: bool = False  # print seeding progress for big orgs

@@ -16,7 +16,9 @@ from urllib.parse import parse_qsl, quote
 
 REDACTED = "<redacted>"
 REDACTED_JWT = "<redacted-jwt>"
-# Keys (JSON fields, query and form parameters, header names), compared lower-case.
+REDACTED_PEM = "<redacted-pem>"
+# Keys (JSON fields, query and form parameters, header names), compared lower-case: these
+# exactly, and every name that contains one of SECRET_WORDS.
 SECRET_KEYS = frozenset(
     {
         "client_secret",
@@ -30,20 +32,55 @@ SECRET_KEYS = frozenset(
         "authorization",
     }
 )
+SECRET_WORDS = ("key", "secret", "token", "password", "assertion")
+NOT_SECRET_KEYS = frozenset({"token_type"})  # IMS's "bearer": a secret's name, not a secret
+_NAME = r"[A-Za-z0-9_.\-]*"
+_SECRET_NAME = "(?:" + "|".join(sorted(SECRET_KEYS)) + "|" + _NAME + "(?:" + "|".join(SECRET_WORDS) + ")" + _NAME + ")"
 _JWT_RE = re.compile(r"\bey[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*")
-_SECRET_PAIR_RE = re.compile(r"\b(" + "|".join(sorted(SECRET_KEYS)) + r")=[^&\s]+", re.IGNORECASE)
+_SECRET_PAIR_RE = re.compile(r"\b(" + _SECRET_NAME + r")=[^&\s]+", re.IGNORECASE)
+# "name": "value" in a JSON text that could not be parsed (a body cut at the journal's cap)
+_SECRET_JSON_RE = re.compile(r'("' + _SECRET_NAME + r'"\s*:\s*)"(?:[^"\\]|\\.)*"?', re.IGNORECASE)
+# A PEM block, or its start when the text was cut before its end
+_PEM_RE = re.compile(r"-----BEGIN [A-Z0-9 ]{1,40}-----(?:.*?-----END [A-Z0-9 ]{1,40}-----|.*)", re.DOTALL)
+_BEARER_RE = re.compile(r"\b(bearer|basic)(\s+)(?!<redacted)[A-Za-z0-9._~+/=-]{8,}", re.IGNORECASE)
+# Opaque tokens: a long run of token characters mixing upper case, lower case and digits
+# (a hex digest, a request id or a word is not one); '/', '.' and '@' end a run, so paths,
+# emails and org ids stay readable.
+_OPAQUE_RE = re.compile(r"(?<![A-Za-z0-9_+~-])[A-Za-z0-9_+~-]{40,}={0,2}(?![A-Za-z0-9_+~=-])")
 _MIN_SECRET_LEN = 4  # shorter known values would blank ordinary words
 
 
 def is_secret_key(name: str) -> bool:
-    return name.lower() in SECRET_KEYS
+    low = name.lower()
+    if low in SECRET_KEYS:
+        return True
+    return low not in NOT_SECRET_KEYS and any(word in low for word in SECRET_WORDS)
+
+
+def _opaque(match: re.Match[str]) -> str:
+    run = match.group(0)
+    mixed = any(c.isupper() for c in run) and any(c.islower() for c in run) and any(c.isdigit() for c in run)
+    return REDACTED if mixed else run
+
+
+def redact_shapes(text: str) -> str:
+    """`text` with what looks like a secret replaced, whatever its name: PEM blocks, JWTs,
+    bearer credentials, long opaque tokens, and `name=value` / `"name": value` secrets."""
+    if "-----BEGIN " in text:
+        text = _PEM_RE.sub(REDACTED_PEM, text)
+    text = _SECRET_PAIR_RE.sub(lambda m: f"{m.group(1)}={REDACTED}", text)
+    if '"' in text:
+        text = _SECRET_JSON_RE.sub(lambda m: f'{m.group(1)}"{REDACTED}"', text)
+    text = _JWT_RE.sub(REDACTED_JWT, text)
+    text = _BEARER_RE.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
+    return _OPAQUE_RE.sub(_opaque, text) if len(text) >= 40 else text
 
 
 def redact_query(pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:
     """Query parameters as {name: value} ({name: [values]} when repeated), secrets replaced."""
     out: dict[str, Any] = {}
     for name, value in pairs:
-        shown = REDACTED if is_secret_key(name) else value
+        shown = REDACTED if is_secret_key(name) else redact_shapes(value)
         if name in out:
             prev = out[name]
             out[name] = (prev if isinstance(prev, list) else [prev]) + [shown]
@@ -53,8 +90,8 @@ def redact_query(pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:
 
 
 def redact(value: Any, known: Iterable[str] = ()) -> Any:
-    """A copy of a JSON-like value with secret keys blanked, `key=value` secrets in text,
-    every JWT, and every occurrence of the `known` secret values replaced."""
+    """A copy of a JSON-like value with the values of secret keys blanked, and in every
+    string the `known` secret values and whatever looks like a secret (`redact_shapes`)."""
     known = tuple(s for s in known if s and len(s) >= _MIN_SECRET_LEN)
     return _redact(value, known)
 
@@ -68,21 +105,20 @@ def _redact(value: Any, known: tuple[str, ...]) -> Any:
         for secret in known:
             if secret in value:
                 value = value.replace(secret, REDACTED)
-        value = _SECRET_PAIR_RE.sub(lambda m: f"{m.group(1)}={REDACTED}", value)
-        return _JWT_RE.sub(REDACTED_JWT, value)
+        return redact_shapes(value)
     return value
 
 
 def redact_target(target: str) -> str:
-    """A request target (path and query, as sent) with secret query values and every JWT
-    (in a path segment or a value of any name) replaced."""
+    """A request target (path and query, as sent) with secret query values, and whatever looks
+    like a secret in the path or in a value of any name, replaced."""
     path, sep, query = target.partition("?")
-    path = _JWT_RE.sub(REDACTED_JWT, path)
+    path = redact_shapes(path)
     if not sep:
         return path
     parts = []
     for name, value in parse_qsl(query, keep_blank_values=True):
-        shown = REDACTED if is_secret_key(name) else _JWT_RE.sub(REDACTED_JWT, quote(value, safe="@:/,<>"))
+        shown = REDACTED if is_secret_key(name) else redact_shapes(quote(value, safe="@:/,<>"))
         parts.append(f"{quote(name, safe='')}={shown}")
     return f"{path}?{'&'.join(parts)}"
 

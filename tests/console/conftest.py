@@ -102,6 +102,7 @@ class Console:
 
     def admin(self, method: str, path: str, token: str | None = None, **kwargs: Any) -> Any:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
+        headers.update(kwargs.pop("headers", None) or {})
         r = requests.request(method, self.url + "/_mock" + path, headers=headers, timeout=30, **kwargs)
         return r
 

@@ -266,8 +266,18 @@ def test_assets_and_the_admin_token(make: Callable[..., Emu]) -> None:
     for path in ("/_mock/overview", USERS, f"/_mock/orgs/{ORG}/groups", "/_mock/journal/1"):
         assert emu.client.get(path).status_code == 401
         assert emu.client.get(path, headers={"Authorization": "Bearer tok-123"}).status_code in (200, 404)
-    assert emu.client.post("/_mock/ui/state-download", data={"token": "nope"}).status_code == 401
-    dump = emu.client.post("/_mock/ui/state-download", data={"token": "tok-123"})
+    same_site = {"Origin": "http://localhost"}  # what the console's own form POST carries
+    r = emu.client.post("/_mock/ui/state-download", data={"token": "nope"}, headers=same_site)
+    assert r.status_code == 401
+    # no proof that the console sent it (a cross-site form, or a client with no Origin): refused
+    for headers in ({}, {"Origin": "https://evil.example"}, {"Origin": "null"}, {"Sec-Fetch-Site": "cross-site"}):
+        r = emu.client.post("/_mock/ui/state-download", data={"token": "tok-123"}, headers=headers)
+        assert r.status_code == 403 and r.json["error"] == "cross_origin", headers
+    r = emu.client.post(
+        "/_mock/ui/state-download", data={"token": "tok-123"}, headers={"Sec-Fetch-Site": "same-origin"}
+    )
+    assert r.status_code == 200
+    dump = emu.client.post("/_mock/ui/state-download", data={"token": "tok-123"}, headers=same_site)
     assert dump.status_code == 200 and dump.headers["Content-Disposition"].startswith("attachment")
     assert json.loads(dump.data)["orgs"][0]["id"] == ORG
 

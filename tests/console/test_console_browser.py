@@ -146,6 +146,20 @@ def test_fault_rule_from_the_form(page: Any, console: Console, seen: Seen, shots
     page.click("dialog button:has-text('Clear rules')")
     page.wait_for_selector("text=No fault rules.")
     assert console.admin("GET", "/faults").json()["faults"] == []
+
+    # the menu and each kind's fields come from GET /_mock/faults/kinds
+    names = [k["name"] for k in console.admin("GET", "/faults/kinds").json()["kinds"]]
+    assert page.eval_on_selector_all("#fault-kind option", "os => os.map(o => o.value)") == names
+    page.select_option("#fault-kind", "delay")
+    page.fill("#fault-delay", "0.25")
+    page.click("button:has-text('Add fault rule')")
+    page.wait_for_selector("td code:text-is('f3')")
+    page.select_option("#fault-kind", "malformed")
+    page.click("button:has-text('Add fault rule')")
+    page.wait_for_selector("td code:text-is('f4')")
+    added = console.admin("GET", "/faults").json()["faults"]
+    assert [r["respond"] for r in added] == [{"delay": 0.25}, {"malformed": True}]
+    console.admin("DELETE", "/faults")
     assert_no_secrets(seen, console, page)
 
 

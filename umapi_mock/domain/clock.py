@@ -2,9 +2,38 @@
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable
+
+# How far the clock may run ahead of wall time: enough for any token or certificate expiry a
+# test wants to cross, far from float overflow (datetime stops at year 9999, time.gmtime
+# soon after). `POST /_mock/clock` refuses an advance that would leave it.
+MAX_OFFSET = 10 * 366 * 86400.0  # ten years, in seconds
+
+
+class ClockError(ValueError):
+    """An advance that is not a finite, non-negative number, or would move the clock more
+    than MAX_OFFSET ahead of wall time."""
+
+
+def check_advance(offset: float, seconds: object) -> float:
+    """`seconds` as a float when advancing a clock `offset` seconds ahead by it stays in bounds."""
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+        raise ClockError("advance must be a number of seconds")
+    try:
+        value = float(seconds)
+    except OverflowError:  # an int beyond any float
+        value = math.inf
+    if not math.isfinite(value) or value < 0:
+        raise ClockError("advance must be a finite, non-negative number of seconds (the clock never goes back)")
+    if offset + value > MAX_OFFSET:
+        raise ClockError(
+            f"the clock may run at most {MAX_OFFSET:.0f} s (ten years) ahead of wall time; "
+            f"it is {offset:.0f} s ahead (POST /_mock/reset brings it back)"
+        )
+    return value
 
 
 class Clock:
@@ -37,12 +66,17 @@ class Clock:
         return self._offset
 
     def set_offset(self, offset: float) -> None:
+        """Restore a saved offset; one out of bounds (a state saved before they existed) is
+        taken as zero rather than served as an overflowing clock."""
+        if not (isinstance(offset, (int, float)) and math.isfinite(offset) and abs(offset) <= MAX_OFFSET):
+            offset = 0.0
         with self._lock:
-            self._offset = offset
+            self._offset = float(offset)
 
     def advance(self, seconds: float) -> float:
+        """Move forward; ClockError (nothing changed) when out of bounds."""
         with self._lock:
-            self._offset += seconds
+            self._offset += check_advance(self._offset, seconds)
         self._changed()
         return self.now()
 
@@ -65,7 +99,7 @@ class FrozenClock(Clock):
 
     def advance(self, seconds: float) -> float:
         with self._lock:
-            self._now += seconds
+            self._now += check_advance(self._now - self._start, seconds)
         return self._now
 
     def reset(self) -> None:

@@ -9,22 +9,34 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import json
+import math
 import time
 from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, request
+from werkzeug.exceptions import HTTPException
 
 from ..documents import parse_text
 from ..domain.backend import Backend
+from ..domain.clock import ClockError
+from ..layers.fault_kinds import kinds_json
 from ..layers.faults import FaultRuleError, parse_fault_rules
 from ..layers.throttle import PolicyError, parse_policy
 from ..seed import SeedError, dump_orgs, load_seed, parse_seed_text
 from .context import emulator_of
 from .openapi import openapi_document
 from .render import dumps, json_response
+from .routes import CONVERTERS
 
 bp = Blueprint("mock_admin", __name__)  # routes: http/routes.py
+
+
+@bp.record_once
+def _fault_id_converter(state: Any) -> None:
+    for name, converter in CONVERTERS.items():
+        state.app.url_map.converters.setdefault(name, converter)
+
 
 ADMIN_REALM = 'Bearer realm="umapi-mock-admin"'
 
@@ -47,8 +59,76 @@ def admin_token_required(host: str) -> bool:
     return not addr.is_loopback
 
 
+LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"})
+WILDCARD_BINDS = frozenset({"", "0.0.0.0", "::"})
+
+
+def _host_name(host: str) -> str:
+    """`Host` without its port, brackets and trailing dot, lower-case."""
+    name = host.strip().lower()
+    if name.startswith("["):
+        name = name[1 : name.find("]")] if "]" in name else name[1:]
+    elif name.count(":") == 1:
+        name = name.rsplit(":", 1)[0]
+    return name.rstrip(".")
+
+
+def host_allowed(host: str, bound: str, allowed: tuple[str, ...]) -> bool:
+    """True when `host` (a request's Host) names this server: a loopback name or address, the
+    bound address, or one of `allowed` (the --tls-name and --allowed-host names). A server
+    bound to every interface answers any IP address too: DNS rebinding needs a name."""
+    name = _host_name(host)
+    if not name:
+        return False
+    if name in LOOPBACK_NAMES or name == _host_name(bound) or name in {_host_name(a) for a in allowed}:
+        return True
+    try:
+        addr = ipaddress.ip_address(name.split("%", 1)[0])
+    except ValueError:
+        return False
+    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
+        addr = addr.ipv4_mapped
+    return addr.is_loopback or bound.strip("[]") in WILDCARD_BINDS
+
+
+def foreign_host() -> Response | None:
+    """421 for a request whose Host does not name this server (DNS rebinding: a page of
+    another site whose name now resolves to 127.0.0.1 is same-origin with itself, not us)."""
+    host = request.host
+    bound = request.environ.get("SERVER_NAME", "")
+    if host_allowed(host, bound, emulator_of().config.allowed_hosts):
+        return None
+    return fail(
+        421,
+        "misdirected_request",
+        f"Host {host!r} does not name this server; the admin API and the console answer loopback names, "
+        "the bound address, each --tls-name and each --allowed-host (add a reverse proxy's name there)",
+    )
+
+
 def fail(status: int, code: str, message: str, **extra: Any) -> Response:
     return json_response({"error": code, "message": message, **extra}, status)
+
+
+def admin_http_error(error: HTTPException) -> Response:
+    """A routing error under `/_mock/` in the admin API's shape (`AdminError`); a 405 names
+    the allowed methods in `Allow`."""
+    code = error.code or 400
+    if code == 404:
+        response = fail(404, "not_found", f"no admin resource at {request.path}")
+    elif code == 405:
+        response = fail(405, "method_not_allowed", f"{request.method} is not allowed on {request.path}")
+    else:
+        response = fail(code, "bad_request", error.description or error.name)
+    return with_allow(response, error)
+
+
+def with_allow(response: Response, error: HTTPException) -> Response:
+    """`Allow` on a 405 (RFC 9110 §15.5.6), from the methods the matched URL takes."""
+    methods = getattr(error, "valid_methods", None)
+    if response.status_code == 405 and methods:
+        response.headers["Allow"] = ", ".join(sorted(methods))
+    return response
 
 
 def admin_token_ok(value: str | None) -> bool:
@@ -81,6 +161,9 @@ PUBLIC_ENDPOINTS = frozenset({"mock_admin.ca_pem"})
 
 @bp.before_request
 def check_admin_token() -> Response | None:
+    misdirected = foreign_host()
+    if misdirected is not None:
+        return misdirected
     if cross_site_write():
         return fail(403, "cross_origin", "the admin API refuses state changes sent from another site's page")
     if request.endpoint in PUBLIC_ENDPOINTS:
@@ -104,6 +187,7 @@ def index() -> Response:
                 "GET|DELETE /_mock/journal",
                 "GET|POST|DELETE /_mock/faults",
                 "GET|DELETE /_mock/faults/<id>",
+                "GET /_mock/faults/kinds",
                 "GET|PUT|DELETE /_mock/throttle",
                 "GET|POST /_mock/clock",
                 "GET /_mock/openapi.json",
@@ -217,8 +301,11 @@ def reset_org(org_id: str) -> Response:
 
 
 def reset_all() -> Response:
+    """Every org back to the seed and the clock back to wall time (fault rules, throttle and
+    journal stay: `DELETE` them)."""
     backend = _backend()
     backend.reset()
+    backend.clock.reset()
     return json_response({"result": "ok", "orgs": list(backend.orgs)})
 
 
@@ -235,7 +322,7 @@ def get_journal() -> Response:
     try:
         since = _int_arg("since")
         limit = _int_arg("limit")
-        since_time = float(args["since_time"]) if "since_time" in args else None
+        since_time = _finite_arg("since_time")
         entries = journal.query(
             path=args.get("path") or None,
             status=args.get("status") or None,
@@ -269,6 +356,19 @@ def _int_arg(name: str) -> int | None:
     return int(raw)
 
 
+def _finite_arg(name: str) -> float | None:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a number, got {raw!r}") from None
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be a finite number, got {raw!r}")
+    return value
+
+
 def clear_journal() -> Response:
     emulator_of().layers.journal.clear()
     return json_response({"result": "ok"})
@@ -279,6 +379,11 @@ def clear_journal() -> Response:
 
 def list_faults() -> Response:
     return json_response({"faults": emulator_of().layers.faults.list()})
+
+
+def fault_kinds() -> Response:
+    """The fault kinds this emulator knows: name, trigger key, options, schema, form fields."""
+    return json_response({"kinds": kinds_json()})
 
 
 def get_fault(rule_id: str) -> Response:
@@ -299,6 +404,9 @@ def add_faults() -> Response:
         return fail(400, "invalid_fault", f"the body is not JSON/YAML: {exc}", path="", problem="unreadable body")
     if isinstance(doc, dict) and set(doc) == {"faults"}:
         doc = doc["faults"]
+    where = non_finite(doc)
+    if where is not None:
+        return fail(400, "invalid_fault", f"{where}: must be a finite number", path=where, problem="not finite")
     try:
         ids = emulator_of().layers.faults.add(parse_fault_rules(doc))
     except FaultRuleError as exc:
@@ -323,6 +431,24 @@ def _parse_any(text: str) -> Any:
     return parse_text(text)  # the one document reader; DocumentError is a ValueError
 
 
+def non_finite(doc: Any, path: str = "") -> str | None:
+    """Where a parsed body holds NaN or an infinity (JSON's `NaN`, `1e309`, YAML's `.inf`),
+    which no admin setting accepts; None when it holds none."""
+    if isinstance(doc, float) and not math.isfinite(doc):
+        return path or "(body)"
+    if isinstance(doc, dict):
+        items = [(f"{path}.{k}" if path else str(k), v) for k, v in doc.items()]
+    elif isinstance(doc, list):
+        items = [(f"{path}[{i}]", v) for i, v in enumerate(doc)]
+    else:
+        return None
+    for where, value in items:
+        found = non_finite(value, where)
+        if found is not None:
+            return found
+    return None
+
+
 # ----------------------------------------------------------------- throttle
 
 
@@ -340,6 +466,9 @@ def put_throttle() -> Response:
         return text
     try:
         doc = _parse_any(text)
+        where = non_finite(doc)
+        if where is not None:
+            raise PolicyError(where, "must be a finite number")
         policy = parse_policy(doc)
     except PolicyError as exc:
         return fail(400, "invalid_policy", str(exc), path=exc.path, problem=exc.problem)
@@ -378,10 +507,10 @@ def move_clock() -> Response:
         doc = None
     if not isinstance(doc, dict) or set(doc) != {"advance"}:
         return fail(400, "bad_request", 'expected {"advance": <seconds>}')
-    seconds = doc["advance"]
-    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0:
-        return fail(400, "bad_request", "advance must be a non-negative number of seconds (the clock never goes back)")
-    _backend().clock.advance(float(seconds))
+    try:
+        _backend().clock.advance(doc["advance"])  # refuses NaN, infinities and more than MAX_OFFSET ahead
+    except ClockError as exc:
+        return fail(400, "bad_request", str(exc), path="advance", problem=str(exc))
     return json_response(clock_json())
 
 

@@ -15,7 +15,7 @@ from ..domain.backend import Backend
 from ..domain.errors import UmapiError
 from ..emulator import Emulator
 from ..redaction import redact_target
-from . import canonical, middleware, routes
+from . import admin, canonical, middleware, routes
 from .compression import install_compression
 from .context import attach, emulator_of
 from .render import error_response, json_response
@@ -52,10 +52,13 @@ def create_app(emulator: Emulator | Config | None = None, backend: Backend | Non
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:
+        if routes.is_admin_path(request.path):
+            return admin.admin_http_error(error)
         if error.code == 404:
             return error_response(UmapiError("route.not_found", path=request.path))
         if error.code == 405:
-            return error_response(UmapiError("route.method_not_allowed", method=request.method, path=request.path))
+            response = error_response(UmapiError("route.method_not_allowed", method=request.method, path=request.path))
+            return admin.with_allow(response, error)
         body = {"result": "error.request.invalid", "message": error.description or error.name}
         return json_response(body, error.code or 400)
 

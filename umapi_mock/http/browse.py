@@ -255,7 +255,7 @@ def list_groups(org_id: str) -> Response:
     return json_response({"groups": groups, "total": len(groups)})
 
 
-def group_members(org_id: str, gid: int) -> Response:
+def group_members(org_id: str, gid: str) -> Response:
     """A page of a group's members; direct=false adds a profile's members through user groups."""
     org = _org(org_id)
     if isinstance(org, Response):
@@ -267,7 +267,7 @@ def group_members(org_id: str, gid: int) -> Response:
     except ValueError as exc:
         return _bad_request(exc)
     with org.lock:
-        group = org.groups.get(gid)
+        group = org.groups.get(int(gid)) if gid.isascii() and gid.isdigit() and len(gid) < 19 else None
         if group is None:
             return fail(404, "group_not_found", f"no group {gid} in org {org_id!r}")
         result = browse.group_members(org, group, page, size, direct_only=direct)
@@ -282,11 +282,11 @@ def _all_secrets() -> list[str]:
     return [c.client_secret for org in list(emulator_of().backend.orgs.values()) for c in org.credentials.values()]
 
 
-def journal_entry(seq: int) -> Response:
+def journal_entry(seq: str) -> Response:
     """One journal entry, its redacted bodies (while kept), a curl command that repeats it
     and, for a throttled request, the limit it ran into."""
     layers = emulator_of().layers
-    found = layers.journal.get(seq)
+    found = layers.journal.get(int(seq)) if seq.isascii() and seq.isdigit() and len(seq) < 19 else None
     if found is None:
         return fail(404, "entry_not_found", f"no journal entry {seq} (it may have been evicted)")
     entry, exchange = found

@@ -12,11 +12,12 @@ disk, which keeps the client secrets in the dump out of the page.
 from __future__ import annotations
 
 from importlib import resources
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, abort, redirect, request
 
 from ..seed import dump_orgs
-from .admin import admin_token_ok, fail
+from .admin import admin_token_ok, fail, foreign_host
 from .context import emulator_of
 from .render import dumps
 
@@ -39,6 +40,19 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-cache",
 }
+
+
+bp.before_request(foreign_host)  # DNS rebinding: only a Host that names this server
+
+
+def same_origin_post() -> bool:
+    """Positive proof that the console's own page sent this POST: the browser's `Origin` names
+    this server, or `Sec-Fetch-Site` says same-origin. A cross-site form POST carries neither
+    (and an old browser's form POST without both is refused too: only the console posts here)."""
+    origin = request.headers.get("Origin")
+    if origin is not None and origin != "null":
+        return urlsplit(origin).netloc.lower() == request.host.lower()
+    return request.headers.get("Sec-Fetch-Site", "").lower() == "same-origin"
 
 
 def _asset(name: str) -> Response:
@@ -65,6 +79,8 @@ def asset(name: str) -> Response:
 
 def state_download() -> Response:
     """The whole state as a JSON attachment (form field `token`: the admin token)."""
+    if not same_origin_post():
+        return fail(403, "cross_origin", "the state download is sent by the console's own page only")
     if not admin_token_ok(request.form.get("token") or None):
         return fail(401, "unauthorized", "the state download needs the admin token")
     orgs = list(emulator_of().backend.orgs.values())

@@ -23,7 +23,7 @@ from ..domain.errors import UmapiError
 from ..layers.faults import FaultRule, RequestFacts
 from ..layers.journal import Body, Exchange, digest, redact_query
 from .context import emulator_of
-from .render import JSON, dumps, error_response
+from .render import dumps, error_response
 from .routes import family_for, is_admin_path
 from .wire.errors import gateway_body
 
@@ -99,28 +99,17 @@ def _who(req: Any, path: str, registry: Any) -> tuple[str | None, str | None, di
 
 
 def _fault_answer(rule: FaultRule) -> Response | None:
-    r = rule.respond
-    kind = r.kind
-    if kind == "delay":
+    """The rule's answer as a response (the kind decides it: `layers.faults.KINDS`); a drop
+    is flagged for the WSGI wrapper, which closes the connection instead of answering."""
+    answer = rule.respond.answer(gateway_body)
+    if answer is None:
         return None
-    if kind == "drop":
+    if answer.drop:
         request.environ[DROP_KEY] = True
         return Response(b"", status=500)
-    if kind == "malformed":
-        response = Response(r.malformed or "", status=r.status or 200, content_type=JSON)
-    else:
-        status = r.status or 500
-        body = r.body if r.body is not None else gateway_body(status)
-        if isinstance(body, str):
-            response = Response(body, status=status, content_type="text/plain; charset=utf-8")
-        else:
-            response = Response(dumps(body), status=status, content_type=JSON)
-        if status == 429:
-            response.headers["Server"] = "APIP"
-    retry_after = r.retry_after_header()
-    if retry_after is not None:
-        response.headers["Retry-After"] = retry_after
-    for name, value in r.headers:
+    body = answer.body if isinstance(answer.body, (str, bytes)) else dumps(answer.body)
+    response = Response(body, status=answer.status, content_type=answer.content_type)
+    for name, value in answer.headers:
         response.headers[name] = value
     return response
 

@@ -13,6 +13,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
+from ..layers.fault_kinds import fault_rule_schema
 from .routes import ENDPOINTS, Endpoint, Op
 from .wire import products
 from .wire.admin_schemas import ADMIN_SCHEMAS, obj
@@ -155,7 +156,11 @@ ERRORS: dict[str, tuple[str, dict[str, Any]]] = {
     "plc_not_found": ("404", json_answer(ref("LegacyError"), "`PLC_NOT_FOUND`: unknown product or profile")),
     "bad_profile_update": (
         "400",
-        json_answer(ref("LegacyError"), "Bad body or unknown user (emulator-specific `errorCode`); nothing changed"),
+        json_answer(
+            {"anyOf": [ref("ResultError"), ref("LegacyError")]},
+            "Bad org id (as every endpoint), or a bad body or unknown user (emulator-specific `errorCode`); nothing"
+            " changed",
+        ),
     ),
     "400": ("400", _ADMIN_ERROR),
     "404": ("404", _ADMIN_ERROR),
@@ -183,6 +188,14 @@ _JWT_FORM = {
 }
 _ANY_RULES = {"application/json": {"schema": {"type": ["object", "array", "string"]}}}
 _YAML = {"application/yaml": {"schema": {"type": "string"}}}
+_FAULT_RULE = fault_rule_schema()  # from the registry of fault kinds
+_FAULT_RULES = {
+    "anyOf": [
+        _FAULT_RULE,
+        {"type": "array", "items": _FAULT_RULE},
+        obj({"faults": {"type": "array", "items": _FAULT_RULE}}),
+    ]
+}
 # Request bodies by the keys an `Op` names.
 BODIES: dict[str, dict[str, Any]] = {
     "ims_token": {
@@ -196,6 +209,7 @@ BODIES: dict[str, dict[str, Any]] = {
     "profile_update": {"required": True, "content": {"application/json": {"schema": ref("ProfileUpdate")}}},
     "document": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}, **_YAML}},
     "rules": {"required": True, "content": {**_ANY_RULES, **_YAML}},
+    "fault_rules": {"required": True, "content": {"application/json": {"schema": _FAULT_RULES}, **_YAML}},
     "advance": {
         "required": True,
         "content": {"application/json": {"schema": obj({"advance": {"type": "number", "minimum": 0}})}},

@@ -19,7 +19,7 @@ from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any
 
 from werkzeug.exceptions import HTTPException
-from werkzeug.routing import Map, Rule
+from werkzeug.routing import BaseConverter, Map, Rule
 
 from ..domain.limits import DOCUMENTED_RATES, RateLimit
 from .canonical import template_of
@@ -32,6 +32,16 @@ ADMIN_PREFIX = "/_mock"  # the emulator's own API and console; never a UMAPI pat
 CONSOLE_PREFIX = ADMIN_PREFIX + "/ui"
 U, A = UMAPI_PREFIX, ADMIN_PREFIX
 PROFILE = U + "/<org_id>/products/<product_id>/configurations/<profile_id>"
+
+
+class FaultIdConverter(BaseConverter):
+    """A fault rule id in a URL: any segment but `kinds`, which is `GET /_mock/faults/kinds`
+    (so that path allows GET only, and `Allow` says so)."""
+
+    regex = r"(?!kinds/?$)[^/]+"
+
+
+CONVERTERS = {"fault_id": FaultIdConverter}  # the rules' own converters, beside werkzeug's
 
 
 def is_admin_path(path: str) -> bool:
@@ -204,11 +214,15 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     _get(A + "/faults", "admin.list_faults", op=Op(
         "listFaults", "Fault rules, in the order they are tried", "", "Rules")),
     _method("POST", A + "/faults", "admin.add_faults", Op(
-        "addFaults", "Add one rule or a list (all or none)", "", "Ids", errors=("400",), body="rules", status="201")),
+        "addFaults", "Add one rule or a list (all or none)", "", "Ids", errors=("400",), body="fault_rules",
+        status="201")),
     _method("DELETE", A + "/faults", "admin.clear_faults", Op("clearFaults", "Remove every rule", "AdminOk", "Done")),
-    _get(A + "/faults/<rule_id>", "admin.get_fault", op=Op(
+    _get(A + "/faults/kinds", "admin.fault_kinds", op=Op(
+        "faultKinds", "The fault kinds: name, trigger key, options, schema and form fields of each", "FaultKinds",
+        "Kinds")),
+    _get(A + "/faults/<fault_id:rule_id>", "admin.get_fault", op=Op(
         "getFault", "One rule", "", "The rule", ("rule_id",), ("404",))),
-    _method("DELETE", A + "/faults/<rule_id>", "admin.delete_fault", Op(
+    _method("DELETE", A + "/faults/<fault_id:rule_id>", "admin.delete_fault", Op(
         "deleteFault", "Remove one rule", "AdminOk", "Done", ("rule_id",), ("404",))),
     _get(A + "/throttle", "admin.get_throttle", op=Op(
         "getThrottle", "The throttle policy and the requests counted in each window", "ThrottleState",
@@ -238,10 +252,10 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     _get(A + "/orgs/<org_id>/groups", "browse.list_groups", op=Op(
         "listConsoleGroups", "Every group with its use", "ConsoleGroups", "Groups", ("org_id", "group_search"),
         ("404",))),
-    _get(A + "/orgs/<org_id>/groups/<int:gid>/members", "browse.group_members", op=Op(
+    _get(A + "/orgs/<org_id>/groups/<gid>/members", "browse.group_members", op=Op(
         "groupMembers", "A page of a group's members", "ConsoleGroupMembers", "Members",
         ("org_id", "gid", "direct", "page_params"), ("400", "404"))),
-    _get(A + "/journal/<int:seq>", "browse.journal_entry", op=Op(
+    _get(A + "/journal/<seq>", "browse.journal_entry", op=Op(
         "getJournalEntry", "One entry with its redacted bodies (the newest entries keep theirs) and a curl command",
         "JournalEntryDetail", "The entry", ("seq",), ("404",))),
     # --- the console (http/console.py): static pages, not in the OpenAPI document
@@ -291,7 +305,7 @@ def blueprints() -> tuple[Blueprint, ...]:
 @lru_cache(maxsize=1)
 def _adapter() -> Any:
     rules = [Rule(rule, endpoint=e, methods=list(e.methods)) for e in ENDPOINTS for rule in e.rules]
-    return Map(rules, strict_slashes=False).bind("localhost")
+    return Map(rules, strict_slashes=False, converters=CONVERTERS).bind("localhost")
 
 
 def endpoint_at(path: str, method: str) -> Endpoint | None:

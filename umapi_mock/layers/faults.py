@@ -16,7 +16,7 @@ A rule is a mapping (from `Config.faults`, a `--faults FILE` or `POST /_mock/fau
           "form": {"grant_type": "client_credentials"}  # form fields (IMS), glob
         }
       },
-      "respond": {                               # at most one of status / drop / malformed
+      "respond": {                               # one kind (see KINDS): status / drop / malformed / delay
         "status": 503,                           # 400-599, gateway body {"error_code":"503000",...}
         "body": {...},                           # optional: replaces the default body (str = raw)
         "headers": {"X-Any": "value"},           # optional extra headers
@@ -50,22 +50,20 @@ from typing import Any
 
 from ..documents import DocumentError, read_document
 from ..retry_after import retry_after_seconds
-
-DEFAULT_MALFORMED = '{"result":"success","lastPage":tru'
-MAX_DELAY = 600.0
+from .fault_kinds import (
+    KINDS,
+    MAX_DELAY,
+    MAX_RETRY_AFTER,
+    FaultAnswer,
+    FaultKind,
+    respond_keys,
+)
+from .fault_kinds import FaultRuleError as FaultRuleError  # a bad rule: raised here too
+from .fault_kinds import join_path as _join
 
 _RULE_KEYS = {"id", "match", "respond", "times", "probability", "seed", "description"}
 _MATCH_KEYS = {"method", "path", "org", "client", "query", "body"}
 _BODY_KEYS = {"contains", "json", "form"}
-_RESPOND_KEYS = {"status", "body", "headers", "retry_after", "retry_after_format", "delay", "drop", "malformed"}
-
-
-class FaultRuleError(ValueError):
-    """A bad fault rule: where (e.g. `[1].respond.status`) and what is wrong."""
-
-    def __init__(self, path: str, problem: str):
-        super().__init__(f"{path or '(rule)'}: {problem}")
-        self.path, self.problem = path, problem
 
 
 @dataclass(frozen=True)
@@ -119,24 +117,14 @@ class Match:
 
 @dataclass(frozen=True)
 class Respond:
+    kind: str  # a name in KINDS
     status: int | None = None
     body: Any = None  # None = the default body for the status
     headers: tuple[tuple[str, str], ...] = ()
     retry_after: int | str | None = None
     retry_after_format: str = "seconds"
     delay: float = 0.0
-    drop: bool = False
-    malformed: str | None = None  # the raw invalid body
-
-    @property
-    def kind(self) -> str:
-        if self.drop:
-            return "drop"
-        if self.malformed is not None:
-            return "malformed"
-        if self.status is not None:
-            return "status"
-        return "delay"
+    settings: Any = None  # what the kind's own parser kept (e.g. the raw invalid body)
 
     def retry_after_header(self) -> str | None:
         if self.retry_after is None:
@@ -147,6 +135,18 @@ class Respond:
             # The client compares the date with its own (real) clock, so real time is used.
             return email.utils.formatdate(time.time() + self.retry_after, usegmt=True)
         return str(self.retry_after)
+
+    def answer(self, gateway_body: Callable[[int], Any]) -> FaultAnswer | None:
+        """What to send (None: go on to the real answer, after the delay)."""
+        answer = KINDS[self.kind].answer(self, gateway_body)
+        if answer is None or answer.drop:
+            return answer
+        extra = list(answer.headers)
+        retry_after = self.retry_after_header()
+        if retry_after is not None:
+            extra.append(("Retry-After", retry_after))
+        extra.extend(self.headers)
+        return replace(answer, headers=tuple(extra))
 
 
 @dataclass
@@ -192,6 +192,8 @@ def parse_fault_rule(doc: Any, path: str = "", *, default_id: str | None = None)
     rule_id = doc.get("id", default_id)
     if rule_id is not None and (not isinstance(rule_id, str) or not rule_id.strip() or "/" in rule_id):
         raise FaultRuleError(_join(path, "id"), "must be a non-empty string without '/'")
+    if rule_id == "kinds":  # GET /_mock/faults/kinds is the registry
+        raise FaultRuleError(_join(path, "id"), "'kinds' is reserved")
     match = _parse_match(doc.get("match", {}), _join(path, "match"))
     if "respond" not in doc:
         raise FaultRuleError(_join(path, "respond"), "is required")
@@ -244,10 +246,6 @@ def load_faults_file(path: str) -> list[dict[str, Any]]:
 def read_fault_rules(path: str) -> list[FaultRule]:
     """A faults file parsed once into rules, for `Config.faults`. Raises FaultRuleError."""
     return parse_fault_rules(_fault_docs(path))
-
-
-def _join(path: str, key: str) -> str:
-    return f"{path}.{key}" if path else key
 
 
 def _no_unknown(doc: dict[str, Any], allowed: set[str], path: str) -> None:
@@ -336,88 +334,77 @@ def _parse_match(doc: Any, path: str) -> Match:
 
 
 def _parse_respond(doc: Any, path: str) -> Respond:
+    """The common options, then the one kind the document names (its parser checks the rest)."""
     if not isinstance(doc, dict):
         raise FaultRuleError(path, f"expected a mapping, got {type(doc).__name__}")
-    _no_unknown(doc, _RESPOND_KEYS, path)
-    status = doc.get("status")
-    lowest = 200 if doc.get("malformed") not in (None, False) else 400
-    if status is not None and (isinstance(status, bool) or not isinstance(status, int) or not lowest <= status <= 599):
-        raise FaultRuleError(_join(path, "status"), f"must be an HTTP status {lowest}-599, got {status!r}")
-    drop = doc.get("drop", False)
-    if not isinstance(drop, bool):
-        raise FaultRuleError(_join(path, "drop"), "must be true or false")
-    malformed_doc = doc.get("malformed", False)
-    malformed: str | None
-    if malformed_doc is True:
-        malformed = DEFAULT_MALFORMED
-    elif malformed_doc is False or malformed_doc is None:
-        malformed = None
-    elif isinstance(malformed_doc, str):
-        try:
-            json.loads(malformed_doc)
-        except ValueError:
-            malformed = malformed_doc
-        else:
-            raise FaultRuleError(_join(path, "malformed"), "this string is valid JSON; give an invalid body or true")
-    else:
-        raise FaultRuleError(_join(path, "malformed"), "must be true or a raw (invalid JSON) body string")
-    kinds = [
-        k
-        for k, on in (
-            ("status", status is not None and malformed is None),
-            ("drop", drop),
-            ("malformed", malformed is not None),
-        )
-        if on
-    ]
-    if len(kinds) > 1:
-        raise FaultRuleError(path, f"choose one of status, drop, malformed (got {', '.join(kinds)})")
+    _no_unknown(doc, respond_keys(), path)
+    kind = _kind_of(doc, path)
+    for key, value in doc.items():
+        if key not in kind.accepts and key not in kind.own and value not in (None, False):
+            raise FaultRuleError(path if kind.trigger else _join(path, key), f"{kind.refuses} has no {key}")
     delay = doc.get("delay", 0)
     if isinstance(delay, bool) or not isinstance(delay, (int, float)) or not 0 <= delay <= MAX_DELAY:
         raise FaultRuleError(_join(path, "delay"), f"must be a number of seconds between 0 and {MAX_DELAY:g}")
-    if not kinds and not delay:
-        raise FaultRuleError(path, "needs status, drop, malformed or a positive delay")
-    if drop and any(k in doc for k in ("body", "headers", "retry_after")):
-        raise FaultRuleError(path, "a dropped connection has no body, headers or retry_after")
+    if kind.trigger is None and not delay:
+        raise FaultRuleError(
+            path, f"needs {', '.join(k.trigger for k in KINDS.values() if k.trigger)} or a positive delay"
+        )
     headers = doc.get("headers", {}) or {}
     if not isinstance(headers, dict) or not all(
-        isinstance(k, str) and isinstance(v, (str, int)) for k, v in headers.items()
+        isinstance(k, str) and isinstance(v, (str, int)) and not isinstance(v, bool) for k, v in headers.items()
     ):
         raise FaultRuleError(_join(path, "headers"), "expected a mapping of header name to string")
-    retry_after = doc.get("retry_after")
-    if retry_after is not None:
-        rpath = _join(path, "retry_after")
-        if isinstance(retry_after, bool):
-            raise FaultRuleError(rpath, "expected integer seconds or an HTTP-date string")
-        if isinstance(retry_after, str) and retry_after.strip().isdigit():
-            retry_after = int(retry_after.strip())
-        if isinstance(retry_after, int):
-            if retry_after < 0:
-                raise FaultRuleError(rpath, "must not be negative")
-        elif isinstance(retry_after, str):
-            if retry_after_seconds(retry_after) is None:  # the parser clients of the kit use
-                raise FaultRuleError(rpath, f"{retry_after!r} is neither integer seconds nor an HTTP-date")
-        else:
-            raise FaultRuleError(rpath, "expected integer seconds (never a decimal: spec §4.2) or an HTTP-date")
-        if not kinds:
-            raise FaultRuleError(rpath, "needs a status (a delay alone answers normally)")
+    retry_after = _retry_after(doc, path)
     fmt = doc.get("retry_after_format", "seconds")
     if fmt not in ("seconds", "http-date"):
         raise FaultRuleError(_join(path, "retry_after_format"), "must be 'seconds' or 'http-date'")
     if fmt == "http-date" and not isinstance(retry_after, int):
         raise FaultRuleError(_join(path, "retry_after_format"), "'http-date' needs integer retry_after seconds")
-    if "body" in doc and (status is None or malformed is not None):
-        raise FaultRuleError(_join(path, "body"), 'needs a status (for a raw invalid body use malformed: "...")')
+    status, settings = kind.parse(doc, path)
     return Respond(
+        kind=kind.name,
         status=status,
         body=doc.get("body"),
         headers=tuple((k, str(v)) for k, v in headers.items()),
         retry_after=retry_after,
         retry_after_format=fmt,
         delay=float(delay),
-        drop=drop,
-        malformed=malformed,
+        settings=settings,
     )
+
+
+def _kind_of(doc: dict[str, Any], path: str) -> FaultKind:
+    """The kind whose trigger key the respond mapping gives (a key another named kind takes
+    as an option, like `status` beside `malformed`, does not count); the delay kind if none."""
+    named = [k for k in KINDS.values() if k.trigger is not None and doc.get(k.trigger) not in (None, False)]
+    options = {key for k in named for key in k.own if key != k.trigger}
+    chosen = [k for k in named if k.trigger not in options]
+    if len(chosen) > 1:
+        every = ", ".join(k.trigger for k in KINDS.values() if k.trigger)
+        raise FaultRuleError(path, f"choose one of {every} (got {', '.join(k.name for k in chosen)})")
+    if chosen:
+        return chosen[0]
+    return next(k for k in KINDS.values() if k.trigger is None)
+
+
+def _retry_after(doc: dict[str, Any], path: str) -> int | str | None:
+    retry_after = doc.get("retry_after")
+    if retry_after is None:
+        return None
+    rpath = _join(path, "retry_after")
+    if isinstance(retry_after, bool):
+        raise FaultRuleError(rpath, "expected integer seconds or an HTTP-date string")
+    if isinstance(retry_after, str) and retry_after.strip().isdigit():
+        retry_after = int(retry_after.strip())
+    if isinstance(retry_after, int):
+        if not 0 <= retry_after <= MAX_RETRY_AFTER:
+            raise FaultRuleError(rpath, f"must be between 0 and {MAX_RETRY_AFTER} seconds")
+    elif isinstance(retry_after, str):
+        if retry_after_seconds(retry_after) is None:  # the parser clients of the kit use
+            raise FaultRuleError(rpath, f"{retry_after!r} is neither integer seconds nor an HTTP-date")
+    else:
+        raise FaultRuleError(rpath, "expected integer seconds (never a decimal: spec §4.2) or an HTTP-date")
+    return retry_after
 
 
 def _same(value: Any, expected: Any) -> bool:

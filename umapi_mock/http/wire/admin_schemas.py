@@ -35,6 +35,7 @@ def _admin_schemas() -> dict[str, Any]:
             ["error", "message"],
         ),
         "AdminOk": obj({"result": {"const": "ok"}}, ["result"], closed=False),
+        "FaultKinds": obj({"kinds": {"type": "array", "items": {"type": "object"}}}, ["kinds"]),
         "Clock": obj({"now": {"type": "number"}, "offset": {"type": "number"}}),
         "ThrottleLimit": obj(
             {"per_client": NULLABLE_INT, "global": NULLABLE_INT, "window": {"type": "number"}},

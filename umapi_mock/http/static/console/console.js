@@ -495,7 +495,8 @@ function ruleSummary(part) {
 }
 
 async function pageFaults() {
-  const [faults, throttle, clock] = await Promise.all([api("GET", "/faults"), api("GET", "/throttle"), api("GET", "/clock")]);
+  const [faults, throttle, clock, kinds] = await Promise.all([api("GET", "/faults"), api("GET", "/throttle"), api("GET", "/clock"),
+    api("GET", "/faults/kinds")]);
   const refresh = () => route();
   const report = (err) => { if (!(err instanceof AuthNeeded)) say(err.message, true); };
   const ruleRows = faults.faults.map((r) => [h("code", {}, r.id), ruleSummary(r.match), ruleSummary(r.respond),
@@ -506,37 +507,42 @@ async function pageFaults() {
 
   const fMethod = select({ id: "fault-method" }, [["", "any"], ["GET", "GET"], ["POST", "POST"]], "");
   const fPath = h("input", { id: "fault-path", value: "/v2/usermanagement/*", required: true });
-  const fKind = select({ id: "fault-kind" }, [["status", "answer with a status"], ["delay", "delay, then answer normally"],
-    ["drop", "drop the connection"], ["malformed", "200 with a malformed JSON body"]], "status");
-  const fStatus = h("input", { id: "fault-status", type: "number", min: 400, max: 599, value: 503 });
-  const fRetry = h("input", { id: "fault-retry", type: "number", min: 0, step: "any", placeholder: "none" });
-  const fDelay = h("input", { id: "fault-delay", type: "number", min: 0, step: "any", value: 1 });
+  // The answers come from the emulator's registry of fault kinds (GET /_mock/faults/kinds):
+  // each kind names its form fields, so a new kind needs no change here.
+  const fKind = select({ id: "fault-kind" }, kinds.kinds.map((k) => [k.name, k.summary]), kinds.kinds[0].name);
+  const kindInputs = {};
+  const kindFields = kinds.kinds.map((k) => {
+    const inputs = k.form.filter((f) => f.type !== "const").map((f) => {
+      const attrs = { id: "fault-" + (f.id || f.key), type: "number", step: f.type === "integer" ? 1 : "any" };
+      if (f.min !== undefined) attrs.min = f.min;
+      if (f.max !== undefined) attrs.max = f.max;
+      if (f.value !== undefined) attrs.value = f.value;
+      if (f.optional) attrs.placeholder = "none";
+      return [f, h("input", attrs)];
+    });
+    kindInputs[k.name] = inputs;
+    return h("div", { class: "row", hidden: k.name !== fKind.value, "data-kind": k.name },
+      ...inputs.map(([f, input]) => field(f.label, input, f.min !== undefined && f.max !== undefined ? `${f.min}–${f.max}` : undefined)));
+  });
   const fTimes = h("input", { id: "fault-times", type: "number", min: 1, placeholder: "always" });
   const fClient = h("input", { id: "fault-client", placeholder: "any" });
-  const statusFields = h("div", { class: "row" }, field("Status", fStatus, "400–599"), field("Retry-After (s)", fRetry));
-  const delayFields = h("div", { class: "row", hidden: true }, field("Delay (s)", fDelay));
-  fKind.addEventListener("change", () => {
-    statusFields.hidden = fKind.value !== "status";
-    delayFields.hidden = fKind.value !== "delay";
-  });
+  fKind.addEventListener("change", () => { kindFields.forEach((div) => { div.hidden = div.dataset.kind !== fKind.value; }); });
   const addForm = h("form", { id: "fault-form", class: "stack", onsubmit: async (e) => {
     e.preventDefault();
     const match = { path: fPath.value.trim() };
     if (fMethod.value) match.method = fMethod.value;
     if (fClient.value.trim()) match.client = fClient.value.trim();
     const respond = {};
-    if (fKind.value === "status") {
-      respond.status = Number(fStatus.value);
-      if (fRetry.value !== "") respond.retry_after = Number(fRetry.value);
-    } else if (fKind.value === "delay") respond.delay = Number(fDelay.value);
-    else respond[fKind.value] = true;
+    const kind = kinds.kinds.find((k) => k.name === fKind.value);
+    kind.form.filter((f) => f.type === "const").forEach((f) => { respond[f.key] = f.value; });
+    kindInputs[kind.name].forEach(([f, input]) => { if (input.value !== "") respond[f.key] = Number(input.value); });
     const rule = { match, respond };
     if (fTimes.value !== "") rule.times = Number(fTimes.value);
     try { const r = await api("POST", "/faults", rule); say(`Fault rule ${r.ids.join(", ")} added.`); refresh(); } catch (err) { report(err); }
   } },
   h("div", { class: "row" }, field("Method", fMethod), field("Path (glob)", fPath), field("Client id", fClient)),
   h("div", { class: "row" }, field("Answer", fKind), field("Times", fTimes, "empty: every matching request")),
-  statusFields, delayFields,
+  ...kindFields,
   h("button", { type: "submit" }, "Add fault rule"));
 
   const jsonRule = h("textarea", { id: "fault-json", rows: 4, placeholder: '{"match": {"path": "/ims/*"}, "respond": {"status": 503}, "times": 1}' });
