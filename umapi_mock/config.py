@@ -21,7 +21,8 @@ class Config:
     users_page_size: int = USERS_PAGE_SIZE
     groups_page_size: int = GROUPS_PAGE_SIZE
     token_ttl: int = TOKEN_TTL_SECONDS
-    jwt_enabled: bool = True
+    jwt_enabled: bool = True  # False is `--jwt off` (kept for `--no-jwt` and older callers)
+    jwt: str = "on"  # `--jwt on|off|retired`: the JWT exchange served, refused, or answered as retired
     # "off", "documented", a parsed Policy (the CLI's file), or a policy document (fixtures)
     throttle: str | dict[str, Any] | Policy = "off"
     # parsed rules (the CLI's file, copied per app) or rule documents
@@ -31,3 +32,8 @@ class Config:
     journal_bodies: int = 200  # the newest exchanges whose bodies the journal keeps (console detail)
     progress: bool = False  # print seeding progress for big orgs
     ca_cert: Path | None = None  # the CA that signed the served certificate: served at /_mock/ca.pem
+
+    @property
+    def jwt_mode(self) -> str:
+        """The JWT mode in effect: `jwt_enabled=False` means off whatever `jwt` says."""
+        return "off" if not self.jwt_enabled else self.jwt

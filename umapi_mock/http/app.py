@@ -37,7 +37,7 @@ def create_emulator(config: Config | None = None, backend: Backend | None = None
             seed_source=config.seed_source,
             seed_dir=config.seed_dir,
             token_ttl=config.token_ttl,
-            jwt_enabled=config.jwt_enabled,
+            jwt_enabled=config.jwt_mode,
             progress=config.progress,
         )
     app = Flask("umapi_mock")

@@ -80,7 +80,9 @@ def apply_layers() -> Response | None:
     family = family_of(url_rule.rule if url_rule is not None else None, req.method)
     ctx.layer_family = family
     headers = req.headers
-    decision = layers.throttle.check(family, headers.get("X-Api-Key"), headers.get("Pragma"))
+    decision = layers.throttle.check(
+        family, headers.get("X-Api-Key"), headers.get("Pragma"), headers.get("Authorization")
+    )
     if not decision.allowed:
         g.layer_answered_by = "throttle"
         response = error_response(UmapiError("gateway.throttled"))

@@ -808,11 +808,11 @@ def _admin_schemas() -> dict[str, Any]:
         ),
         "ThrottlePolicy": _obj(
             {
-                "mode": {"enum": ["off", "documented", "custom"]},
+                "mode": {"enum": ["off", "documented", "field", "custom"]},
                 "families": {"type": "object", "additionalProperties": _ref("ThrottleLimit")},
                 "sync_interval": {
                     "type": ["number", "null"],
-                    "description": "Seconds between a client's sync starts (Pragma: umapi-sync-start); null = off",
+                    "description": "Seconds a client's run window lasts (running-frequency control); null = off",
                 },
             }
         ),
@@ -822,7 +822,17 @@ def _admin_schemas() -> dict[str, Any]:
                 "clients": {
                     "type": "object",
                     "additionalProperties": _obj(
-                        {"started": {"type": "number"}, "ended": {"type": ["number", "null"]}}
+                        {
+                            "opened": {"type": "number"},
+                            "run": {"type": "string", "description": "digest of the run's bearer token"},
+                            "calls": {"type": "integer"},
+                            "sync_starts": {"type": "integer"},
+                            "ended": {"type": ["number", "null"]},
+                            "refused": {"type": "integer"},
+                            "reopens_at": {"type": "number"},
+                            "open": {"type": "boolean"},
+                            "retry_after": {"type": "integer"},
+                        }
                     ),
                 },
             }
@@ -1106,7 +1116,7 @@ def _admin_paths() -> dict[str, Any]:
                 "getThrottle",
                 _json(
                     _obj({"policy": _ref("ThrottlePolicy"), "usage": {"type": "object"}, "syncs": _ref("SyncState")}),
-                    "Policy, usage, and each client's last sync (sync-frequency control)",
+                    "Policy, usage, and each client's run window (running-frequency control)",
                 ),
             ),
             "put": _admin_op(
