@@ -5,7 +5,6 @@ Codes the emulator never produces, and why (also recorded as data in
   error.user.belongs_to_another_org, error.api.user.not.parent.org
         - no trustee orgs / cross-org account ownership in the model
   error.user.already_invited          - invitations no longer exist (spec §3.3)
-  error.user.already_exists           - membership adds are idempotent (a retried add must not fail)
   error.user.type_must_not_be_adobeid - §6 A24: Adobe ID updates answer error.update.adobeid.no
   error.user.type_unknown, error.user.type.missing - every emulated user has a known type
   error.user.name.contains.email      - no SAML-username org setting in the seed format
@@ -193,6 +192,12 @@ ROWS: list[tuple[str, Any, tuple[int, int], dict[str, Any]]] = [
     ),
     ("error.command.add_remove.invalid.usergroup_list", [user(FED1, {"add": {"usergroup": []}})], (0, 0), {}),
     ("error.command.product.not_found", [group("Design", {"add": {"productConfiguration": ["Nope"]}})], (0, 0), {}),
+    (
+        "error.user.already_exists",
+        [group("Design", {"add": {"user": [FED1]}}), group("Design", {"add": {"user": [FED1]}})],
+        (1, 0),
+        {},
+    ),
     # groups, user groups, profiles
     ("error.group.not_found", [user(FED1, {"add": {"group": ["NON_EXISTING_GROUP"]}})], (0, 0), {}),
     ("error.group.invalid_list", [user(FED1, {"add": {"group": []}})], (0, 0), {}),

@@ -43,10 +43,8 @@ ACTION_ERRORS: dict[str, ActionErrorSpec] = {
         "User has already been invited: {user}",
         "invitations no longer exist (spec §3.3: an added Adobe ID joins at once)",
     ),
-    "error.user.already_exists": _u(
-        "User is already a member of the user group: {user}",
-        "membership adds are idempotent (a retried add must not fail), so an existing member is not an error",
-    ),
+    # only a user-group entry's `add: {user: [...]}`; a user entry's `add` is idempotent
+    "error.user.already_exists": ActionErrorSpec("User is already a member of the user group: {user}"),
     "error.user.must_match_email": ActionErrorSpec("User name must match the email address: {user} vs {email}"),
     "error.user.type_must_not_be_adobeid": _u(
         "Operation is not allowed for an Adobe ID: {user}",

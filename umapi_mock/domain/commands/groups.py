@@ -134,6 +134,10 @@ class GroupSteps(EntrySyntax):
         listed: dict[int, User] = {}
         for name in user_names:
             user = self.listed_user(name)
+            if adding and group.type == USER_GROUP and org.is_member(group.gid, user.uid):
+                # ErrorRef places this code on a user-group command adding a member; a user
+                # entry's `add` stays idempotent (docs/fidelity.md, issue 24)
+                raise StepError("error.user.already_exists", user=name)
             listed[user.uid] = user
         users = list(listed.values())
         if adding:
