@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from .documents import DocumentError, parse_text, read_text
+from .domain.contracts import CONTRACT_ID_RE, add_contract, contract_group_name, contract_id_of, contracts_of
+from .domain.directory_sync import DIRECTORY_SYNCS
 from .domain.gate import ORG_ID_RE
 from .domain.generate import populate
 from .domain.limits import EMAIL_MAX, GROUP_NAME_MAX
@@ -75,10 +77,25 @@ DEMO_SEED: dict[str, Any] = {
                     "firstname": "John",
                     "lastname": "Smith",
                     "country": "GB",
-                    "groups": ["Contractors", "Default Acrobat Pro configuration"],
+                    "groups": [
+                        "Contractors",
+                        "Default Acrobat Pro configuration",
+                        "_admin_Contractors",
+                        "_admin_Default Acrobat Pro configuration",
+                        "_developer_Default Photoshop configuration",
+                    ],
                 },
-                {"email": "pat@gmail.example", "type": "adobeID", "country": "DE"},
+                {
+                    "email": "pat@gmail.example",
+                    "type": "adobeID",
+                    "country": "DE",
+                    "groups": ["_product_admin_Adobe Illustrator", "BCDEFA3F5A9DB8F0345B_CONTRACT_GROUP"],
+                },
             ],
+            # every group type the groups listing documents: system (_org_admin), user groups,
+            # profiles, and the admin groups above (user-group, profile, developer, product,
+            # contract: index.md's news of 2025-05-22)
+            "contracts": [{"id": "BCDEFA3F5A9DB8F0345B", "name": "ETLA - BCDEFA3F5A9DB8F0345B"}],
             "generate": {"users": 2500, "groups": 12, "seed": 42},
         }
     ]
@@ -196,7 +213,19 @@ class _Loader:
         doc = self.mapping(
             doc,
             path,
-            {"id", "domains", "credentials", "products", "groups", "users", "generate", "sysadmin_name", "migrating"},
+            {
+                "id",
+                "domains",
+                "credentials",
+                "products",
+                "groups",
+                "users",
+                "generate",
+                "sysadmin_name",
+                "migrating",
+                "directory_sync",
+                "contracts",
+            },
         )
         org_id = self.get(doc, "id", path, str, required=True)
         if not ORG_ID_RE.match(org_id):
@@ -216,6 +245,10 @@ class _Loader:
             org.add_domain(name, dtype)
         for i, c in enumerate(self.get(doc, "credentials", path, list, [])):
             org.add_credential(self.credential(c, f"{path}.credentials[{i}]", org_id))
+        sync = self.get(doc, "directory_sync", path, str)
+        if sync is not None and sync not in DIRECTORY_SYNCS:
+            raise self.fail(f"{path}.directory_sync", f"must be one of {', '.join(DIRECTORY_SYNCS)}, not {sync!r}")
+        org.directory_sync = sync
         _reserve_stated_ids(
             org,
             self.get(doc, "products", path, list, []),
@@ -276,6 +309,18 @@ class _Loader:
                 read_only=self.get(g, "read_only", p, bool, False),
                 quota=self.quota(g, p),
             )
+        for i, c in enumerate(self.get(doc, "contracts", path, list, [])):
+            p = f"{path}.contracts[{i}]"
+            c = self.mapping(c, p, {"id", "name", "group_id"})
+            cid = self.get(c, "id", p, str, required=True)
+            if not CONTRACT_ID_RE.match(cid):
+                raise self.fail(f"{p}.id", f"{cid!r} is not a contract id (letters and digits)")
+            if org.group_named(contract_group_name(cid)) is not None:
+                raise self.fail(f"{p}.id", f"contract {cid!r} is listed twice")
+            gid = self.get(c, "group_id", p, int)
+            if gid is not None and gid in org.groups:
+                raise self.fail(f"{p}.group_id", f"group id {gid} is used twice")
+            add_contract(org, cid, self.get(c, "name", p, str, required=True), gid)
         for i, u in enumerate(self.get(doc, "users", path, list, [])):
             self.user(org, u, f"{path}.users[{i}]")
         gen = self.get(doc, "generate", path, dict)
@@ -426,6 +471,11 @@ def dump_org(org: Org) -> dict[str, Any]:
         doc["credentials"] = [_dump_credential(c) for c in org.credentials.values()]
         doc["products"] = [_dump_product(org, p) for p in org.products.values()]
         doc["groups"] = [_dump_group(org, g) for g in org.groups.values() if g.type == USER_GROUP]
+        if org.directory_sync is not None:
+            doc["directory_sync"] = org.directory_sync
+        contracts = [{"id": contract_id_of(g), "name": g.contract, "group_id": g.gid} for g in contracts_of(org)]
+        if contracts:
+            doc["contracts"] = contracts
         doc["users"] = [_dump_user(org, u) for u in org.users.values()]
         return doc
 

@@ -12,8 +12,7 @@ Codes the emulator never produces, and why (also recorded as data in
   error.user.update_failed, error.user.productadmin.add.user.failed,
   error.user.productadmin.remove.admin.failed, error.productadmin.add.user.failed,
   error.productadmin.remove.admin.failed, error.developer.add_user.failed,
-  error.developer.remove_user.failed, error.internal.create_failed, error.internal.update_failed,
-  error.internal.removefromorg, error.internal.add, error.internal.group.remove,
+  error.developer.remove_user.failed, error.internal.update_failed, error.internal.add, error.internal.group.remove,
   error.internal.everybody_group.not_found
         - internal failures of back-end services the emulator does not have
   error.internal.exceptionflys        - only on an emulator bug (the property tests assert it never appears)
@@ -43,6 +42,7 @@ from tests.actions.conftest import Api, payload
 from tests.actions.helpers import check_report
 from umapi_mock.domain import limits
 from umapi_mock.domain.action_errors import ACTION_ERRORS, ACTION_WARNINGS, placeholders, reachable_codes
+from umapi_mock.http.context import emulator_of
 
 FED1, FED2, ENT1, ADOBE1 = "fed1@fed.example", "fed2@fed.example", "ent1@ent.example", "adobe1@mail.example"
 NEW = "new@fed.example"
@@ -192,6 +192,8 @@ ROWS: list[tuple[str, Any, tuple[int, int], dict[str, Any]]] = [
     ),
     ("error.command.add_remove.invalid.usergroup_list", [user(FED1, {"add": {"usergroup": []}})], (0, 0), {}),
     ("error.command.product.not_found", [group("Design", {"add": {"productConfiguration": ["Nope"]}})], (0, 0), {}),
+    ("error.internal.create_failed", [user(NEW, {"createFederatedID": FED_NEW})], (0, 0), {"directory_sync": "azure"}),
+    ("error.internal.removefromorg", [user(FED1, {"removeFromOrg": {}})], (0, 0), {"directory_sync": "google"}),
     (
         "error.user.already_exists",
         [group("Design", {"add": {"user": [FED1]}}), group("Design", {"add": {"user": [FED1]}})],
@@ -296,6 +298,9 @@ def _run(
     if "max_members" in opts:
         monkeypatch.setattr(limits, "USERGROUP_MAX_MEMBERS", opts["max_members"])
     target = fed_api if opts.get("org") == "fed" else app_api
+    if "directory_sync" in opts:  # an org kept in step by Azure/Google sync (domain/directory_sync.py)
+        org = emulator_of(target.app).backend.registry.get(target.org_id)
+        monkeypatch.setattr(org, "directory_sync", opts["directory_sync"])
     if isinstance(body, str):
         url = f"/v2/usermanagement/action/{target.org_id}" + ("?testOnly=true" if test else "")
         r = target.client.post(url, data=body, headers=target.headers)

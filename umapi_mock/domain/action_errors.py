@@ -182,9 +182,10 @@ ACTION_ERRORS: dict[str, ActionErrorSpec] = {
     "error.throttled_by_external_service": _u(
         "Throttled by an external service", "no downstream services; throttling is the 429 layer (spec §4.3)"
     ),
-    "error.internal.create_failed": _u("Failed to create user: {user}", _INTERNAL),
+    # a directory-synced org (directory_sync.py; the wording of user-sync #664)
+    "error.internal.create_failed": ActionErrorSpec("Could not create person of type {step}"),
     "error.internal.update_failed": _u("Failed to update user: {user}", _INTERNAL),
-    "error.internal.removefromorg": _u("Failed to remove user from organization: {user}", _INTERNAL),
+    "error.internal.removefromorg": ActionErrorSpec("Failed to remove user from organization: {user}"),
     "error.internal.add": _u("Failed to add users to user group", _INTERNAL),
     "error.internal.group.remove": _u("Failed to remove user group: {group}", _INTERNAL),
     "error.internal.exceptionflys": _u(

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..models import PRODUCT_PROFILE, SYSADMIN_GROUP, UNASSIGNABLE_GROUPS, USER_GROUP, Group, User
+from ..contracts import UNASSIGNABLE_TYPES
+from ..models import PRODUCT_PROFILE, UNASSIGNABLE_GROUPS, USER_GROUP, Group, User
 from ..names import admin_group_name
 from .context import Entry
 from .report import StepError
@@ -120,7 +121,7 @@ class GroupSteps(EntrySyntax):
                 for name in user_names:
                     self.listed_user(name)
                 return
-        if group.type == SYSADMIN_GROUP:
+        if group.type in UNASSIGNABLE_TYPES:
             raise StepError("error.usergroup.not_found", group=e.group)
         if user_names and group.read_only:
             code = "add_user_not_allowed" if adding else "remove_user_not_allowed"

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from .. import limits
+from ..contracts import UNASSIGNABLE_TYPES
+from ..directory_sync import refuse_create, refuse_removal
 from ..models import (
     ADOBE_ID,
     ENTERPRISE_ID,
     FEDERATED_ID,
     PRODUCT_PROFILE,
-    SYSADMIN_GROUP,
     UNASSIGNABLE_GROUPS,
     USER_GROUP,
     Group,
@@ -81,6 +82,8 @@ class UserSteps(EntrySyntax):
                 raise StepError("error.user.type_mismatch", type=utype, domain=claimed.name)
             domain = claimed.name
         existing = org.find_user(email, adobe_id=True) if utype == ADOBE_ID else org.user_by_login(username, domain)
+        if existing is None or existing.status == "removed":
+            refuse_create(org, step)  # a directory-synced org cannot gain users through UMAPI
         if existing is not None and existing.status == "removed":
             # A directory account removed from the org: creating it again re-adds it.
             changes = {
@@ -186,7 +189,7 @@ class UserSteps(EntrySyntax):
             user = self.target(e)
             for gid in sorted(org.memberships.get(user.uid, ())):
                 group = org.groups[gid]
-                if group.type != SYSADMIN_GROUP and not group.read_only:
+                if group.type not in UNASSIGNABLE_TYPES and not group.read_only:
                     org.remove_member(gid, user.uid)
             return
         if not isinstance(value, dict):
@@ -229,7 +232,7 @@ class UserSteps(EntrySyntax):
         exist yet, which a remove leaves alone."""
         group = self.org.group_named(name)
         if key == "group":
-            if group is not None and group.type != SYSADMIN_GROUP:
+            if group is not None and group.type not in UNASSIGNABLE_TYPES:
                 return group
             if group is not None or name.lower() in UNASSIGNABLE_GROUPS:
                 raise StepError("error.group.not_found", group=name)  # not assignable through UMAPI
@@ -261,6 +264,7 @@ class UserSteps(EntrySyntax):
             return
         if user is None:
             return
+        refuse_removal(self.org, e.user)  # a directory-synced org cannot lose users through UMAPI
         if delete or not user.org_owned:
             self.org.delete_user(user.uid)  # the account is gone (an Adobe ID only leaves the org)
             return
