@@ -32,6 +32,7 @@ from .domain.models import (
     User,
 )
 from .domain.names import group_name_problem, is_email
+from .domain.trust import TrustedDomain, link_trust, trusted_domain
 
 DEMO_ORG_ID = "0123456789ABCDEF01234567@AdobeOrg"
 
@@ -159,6 +160,7 @@ def _reserve_stated_ids(org: Org, products: list[Any], groups: list[Any], users:
 class _Loader:
     def __init__(self, source: str, base_dir: Path, progress: bool):
         self.source, self.base_dir, self.progress = source, base_dir, progress
+        self.trusted_by_org: dict[str, list[tuple[str, str, str]]] = {}
 
     def fail(self, path: str, problem: str) -> SeedError:
         return SeedError(self.source, path, problem)
@@ -198,6 +200,7 @@ class _Loader:
             raise self.fail("orgs", "must list at least one org")
         result: list[Org] = []
         seen_clients: set[str] = set()
+        self.trusted_by_org = _trust_entries(orgs_doc)
         for i, org_doc in enumerate(orgs_doc):
             org = self.org(org_doc, f"orgs[{i}]")
             for cid in org.credentials:
@@ -207,6 +210,7 @@ class _Loader:
             if any(o.id == org.id for o in result):
                 raise self.fail(f"orgs[{i}].id", f"org {org.id!r} is listed twice")
             result.append(org)
+        link_trust(result)
         return result
 
     def org(self, doc: Any, path: str) -> Org:
@@ -225,6 +229,7 @@ class _Loader:
                 "migrating",
                 "directory_sync",
                 "contracts",
+                "trusted_domains",
             },
         )
         org_id = self.get(doc, "id", path, str, required=True)
@@ -237,12 +242,37 @@ class _Loader:
         )
         for i, d in enumerate(self.get(doc, "domains", path, list, [])):
             p = f"{path}.domains[{i}]"
-            d = self.mapping(d, p, {"name", "type"})
+            d = self.mapping(d, p, {"name", "type", "trustees"})
             name = self.get(d, "name", p, str, required=True)
             dtype = self.get(d, "type", p, str, "federated")
             if dtype not in ("enterprise", "federated"):
                 raise self.fail(f"{p}.type", f"must be 'enterprise' or 'federated', not {dtype!r}")
             org.add_domain(name, dtype)
+            trustees = []
+            for j, trustee in enumerate(self.get(d, "trustees", p, list, [])):
+                if not isinstance(trustee, str) or not ORG_ID_RE.match(trustee):
+                    raise self.fail(f"{p}.trustees[{j}]", f"{trustee!r} is not an org id of the form <hex>@AdobeOrg")
+                if trustee == org_id:
+                    raise self.fail(f"{p}.trustees[{j}]", "an org does not trust its own domain")
+                trustees.append(trustee)
+            if trustees:
+                org.trustees[name.lower()] = tuple(dict.fromkeys(trustees))
+        for i, t in enumerate(self.get(doc, "trusted_domains", path, list, [])):
+            p = f"{path}.trusted_domains[{i}]"
+            t = self.mapping(t, p, {"name", "type", "owner"})
+            name = self.get(t, "name", p, str, required=True)
+            dtype = self.get(t, "type", p, str, "federated")
+            owner = self.get(t, "owner", p, str, required=True)
+            if dtype not in ("enterprise", "federated"):
+                raise self.fail(f"{p}.type", f"must be 'enterprise' or 'federated', not {dtype!r}")
+            if not ORG_ID_RE.match(owner) or owner == org_id:
+                raise self.fail(f"{p}.owner", f"{owner!r} is not another org's id")
+            org.trusted[name.lower()] = TrustedDomain(name, dtype, owner)
+        for name, dtype, owner in self.trusted_by_org.get(org_id, []):
+            org.trusted.setdefault(name.lower(), TrustedDomain(name, dtype, owner))
+        for key in list(org.trusted):
+            if key in org.domains:
+                raise self.fail(f"{path}.domains", f"{org.domains[key].name!r} is both claimed and trusted here")
         for i, c in enumerate(self.get(doc, "credentials", path, list, [])):
             org.add_credential(self.credential(c, f"{path}.credentials[{i}]", org_id))
         sync = self.get(doc, "directory_sync", path, str)
@@ -399,9 +429,9 @@ class _Loader:
         username = self.get(u, "username", path, str, email)
         domain = self.get(u, "domain", path, str, email_domain)
         if utype != ADOBE_ID:
-            claimed = org.domain_named(domain)
+            claimed = org.domain_named(domain) or trusted_domain(org, domain)
             if claimed is None:
-                raise self.fail(f"{path}.domain", f"{domain!r} is not a claimed domain of this org")
+                raise self.fail(f"{path}.domain", f"{domain!r} is not a claimed or trusted domain of this org")
             domain = claimed.name  # the directory's spelling, not the email's (Bob@Example.COM)
         status = self.get(u, "status", path, str, "active")
         if status not in USER_STATUSES:
@@ -467,7 +497,10 @@ def dump_org(org: Org) -> dict[str, Any]:
             doc["sysadmin_name"] = org.sysadmin_name
         if org.migrating:
             doc["migrating"] = True
-        doc["domains"] = [{"name": d.name, "type": d.type} for d in org.domains.values()]
+        doc["domains"] = [_dump_domain(org, d) for d in org.domains.values()]
+        trusted = [t for t in org.trusted.values() if isinstance(t, TrustedDomain)]
+        if trusted:
+            doc["trusted_domains"] = [{"name": t.name, "type": t.type, "owner": t.owner} for t in trusted]
         doc["credentials"] = [_dump_credential(c) for c in org.credentials.values()]
         doc["products"] = [_dump_product(org, p) for p in org.products.values()]
         doc["groups"] = [_dump_group(org, g) for g in org.groups.values() if g.type == USER_GROUP]
@@ -478,6 +511,31 @@ def dump_org(org: Org) -> dict[str, Any]:
             doc["contracts"] = contracts
         doc["users"] = [_dump_user(org, u) for u in org.users.values()]
         return doc
+
+
+def _dump_domain(org: Org, d: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {"name": d.name, "type": d.type}
+    trustees = org.trustees.get(d.name.lower())
+    if trustees:
+        out["trustees"] = list(trustees)
+    return out
+
+
+def _trust_entries(orgs_doc: list[Any]) -> dict[str, list[tuple[str, str, str]]]:
+    """(domain, type, owner) per trustee org id, read ahead of the orgs so that a trustee's
+    users of a trusted domain load (malformed entries are reported when their org loads)."""
+    out: dict[str, list[tuple[str, str, str]]] = {}
+    for org_doc in orgs_doc:
+        if not isinstance(org_doc, dict) or not isinstance(org_doc.get("id"), str):
+            continue
+        for d in org_doc.get("domains") or []:
+            if not isinstance(d, dict) or not isinstance(d.get("name"), str):
+                continue
+            dtype = d.get("type", "federated")
+            for trustee in d.get("trustees") or []:
+                if isinstance(trustee, str) and isinstance(dtype, str):
+                    out.setdefault(trustee, []).append((d["name"], dtype, org_doc["id"]))
+    return out
 
 
 def dump_orgs(orgs: list[Org]) -> dict[str, Any]:

@@ -78,7 +78,7 @@ ACTION_ERRORS: dict[str, ActionErrorSpec] = {
     "error.user.productadmin.group.not_found": ActionErrorSpec("Product admin group {group} was not found"),
     "error.user.productadmin.add.user.failed": _u("Failed to add product admin: {user}", _INTERNAL),
     "error.user.productadmin.remove.admin.failed": _u("Failed to remove product admin: {user}", _INTERNAL),
-    "error.api.user.not.parent.org": _u("Organization is not the owner of user: {user}", _NO_TRUST),
+    "error.api.user.not.parent.org": ActionErrorSpec("Organization is not the owner of user: {user}"),  # trust.py
     "error.domain.trust.nonexistent": ActionErrorSpec("Changes to users are only allowed in claimed domains."),
     # ----------------------------------------------------------------- command syntax
     "error.command.malformed": _u("Malformed request: {detail}", _EARLY + " (400, spec §6 A29, A32)"),

@@ -234,6 +234,10 @@ class Org:
         self.sysadmin_name = sysadmin_name
         self.migrating = migrating
         self.directory_sync: str | None = None  # "azure" or "google": see domain/directory_sync.py
+        # trusted domains (domain/trust.py): as owner, lower domain -> trustee org ids; as trustee,
+        # lower domain -> trust.TrustedDomain
+        self.trustees: dict[str, tuple[str, ...]] = {}
+        self.trusted: dict[str, object] = {}
         self.lock = threading.RLock()
         self.domains: dict[str, Domain] = {}
         self.credentials: dict[str, Credential] = {}

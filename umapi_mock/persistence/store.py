@@ -21,6 +21,7 @@ from typing import Any
 
 from ..domain.changes import OrgChanges
 from ..domain.models import ADOBE_ID, Credential, Group, Org, User
+from ..domain.trust import TrustedDomain
 
 SCHEMA_VERSION = 1
 DB_NAME = "umapi-mock.sqlite3"
@@ -89,6 +90,10 @@ def _org_doc(org: Org) -> dict[str, Any]:
         "domains": [[d.name, d.type] for d in org.domains.values()],
         "credentials": [_credential_doc(c) for c in org.credentials.values()],
         "products": _products_doc({p.name: list(p.profiles) for p in org.products.values()}),
+        # issue 24: directory sync and trusted domains (domain/directory_sync.py, domain/trust.py)
+        "directory_sync": org.directory_sync,
+        "trustees": {key: list(ids) for key, ids in org.trustees.items()},
+        "trusted": [[t.name, t.type, t.owner] for t in org.trusted.values() if isinstance(t, TrustedDomain)],
     }
 
 
@@ -110,7 +115,8 @@ def _credential_doc(c: Credential) -> dict[str, Any]:
 
 def _group_doc(g: Group) -> str:
     return json.dumps(
-        [g.name, g.type, g.description, g.product, g.quota, g.target, g.read_only, sorted(g.profiles)],
+        [g.name, g.type, g.description, g.product, g.quota, g.target, g.read_only, sorted(g.profiles)]
+        + ([g.contract] if g.contract is not None else []),
         separators=(",", ":"),
     )
 
@@ -247,6 +253,9 @@ class Store:
         org = Org(org_id, sysadmin_name=doc["sysadmin_name"], migrating=doc["migrating"])
         for name, dtype in doc["domains"]:
             org.add_domain(name, dtype)
+        org.directory_sync = doc.get("directory_sync")
+        org.trustees = {key: tuple(ids) for key, ids in doc.get("trustees", {}).items()}
+        org.trusted = {name.lower(): TrustedDomain(name, dtype, owner) for name, dtype, owner in doc.get("trusted", [])}
         for c in doc["credentials"]:
             org.add_credential(
                 Credential(
@@ -261,8 +270,12 @@ class Store:
             )
         saved_groups = self.conn.execute("SELECT gid, doc FROM org_groups WHERE org = ? ORDER BY rowid", (org_id,))
         for gid, gdoc in saved_groups:
-            name, gtype, description, product, quota, target, read_only, profiles = json.loads(gdoc)
-            group = Group(gid, name, gtype, description, product, quota, target, read_only, frozenset(profiles))
+            fields = json.loads(gdoc)
+            name, gtype, description, product, quota, target, read_only, profiles = fields[:8]
+            contract = fields[8] if len(fields) > 8 else None  # a CONTRACT_ADMIN_GROUP's contractName
+            group = Group(
+                gid, name, gtype, description, product, quota, target, read_only, frozenset(profiles), contract
+            )
             if gid in org.groups:
                 org.put_group(group)  # a fixed admin group every new org starts with
             else:
@@ -276,6 +289,7 @@ class Store:
                     target=target,
                     read_only=read_only,
                     profiles=frozenset(profiles),
+                    contract=contract,
                 )
         for name, gids in doc["products"]:
             org.add_product(name).profiles[:] = gids

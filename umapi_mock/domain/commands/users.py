@@ -19,6 +19,7 @@ from ..models import (
     replace_user,
 )
 from ..names import domain_of
+from ..trust import is_trusted_user, refuse_trustee_change, trusted_domain
 from .context import Entry
 from .report import StepError
 from .syntax import (
@@ -75,7 +76,7 @@ class UserSteps(EntrySyntax):
             wanted = DOMAIN_TYPE[utype]
             if not any(d.type == wanted for d in org.domains.values()):
                 raise StepError("error.user.type_not_available", type=utype)
-            claimed = org.domain_named(domain)
+            claimed = org.domain_named(domain) or trusted_domain(org, domain)  # a trustee links its users
             if claimed is None:
                 raise StepError("error.domain.trust.nonexistent")
             if claimed.type != wanted:
@@ -100,7 +101,7 @@ class UserSteps(EntrySyntax):
                 raise StepError("error.user.type_mismatch", type=utype, domain=domain)
             if option is None:
                 raise StepError("error.user.already_in_org", user=e.user)  # §6 A22b
-            if option == "updateIfAlreadyExists" and existing.org_owned:
+            if option == "updateIfAlreadyExists" and existing.org_owned and not is_trusted_user(org, existing):
                 changes = {k: v for k, v in (("firstname", firstname), ("lastname", lastname)) if v}
                 if changes:
                     org.update_user(existing, **changes)
@@ -129,6 +130,7 @@ class UserSteps(EntrySyntax):
         user = self.target(e)
         if user.type == ADOBE_ID:
             raise StepError("error.update.adobeid.no", user=e.user)  # §6 A24
+        refuse_trustee_change(org, user, e.user)  # a trustee org may not update the owner's users
         if firstname is not None and not firstname.strip():
             raise StepError("error.user.firstname_missing", type=user.type)
         if lastname is not None and not lastname.strip():
@@ -265,7 +267,9 @@ class UserSteps(EntrySyntax):
         if user is None:
             return
         refuse_removal(self.org, e.user)  # a directory-synced org cannot lose users through UMAPI
-        if delete or not user.org_owned:
+        if delete:
+            refuse_trustee_change(self.org, user, e.user)  # only the owning org deletes accounts
+        if delete or not user.org_owned or is_trusted_user(self.org, user):
             self.org.delete_user(user.uid)  # the account is gone (an Adobe ID only leaves the org)
             return
         # Without deleteAccount an org-owned account leaves the org's user list but stays in
