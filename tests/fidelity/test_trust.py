@@ -271,3 +271,58 @@ def _token(url: str, client_id: str, secret: str) -> str:
 
 def _headers(token: str) -> dict[str, str]:
     return {"X-Api-Key": "trustee-client", "Authorization": f"Bearer {token}"}
+
+
+SYNC_TOOL_TWO_ORGS = """
+def connector(org, client_id, secret):
+    auth = OAuthS2S(client_id=client_id, client_secret=secret, auth_host=NETLOC, ssl_verify=CA)
+    return Connection(org_id=org, auth=auth, endpoint=URL + "/v2/usermanagement", user_agent="user-sync/2.11.0",
+                      timeout=120.0, max_retries=3, ssl_verify=CA)
+
+def iter_users(conn):
+    conn.start_sync()
+    return sorted(u["email"] for u in UsersQuery(conn))
+
+def execute(conn, commands):
+    conn.start_sync()
+    for user, domain, do in commands:
+        action = UserAction(user, None if "@" in user else domain, requestID="action_" + user)
+        for name, params in do:
+            getattr(action, name)(**params)
+        conn.execute_single(action)
+    conn.execute_queued()
+    return conn.status()[0], []
+
+primary = connector(OWNER, "owner-client", "owner-secret")
+secondary = connector(TRUSTEE, "trustee-client", "trustee-secret")
+before = {"primary": iter_users(primary), "secondary": iter_users(secondary)}
+create = lambda email: ("create", {"email": email, "firstname": email[0].upper(), "lastname": "Sync", "country": "US",
+                                   "id_type": "federatedID", "on_conflict": IfAlreadyExistsOption.ignoreIfAlreadyExists})
+primary_status, _ = execute(primary, [
+    (e, "example.com", [create(e), ("add_to_groups", {"groups": {"Staff"}})]) for e in ("ann@example.com", "bob@example.com")])
+secondary_status, _ = execute(secondary, [
+    (e, "example.com", [create(e), ("add_to_groups", {"groups": {"Branch Staff"}})]) for e in ("ann@example.com", "bob@example.com")])
+emit({"before": before, "primary": primary_status, "secondary": secondary_status,
+      "after": {"primary": iter_users(primary), "secondary": iter_users(secondary)}})
+"""
+
+
+@pytest.mark.official_client
+def test_sync_tool_runs_a_primary_and_a_secondary_connector(run_official: Any, admin: Any, served: Any) -> None:
+    """Adobe's sync tool with a secondary connector (its multi-org set-up) against two orgs of
+    one emulator: each connector lists its org, then sends creates (ignoreIfAlreadyExists)
+    with its groups; the trustee links the owner's users and groups them."""
+    admin.call("PUT", "/state", trust_seed())
+    result = run_official(f"OWNER = {OWNER!r}\nTRUSTEE = {TRUSTEE!r}\n" + SYNC_TOOL_TWO_ORGS)
+    assert result["before"] == {
+        "primary": ["ann@example.com", "bob@example.com"],
+        "secondary": ["ann@example.com", "cy@branch.example"],
+    }
+    for status in (result["primary"], result["secondary"]):
+        assert (status["actions-sent"], status["actions-completed"]) == (2, 2), status
+    assert result["after"]["secondary"] == ["ann@example.com", "bob@example.com", "cy@branch.example"]
+    trustee_org = served.backend.registry.get(TRUSTEE)
+    bob = trustee_org.find_user("bob@example.com")
+    assert trustee_org.group_names_of(bob.uid) == ["Branch Staff"]
+    owner_org = served.backend.registry.get(OWNER)
+    assert owner_org.group_names_of(owner_org.find_user("bob@example.com").uid) == ["Staff"]
