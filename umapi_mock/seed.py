@@ -21,9 +21,13 @@ from .domain.models import (
     ADOBE_ID,
     DEFAULT_METASCOPES,
     DEFAULT_SCOPES,
+    DEVELOPER_GROUP,
     IDENTITY_TYPES,
     ORG_ADMIN,
+    PRODUCT_ADMIN_GROUP,
     PRODUCT_PROFILE,
+    PROFILE_ADMIN_GROUP,
+    USER_ADMIN_GROUP,
     USER_GROUP,
     USER_STATUSES,
     Credential,
@@ -31,7 +35,7 @@ from .domain.models import (
     Product,
     User,
 )
-from .domain.names import group_name_problem, is_email
+from .domain.names import admin_name, group_name_problem, is_email
 from .domain.trust import TrustedDomain, link_trust, trusted_domain
 
 DEMO_ORG_ID = "0123456789ABCDEF01234567@AdobeOrg"
@@ -230,6 +234,7 @@ class _Loader:
                 "directory_sync",
                 "contracts",
                 "trusted_domains",
+                "admin_groups",
             },
         )
         org_id = self.get(doc, "id", path, str, required=True)
@@ -353,6 +358,10 @@ class _Loader:
             add_contract(org, cid, self.get(c, "name", p, str, required=True), gid)
         for i, u in enumerate(self.get(doc, "users", path, list, [])):
             self.user(org, u, f"{path}.users[{i}]")
+        for i, name in enumerate(self.get(doc, "admin_groups", path, list, [])):
+            # admin groups that outlived their last member (a dump keeps them: they stay listed)
+            if not isinstance(name, str) or admin_name(name) is None or org.ensure_admin_group(name) is None:
+                raise self.fail(f"{path}.admin_groups[{i}]", f"{name!r} is not an admin group of this org's groups")
         gen = self.get(doc, "generate", path, dict)
         if gen is not None:
             p = f"{path}.generate"
@@ -510,7 +519,13 @@ def dump_org(org: Org) -> dict[str, Any]:
         if contracts:
             doc["contracts"] = contracts
         doc["users"] = [_dump_user(org, u) for u in org.users.values()]
+        empty_admin = [g.name for g in org.groups.values() if g.type in _ADMIN_TYPES and not org.members.get(g.gid)]
+        if empty_admin:
+            doc["admin_groups"] = empty_admin
         return doc
+
+
+_ADMIN_TYPES = frozenset({USER_ADMIN_GROUP, PROFILE_ADMIN_GROUP, PRODUCT_ADMIN_GROUP, DEVELOPER_GROUP})
 
 
 def _dump_domain(org: Org, d: Any) -> dict[str, Any]:

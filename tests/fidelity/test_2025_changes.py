@@ -165,3 +165,21 @@ def test_demo_seed_is_not_mutated() -> None:
     before = copy.deepcopy(DEMO_SEED)
     create_app(Config())
     assert DEMO_SEED == before
+
+
+def test_state_round_trip_keeps_admin_groups_that_lost_their_last_member() -> None:
+    """A `_developer_<profile>` role added then removed stays listed; GET then PUT of the
+    org's state serves the same groups (it used to lose the memberless admin group)."""
+    api = _api(_seed())
+    role = "_developer_PS Default"
+    assert api.act([{"user": "a@example.com", "do": [{"add": {"group": [role]}}]}])["completed"] == 1
+    assert api.act([{"user": "a@example.com", "do": [{"remove": {"group": [role]}}]}])["completed"] == 1
+    before = {name: (g["type"], g["memberCount"]) for name, g in api.groups().items()}
+    assert before[role] == ("DEVELOPER_GROUP", 0)
+    state = api.client.get(f"/_mock/orgs/{ORG}/state")
+    assert state.status_code == 200
+    put = api.client.put(f"/_mock/orgs/{ORG}/state", data=state.get_data(), content_type="application/json")
+    assert put.status_code == 200, put.get_data(as_text=True)
+    after = {name: (g["type"], g["memberCount"]) for name, g in api.groups().items()}
+    assert after == before
+    assert api.client.get(f"/_mock/orgs/{ORG}/state").get_data() == state.get_data()
