@@ -50,6 +50,8 @@ def contract_seed(org_id: str = "C0DE0000C0DE0000C0DE0000@AdobeOrg") -> dict[str
                     {"name": "Team B", "description": "another team"},
                 ],
                 "users": users,
+                # a contract admin group (2025) for contracts/test_fidelity.py to judge
+                "contracts": [{"id": "C0DEC0DEC0DEC0DEC0DE", "name": "ETLA - C0DEC0DEC0DEC0DEC0DE"}],
             }
         ]
     }

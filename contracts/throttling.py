@@ -28,9 +28,12 @@ LIVE_BURST = 10  # requests a live burst may send before concluding the service 
 def policy_document(policy: dict[str, Any]) -> Any:
     """`GET /_mock/throttle`'s policy JSON as a document `PUT /_mock/throttle` accepts."""
     mode = policy.get("mode")
-    if mode in ("off", "documented"):
+    if mode in ("off", "documented", "field"):
         return mode
-    return {"base": "none", "families": policy.get("families") or {}}
+    doc: dict[str, Any] = {"base": "none", "families": policy.get("families") or {}}
+    if policy.get("sync_interval") is not None:
+        doc["sync_interval"] = policy["sync_interval"]
+    return doc
 
 
 class HandleSwitch:

@@ -145,13 +145,21 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help=f"access token lifetime in seconds (default {TOKEN_TTL_SECONDS})",
     )
-    serve.add_argument("--no-jwt", action="store_true", help="refuse the deprecated JWT exchange, as Adobe now does")
+    serve.add_argument(
+        "--jwt",
+        choices=("on", "off", "retired"),
+        default="on",
+        help="the deprecated JWT exchange: served (on, the default), refused (off), or answered as"
+        " Adobe's IMS has since the JWT credentials' end of life (retired)",
+    )
+    serve.add_argument("--no-jwt", action="store_true", help="the same as --jwt off")
     serve.add_argument(
         "--throttle",
         type=_throttle_choice,
         default="off",
-        metavar="off|documented|FILE",
-        help="rate limits: off (default), the documented limits, or a policy file",
+        metavar="off|documented|field|FILE",
+        help="rate limits: off (default), the documented limits, those plus the running-frequency"
+        " control as the field meets it, or a policy file",
     )
     serve.add_argument(
         "--faults", type=readable_file, metavar="FILE", help="fault rules to load at start (YAML or JSON list)"
@@ -355,9 +363,16 @@ def seed_path(text: str) -> str:
     return str(Path(text).expanduser())
 
 
-@path_type("off", "documented")
+@path_type("off", "documented", "field")
 def _throttle_choice(text: str) -> str:
-    return text if text in ("off", "documented") else readable_file(text)
+    return text if text in ("off", "documented", "field") else readable_file(text)
+
+
+def _jwt_mode(args: argparse.Namespace) -> str:
+    """`--jwt`, with `--no-jwt` as its alias for off (which contradicts any other mode)."""
+    if args.no_jwt and args.jwt not in ("on", "off"):
+        raise CliError(f"--no-jwt is --jwt off, which contradicts --jwt {args.jwt}")
+    return "off" if args.no_jwt else str(args.jwt)
 
 
 def _read_document(path: str, what: str) -> Any:
@@ -382,6 +397,7 @@ def config_from_args(args: argparse.Namespace) -> Config:
         groups_page_size=args.groups_page_size,
         token_ttl=args.token_ttl,
         jwt_enabled=not args.no_jwt,
+        jwt=_jwt_mode(args),
         admin_token=args.admin_token or None,
         allowed_hosts=(*(args.tls_name or ()), *(args.allowed_host or ())),
         progress=True,
@@ -390,7 +406,7 @@ def config_from_args(args: argparse.Namespace) -> Config:
         config.seed = read_seed_file(args.seed)
         config.seed_source = args.seed
         config.seed_dir = Path(args.seed).resolve().parent
-    if args.throttle in ("off", "documented"):
+    if args.throttle in ("off", "documented", "field"):
         config.throttle = args.throttle
     else:
         policy = _read_document(args.throttle, "throttle policy")
@@ -520,6 +536,13 @@ def base_url(served: Any) -> str:
     return f"{served.scheme}://{netloc}"
 
 
+_JWT_BANNER = {
+    "on": "on (--jwt on; Adobe retired it on 2025-01-27: --jwt retired answers as it does now)",
+    "off": "off (--jwt off: refused for every credential)",
+    "retired": "retired (--jwt retired: answered as Adobe's IMS does since JWT's end of life)",
+}
+
+
 def banner(app: Any, served: Any, ca_path: Path | None) -> str:
     from .http.context import emulator_of
 
@@ -555,6 +578,7 @@ def banner(app: Any, served: Any, ca_path: Path | None) -> str:
         ]
         if ca_path:
             lines.append("  (without ssl_verify=<the CA> the client retries for about 2 minutes before it fails)")
+    lines.append(f"JWT exchange (/ims/exchange/jwt): {_JWT_BANNER[backend.tokens.jwt_mode]}")
     lines.append("Press Ctrl-C to stop.")
     return "\n".join(lines)
 

@@ -21,7 +21,8 @@ class Config:
     users_page_size: int = USERS_PAGE_SIZE
     groups_page_size: int = GROUPS_PAGE_SIZE
     token_ttl: int = TOKEN_TTL_SECONDS
-    jwt_enabled: bool = True
+    jwt_enabled: bool = True  # False is `--jwt off` (kept for `--no-jwt` and older callers)
+    jwt: str = "on"  # `--jwt on|off|retired`: the JWT exchange served, refused, or answered as retired
     # "off", "documented", a parsed Policy (the CLI's file), or a policy document (fixtures)
     throttle: str | dict[str, Any] | Policy = "off"
     # parsed rules (the CLI's file, copied per app) or rule documents
@@ -35,3 +36,8 @@ class Config:
     ca_cert: Path | None = None  # the CA that signed the served certificate: served at /_mock/ca.pem
     data_dir: Path | None = None  # keep the state in this directory's SQLite database (persistence/)
     reset_from_seed: bool = False  # with data_dir: discard what it holds and start from the seed
+
+    @property
+    def jwt_mode(self) -> str:
+        """The JWT mode in effect: `jwt_enabled=False` means off whatever `jwt` says."""
+        return "off" if not self.jwt_enabled else self.jwt

@@ -81,7 +81,7 @@ class Emulator:
                     seed_source=config.seed_source,
                     seed_dir=config.seed_dir,
                     token_ttl=config.token_ttl,
-                    jwt_enabled=config.jwt_enabled,
+                    jwt_enabled=config.jwt_mode,
                 )
             store.verify()  # a big database was checked while it loaded
             emulator = cls(config, backend if backend is not None else _seeded(config))
@@ -144,6 +144,6 @@ def _seeded(config: Config) -> Backend:
         seed_source=config.seed_source,
         seed_dir=config.seed_dir,
         token_ttl=config.token_ttl,
-        jwt_enabled=config.jwt_enabled,
+        jwt_enabled=config.jwt_mode,
         progress=config.progress,
     )

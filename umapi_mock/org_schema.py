@@ -105,6 +105,7 @@ GROUP = RecordSchema(
         Field("target", "target"),
         Field("read_only", "read_only", _equals(False)),
         Field("profiles", "profiles", _equals(frozenset())),
+        Field("contract", "contract", _is_none),  # a CONTRACT_ADMIN_GROUP's contractName (seeded as `contracts`)
     ),
 )
 

@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from .documents import DocumentError, parse_text, read_text
+from .domain.contracts import CONTRACT_ID_RE, add_contract, contract_group_name, contract_id_of, contracts_of
+from .domain.directory_sync import DIRECTORY_SYNCS
 from .domain.gate import ORG_ID_RE
 from .domain.generate import populate
 from .domain.limits import EMAIL_MAX, GROUP_NAME_MAX
@@ -20,9 +22,13 @@ from .domain.models import (
     ADOBE_ID,
     DEFAULT_METASCOPES,
     DEFAULT_SCOPES,
+    DEVELOPER_GROUP,
     IDENTITY_TYPES,
     ORG_ADMIN,
+    PRODUCT_ADMIN_GROUP,
     PRODUCT_PROFILE,
+    PROFILE_ADMIN_GROUP,
+    USER_ADMIN_GROUP,
     USER_GROUP,
     USER_STATUSES,
     Credential,
@@ -30,7 +36,8 @@ from .domain.models import (
     Product,
     User,
 )
-from .domain.names import group_name_problem, is_email
+from .domain.names import admin_name, group_name_problem, is_email
+from .domain.trust import TrustedDomain, link_trust, trusted_domain
 from .org_schema import CREDENTIAL, GROUP, PRODUCT, USER
 
 DEMO_ORG_ID = "0123456789ABCDEF01234567@AdobeOrg"
@@ -77,10 +84,25 @@ DEMO_SEED: dict[str, Any] = {
                     "firstname": "John",
                     "lastname": "Smith",
                     "country": "GB",
-                    "groups": ["Contractors", "Default Acrobat Pro configuration"],
+                    "groups": [
+                        "Contractors",
+                        "Default Acrobat Pro configuration",
+                        "_admin_Contractors",
+                        "_admin_Default Acrobat Pro configuration",
+                        "_developer_Default Photoshop configuration",
+                    ],
                 },
-                {"email": "pat@gmail.example", "type": "adobeID", "country": "DE"},
+                {
+                    "email": "pat@gmail.example",
+                    "type": "adobeID",
+                    "country": "DE",
+                    "groups": ["_product_admin_Adobe Illustrator", "BCDEFA3F5A9DB8F0345B_CONTRACT_GROUP"],
+                },
             ],
+            # every group type the groups listing documents: system (_org_admin), user groups,
+            # profiles, and the admin groups above (user-group, profile, developer, product,
+            # contract: index.md's news of 2025-05-22)
+            "contracts": [{"id": "BCDEFA3F5A9DB8F0345B", "name": "ETLA - BCDEFA3F5A9DB8F0345B"}],
             "generate": {"users": 2500, "groups": 12, "seed": 42},
         }
     ]
@@ -144,6 +166,7 @@ def _reserve_stated_ids(org: Org, products: list[Any], groups: list[Any], users:
 class _Loader:
     def __init__(self, source: str, base_dir: Path, progress: bool):
         self.source, self.base_dir, self.progress = source, base_dir, progress
+        self.trusted_by_org: dict[str, list[tuple[str, str, str]]] = {}
 
     def fail(self, path: str, problem: str) -> SeedError:
         return SeedError(self.source, path, problem)
@@ -183,6 +206,7 @@ class _Loader:
             raise self.fail("orgs", "must list at least one org")
         result: list[Org] = []
         seen_clients: set[str] = set()
+        self.trusted_by_org = _trust_entries(orgs_doc)
         for i, org_doc in enumerate(orgs_doc):
             org = self.org(org_doc, f"orgs[{i}]")
             for cid in org.credentials:
@@ -192,13 +216,28 @@ class _Loader:
             if any(o.id == org.id for o in result):
                 raise self.fail(f"orgs[{i}].id", f"org {org.id!r} is listed twice")
             result.append(org)
+        link_trust(result)
         return result
 
     def org(self, doc: Any, path: str) -> Org:
         doc = self.mapping(
             doc,
             path,
-            {"id", "domains", "credentials", "products", "groups", "users", "generate", "sysadmin_name", "migrating"},
+            {
+                "id",
+                "domains",
+                "credentials",
+                "products",
+                "groups",
+                "users",
+                "generate",
+                "sysadmin_name",
+                "migrating",
+                "directory_sync",
+                "contracts",
+                "trusted_domains",
+                "admin_groups",
+            },
         )
         org_id = self.get(doc, "id", path, str, required=True)
         if not ORG_ID_RE.match(org_id):
@@ -210,14 +249,43 @@ class _Loader:
         )
         for i, d in enumerate(self.get(doc, "domains", path, list, [])):
             p = f"{path}.domains[{i}]"
-            d = self.mapping(d, p, {"name", "type"})
+            d = self.mapping(d, p, {"name", "type", "trustees"})
             name = self.get(d, "name", p, str, required=True)
             dtype = self.get(d, "type", p, str, "federated")
             if dtype not in ("enterprise", "federated"):
                 raise self.fail(f"{p}.type", f"must be 'enterprise' or 'federated', not {dtype!r}")
             org.add_domain(name, dtype)
+            trustees = []
+            for j, trustee in enumerate(self.get(d, "trustees", p, list, [])):
+                if not isinstance(trustee, str) or not ORG_ID_RE.match(trustee):
+                    raise self.fail(f"{p}.trustees[{j}]", f"{trustee!r} is not an org id of the form <hex>@AdobeOrg")
+                if trustee == org_id:
+                    raise self.fail(f"{p}.trustees[{j}]", "an org does not trust its own domain")
+                trustees.append(trustee)
+            if trustees:
+                org.trustees[name.lower()] = tuple(dict.fromkeys(trustees))
+        for i, t in enumerate(self.get(doc, "trusted_domains", path, list, [])):
+            p = f"{path}.trusted_domains[{i}]"
+            t = self.mapping(t, p, {"name", "type", "owner"})
+            name = self.get(t, "name", p, str, required=True)
+            dtype = self.get(t, "type", p, str, "federated")
+            owner = self.get(t, "owner", p, str, required=True)
+            if dtype not in ("enterprise", "federated"):
+                raise self.fail(f"{p}.type", f"must be 'enterprise' or 'federated', not {dtype!r}")
+            if not ORG_ID_RE.match(owner) or owner == org_id:
+                raise self.fail(f"{p}.owner", f"{owner!r} is not another org's id")
+            org.trusted[name.lower()] = TrustedDomain(name, dtype, owner)
+        for name, dtype, owner in self.trusted_by_org.get(org_id, []):
+            org.trusted.setdefault(name.lower(), TrustedDomain(name, dtype, owner))
+        for key in list(org.trusted):
+            if key in org.domains:
+                raise self.fail(f"{path}.domains", f"{org.domains[key].name!r} is both claimed and trusted here")
         for i, c in enumerate(self.get(doc, "credentials", path, list, [])):
             org.add_credential(self.credential(c, f"{path}.credentials[{i}]", org_id))
+        sync = self.get(doc, "directory_sync", path, str)
+        if sync is not None and sync not in DIRECTORY_SYNCS:
+            raise self.fail(f"{path}.directory_sync", f"must be one of {', '.join(DIRECTORY_SYNCS)}, not {sync!r}")
+        org.directory_sync = sync
         _reserve_stated_ids(
             org,
             self.get(doc, "products", path, list, []),
@@ -278,8 +346,24 @@ class _Loader:
                 read_only=self.get(g, "read_only", p, bool, False),
                 quota=self.quota(g, p),
             )
+        for i, c in enumerate(self.get(doc, "contracts", path, list, [])):
+            p = f"{path}.contracts[{i}]"
+            c = self.mapping(c, p, {"id", "name", "group_id"})
+            cid = self.get(c, "id", p, str, required=True)
+            if not CONTRACT_ID_RE.match(cid):
+                raise self.fail(f"{p}.id", f"{cid!r} is not a contract id (letters and digits)")
+            if org.group_named(contract_group_name(cid)) is not None:
+                raise self.fail(f"{p}.id", f"contract {cid!r} is listed twice")
+            gid = self.get(c, "group_id", p, int)
+            if gid is not None and gid in org.groups:
+                raise self.fail(f"{p}.group_id", f"group id {gid} is used twice")
+            add_contract(org, cid, self.get(c, "name", p, str, required=True), gid)
         for i, u in enumerate(self.get(doc, "users", path, list, [])):
             self.user(org, u, f"{path}.users[{i}]")
+        for i, name in enumerate(self.get(doc, "admin_groups", path, list, [])):
+            # admin groups that outlived their last member (a dump keeps them: they stay listed)
+            if not isinstance(name, str) or admin_name(name) is None or org.ensure_admin_group(name) is None:
+                raise self.fail(f"{path}.admin_groups[{i}]", f"{name!r} is not an admin group of this org's groups")
         gen = self.get(doc, "generate", path, dict)
         if gen is not None:
             p = f"{path}.generate"
@@ -356,9 +440,9 @@ class _Loader:
         username = self.get(u, "username", path, str, email)
         domain = self.get(u, "domain", path, str, email_domain)
         if utype != ADOBE_ID:
-            claimed = org.domain_named(domain)
+            claimed = org.domain_named(domain) or trusted_domain(org, domain)
             if claimed is None:
-                raise self.fail(f"{path}.domain", f"{domain!r} is not a claimed domain of this org")
+                raise self.fail(f"{path}.domain", f"{domain!r} is not a claimed or trusted domain of this org")
             domain = claimed.name  # the directory's spelling, not the email's (Bob@Example.COM)
         status = self.get(u, "status", path, str, "active")
         if status not in USER_STATUSES:
@@ -424,12 +508,51 @@ def dump_org(org: Org) -> dict[str, Any]:
             doc["sysadmin_name"] = org.sysadmin_name
         if org.migrating:
             doc["migrating"] = True
-        doc["domains"] = [{"name": d.name, "type": d.type} for d in org.domains.values()]
+        doc["domains"] = [_dump_domain(org, d) for d in org.domains.values()]
+        trusted = [t for t in org.trusted.values() if isinstance(t, TrustedDomain)]
+        if trusted:
+            doc["trusted_domains"] = [{"name": t.name, "type": t.type, "owner": t.owner} for t in trusted]
         doc["credentials"] = [_dump_credential(c) for c in org.credentials.values()]
         doc["products"] = [_dump_product(org, p) for p in org.products.values()]
         doc["groups"] = [_dump_group(org, g) for g in org.groups.values() if g.type == USER_GROUP]
+        if org.directory_sync is not None:
+            doc["directory_sync"] = org.directory_sync
+        contracts = [{"id": contract_id_of(g), "name": g.contract, "group_id": g.gid} for g in contracts_of(org)]
+        if contracts:
+            doc["contracts"] = contracts
         doc["users"] = [_dump_user(org, u) for u in org.users.values()]
+        empty_admin = [g.name for g in org.groups.values() if g.type in _ADMIN_TYPES and not org.members.get(g.gid)]
+        if empty_admin:
+            doc["admin_groups"] = empty_admin
         return doc
+
+
+_ADMIN_TYPES = frozenset({USER_ADMIN_GROUP, PROFILE_ADMIN_GROUP, PRODUCT_ADMIN_GROUP, DEVELOPER_GROUP})
+
+
+def _dump_domain(org: Org, d: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {"name": d.name, "type": d.type}
+    trustees = org.trustees.get(d.name.lower())
+    if trustees:
+        out["trustees"] = list(trustees)
+    return out
+
+
+def _trust_entries(orgs_doc: list[Any]) -> dict[str, list[tuple[str, str, str]]]:
+    """(domain, type, owner) per trustee org id, read ahead of the orgs so that a trustee's
+    users of a trusted domain load (malformed entries are reported when their org loads)."""
+    out: dict[str, list[tuple[str, str, str]]] = {}
+    for org_doc in orgs_doc:
+        if not isinstance(org_doc, dict) or not isinstance(org_doc.get("id"), str):
+            continue
+        for d in org_doc.get("domains") or []:
+            if not isinstance(d, dict) or not isinstance(d.get("name"), str):
+                continue
+            dtype = d.get("type", "federated")
+            for trustee in d.get("trustees") or []:
+                if isinstance(trustee, str) and isinstance(dtype, str):
+                    out.setdefault(trustee, []).append((d["name"], dtype, org_doc["id"]))
+    return out
 
 
 def dump_orgs(orgs: list[Org]) -> dict[str, Any]:

@@ -25,7 +25,7 @@ def build_backend(
     seed_dir: Path | None = None,
     clock: Clock | None = None,
     token_ttl: int = TOKEN_TTL_SECONDS,
-    jwt_enabled: bool = True,
+    jwt_enabled: bool | str = True,
     progress: bool = False,
 ) -> Backend:
     """A backend whose start-up state is `seed` (the demo org when None); raises SeedError."""
@@ -41,7 +41,7 @@ def restored_backend(
     seed_source: str = "<seed>",
     seed_dir: Path | None = None,
     token_ttl: int = TOKEN_TTL_SECONDS,
-    jwt_enabled: bool = True,
+    jwt_enabled: bool | str = True,
 ) -> Backend:
     """A backend serving `orgs` as restored from a data dir; its reset state is still the
     seed, loaded only when a reset first needs it (a big seed would slow every restart)."""

@@ -2,10 +2,9 @@
 
 Codes the emulator never produces, and why (also recorded as data in
 `umapi_mock/domain/action_errors.py`, `ActionErrorSpec.unreachable`):
-  error.user.belongs_to_another_org, error.api.user.not.parent.org
-        - no trustee orgs / cross-org account ownership in the model
+  error.user.belongs_to_another_org
+        - no cross-org account ownership beyond trusted domains in the model
   error.user.already_invited          - invitations no longer exist (spec §3.3)
-  error.user.already_exists           - membership adds are idempotent (a retried add must not fail)
   error.user.type_must_not_be_adobeid - §6 A24: Adobe ID updates answer error.update.adobeid.no
   error.user.type_unknown, error.user.type.missing - every emulated user has a known type
   error.user.name.contains.email      - no SAML-username org setting in the seed format
@@ -13,8 +12,7 @@ Codes the emulator never produces, and why (also recorded as data in
   error.user.update_failed, error.user.productadmin.add.user.failed,
   error.user.productadmin.remove.admin.failed, error.productadmin.add.user.failed,
   error.productadmin.remove.admin.failed, error.developer.add_user.failed,
-  error.developer.remove_user.failed, error.internal.create_failed, error.internal.update_failed,
-  error.internal.removefromorg, error.internal.add, error.internal.group.remove,
+  error.developer.remove_user.failed, error.internal.update_failed, error.internal.add, error.internal.group.remove,
   error.internal.everybody_group.not_found
         - internal failures of back-end services the emulator does not have
   error.internal.exceptionflys        - only on an emulator bug (the property tests assert it never appears)
@@ -44,6 +42,8 @@ from tests.actions.conftest import Api, payload
 from tests.actions.helpers import check_report
 from umapi_mock.domain import limits
 from umapi_mock.domain.action_errors import ACTION_ERRORS, ACTION_WARNINGS, placeholders, reachable_codes
+from umapi_mock.domain.trust import TrustedDomain
+from umapi_mock.http.context import emulator_of
 
 FED1, FED2, ENT1, ADOBE1 = "fed1@fed.example", "fed2@fed.example", "ent1@ent.example", "adobe1@mail.example"
 NEW = "new@fed.example"
@@ -60,6 +60,7 @@ def group(g: str, *steps: dict, **extra: Any) -> dict:
 
 
 ADD_DESIGN = {"add": {"group": ["Design"]}}
+OTHER_ORG = "FFFF00000000000000000000@AdobeOrg"  # the owner of a domain an org holds by trust
 
 # code -> (body, (index, step) of the expected error, options)
 ROWS: list[tuple[str, Any, tuple[int, int], dict[str, Any]]] = [
@@ -193,6 +194,15 @@ ROWS: list[tuple[str, Any, tuple[int, int], dict[str, Any]]] = [
     ),
     ("error.command.add_remove.invalid.usergroup_list", [user(FED1, {"add": {"usergroup": []}})], (0, 0), {}),
     ("error.command.product.not_found", [group("Design", {"add": {"productConfiguration": ["Nope"]}})], (0, 0), {}),
+    ("error.api.user.not.parent.org", [user(FED1, {"update": {"firstname": "X"}})], (0, 0), {"trusted": "fed.example"}),
+    ("error.internal.create_failed", [user(NEW, {"createFederatedID": FED_NEW})], (0, 0), {"directory_sync": "azure"}),
+    ("error.internal.removefromorg", [user(FED1, {"removeFromOrg": {}})], (0, 0), {"directory_sync": "google"}),
+    (
+        "error.user.already_exists",
+        [group("Design", {"add": {"user": [FED1]}}), group("Design", {"add": {"user": [FED1]}})],
+        (1, 0),
+        {},
+    ),
     # groups, user groups, profiles
     ("error.group.not_found", [user(FED1, {"add": {"group": ["NON_EXISTING_GROUP"]}})], (0, 0), {}),
     ("error.group.invalid_list", [user(FED1, {"add": {"group": []}})], (0, 0), {}),
@@ -291,6 +301,14 @@ def _run(
     if "max_members" in opts:
         monkeypatch.setattr(limits, "USERGROUP_MAX_MEMBERS", opts["max_members"])
     target = fed_api if opts.get("org") == "fed" else app_api
+    if "directory_sync" in opts:  # an org kept in step by Azure/Google sync (domain/directory_sync.py)
+        org = emulator_of(target.app).backend.registry.get(target.org_id)
+        monkeypatch.setattr(org, "directory_sync", opts["directory_sync"])
+    org = emulator_of(target.app).backend.registry.get(target.org_id)
+    if "trusted" in opts and opts["trusted"] in org.domains:  # held by trust only (domain/trust.py)
+        claimed = org.domains[opts["trusted"]]
+        monkeypatch.delitem(org.domains, opts["trusted"])
+        monkeypatch.setitem(org.trusted, opts["trusted"], TrustedDomain(claimed.name, claimed.type, OTHER_ORG))
     if isinstance(body, str):
         url = f"/v2/usermanagement/action/{target.org_id}" + ("?testOnly=true" if test else "")
         r = target.client.post(url, data=body, headers=target.headers)

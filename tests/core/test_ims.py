@@ -433,12 +433,22 @@ def test_token_ttl_and_expiry_at_the_gate():
     assert gate_status(c, fresh) == 200
 
 
-def test_jwt_assertion_expiry_follows_the_emulator_clock():
+def test_jwt_assertion_expiry_follows_the_emulator_clock_when_asked():
     c = make_client()
+    emulator_of(c.application).backend.tokens.jwt_exp_clock = "emulated"
     token = assertion({"exp": int(time.time()) + 60})
     assert c.post("/ims/exchange/jwt", data=jwt_params(token)).status_code == 200
     emulator_of(c.application).backend.clock.advance(61)
     expect_error(c.post("/ims/exchange/jwt", data=jwt_params(token)), 400, "invalid_token", "JWT token expired")
+
+
+def test_jwt_assertion_expiry_follows_the_wall_clock_by_default():
+    """A client signs `exp` with its own clock, which advancing the emulator's does not move:
+    a test that skips hours to expire access tokens still gets a new one with a fresh JWT."""
+    c = make_client()
+    token = assertion({"exp": int(time.time()) + 3600})
+    emulator_of(c.application).backend.clock.advance(7200)
+    assert c.post("/ims/exchange/jwt", data=jwt_params(token)).status_code == 200
 
 
 def test_ims_over_https(core):

@@ -85,7 +85,7 @@ def test_a_second_server_on_a_data_dir_is_refused_and_kill_9_leaves_no_stale_loc
     second = ServeProcess("--data-dir", str(data), cwd=tmp_path)  # the OS dropped the lock with the process
     processes.append(second)
     err = _stopped(second)
-    assert f"restored 2503 users, 21 groups from {data} (seed not applied; --reset-from-seed to start again)" in err
+    assert f"restored 2503 users, 26 groups from {data} (seed not applied; --reset-from-seed to start again)" in err
 
 
 def test_a_restart_says_it_restored_and_a_new_data_dir_does_not(tmp_path, processes) -> None:
@@ -97,7 +97,7 @@ def test_a_restart_says_it_restored_and_a_new_data_dir_does_not(tmp_path, proces
     processes.append(again)
     restored = [ln for ln in _stopped(again).splitlines() if "restored" in ln]
     assert restored == [
-        f"umapi-mock: restored 2503 users, 21 groups from {data} (seed not applied; --reset-from-seed to start again)"
+        f"umapi-mock: restored 2503 users, 26 groups from {data} (seed not applied; --reset-from-seed to start again)"
     ]
 
 

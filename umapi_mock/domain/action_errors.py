@@ -43,10 +43,8 @@ ACTION_ERRORS: dict[str, ActionErrorSpec] = {
         "User has already been invited: {user}",
         "invitations no longer exist (spec §3.3: an added Adobe ID joins at once)",
     ),
-    "error.user.already_exists": _u(
-        "User is already a member of the user group: {user}",
-        "membership adds are idempotent (a retried add must not fail), so an existing member is not an error",
-    ),
+    # only a user-group entry's `add: {user: [...]}`; a user entry's `add` is idempotent
+    "error.user.already_exists": ActionErrorSpec("User is already a member of the user group: {user}"),
     "error.user.must_match_email": ActionErrorSpec("User name must match the email address: {user} vs {email}"),
     "error.user.type_must_not_be_adobeid": _u(
         "Operation is not allowed for an Adobe ID: {user}",
@@ -80,7 +78,7 @@ ACTION_ERRORS: dict[str, ActionErrorSpec] = {
     "error.user.productadmin.group.not_found": ActionErrorSpec("Product admin group {group} was not found"),
     "error.user.productadmin.add.user.failed": _u("Failed to add product admin: {user}", _INTERNAL),
     "error.user.productadmin.remove.admin.failed": _u("Failed to remove product admin: {user}", _INTERNAL),
-    "error.api.user.not.parent.org": _u("Organization is not the owner of user: {user}", _NO_TRUST),
+    "error.api.user.not.parent.org": ActionErrorSpec("Organization is not the owner of user: {user}"),  # trust.py
     "error.domain.trust.nonexistent": ActionErrorSpec("Changes to users are only allowed in claimed domains."),
     # ----------------------------------------------------------------- command syntax
     "error.command.malformed": _u("Malformed request: {detail}", _EARLY + " (400, spec §6 A29, A32)"),
@@ -184,9 +182,10 @@ ACTION_ERRORS: dict[str, ActionErrorSpec] = {
     "error.throttled_by_external_service": _u(
         "Throttled by an external service", "no downstream services; throttling is the 429 layer (spec §4.3)"
     ),
-    "error.internal.create_failed": _u("Failed to create user: {user}", _INTERNAL),
+    # a directory-synced org (directory_sync.py; the wording of user-sync #664)
+    "error.internal.create_failed": ActionErrorSpec("Could not create person of type {step}"),
     "error.internal.update_failed": _u("Failed to update user: {user}", _INTERNAL),
-    "error.internal.removefromorg": _u("Failed to remove user from organization: {user}", _INTERNAL),
+    "error.internal.removefromorg": ActionErrorSpec("Failed to remove user from organization: {user}"),
     "error.internal.add": _u("Failed to add users to user group", _INTERNAL),
     "error.internal.group.remove": _u("Failed to remove user group: {group}", _INTERNAL),
     "error.internal.exceptionflys": _u(

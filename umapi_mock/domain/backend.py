@@ -28,7 +28,7 @@ class Backend:
         seed_doc: dict[str, Any] | None = None,
         clock: Clock | None = None,
         token_ttl: int = TOKEN_TTL_SECONDS,
-        jwt_enabled: bool = True,
+        jwt_enabled: bool | str = True,  # or a JWT mode: "on", "off", "retired"
         pristine: Callable[[], list[Org]] | None = None,
     ):
         """With `pristine`, `orgs` are served as they are (e.g. restored from a data dir) and

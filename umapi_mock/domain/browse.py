@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from weakref import WeakKeyDictionary
 
 from .models import (
+    CONTRACT_ADMIN_GROUP,
     DEPLOYMENT_ADMIN_GROUP,
     DEVELOPER_GROUP,
     PRODUCT_ADMIN_GROUP,
@@ -48,6 +49,7 @@ ADMIN_ROLES = {
     PROFILE_ADMIN_GROUP: "product profile administrator",
     USER_ADMIN_GROUP: "user group administrator",
     DEVELOPER_GROUP: "developer",
+    CONTRACT_ADMIN_GROUP: "contract administrator",
 }
 
 

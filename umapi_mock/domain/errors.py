@@ -97,6 +97,9 @@ CATALOGUE: dict[str, ErrorSpec] = {
     "ims.disabled": ErrorSpec(
         400, {"error": "invalid_client", "error_description": "JWT exchange is not available for this client"}
     ),
+    # `--jwt retired`: every credential was converted to OAuth S2S, so no JWT binding exists
+    # (Adobe's JWT error table: 400 invalid_client for an integration that does not exist).
+    "ims.jwt_retired": ErrorSpec(400, {"error": "invalid_client", "error_description": "Integration does not exist"}),
 }
 
 

@@ -51,6 +51,7 @@ PRODUCT_ADMIN_GROUP = "PRODUCT_ADMIN_GROUP"
 PROFILE_ADMIN_GROUP = "PROFILE_ADMIN_GROUP"
 USER_ADMIN_GROUP = "USER_ADMIN_GROUP"
 DEVELOPER_GROUP = "DEVELOPER_GROUP"
+CONTRACT_ADMIN_GROUP = "CONTRACT_ADMIN_GROUP"  # since 2025-06: see domain/contracts.py
 
 ORG_ADMIN = "_org_admin"
 DEPLOYMENT_ADMIN = "_deployment_admin"
@@ -191,6 +192,7 @@ class Group:
     target: int | None = None  # base group id of an admin/developer group
     read_only: bool = False  # user group shared from another org
     profiles: frozenset[int] = frozenset()  # user groups: linked product profiles
+    contract: str | None = None  # `contractName` of a CONTRACT_ADMIN_GROUP
 
 
 @dataclass(slots=True)
@@ -231,6 +233,11 @@ class Org:
         self.id = org_id
         self.sysadmin_name = sysadmin_name
         self.migrating = migrating
+        self.directory_sync: str | None = None  # "azure" or "google": see domain/directory_sync.py
+        # trusted domains (domain/trust.py): as owner, lower domain -> trustee org ids; as trustee,
+        # lower domain -> trust.TrustedDomain
+        self.trustees: dict[str, tuple[str, ...]] = {}
+        self.trusted: dict[str, object] = {}
         self.lock = threading.RLock()
         self.domains: dict[str, Domain] = {}
         self.credentials: dict[str, Credential] = {}

@@ -14,6 +14,7 @@ from typing import Any, Generic, TypeVar
 from .errors import UmapiError
 from .models import PRODUCT_PROFILE, USER_GROUP, AmbiguousUser, Group, Org, User
 from .names import admin_name
+from .trust import known_domain
 
 T = TypeVar("T")
 
@@ -54,7 +55,7 @@ def get_user(org: Org, user_string: str, domain: str | None = None) -> User:
 
 def users_page(org: Org, page: int, size: int, domain: str | None = None) -> Page[User]:
     if domain:
-        if org.domain_named(domain) is None:
+        if not known_domain(org, domain):  # claimed, or linked by trust (getUsersWithPage.md)
             raise UmapiError("domain.not_found", domain=domain)
         key = domain.lower()
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -19,7 +20,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from .clock import Clock
+from .clock import Clock, FrozenClock
 from .errors import UmapiError
 from .limits import TOKEN_TTL_SECONDS
 from .models import Credential, OrgRegistry
@@ -54,12 +55,34 @@ class AccessToken:
     expires_at: float
 
 
+JwtMode = Literal["on", "off", "retired"]
+JWT_MODES: tuple[JwtMode, ...] = ("on", "off", "retired")
+
+
+def jwt_mode_of(value: bool | str) -> JwtMode:
+    """`True`/`"on"`: the exchange is served; `False`/`"off"`: refused for every credential, as
+    for a credential without a JWT binding; `"retired"`: refused as the retired IMS does."""
+    if value is True or value == "on":
+        return "on"
+    if value is False or value == "off":
+        return "off"
+    if value == "retired":
+        return "retired"
+    raise ValueError(f"JWT mode must be one of on, off, retired; got {value!r}")
+
+
 class TokenService:
-    def __init__(self, registry: OrgRegistry, clock: Clock, *, ttl: int = TOKEN_TTL_SECONDS, jwt_enabled: bool = True):
+    def __init__(
+        self, registry: OrgRegistry, clock: Clock, *, ttl: int = TOKEN_TTL_SECONDS, jwt_enabled: bool | str = True
+    ):
         self.registry = registry
         self.clock = clock
         self.ttl = ttl
-        self.jwt_enabled = jwt_enabled
+        self.jwt_mode: JwtMode = jwt_mode_of(jwt_enabled)
+        # A JWT's `exp` is judged on the wall clock by default: the client signs it with its own
+        # clock, which `POST /_mock/clock` does not move. Tests ask for the emulated clock by
+        # freezing it (a FrozenClock is all the time there is) or by setting "emulated" here.
+        self.jwt_exp_clock: Literal["wall", "emulated"] = "emulated" if isinstance(clock, FrozenClock) else "wall"
         self._key = _process_signing_key()
         self._public = self._key.public_key()
         self.on_issue: Callable[[str], None] | None = None  # told each token it mints (redaction)
@@ -112,11 +135,13 @@ class TokenService:
                 raise UmapiError("ims.invalid_request", detail=f"missing required parameter: {p}")
         if not params.get("jwt_token"):  # Adobe's JWT error table: "JWT missing" is invalid_token
             raise UmapiError("ims.invalid_token", detail="missing required parameter: jwt_token")
+        if self.jwt_mode == "retired":
+            raise UmapiError("ims.jwt_retired")
         client_id = params["client_id"]
         cred = self.registry.credential(client_id)
         if cred is None:
             raise UmapiError("ims.unknown_client", detail="invalid client_id parameter")
-        if not self.jwt_enabled:
+        if self.jwt_mode == "off":
             raise UmapiError("ims.disabled")
         cred = self._authenticate(client_id, params["client_secret"])
         claims = self._verify_assertion(cred, params["jwt_token"])
@@ -181,7 +206,7 @@ class TokenService:
             raise UmapiError("ims.invalid_token", detail="exp must be an integer")
         if "jti" in claims and not isinstance(claims["jti"], int):
             raise UmapiError("ims.invalid_token", detail="jti must be an integer")
-        if exp <= self.clock.now():
+        if exp <= (self.clock.now() if self.jwt_exp_clock == "emulated" else time.time()):
             raise UmapiError("ims.invalid_token", detail="JWT token expired")
         aud = claims.get("aud")
         if not isinstance(aud, str) or not aud.endswith(f"/c/{cred.client_id}"):

@@ -27,7 +27,8 @@ from typing import IO, Any
 from ..contracts.exchange import Exchange, Reply
 from ..contracts.paging import read_all
 from ..contracts.transport import Target
-from ..domain.models import IDENTITY_TYPES, PRODUCT_PROFILE, SYSADMIN_GROUP, USER_GROUP
+from ..domain.contracts import contract_id_of_name, is_contract_group_name
+from ..domain.models import CONTRACT_ADMIN_GROUP, IDENTITY_TYPES, PRODUCT_PROFILE, SYSADMIN_GROUP, USER_GROUP
 from .anonymize import Anonymiser
 
 STATE_FORMAT = "umapi-mock-import-state/1"
@@ -250,6 +251,13 @@ class Importer:
             if links.get(g["groupName"]):
                 entry["profiles"] = links[g["groupName"]]
             org["groups"].append(entry)
+        contracts = [
+            {"id": contract_id_of_name(g["groupName"]), "name": g.get("contractName") or "", "group_id": g["groupId"]}
+            for g in groups
+            if g.get("type") == CONTRACT_ADMIN_GROUP and is_contract_group_name(g.get("groupName"))
+        ]
+        if contracts:  # since 2025-06 (index.md): a contract admin's membership needs its group
+            org["contracts"] = contracts
         # Admin groups come into being with their first member, so memberships are written in
         # the upstream's group order: the emulator then numbers admin groups in that order too.
         order = {_membership_name(g).lower(): g.get("groupId") or 0 for g in groups}

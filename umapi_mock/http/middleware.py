@@ -73,7 +73,9 @@ def apply_layers() -> Response | None:
     family = family_for(req.endpoint, req.method)  # the matched row of the endpoint table
     ctx.layer_family = family
     headers = req.headers
-    decision = layers.throttle.check(family, headers.get("X-Api-Key"), headers.get("Pragma"))
+    decision = layers.throttle.check(
+        family, headers.get("X-Api-Key"), headers.get("Pragma"), headers.get("Authorization")
+    )
     if not decision.allowed:
         g.layer_answered_by = "throttle"
         response = error_response(UmapiError("gateway.throttled"))

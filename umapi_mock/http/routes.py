@@ -226,7 +226,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "deleteFault", "Remove one rule", "AdminOk", "Done", ("rule_id",), ("404",))),
     _get(A + "/throttle", "admin.get_throttle", op=Op(
         "getThrottle", "The throttle policy and the requests counted in each window", "ThrottleState",
-        "Policy, usage, and each client's last sync (sync-frequency control)")),
+        "Policy, usage, and each client's run window (running-frequency control)")),
     _method("PUT", A + "/throttle", "admin.put_throttle", Op(
         "putThrottle", "Set the policy (resets every window)", "ThrottleSet", "The policy", errors=("400",),
         body="rules")),

@@ -8,16 +8,19 @@ Time comes from the backend's injectable clock, so tests advance it instead of s
 Policy documents (`Config.throttle`, `--throttle FILE`, `PUT /_mock/throttle`):
 
     "off"                 no limits (the default)
-    "documented"          the per-client and global limits of spec §4.4
+    "documented"          the documented per-minute limits, per client and global
+    "field"               the documented limits plus the running-frequency control as the
+                          field meets it (sync_frequency.py; `sync_interval` 7200)
     {                     a custom policy
-      "base": "documented" | "none",      # start from §4.4, or from no limits (default documented)
+      "base": "documented" | "field" | "none",  # start from those (default documented)
       "window": 60,                       # default window in seconds (default 60)
       "families": {
         "action": {"per_client": 2, "global": 20, "window": 10},
         "user": "off",                    # this family is not limited
         "*": {"per_client": 50}           # every family not listed
       },
-      "sync_interval": 7200               # the sync-frequency control (sync_frequency.py); off when absent
+      "sync_interval": 7200               # the running-frequency window (sync_frequency.py); off when
+                                          # absent, except with base "field" (7200; null turns it off)
     }
 
 A field left out of a family entry keeps the base value (documented number, or unlimited
@@ -35,7 +38,7 @@ from typing import Any
 
 from ..documents import DocumentError, read_document
 from ..domain.limits import DOCUMENTED_RATES, FAMILIES  # a policy names families of the endpoint table
-from .sync_frequency import SyncControl
+from .sync_frequency import DOCUMENTED_INTERVAL, SyncControl, run_of
 
 
 class PolicyError(ValueError):
@@ -60,10 +63,10 @@ class Limit:
 class Policy:
     """Limits per family; a family missing from `limits` is not throttled."""
 
-    name: str  # "off", "documented" or "custom"
+    name: str  # "off", "documented", "field" or "custom"
     limits: dict[str, Limit]
     source: Any = None  # the document it was parsed from, for GET /_mock/throttle
-    sync_interval: float | None = None  # seconds between sync starts; None = no sync-frequency control
+    sync_interval: float | None = None  # seconds a client's run window lasts; None = no running-frequency control
 
     @property
     def enabled(self) -> bool:
@@ -90,19 +93,22 @@ def parse_policy(doc: Any) -> Policy:
         return Policy("off", {}, "off")
     if doc == "documented" or doc is True:
         return Policy("documented", _documented_limits(), "documented")
+    if doc == "field":
+        return Policy("field", _documented_limits(), "field", DOCUMENTED_INTERVAL)
+    expected = "'off', 'documented', 'field' or a policy mapping"
     if isinstance(doc, str):
-        raise PolicyError("", f"expected 'off', 'documented' or a policy mapping, got {doc!r}")
+        raise PolicyError("", f"expected {expected}, got {doc!r}")
     if not isinstance(doc, dict):
-        raise PolicyError("", f"expected 'off', 'documented' or a policy mapping, got {type(doc).__name__}")
+        raise PolicyError("", f"expected {expected}, got {type(doc).__name__}")
     unknown = sorted(set(doc) - {"base", "window", "families", "sync_interval"})
     if unknown:
         raise PolicyError(unknown[0], "unknown key (allowed: base, families, sync_interval, window)")
-    sync_interval = doc.get("sync_interval")
+    base = doc.get("base", "documented")
+    if base not in ("documented", "field", "none"):
+        raise PolicyError("base", f"must be 'documented', 'field' or 'none', not {base!r}")
+    sync_interval = doc.get("sync_interval", DOCUMENTED_INTERVAL if base == "field" else None)
     if sync_interval is not None:
         sync_interval = _number(sync_interval, "sync_interval", positive=True)
-    base = doc.get("base", "documented")
-    if base not in ("documented", "none"):
-        raise PolicyError("base", f"must be 'documented' or 'none', not {base!r}")
     window = _number(doc.get("window", 60), "window", positive=True)
     families = doc.get("families", {})
     if families is None:
@@ -113,7 +119,7 @@ def parse_policy(doc: Any) -> Policy:
         if name != "*" and name not in FAMILIES:
             raise PolicyError(f"families.{name}", f"unknown family (known: {', '.join(FAMILIES)}, *)")
 
-    documented = _documented_limits() if base == "documented" else {}
+    documented = _documented_limits() if base != "none" else {}
     limits: dict[str, Limit] = {}
     for family in FAMILIES:
         start = documented.get(family)
@@ -189,7 +195,7 @@ class Throttle:
         self._lock = threading.Lock()
         self._client: dict[tuple[str, str], deque[float]] = {}
         self._global: dict[str, deque[float]] = {}
-        self.syncs = SyncControl(policy.sync_interval)
+        self.syncs = SyncControl(policy.sync_interval, now)
         self.listeners: list[Callable[[], None]] = []  # told after the policy changes (persistence)
 
     @property
@@ -201,7 +207,7 @@ class Throttle:
             self._policy = policy
             self._client.clear()
             self._global.clear()
-            self.syncs = SyncControl(policy.sync_interval)
+            self.syncs = SyncControl(policy.sync_interval, self._now)
         for listener in list(self.listeners):
             listener()
 
@@ -211,18 +217,21 @@ class Throttle:
             self._global.clear()
             self.syncs.clear()
 
-    def check(self, family: str | None, client_id: str | None, pragma: str | None = None) -> Decision:
-        """Admit (and record) or refuse one request of `family` from `client_id`; a
-        `Pragma` sync marker is also judged by the sync-frequency control."""
+    def check(
+        self, family: str | None, client_id: str | None, pragma: str | None = None, authorization: str | None = None
+    ) -> Decision:
+        """Admit (and record) or refuse one request of `family` from `client_id`; the
+        running-frequency control judges its run (its bearer token) first."""
         if family is None:
             return Decision(True)
         syncs = self.syncs
-        wait = syncs.wait(client_id, pragma, self._now())
+        run = run_of(authorization)
+        wait = syncs.wait(client_id, run, self._now())
         if wait is not None:
             return Decision(False, wait, float(wait), "sync")
         decision = self._check_rate(family, client_id)
         if decision.allowed:
-            syncs.record(client_id, pragma, self._now())
+            syncs.record(client_id, run, pragma, self._now())
         return decision
 
     def _check_rate(self, family: str, client_id: str | None) -> Decision:

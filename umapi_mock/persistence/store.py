@@ -22,6 +22,7 @@ from typing import Any
 
 from ..domain.changes import OrgChanges
 from ..domain.models import ADOBE_ID, Group, Org, User
+from ..domain.trust import TrustedDomain
 from ..org_schema import CREDENTIAL, GROUP, PRODUCT, USER, USER_COLUMNS, from_json_doc, json_doc, json_row
 from .guards import (
     DB_NAME,
@@ -94,6 +95,10 @@ def _org_doc(org: Org) -> dict[str, Any]:
         "domains": [[d.name, d.type] for d in org.domains.values()],
         "credentials": [json_doc(CREDENTIAL, c) for c in org.credentials.values()],
         "products": [json_row(PRODUCT, p) for p in org.products.values()],
+        # issue 24: directory sync and trusted domains (domain/directory_sync.py, domain/trust.py)
+        "directory_sync": org.directory_sync,
+        "trustees": {key: list(ids) for key, ids in org.trustees.items()},
+        "trusted": [[t.name, t.type, t.owner] for t in org.trusted.values() if isinstance(t, TrustedDomain)],
     }
 
 
@@ -103,9 +108,12 @@ def _group_doc(g: Group) -> str:
 
 
 def _group_record(gid: int, doc: str) -> Group:
-    values = json.loads(doc)
-    values[-1] = frozenset(values[-1])  # profiles, the last field
+    values = json.loads(doc)  # GROUP's fields but the id; rows written before `contract` lack it
+    values[_PROFILES] = frozenset(values[_PROFILES])
     return GROUP.record(gid, *values)  # type: ignore[no-any-return]
+
+
+_PROFILES = GROUP.attrs.index("profiles") - 1  # its place in a row's document (the id is a column)
 
 
 def _user_row(org_id: str, u: User) -> tuple[Any, ...]:
@@ -282,6 +290,9 @@ class Store:
         org = Org(org_id, sysadmin_name=doc["sysadmin_name"], migrating=doc["migrating"])
         for name, dtype in doc["domains"]:
             org.add_domain(name, dtype)
+        org.directory_sync = doc.get("directory_sync")
+        org.trustees = {key: tuple(ids) for key, ids in doc.get("trustees", {}).items()}
+        org.trusted = {name.lower(): TrustedDomain(name, dtype, owner) for name, dtype, owner in doc.get("trusted", [])}
         for c in doc["credentials"]:
             org.add_credential(from_json_doc(CREDENTIAL, c, org_id=org_id))
         saved_groups = self._rows(

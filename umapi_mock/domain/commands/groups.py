@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..models import PRODUCT_PROFILE, SYSADMIN_GROUP, UNASSIGNABLE_GROUPS, USER_GROUP, Group, User
+from ..contracts import UNASSIGNABLE_TYPES
+from ..models import PRODUCT_PROFILE, UNASSIGNABLE_GROUPS, USER_GROUP, Group, User
 from ..names import admin_group_name
 from .context import Entry
 from .report import StepError
@@ -120,7 +121,7 @@ class GroupSteps(EntrySyntax):
                 for name in user_names:
                     self.listed_user(name)
                 return
-        if group.type == SYSADMIN_GROUP:
+        if group.type in UNASSIGNABLE_TYPES:
             raise StepError("error.usergroup.not_found", group=e.group)
         if user_names and group.read_only:
             code = "add_user_not_allowed" if adding else "remove_user_not_allowed"
@@ -134,6 +135,10 @@ class GroupSteps(EntrySyntax):
         listed: dict[int, User] = {}
         for name in user_names:
             user = self.listed_user(name)
+            if adding and group.type == USER_GROUP and org.is_member(group.gid, user.uid):
+                # ErrorRef places this code on a user-group command adding a member; a user
+                # entry's `add` stays idempotent (docs/fidelity.md, issue 24)
+                raise StepError("error.user.already_exists", user=name)
             listed[user.uid] = user
         users = list(listed.values())
         if adding:

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from .. import limits
+from ..contracts import UNASSIGNABLE_TYPES
+from ..directory_sync import refuse_create, refuse_removal
 from ..models import (
     ADOBE_ID,
     ENTERPRISE_ID,
     FEDERATED_ID,
     PRODUCT_PROFILE,
-    SYSADMIN_GROUP,
     UNASSIGNABLE_GROUPS,
     USER_GROUP,
     Group,
@@ -18,6 +19,7 @@ from ..models import (
     replace_user,
 )
 from ..names import domain_of
+from ..trust import is_trusted_user, refuse_trustee_change, trusted_domain
 from .context import Entry
 from .report import StepError
 from .syntax import (
@@ -74,13 +76,15 @@ class UserSteps(EntrySyntax):
             wanted = DOMAIN_TYPE[utype]
             if not any(d.type == wanted for d in org.domains.values()):
                 raise StepError("error.user.type_not_available", type=utype)
-            claimed = org.domain_named(domain)
+            claimed = org.domain_named(domain) or trusted_domain(org, domain)  # a trustee links its users
             if claimed is None:
                 raise StepError("error.domain.trust.nonexistent")
             if claimed.type != wanted:
                 raise StepError("error.user.type_mismatch", type=utype, domain=claimed.name)
             domain = claimed.name
         existing = org.find_user(email, adobe_id=True) if utype == ADOBE_ID else org.user_by_login(username, domain)
+        if existing is None or existing.status == "removed":
+            refuse_create(org, step)  # a directory-synced org cannot gain users through UMAPI
         if existing is not None and existing.status == "removed":
             # A directory account removed from the org: creating it again re-adds it.
             changes = {
@@ -97,7 +101,7 @@ class UserSteps(EntrySyntax):
                 raise StepError("error.user.type_mismatch", type=utype, domain=domain)
             if option is None:
                 raise StepError("error.user.already_in_org", user=e.user)  # §6 A22b
-            if option == "updateIfAlreadyExists" and existing.org_owned:
+            if option == "updateIfAlreadyExists" and existing.org_owned and not is_trusted_user(org, existing):
                 changes = {k: v for k, v in (("firstname", firstname), ("lastname", lastname)) if v}
                 if changes:
                     org.update_user(existing, **changes)
@@ -126,6 +130,7 @@ class UserSteps(EntrySyntax):
         user = self.target(e)
         if user.type == ADOBE_ID:
             raise StepError("error.update.adobeid.no", user=e.user)  # §6 A24
+        refuse_trustee_change(org, user, e.user)  # a trustee org may not update the owner's users
         if firstname is not None and not firstname.strip():
             raise StepError("error.user.firstname_missing", type=user.type)
         if lastname is not None and not lastname.strip():
@@ -186,7 +191,7 @@ class UserSteps(EntrySyntax):
             user = self.target(e)
             for gid in sorted(org.memberships.get(user.uid, ())):
                 group = org.groups[gid]
-                if group.type != SYSADMIN_GROUP and not group.read_only:
+                if group.type not in UNASSIGNABLE_TYPES and not group.read_only:
                     org.remove_member(gid, user.uid)
             return
         if not isinstance(value, dict):
@@ -229,7 +234,7 @@ class UserSteps(EntrySyntax):
         exist yet, which a remove leaves alone."""
         group = self.org.group_named(name)
         if key == "group":
-            if group is not None and group.type != SYSADMIN_GROUP:
+            if group is not None and group.type not in UNASSIGNABLE_TYPES:
                 return group
             if group is not None or name.lower() in UNASSIGNABLE_GROUPS:
                 raise StepError("error.group.not_found", group=name)  # not assignable through UMAPI
@@ -261,7 +266,10 @@ class UserSteps(EntrySyntax):
             return
         if user is None:
             return
-        if delete or not user.org_owned:
+        refuse_removal(self.org, e.user)  # a directory-synced org cannot lose users through UMAPI
+        if delete:
+            refuse_trustee_change(self.org, user, e.user)  # only the owning org deletes accounts
+        if delete or not user.org_owned or is_trusted_user(self.org, user):
             self.org.delete_user(user.uid)  # the account is gone (an Adobe ID only leaves the org)
             return
         # Without deleteAccount an org-owned account leaves the org's user list but stays in

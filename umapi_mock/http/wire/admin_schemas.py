@@ -42,11 +42,11 @@ def _admin_schemas() -> dict[str, Any]:
         ),
         "ThrottlePolicy": obj(
             {
-                "mode": {"enum": ["off", "documented", "custom"]},
+                "mode": {"enum": ["off", "documented", "field", "custom"]},
                 "families": {"type": "object", "additionalProperties": ref("ThrottleLimit")},
                 "sync_interval": {
                     "type": ["number", "null"],
-                    "description": "Seconds between a client's sync starts (Pragma: umapi-sync-start); null = off",
+                    "description": "Seconds a client's run window lasts (running-frequency control); null = off",
                 },
             }
         ),
@@ -55,7 +55,19 @@ def _admin_schemas() -> dict[str, Any]:
                 "interval": {"type": ["number", "null"]},
                 "clients": {
                     "type": "object",
-                    "additionalProperties": obj({"started": {"type": "number"}, "ended": {"type": ["number", "null"]}}),
+                    "additionalProperties": obj(
+                        {
+                            "opened": {"type": "number"},
+                            "run": {"type": "string", "description": "digest of the run's bearer token"},
+                            "calls": {"type": "integer"},
+                            "sync_starts": {"type": "integer"},
+                            "ended": {"type": ["number", "null"]},
+                            "refused": {"type": "integer"},
+                            "reopens_at": {"type": "number"},
+                            "open": {"type": "boolean"},
+                            "retry_after": {"type": "integer"},
+                        }
+                    ),
                 },
             }
         ),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...domain.models import (
+    CONTRACT_ADMIN_GROUP,
     DEVELOPER_GROUP,
     PRODUCT_ADMIN_GROUP,
     PRODUCT_PROFILE,
@@ -16,6 +17,7 @@ from ...domain.models import (
     Org,
     User,
 )
+from ...domain.names import admin_group_name
 
 
 def user_json(org: Org, user: User, *, direct_only: bool = True, exclude_groups: bool = False) -> dict[str, Any]:
@@ -62,6 +64,9 @@ def group_json(org: Org, group: Group) -> dict[str, Any]:
         out["productName"] = group.product
     if group.type in (PRODUCT_PROFILE, USER_GROUP) and group.quota is not None:
         out["licenseQuota"] = str(group.quota)
+    if group.type == CONTRACT_ADMIN_GROUP:  # index.md, news of 2025-05-22
+        out["adminGroupName"] = admin_group_name(group.name)
+        out["contractName"] = group.contract or ""
     return out
 
 

@@ -556,7 +556,11 @@ async function pageFaults() {
     ...Object.entries(u.clients).map(([cid, count]) => [family, h("code", {}, cid), String(count),
       limitText(throttle.policy.families[family], "per_client")]),
   ]);
-  const mode = select({ id: "throttle-mode" }, [["off", "off"], ["documented", "documented limits"]],
+  const syncWindows = Object.entries((throttle.syncs || {}).clients || {}).map(([cid, w]) => [h("code", {}, cid),
+    fmtTime(w.opened), String(w.calls), fmtTime(w.reopens_at),
+    w.open ? `open: ${w.retry_after} s left, ${w.refused} call(s) of other runs refused` : "closed"]);
+  const mode = select({ id: "throttle-mode" }, [["off", "off"], ["documented", "documented limits"],
+    ["field", "documented limits + running frequency (field)"]],
     throttle.policy.mode === "custom" ? "" : throttle.policy.mode);
   const throttleForm = h("form", { class: "row", onsubmit: async (e) => {
     e.preventDefault();
@@ -585,7 +589,10 @@ async function pageFaults() {
       h("p", {}, `Policy: ${throttle.policy.mode}.`),
       throttleForm,
       table("Current windows per family and client", ["Family", "Client", "Requests in window", "Limit"], usage,
-        throttle.policy.mode === "off" ? "Throttling is off." : "No request counted in any window.")),
+        throttle.policy.mode === "off" ? "Throttling is off." : "No request counted in any window."),
+      table(`Run windows (running-frequency control${throttle.policy.sync_interval ? `, ${throttle.policy.sync_interval} s` : ", off"})`,
+        ["Client", "Opened", "Calls of its run", "Reopens", "State"], syncWindows,
+        throttle.policy.sync_interval ? "No run seen yet." : "The running-frequency control is off.")),
     h("section", { "aria-labelledby": "clock-title" },
       h("h2", { id: "clock-title" }, "Emulator clock"),
       dl([["Now", fmtTime(clock.now)], ["Offset from real time", `${clock.offset.toFixed(3)} s`]]),
