@@ -105,13 +105,28 @@ def debug_log():
     logging.getLogger("umapi_mock").setLevel(logging.NOTSET)
 
 
+def _bigger_than_socket_buffers() -> int:
+    """A user count whose users page outgrows what the kernel can buffer for one loopback
+    connection (the largest send buffer plus a 4 KiB receive buffer), so the server is
+    certainly still writing when the client goes (about 270 bytes a user)."""
+    try:
+        send_max = int(open("/proc/sys/net/ipv4/tcp_wmem").read().split()[2])
+    except (OSError, IndexError, ValueError):
+        send_max = 4 * 1024 * 1024
+    return max(2500, send_max * 2 // 270)
+
+
 def test_a_client_gone_mid_answer_is_one_debug_line(tls_files, debug_log) -> None:
-    """HTTPS, a 5,000-user page, and a client that resets the connection without reading."""
-    config = Config(users_page_size=5000)
-    with serving(config=config, ssl_context=tls_files.server_context(), limits=Limits(write_timeout=5)) as served:
+    """HTTPS, a users page larger than every socket buffer on the way, and a client that
+    resets the connection without reading: the server is mid-answer whatever the timing."""
+    users = _bigger_than_socket_buffers()
+    seed = {
+        "orgs": [{"id": DEMO_ORG_ID, "credentials": [{"client_id": "test-client", "client_secret": "test-secret"}]}]
+    }
+    seed["orgs"][0]["generate"] = {"users": users, "groups": 1, "seed": 1}
+    config = Config(seed=seed, users_page_size=users)
+    with serving(config=config, ssl_context=tls_files.server_context(), limits=Limits(write_timeout=30)) as served:
         ca = str(tls_files.ca_cert)
-        seed_users = served.app.extensions["umapi_mock"].org()
-        assert len(seed_users.users) > 2000
         headers = umapi_headers(served.url, verify=ca)
         context = ssl.create_default_context(cafile=ca)
         raw = socket.socket()
@@ -120,7 +135,7 @@ def test_a_client_gone_mid_answer_is_one_debug_line(tls_files, debug_log) -> Non
         sock = context.wrap_socket(raw, server_hostname="127.0.0.1")
         head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
         sock.sendall(f"GET /v2/usermanagement/users/{DEMO_ORG_ID}/0 HTTP/1.1\r\nHost: x\r\n{head}\r\n".encode())
-        sock.recv(100)
+        assert sock.recv(100).startswith(b"HTTP/1.1 200 ")  # the answer has begun
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")  # RST on close
         sock.close()
         _until(lambda: "disconnected" in debug_log.getvalue(), "the disconnect logged")

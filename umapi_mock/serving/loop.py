@@ -17,6 +17,7 @@ from ..logs import access_log, server_log
 from ..redaction import redact_target
 from .answer import Conn
 from .http1 import Incomplete, Limits, Refusal, refusal_bytes, take_request
+from .memory import release_large_blocks_promptly
 from .workers import WorkerPool
 
 SHUTDOWN_GRACE = 10.0  # how long a stop waits for requests in flight
@@ -102,6 +103,7 @@ class Server:
         """Run the I/O loop in this thread until stopped; True when no request in flight
         was left unanswered by the stop."""
         self._loop_done.clear()
+        release_large_blocks_promptly()
         try:
             self._pool.start()
             self._selector.register(self._wake_r, selectors.EVENT_READ, "wake")
