@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import logging
+import resource
 import socket
 import ssl
 import threading
@@ -17,7 +18,7 @@ from umapi_mock import logs
 from umapi_mock.config import Config
 from umapi_mock.server import Limits
 
-from .conftest import DEMO_ORG_ID, closed_by_peer, connect, read_response, serving, session, umapi_headers
+from .conftest import DEMO_ORG_ID, ServeProcess, closed_by_peer, connect, read_response, serving, session, umapi_headers
 
 STATUS = b"GET /status HTTP/1.1\r\nHost: x\r\n\r\n"
 
@@ -31,21 +32,51 @@ def _until(condition, what: str, bound: float = 60.0) -> None:
         time.sleep(0.05)
 
 
-def test_connections_over_the_cap_wait_until_a_slot_frees() -> None:
+def test_at_the_cap_new_clients_wait_while_every_connection_is_mid_request() -> None:
+    """Half-sent requests are not idle: they are never cut to make room (the request
+    timeout bounds them), so a new client waits in the backlog until one is answered."""
     with serving(Limits(max_connections=2)) as served:
-        idle = [connect(served) for _ in range(2)]
-        for sock in idle:
-            sock.sendall(STATUS)
-            assert read_response(sock).status == 200  # accepted and kept alive
+        busy = [connect(served) for _ in range(2)]
+        for sock in busy:
+            sock.sendall(b"GET /status HTTP/1.1\r\nHost: x\r\n")  # the empty line still to come
+        _until(lambda: served.server.open_connections == 2, "both accepted")
         waiting = connect(served, timeout=0.5)  # the kernel completes the handshake; we do not accept
         waiting.sendall(STATUS)
         with pytest.raises(TimeoutError):
             waiting.recv(1)
         assert served.server.open_connections == 2
-        idle[0].close()
+        busy[0].sendall(b"\r\n")
+        assert read_response(busy[0]).status == 200  # answered, then idle: it makes room
         waiting.settimeout(10)
         assert read_response(waiting).status == 200
-        for sock in (idle[1], waiting):
+        assert closed_by_peer(busy[0])  # the idle one was closed for the waiting client
+        busy[1].sendall(b"\r\n")
+        assert read_response(busy[1]).status == 200  # the other half-sent request was kept
+        for sock in (*busy, waiting):
+            sock.close()
+
+
+def test_at_the_cap_the_longest_idle_keep_alive_connections_make_room() -> None:
+    with serving(Limits(max_connections=3)) as served:
+        idle = []
+        for _ in range(3):
+            sock = connect(served)
+            sock.sendall(STATUS)
+            assert read_response(sock).status == 200  # kept alive, then idle
+            idle.append(sock)
+        newcomers = []
+        for _ in range(2):
+            sock = connect(served)
+            sock.sendall(STATUS)
+            assert read_response(sock).status == 200
+            newcomers.append(sock)
+        for sock in idle[:2]:  # the two that were idle longest were closed
+            sock.settimeout(10)
+            assert closed_by_peer(sock)
+        idle[2].sendall(STATUS)  # the most recent idle one still serves
+        assert read_response(idle[2]).status == 200
+        assert served.server.open_connections == 3
+        for sock in (*idle, *newcomers):
             sock.close()
 
 
@@ -163,3 +194,29 @@ def test_a_tls_client_gone_mid_request_is_not_a_traceback(tls_files, debug_log) 
         ca = str(tls_files.ca_cert)
         assert session().get(served.url + "/status", verify=ca, timeout=10).status_code == 200
     assert "Traceback" not in debug_log.getvalue()
+
+
+def test_1100_idle_keep_alive_connections_never_lock_out_a_new_client(tmp_path, processes) -> None:
+    """`umapi-mock serve` with its default cap (1,024): 1,100 clients each make a request and
+    stay connected, idle; every one of them was served, and so is a new client."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < 1300:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 4096), hard))
+    server = ServeProcess(cwd=tmp_path)
+    processes.append(server)
+    idle: list[socket.socket] = []
+    try:
+        for _ in range(1100):
+            sock = socket.create_connection(("127.0.0.1", server.port), timeout=30)
+            idle.append(sock)
+            sock.sendall(STATUS)
+            assert read_response(sock).status == 200
+        r = session().get(server.url + "/status", timeout=30)
+        assert r.status_code == 200
+        for sock in idle[:50]:  # the longest idle were the ones closed to make room
+            assert closed_by_peer(sock)
+        idle[-1].sendall(STATUS)  # the most recent idle ones are still open
+        assert read_response(idle[-1]).status == 200
+    finally:
+        for sock in idle:
+            sock.close()

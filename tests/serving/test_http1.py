@@ -189,10 +189,16 @@ def test_incomplete_chunked_bodies_wait() -> None:
 # ------------------------------------------------------------------ limits by path
 
 
-def test_the_admin_limit_applies_only_to_admin_paths() -> None:
+def test_without_an_admin_token_admin_paths_keep_the_umapi_limit() -> None:
     big = b"Content-Length: 5000\r\n\r\n"
-    assert status_of(refused(b"PUT /v2/x HTTP/1.1\r\n" + big)) == 413
-    assert take(b"PUT /_mock/state HTTP/1.1\r\n" + big) == Incomplete()
+    for target in (b"/v2/x", b"/_mock/state"):
+        assert status_of(refused(b"PUT " + target + b" HTTP/1.1\r\n" + big)) == 413
+
+
+def test_the_admin_limit_applies_only_to_admin_paths() -> None:
+    big = b"Content-Length: 5000\r\nAuthorization: Bearer secret\r\n\r\n"
+    assert status_of(refused(b"PUT /v2/x HTTP/1.1\r\n" + big, token="secret")) == 413
+    assert take(b"PUT /_mock/state HTTP/1.1\r\n" + big, token="secret") == Incomplete()
 
 
 def test_with_an_admin_token_only_its_bearer_gets_the_admin_limit() -> None:

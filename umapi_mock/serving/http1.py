@@ -186,14 +186,14 @@ def dechunk(buf: bytes | bytearray, start: int, limit: int, method: str, target:
 
 def body_limit(target: str, headers: list[tuple[str, str]], limits: Limits, admin_token: str | None) -> int:
     """The admin API takes state documents far larger than any UMAPI body, but only from a
-    caller it would serve: with an admin token set, a request without it keeps the UMAPI limit,
-    so nobody unauthenticated can make the server hold a huge body."""
-    if not target.startswith(ADMIN_PREFIX):
+    caller proven by the admin token: on a server without one, and for a request without
+    it, /_mock/ keeps the UMAPI limit, so nobody unauthenticated can make the server hold a
+    huge body (a big state load goes by the admin token or a file path)."""
+    if admin_token is None or not target.startswith(ADMIN_PREFIX):
         return limits.max_body
-    if admin_token is not None:
-        given = (header(headers, "authorization") or "").encode("latin-1", "replace")
-        if not hmac.compare_digest(given, f"Bearer {admin_token}".encode("latin-1", "replace")):
-            return limits.max_body
+    given = (header(headers, "authorization") or "").encode("latin-1", "replace")
+    if not hmac.compare_digest(given, f"Bearer {admin_token}".encode("latin-1", "replace")):
+        return limits.max_body
     return limits.max_admin_body
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import errno
 import queue
+import select
 import selectors
 import socket
 import ssl
@@ -165,10 +166,19 @@ class Server:
             pass
 
     def _accept(self) -> None:
+        evictable: list[Conn] | None = None
         for _ in range(64):
             if len(self._open) >= self.limits.max_connections:
-                self._listen(False)  # new clients wait in the backlog until a slot frees
-                return
+                if not self._client_waiting():
+                    return
+                if evictable is None:
+                    evictable = self._idle_oldest_last()
+                if not evictable:
+                    self._listen(False)  # every connection is mid-request: new clients wait in the backlog
+                    return
+                conn = evictable.pop()
+                server_log.debug("closing idle connection from %s to admit a new client", conn.peer[0])
+                self._close(conn)
             try:
                 sock, peer = self.socket.accept()
             except (BlockingIOError, InterruptedError):
@@ -187,8 +197,9 @@ class Server:
             if self.ssl_context is not None:
                 sock = self.ssl_context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
             conn = Conn(sock, (peer[0], peer[1]), tls)
+            conn.idle_since = time.monotonic()
             timeout = self.limits.handshake_timeout if tls else self.limits.keep_alive_timeout
-            conn.deadline = time.monotonic() + timeout
+            conn.deadline = conn.idle_since + timeout
             with self._open_lock:
                 self._open.add(conn)
             self._selector.register(sock, selectors.EVENT_READ, conn)
@@ -205,8 +216,37 @@ class Server:
             self._close(conn)
             return False
         conn.handshaken = True
-        conn.deadline = time.monotonic() + self.limits.keep_alive_timeout
+        conn.idle_since = time.monotonic()
+        conn.deadline = conn.idle_since + self.limits.keep_alive_timeout
         return True
+
+    def _client_waiting(self) -> bool:
+        """Whether a client waits to be accepted (an idle connection is closed only for one)."""
+        try:
+            if hasattr(select, "poll"):  # select.select cannot watch descriptors above 1023
+                poller = select.poll()
+                poller.register(self.socket, select.POLLIN)
+                return bool(poller.poll(0))
+            return bool(select.select([self.socket], [], [], 0)[0])
+        except (OSError, ValueError):
+            return False
+
+    def _idle_oldest_last(self) -> list[Conn]:
+        """The connections that may be closed to admit a new client, longest-idle last: those
+        waiting between requests (or for a first one) with nothing of a request read, as
+        production servers reuse idle keep-alive connections at their cap. Handshakes,
+        half-read requests (bounded by the request timeout) and answers are never cut."""
+        idle = [
+            c
+            for c in self._open
+            if c.request_started is None
+            and not c.buf
+            and not c.lingering
+            and (c.handshaken or not c.tls)
+            and self._owned_by_loop(c)
+        ]
+        idle.sort(key=lambda c: c.idle_since, reverse=True)
+        return idle
 
     def _readable(self, conn: Conn) -> None:
         if conn.lingering:
@@ -335,6 +375,7 @@ class Server:
                 conn.deadline = now + self.limits.request_timeout
             else:
                 conn.request_started = None
+                conn.idle_since = now
                 conn.deadline = now + self.limits.keep_alive_timeout
             self._selector.register(conn.sock, selectors.EVENT_READ, conn)
             # Bytes already read (or TLS data already decrypted) do not wake the selector.
@@ -342,6 +383,7 @@ class Server:
                 continue
             if conn.buf:
                 self._advance(conn)
+            self._listen(True)  # at the cap, this connection may now be closed for a waiting client
         if len(self._open) < self.limits.max_connections:
             self._listen(True)
 
@@ -352,8 +394,8 @@ class Server:
                     "closing %s: request not received within %gs", conn.peer[0], self.limits.request_timeout
                 )
             self._close(conn)
-        if len(self._open) < self.limits.max_connections:
-            self._listen(True)
+        # below the cap, or with an idle connection that can make room (_accept stops again if not)
+        self._listen(True)
 
     def _owned_by_loop(self, conn: Conn) -> bool:
         try:
