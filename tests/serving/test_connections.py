@@ -58,18 +58,16 @@ def test_at_the_cap_new_clients_wait_while_every_connection_is_mid_request() -> 
 
 def test_at_the_cap_the_longest_idle_keep_alive_connections_make_room() -> None:
     with serving(Limits(max_connections=3)) as served:
-        idle = []
-        for _ in range(3):
+
+        def served_one() -> socket.socket:
             sock = connect(served)
             sock.sendall(STATUS)
             assert read_response(sock).status == 200  # kept alive, then idle
-            idle.append(sock)
-        newcomers = []
-        for _ in range(2):
-            sock = connect(served)
-            sock.sendall(STATUS)
-            assert read_response(sock).status == 200
-            newcomers.append(sock)
+            _until(lambda: served.server.in_flight == 0, "the connection back with the I/O loop")
+            return sock
+
+        idle = [served_one() for _ in range(3)]
+        newcomers = [served_one() for _ in range(2)]
         for sock in idle[:2]:  # the two that were idle longest were closed
             sock.settimeout(10)
             assert closed_by_peer(sock)
@@ -220,3 +218,17 @@ def test_1100_idle_keep_alive_connections_never_lock_out_a_new_client(tmp_path, 
     finally:
         for sock in idle:
             sock.close()
+
+
+def test_plain_http_on_the_https_port_is_told_so_with_a_400(tls_files) -> None:
+    """As nginx does: a short answer naming the problem, then the connection closes."""
+    with serving(ssl_context=tls_files.server_context()) as served:
+        with connect(served) as plain:
+            plain.sendall(STATUS)
+            r = read_response(plain)
+            assert r.status_line == "HTTP/1.1 400 Bad Request"
+            assert r.headers["connection"] == "close" and r.headers["content-type"].startswith("text/plain")
+            assert b"speaks HTTPS" in r.body
+            assert closed_by_peer(plain)
+        ca = str(tls_files.ca_cert)
+        assert session().get(served.url + "/status", verify=ca, timeout=10).status_code == 200  # TLS unaffected

@@ -33,6 +33,7 @@ class Conn:
     tls: bool
     buf: bytearray = field(default_factory=bytearray)
     handshaken: bool = False
+    sniffed: bool = False  # its first bytes were looked at: a TLS hello, not plain HTTP
     deadline: float = 0.0
     request_started: float | None = None
     expect_sent: bool = False

@@ -17,7 +17,15 @@ from typing import Any
 from ..logs import access_log, server_log
 from ..redaction import redact_target
 from .answer import Conn
-from .http1 import Incomplete, Limits, Refusal, refusal_bytes, take_request
+from .http1 import (
+    Incomplete,
+    Limits,
+    Refusal,
+    looks_like_plain_http,
+    plain_http_on_tls_bytes,
+    refusal_bytes,
+    take_request,
+)
 from .memory import release_large_blocks_promptly
 from .workers import WorkerPool
 
@@ -137,7 +145,9 @@ class Server:
                 if self._forced.is_set() or time.monotonic() >= self._stop_deadline:
                     return False
             timeout = max(0.0, next_sweep - time.monotonic())
-            for key, _mask in self._selector.select(timeout):
+            events = self._selector.select(timeout)
+            self._take_returned()  # connections answered meanwhile are idle before anyone is accepted
+            for key, _mask in events:
                 what = key.data
                 if what == "listen":
                     self._accept()
@@ -207,6 +217,8 @@ class Server:
                 self._handshake(conn)
 
     def _handshake(self, conn: Conn) -> bool:
+        if not conn.sniffed and self._plain_http_on_tls(conn):
+            return False
         try:
             conn.sock.do_handshake()  # type: ignore[attr-defined]
         except (ssl.SSLWantReadError, ssl.SSLWantWriteError):
@@ -316,8 +328,13 @@ class Server:
     def _refuse(self, conn: Conn, refusal: Refusal) -> None:
         """Answer with a small JSON error, then discard whatever the client still sends for
         a moment (so it reads the answer rather than a reset) and close."""
-        error = refusal.error
-        data = refusal_bytes(error)
+        self._answer_and_close(
+            conn, refusal_bytes(refusal.error), refusal.error.spec.status, refusal.method, refusal.target
+        )
+
+    def _answer_and_close(
+        self, conn: Conn, data: bytes, status: int, method: str | None = None, target: str | None = None
+    ) -> None:
         started = conn.request_started or time.monotonic()
         conn.buf = bytearray()  # nothing of a refused request is kept
         try:
@@ -329,9 +346,9 @@ class Server:
             return
         finally:
             access_log.request(
-                method=refusal.method,
-                path=None if refusal.target is None else redact_target(refusal.target),
-                status=error.spec.status,
+                method=method,
+                path=None if target is None else redact_target(target),
+                status=status,
                 latency_ms=(time.monotonic() - started) * 1000.0,
                 bytes_out=len(data),
                 answered_by="server",
@@ -340,6 +357,30 @@ class Server:
         conn.lingering = True
         conn.deadline = time.monotonic() + _LINGER
         self._discard(conn)
+
+    def _plain_http_on_tls(self, conn: Conn) -> bool:
+        """Before the first handshake step: True when the client sent plain HTTP to this
+        HTTPS port, which is then answered with a 400 saying so (as nginx does) and closed.
+        The bytes are peeked at on the raw socket, so a TLS client's hello is left intact."""
+        try:
+            first = socket.socket.recv(conn.sock, 16, socket.MSG_PEEK)
+        except (BlockingIOError, InterruptedError):
+            return False
+        except OSError:
+            return False  # the handshake reports it
+        if not looks_like_plain_http(first):
+            conn.sniffed = True
+            return False
+        self._selector.unregister(conn.sock)
+        plain = socket.socket(conn.sock.family, conn.sock.type, fileno=conn.sock.detach())
+        plain.setblocking(False)
+        conn.sock, conn.tls = plain, False
+        self._selector.register(plain, selectors.EVENT_READ, conn)
+        self._discard(conn)  # what was sent is read (and dropped), so closing sends no reset
+        if conn.sock.fileno() >= 0:
+            server_log.debug("plain HTTP from %s on the HTTPS port: answered 400", conn.peer[0])
+            self._answer_and_close(conn, plain_http_on_tls_bytes(), 400)
+        return True
 
     def _discard(self, conn: Conn) -> None:
         try:

@@ -70,10 +70,10 @@ class WorkerPool:
             del item  # this frame must not keep the request (and its body) alive while idle
             keep = self.answer(conn, req)
             del req
+            self._returned(conn, keep)  # before `busy` drops: once it is 0, every connection is back
+            del conn
             with self._busy_lock:
                 self._busy -= 1
-            self._returned(conn, keep)
-            del conn
 
     def answer(self, conn: Conn, req: Request) -> bool:
         """Run the app for `req` and write its answer; True when the connection may carry
