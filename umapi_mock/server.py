@@ -1,15 +1,19 @@
 """Serving an emulator app on a real socket: used by `umapi-mock serve`, the pytest plugin
 and the benchmarks, so all three run the same server stack.
 
-Why our own server rather than a maintained one: `python -m benchmarks.servers` served the
-same app over HTTPS from this server, granian 2.8 (one worker, 8 threads) and cheroot 11.1
-(8 threads), taking turns, 4 keep-alive clients, on a shared 2-core machine. Small JSON
-answers: granian 955 req/s, this server 577, cheroot 368; 510 KiB users pages: 436, 420,
-351. granian is faster for small answers, but neither it nor cheroot can close a
-connection without answering: the WSGI app cannot reach their sockets, so a `drop` fault
-(see `layers/faults.py`) came back as a 500 from both. The emulator must support every
-fault type, so it keeps this server (and adds no dependency). Against the werkzeug-based
-server it replaces, it was on a par or faster in side-by-side runs.
+Why our own server rather than a maintained one: neither granian nor cheroot can close a
+connection without answering (the WSGI app cannot reach their sockets), so a `drop` fault
+(see `layers/faults.py`) comes back as a 500 from both; the emulator must support every
+fault type, so it keeps this server (and adds no dependency). Speed, measured with wrk
+(HTTPS, 2 threads, 4 keep-alive connections, 3-4 s per figure), servers taking turns in one
+run on a loaded 2-core machine, medians of that run (only same-run ratios mean anything):
+granian 2.8.9 (one worker, 8 blocking threads) answered `/status` 1.2-1.3x faster than this
+server (959 vs 753 and 1,025 vs 829 req/s), while on a 2,000-user identity users page (510
+KiB) this server was 1.5x faster (308 vs 195 and 418 vs 288). So there is no parity on small
+answers: granian is ahead there. Serving a keep-alive connection's next request in the worker
+that answered it (waiting up to 2 ms for it, instead of handing the connection back to the
+I/O thread) was tried and measured slower: 0.68x on `/status`, 0.71x on the page (6
+alternating runs), so hand-offs stay as they are.
 
 Design, so that load and hostile clients cannot exhaust it:
 - One I/O thread owns every connection that is not being answered: it accepts, does TLS
@@ -18,11 +22,15 @@ Design, so that load and hostile clients cannot exhaust it:
   phase has a deadline: handshake, request (from its first byte), idle keep-alive.
 - A complete request goes to a bounded pool of worker threads, which run the app and write
   the answer; the connection then returns to the I/O thread.
-- At most `max_connections` are open; beyond that the listener is not watched, so new
-  clients wait in the kernel's backlog until a slot frees.
+- At most `max_connections` are open. At the cap, a waiting client is admitted by closing
+  the longest-idle keep-alive connection (as production servers do), so idle clients never
+  lock a new one out; only when every connection is mid-request do new clients wait in the
+  kernel's backlog until one is answered.
 - Limits are answered before anything large is read: a body over `max_body` gets a JSON 413
   as soon as its Content-Length (or first chunk size) is known, an over-long request line a
   JSON 414, an oversized head a JSON 431, an unreadable one a JSON 400.
+- Plain HTTP sent to the HTTPS port gets a 400 saying the port speaks HTTPS (its first
+  bytes are peeked at before the handshake), then the connection closes.
 - Status lines carry the standard reason phrases and there is no `Server` header of ours.
 
 Where each part lives (`umapi_mock/serving/`): `http1.py` the protocol over bytes (heads,
