@@ -103,6 +103,7 @@ class Exchange:
         self.bytes_out = 0
         self.keep_alive = req.keep_alive
         self.dropped = False
+        self._pending = b""  # the CRLF that ends the last chunk sent
 
     def start_response(
         self, status: str, headers: list[tuple[str, str]], exc_info: Any = None
@@ -151,25 +152,28 @@ class Exchange:
         self.bytes_out += len(data)
 
     def write(self, data: bytes) -> None:
+        """Send one part of the body: the head and chunk framing travel with its first
+        COALESCE_MAX bytes (one copy of those), the rest is sent from the app's bytes uncopied
+        (the TLS layer cuts it into records)."""
         if self.req.method == "HEAD":
             data = b""
+        prefix = self._pending
+        self._pending = b""
         if not self.sent:
             head = self._head()
             self.sent = True
-            if self.chunked and data:
-                data = b"%x\r\n%s\r\n" % (len(data), data)
-            if len(data) <= COALESCE_MAX:
-                self._send(head + data)
-            else:
-                # The head travels with the body's first part; the rest is sent uncopied.
-                self._send(head + data[:COALESCE_MAX])
-                self._send(memoryview(data)[COALESCE_MAX:])
             self.bytes_out -= len(head)
-            return
+            prefix += head
         if self.chunked and data:
-            data = b"%x\r\n%s\r\n" % (len(data), data)
-        if data:
-            self._send(data)
+            prefix += b"%x\r\n" % len(data)
+            self._pending = b"\r\n"  # goes out with the next part or the last chunk
+        if len(data) <= COALESCE_MAX:
+            if prefix or data:
+                self._send(b"".join((prefix, data)) if prefix else data)
+            return
+        view = memoryview(data)
+        self._send(b"".join((prefix, view[:COALESCE_MAX])))
+        self._send(view[COALESCE_MAX:])
 
     def run(self, app: Callable[..., Iterable[bytes]]) -> bool:
         """Answer; True when the connection can carry another request."""
@@ -181,7 +185,7 @@ class Exchange:
                 if not self.sent:
                     self.write(b"")
                 if self.chunked and self.req.method != "HEAD":
-                    self._send(b"0\r\n\r\n")
+                    self._send(self._pending + b"0\r\n\r\n")
             finally:
                 close = getattr(result, "close", None)
                 if close is not None:
