@@ -278,7 +278,7 @@ def add_serving_options(serve: argparse.ArgumentParser) -> None:
         "--max-connections",
         type=positive,
         default=server.MAX_CONNECTIONS,
-        help=f"open connections at most; more wait to be accepted (default {server.MAX_CONNECTIONS})",
+        help=f"open connections at most; at the cap the longest-idle ones are closed for new clients (default {server.MAX_CONNECTIONS})",
     )
     group.add_argument(
         "--max-body",
@@ -292,7 +292,7 @@ def add_serving_options(serve: argparse.ArgumentParser) -> None:
         type=byte_size,
         default=server.MAX_ADMIN_BODY,
         metavar="BYTES",
-        help=f"largest request body for /_mock/ (state documents; default {server.MAX_ADMIN_BODY // 1024 // 1024}M)",
+        help=f"largest /_mock/ request body from a caller with the admin token (state documents; default {server.MAX_ADMIN_BODY // 1024 // 1024}M)",
     )
     for flag, default, what in (
         ("--keep-alive-timeout", server.KEEP_ALIVE_TIMEOUT, "an idle connection is closed after"),

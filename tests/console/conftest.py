@@ -22,7 +22,7 @@ from umapi_mock.config import Config
 from umapi_mock.http.app import create_app
 from umapi_mock.http.context import emulator_of
 from umapi_mock.seed import DEMO_ORG_ID, DEMO_SEED
-from umapi_mock.server import ServedEmulator
+from umapi_mock.server import Limits, ServedEmulator
 
 ORG = DEMO_ORG_ID
 CLIENT_ID = "test-client"
@@ -130,8 +130,13 @@ class Console:
         self.handle.reset()
 
 
+# Without an admin token, /_mock/ bodies keep --max-body; these tests load back the state of
+# a 100,000-user org through the console, as a server started with a larger --max-body allows.
+CONSOLE_LIMITS = Limits(max_body=256 * 1024 * 1024)
+
+
 def serve(config: Config) -> Iterator[Console]:
-    with ServedEmulator(create_app(config), "127.0.0.1", 0) as emulator:
+    with ServedEmulator(create_app(config), "127.0.0.1", 0, limits=CONSOLE_LIMITS) as emulator:
         yield Console(emulator)
 
 

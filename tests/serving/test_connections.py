@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import logging
+import resource
 import socket
 import ssl
 import threading
@@ -17,7 +18,7 @@ from umapi_mock import logs
 from umapi_mock.config import Config
 from umapi_mock.server import Limits
 
-from .conftest import DEMO_ORG_ID, closed_by_peer, connect, read_response, serving, session, umapi_headers
+from .conftest import DEMO_ORG_ID, ServeProcess, closed_by_peer, connect, read_response, serving, session, umapi_headers
 
 STATUS = b"GET /status HTTP/1.1\r\nHost: x\r\n\r\n"
 
@@ -31,21 +32,49 @@ def _until(condition, what: str, bound: float = 60.0) -> None:
         time.sleep(0.05)
 
 
-def test_connections_over_the_cap_wait_until_a_slot_frees() -> None:
+def test_at_the_cap_new_clients_wait_while_every_connection_is_mid_request() -> None:
+    """Half-sent requests are not idle: they are never cut to make room (the request
+    timeout bounds them), so a new client waits in the backlog until one is answered."""
     with serving(Limits(max_connections=2)) as served:
-        idle = [connect(served) for _ in range(2)]
-        for sock in idle:
-            sock.sendall(STATUS)
-            assert read_response(sock).status == 200  # accepted and kept alive
+        busy = [connect(served) for _ in range(2)]
+        for sock in busy:
+            sock.sendall(b"GET /status HTTP/1.1\r\nHost: x\r\n")  # the empty line still to come
+        _until(lambda: served.server.open_connections == 2, "both accepted")
         waiting = connect(served, timeout=0.5)  # the kernel completes the handshake; we do not accept
         waiting.sendall(STATUS)
         with pytest.raises(TimeoutError):
             waiting.recv(1)
         assert served.server.open_connections == 2
-        idle[0].close()
+        busy[0].sendall(b"\r\n")
+        assert read_response(busy[0]).status == 200  # answered, then idle: it makes room
         waiting.settimeout(10)
         assert read_response(waiting).status == 200
-        for sock in (idle[1], waiting):
+        assert closed_by_peer(busy[0])  # the idle one was closed for the waiting client
+        busy[1].sendall(b"\r\n")
+        assert read_response(busy[1]).status == 200  # the other half-sent request was kept
+        for sock in (*busy, waiting):
+            sock.close()
+
+
+def test_at_the_cap_the_longest_idle_keep_alive_connections_make_room() -> None:
+    with serving(Limits(max_connections=3)) as served:
+
+        def served_one() -> socket.socket:
+            sock = connect(served)
+            sock.sendall(STATUS)
+            assert read_response(sock).status == 200  # kept alive, then idle
+            _until(lambda: served.server.in_flight == 0, "the connection back with the I/O loop")
+            return sock
+
+        idle = [served_one() for _ in range(3)]
+        newcomers = [served_one() for _ in range(2)]
+        for sock in idle[:2]:  # the two that were idle longest were closed
+            sock.settimeout(10)
+            assert closed_by_peer(sock)
+        idle[2].sendall(STATUS)  # the most recent idle one still serves
+        assert read_response(idle[2]).status == 200
+        assert served.server.open_connections == 3
+        for sock in (*idle, *newcomers):
             sock.close()
 
 
@@ -105,13 +134,28 @@ def debug_log():
     logging.getLogger("umapi_mock").setLevel(logging.NOTSET)
 
 
+def _bigger_than_socket_buffers() -> int:
+    """A user count whose users page outgrows what the kernel can buffer for one loopback
+    connection (the largest send buffer plus a 4 KiB receive buffer), so the server is
+    certainly still writing when the client goes (about 270 bytes a user)."""
+    try:
+        send_max = int(open("/proc/sys/net/ipv4/tcp_wmem").read().split()[2])
+    except (OSError, IndexError, ValueError):
+        send_max = 4 * 1024 * 1024
+    return max(2500, send_max * 2 // 270)
+
+
 def test_a_client_gone_mid_answer_is_one_debug_line(tls_files, debug_log) -> None:
-    """HTTPS, a 5,000-user page, and a client that resets the connection without reading."""
-    config = Config(users_page_size=5000)
-    with serving(config=config, ssl_context=tls_files.server_context(), limits=Limits(write_timeout=5)) as served:
+    """HTTPS, a users page larger than every socket buffer on the way, and a client that
+    resets the connection without reading: the server is mid-answer whatever the timing."""
+    users = _bigger_than_socket_buffers()
+    seed = {
+        "orgs": [{"id": DEMO_ORG_ID, "credentials": [{"client_id": "test-client", "client_secret": "test-secret"}]}]
+    }
+    seed["orgs"][0]["generate"] = {"users": users, "groups": 1, "seed": 1}
+    config = Config(seed=seed, users_page_size=users)
+    with serving(config=config, ssl_context=tls_files.server_context(), limits=Limits(write_timeout=30)) as served:
         ca = str(tls_files.ca_cert)
-        seed_users = served.app.extensions["umapi_mock"].org()
-        assert len(seed_users.users) > 2000
         headers = umapi_headers(served.url, verify=ca)
         context = ssl.create_default_context(cafile=ca)
         raw = socket.socket()
@@ -120,7 +164,7 @@ def test_a_client_gone_mid_answer_is_one_debug_line(tls_files, debug_log) -> Non
         sock = context.wrap_socket(raw, server_hostname="127.0.0.1")
         head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
         sock.sendall(f"GET /v2/usermanagement/users/{DEMO_ORG_ID}/0 HTTP/1.1\r\nHost: x\r\n{head}\r\n".encode())
-        sock.recv(100)
+        assert sock.recv(100).startswith(b"HTTP/1.1 200 ")  # the answer has begun
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")  # RST on close
         sock.close()
         _until(lambda: "disconnected" in debug_log.getvalue(), "the disconnect logged")
@@ -148,3 +192,43 @@ def test_a_tls_client_gone_mid_request_is_not_a_traceback(tls_files, debug_log) 
         ca = str(tls_files.ca_cert)
         assert session().get(served.url + "/status", verify=ca, timeout=10).status_code == 200
     assert "Traceback" not in debug_log.getvalue()
+
+
+def test_1100_idle_keep_alive_connections_never_lock_out_a_new_client(tmp_path, processes) -> None:
+    """`umapi-mock serve` with its default cap (1,024): 1,100 clients each make a request and
+    stay connected, idle; every one of them was served, and so is a new client."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < 1300:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 4096), hard))
+    server = ServeProcess(cwd=tmp_path)
+    processes.append(server)
+    idle: list[socket.socket] = []
+    try:
+        for _ in range(1100):
+            sock = socket.create_connection(("127.0.0.1", server.port), timeout=30)
+            idle.append(sock)
+            sock.sendall(STATUS)
+            assert read_response(sock).status == 200
+        r = session().get(server.url + "/status", timeout=30)
+        assert r.status_code == 200
+        for sock in idle[:50]:  # the longest idle were the ones closed to make room
+            assert closed_by_peer(sock)
+        idle[-1].sendall(STATUS)  # the most recent idle ones are still open
+        assert read_response(idle[-1]).status == 200
+    finally:
+        for sock in idle:
+            sock.close()
+
+
+def test_plain_http_on_the_https_port_is_told_so_with_a_400(tls_files) -> None:
+    """As nginx does: a short answer naming the problem, then the connection closes."""
+    with serving(ssl_context=tls_files.server_context()) as served:
+        with connect(served) as plain:
+            plain.sendall(STATUS)
+            r = read_response(plain)
+            assert r.status_line == "HTTP/1.1 400 Bad Request"
+            assert r.headers["connection"] == "close" and r.headers["content-type"].startswith("text/plain")
+            assert b"speaks HTTPS" in r.body
+            assert closed_by_peer(plain)
+        ca = str(tls_files.ca_cert)
+        assert session().get(served.url + "/status", verify=ca, timeout=10).status_code == 200  # TLS unaffected

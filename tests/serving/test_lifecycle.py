@@ -7,6 +7,7 @@ from __future__ import annotations
 import signal
 import socket
 import threading
+import time
 
 import pytest
 
@@ -49,12 +50,17 @@ def _wait_in_flight(server: ServeProcess, count: int) -> None:
 
 
 def _wait_until_not_listening(server: ServeProcess) -> None:
-    """Until a new connection is refused: the listener closes as soon as a signal is handled."""
-    for _ in range(500):
+    """Until a new connection is refused: the listener closes as soon as a signal is handled.
+    A reset counts as refused (a connection caught in the backlog as the listener closes);
+    the bound is a hang guard for a loaded machine, not a speed target."""
+    end = time.monotonic() + 60
+    while time.monotonic() < end:
         try:
             socket.create_connection(("127.0.0.1", server.port), timeout=5).close()
-        except ConnectionRefusedError:
+        except (ConnectionRefusedError, ConnectionResetError):
             return
+        except TimeoutError:
+            pass  # a loaded machine: try again
         threading.Event().wait(0.02)
     raise AssertionError("still accepting connections after the signal")
 

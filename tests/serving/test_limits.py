@@ -58,17 +58,28 @@ def test_413_for_a_whole_body_sent_by_a_client(served, authenticated) -> None:
     assert session().get(served.url + "/status", timeout=10).status_code == 200
 
 
-def test_the_admin_api_takes_bodies_over_the_umapi_limit(served) -> None:
-    """A state document is bigger than any action body: /_mock/ has a limit of its own."""
+def test_without_an_admin_token_admin_bodies_over_the_limit_are_refused_unread(served) -> None:
+    """No admin token: nobody is proven to be the operator, so /_mock/ keeps the UMAPI limit
+    and a big state document is refused from its Content-Length, before a byte is read."""
     state = session().get(served.url + "/_mock/state", timeout=30)
     assert len(state.content) > LIMIT
-    r = session().put(served.url + "/_mock/state", data=state.content, timeout=60)
-    assert r.status_code == 200, r.text
+    with connect(served) as sock:
+        sock.sendall(
+            f"PUT /_mock/state HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(state.content)}\r\n\r\n".encode()
+        )
+        r = read_response(sock)
+        assert closed_by_peer(sock)
+    assert r.status == 413 and r.headers["content-type"] == "application/json"
+    assert r.json() == {"error_code": "413000", "message": f"Request body larger than {LIMIT} bytes"}
+    small = {"orgs": [{"id": DEMO_ORG_ID}]}
+    assert session().put(served.url + "/_mock/state", json=small, timeout=30).status_code == 200  # small ones pass
+    assert session().post(served.url + "/_mock/reset", timeout=30).status_code == 200  # the seed again
 
 
 def test_with_an_admin_token_only_its_holder_may_send_a_large_admin_body() -> None:
-    """Bound beyond loopback the admin API needs its token: without it, /_mock/ keeps the
-    UMAPI limit, so an unauthenticated client cannot make the server hold a state-sized body."""
+    """With an admin token set, a request carrying it may send up to --max-admin-body;
+    without it (or with a wrong one), /_mock/ keeps the UMAPI limit."""
     config = Config(admin_token="let-me-in")
     with serving(Limits(max_body=LIMIT), config=config) as served:
         auth = {"Authorization": "Bearer let-me-in"}

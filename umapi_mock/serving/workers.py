@@ -1,0 +1,107 @@
+"""The worker pool: a bounded set of threads that run the app for whole requests handed
+over by the I/O loop, write the answers, and hand the connections back."""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from ..logs import access_log, server_log
+from ..redaction import redact_target
+from .answer import Conn, Exchange, environ_for
+from .http1 import Limits, Request
+
+
+class WorkerPool:
+    """`limits.workers` threads answering requests from a queue; each answered connection
+    goes to `returned` with whether it may carry another request, then `wake` is called."""
+
+    def __init__(
+        self,
+        app: Any,
+        limits: Limits,
+        *,
+        server_name: str,
+        server_port: int,
+        stopping: Callable[[], bool],
+        returned: Callable[[Conn, bool], None],
+    ):
+        self.app = app
+        self.limits = limits
+        self.server_name = server_name
+        self.server_port = server_port
+        self._stopping = stopping
+        self._returned = returned
+        self._work: queue.SimpleQueue[tuple[Conn, Request] | None] = queue.SimpleQueue()
+        self._threads: list[threading.Thread] = []
+        self._busy = 0
+        self._busy_lock = threading.Lock()
+
+    @property
+    def busy(self) -> int:
+        """Requests handed over and not yet answered."""
+        return self._busy
+
+    def start(self) -> None:
+        for i in range(self.limits.workers):
+            t = threading.Thread(target=self._run, name=f"umapi-mock-worker-{i}", daemon=True)
+            t.start()
+            self._threads.append(t)
+
+    def submit(self, conn: Conn, req: Request) -> None:
+        with self._busy_lock:
+            self._busy += 1
+        self._work.put((conn, req))
+
+    def stop(self) -> None:
+        for _ in self._threads:
+            self._work.put(None)
+        self._threads.clear()
+
+    def _run(self) -> None:
+        while True:
+            item = self._work.get()
+            if item is None:
+                return
+            conn, req = item
+            del item  # this frame must not keep the request (and its body) alive while idle
+            keep = self.answer(conn, req)
+            del req
+            self._returned(conn, keep)  # before `busy` drops: once it is 0, every connection is back
+            del conn
+            with self._busy_lock:
+                self._busy -= 1
+
+    def answer(self, conn: Conn, req: Request) -> bool:
+        """Run the app for `req` and write its answer; True when the connection may carry
+        another request."""
+        try:
+            conn.sock.settimeout(self.limits.write_timeout)
+            environ = environ_for(conn, req, self.server_name, self.server_port)
+            exchange = Exchange(conn, req, environ, self._stopping)
+            keep = exchange.run(self.app)
+            conn.served += 1
+            self._log(conn, req, exchange)
+            return keep
+        except Exception:  # never lose a worker
+            server_log.exception("worker error")
+            return False
+
+    def _log(self, conn: Conn, req: Request, exchange: Exchange) -> None:
+        if not access_log.enabled():
+            return
+        facts = exchange.environ.get("umapi_mock.facts") or {}
+        access_log.request(
+            method=req.method,
+            path=facts.get("path") or redact_target(req.target),
+            status=exchange.code or None,
+            latency_ms=(time.monotonic() - req.started) * 1000.0,
+            bytes_out=exchange.bytes_out,
+            answered_by=facts.get("answered_by", "handler"),
+            request_id=facts.get("request_id"),
+            client_id=facts.get("client_id"),
+            peer=conn.peer[0],
+        )
