@@ -25,7 +25,7 @@ def drop_page_caches(emulator: Any, org: Any) -> None:
     """Forget the page records of an org and the emulator's serialised bodies, keeping the
     org's id lists."""
     with org.lock:
-        org._pages.clear()
+        org.derived.pages.clear()
     emulator.pages.clear()
 
 
