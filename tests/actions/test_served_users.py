@@ -77,8 +77,9 @@ def edited_state(api: Api, data: st.DataObject) -> dict[str, Any]:
         user = users[data.draw(st.integers(0, len(users) - 1))]
         user["firstname"] = data.draw(st.sampled_from(["Ada", "Bea", "Fay"]))
         user["country"] = data.draw(st.sampled_from(["US", "DE", "JP"]))
-        if data.draw(st.booleans()):
-            user["groups"] = data.draw(st.lists(st.sampled_from(["Staff", "Design", "PS Team"]), unique=True))
+        names = sorted(g["name"] for g in doc["orgs"][0].get("groups", []))
+        if names and data.draw(st.booleans()):
+            user["groups"] = data.draw(st.lists(st.sampled_from(names), max_size=2, unique=True))
     return doc
 
 
