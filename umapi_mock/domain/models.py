@@ -30,7 +30,6 @@ from . import heap, indexes, transactions, views
 from .changes import ChangeKey, ChangeObserver
 from .indexes import index_user, unindex_user
 from .names import (
-    AdminName,
     admin_group_name,
 )
 from .records import *  # noqa: F403  (the façade: `from umapi_mock.domain.models import User, ...`)
@@ -96,8 +95,10 @@ class Org:
         self.observer: ChangeObserver | None = None  # told about each commit (persistence)
         self._dirty: set[ChangeKey] | None = None  # keys touched by the open transaction
         self.derived = OrgViews()
-        self.listeners: list[WriteListener] = [self.derived]  # told about every write (views first)
+        self._listeners: tuple[WriteListener, ...] = ()
+        self.add_listener(self.derived)
         self._shared = False  # the user-sized containers are shared with a clone: copy before writing
+        self._borrowed: set[int] = set()  # gids whose member dicts are still shared with a clone
         self.users_in_uid_order = True  # `users` iterates in ascending uid order (see _user_position)
         for name, gtype in FIXED_ADMIN_GROUPS.items():
             self.add_group(name, gtype)
@@ -126,9 +127,7 @@ class Org:
         uid = self._by_login.get((username.lower(), domain.lower()))
         return None if uid is None else self.users[uid]
 
-    def find_user(self, user: str, domain: str | None = None, *, adobe_id: bool = False) -> User | None:
-        """The account a user string names (spec §3.2): `indexes.find_user`."""
-        return indexes.find_user(self, user, domain, adobe_id=adobe_id)
+    find_user = indexes.find_user  # the account a user string names (spec §3.2)
 
     def group_names_of(self, uid: int, *, direct_only: bool = True) -> list[str]:
         """A user's `groups` field (spec §2.5.4): indirect profiles only when not direct_only."""
@@ -140,13 +139,8 @@ class Org:
                     gids.update(group.profiles)
         return sorted((self.groups[g].name for g in gids), key=str.lower)
 
-    def ensure_admin_group(self, name: str) -> Group | None:
-        """Find or create the admin or developer group `name` denotes: `indexes.ensure_admin_group`."""
-        return indexes.ensure_admin_group(self, name)
-
-    def admin_base(self, parsed: AdminName) -> Group | Product | None:
-        """What an admin-group name administers, if it exists: `indexes.admin_base`."""
-        return indexes.admin_base(self, parsed)
+    ensure_admin_group = indexes.ensure_admin_group  # created with its first admin
+    admin_base = indexes.admin_base  # what an admin-group name administers
 
     def admin_group_of(self, group: Group) -> Group | None:
         return self.group_named(admin_group_name(group.name))
@@ -211,8 +205,21 @@ class Org:
     def forget_views(self) -> None:
         """Drop every derived view and page: for bulk writers that bypass the primitives."""
         with self.lock:
-            for listener in self.listeners:
+            for listener in self._listeners:
                 listener.reset(self)
+
+    @property
+    def listeners(self) -> tuple[WriteListener, ...]:
+        """Told about every write, in order (the org's `derived` views first)."""
+        return self._listeners
+
+    def add_listener(self, listener: WriteListener) -> None:
+        """Tell `listener` about this org's writes from now on (a clone starts with its views only)."""
+        with self.lock:
+            self._listeners = (*self._listeners, listener)
+            # the hot events' bound methods, prebuilt: one call per write and listener
+            self._on_user = tuple(x.user_changed for x in self._listeners)
+            self._on_members = tuple(x.members_changed for x in self._listeners)
 
     # ------------------------------------------------------------ transactions
 
@@ -261,7 +268,11 @@ class Org:
         the uid counter moves past `BulkWrite.next_uid`, the version moves on, and every
         derived view and page is dropped, to be rebuilt on its next read."""
         with self.lock:
-            self._own()
+            if self._shared:
+                self._own()
+            for gid in self._borrowed:  # the generator writes member dicts directly
+                self.members[gid] = dict(self.members[gid])
+            self._borrowed = set()
             bulk = BulkWrite(self.users, self.memberships, self.members, self._by_email, self._by_login, self._next_uid)
             try:
                 yield bulk
@@ -272,7 +283,8 @@ class Org:
 
     def _own(self) -> None:
         """Stop sharing the user-sized containers with a clone: copy them once, before
-        this org's first write after `clone()`."""
+        this org's first write after `clone()` (a group's member dict: before its first
+        write, `_owned_members`)."""
         if not self._shared:
             return
         with self.lock:
@@ -280,14 +292,16 @@ class Org:
                 return
             self.users = dict(self.users)
             self.memberships = dict(self.memberships)
-            self.members = {g: dict(m) for g, m in self.members.items()}
+            self.members = dict(self.members)  # each group's member dict is copied on its first write
+            self._borrowed = set(self.members)
             self._by_email = dict(self._by_email)
             self._by_login = dict(self._by_login)
             self._shared = False
             heap.settle((self,))  # the copies are as long-lived as the records
 
     def put_user(self, user: User) -> User:
-        self._own()
+        if self._shared:
+            self._own()
         old = self.users.get(user.uid)
         same_keys = (
             old is not None
@@ -310,8 +324,8 @@ class Org:
             self._record(lambda: self._forget_user(user.uid), ("u", user.uid))
         else:
             self._record(lambda: self.put_user(old), ("u", user.uid))
-        for listener in self.listeners:
-            listener.user_changed(self, old, user)
+        for on_user in self._on_user:
+            on_user(self, old, user)
         return user
 
     def update_user(self, user: User, **changes: object) -> User:
@@ -319,7 +333,8 @@ class Org:
 
     def delete_user(self, uid: int) -> None:
         """Remove a user and every membership it holds."""
-        self._own()
+        if self._shared:
+            self._own()
         for gid in list(self.memberships.get(uid, ())):
             self.remove_member(gid, uid)
         user = self.users[uid]
@@ -335,7 +350,7 @@ class Org:
             if position is not None:
                 self.users = _moved_back(self.users, position)
                 self.users_in_uid_order = in_order
-                for listener in self.listeners:
+                for listener in self._listeners:
                     listener.order_changed(self)
             if email_entry is not None:
                 self._by_email[email_key] = email_entry
@@ -354,25 +369,27 @@ class Org:
         return list(self.users).index(uid)
 
     def _forget_user(self, uid: int) -> None:
-        self._own()
+        if self._shared:
+            self._own()
         user = self.users.pop(uid)
         unindex_user(self._by_email, self._by_login, user)
         for gid in self.memberships.pop(uid, ()):
             self._members_changed(gid)
-        for listener in self.listeners:
-            listener.user_changed(self, user, None)
+        for on_user in self._on_user:
+            on_user(self, user, None)
         self.version += 1
 
     def _members_changed(self, gid: int, uid: int | None = None) -> None:
-        for listener in self.listeners:
-            listener.members_changed(self, gid, uid)
+        for on_members in self._on_members:
+            on_members(self, gid, uid)
 
     def _groups_changed(self) -> None:
-        for listener in self.listeners:
+        for listener in self._listeners:
             listener.groups_changed(self)
 
     def add_group(self, name: str, gtype: str, *, gid: int | None = None, **attrs: object) -> Group:
-        self._own()
+        if self._shared:
+            self._own()
         if gid is None:
             gid = self._next_gid
         self._next_gid = max(self._next_gid, gid + 1)
@@ -404,7 +421,8 @@ class Org:
 
     def delete_group(self, gid: int) -> None:
         """Delete a group with its members, its admin group, and links to it."""
-        self._own()
+        if self._shared:
+            self._own()
         group = self.groups[gid]
         for other in list(self.groups.values()):
             if other.target == gid:
@@ -422,7 +440,8 @@ class Org:
 
         def undo() -> None:
             # Back where it was in `groups`, `members` and its product's profile list.
-            self._own()
+            if self._shared:
+                self._own()
             self._store_group(group)
             self.groups = _moved_back(self.groups, group_at)
             self.members[gid] = members
@@ -436,7 +455,8 @@ class Org:
         self._record(undo, ("g", gid))
 
     def _drop_group(self, gid: int) -> None:
-        self._own()
+        if self._shared:
+            self._own()
         group = self.groups[gid]
         self._unstore_group(group)
         self.members.pop(gid, None)
@@ -456,34 +476,49 @@ class Org:
         if self._group_ids.get(group.name.lower()) == group.gid:
             del self._group_ids[group.name.lower()]
 
+    def _owned_members(self, gid: int) -> dict[int, None]:
+        """Group `gid`'s member dict, this org's own to write."""
+        members = self.members.get(gid)
+        if members is None:
+            members = self.members[gid] = {}
+        elif gid in self._borrowed:
+            self._borrowed.discard(gid)
+            members = self.members[gid] = dict(members)
+        return members
+
     def add_member(self, gid: int, uid: int) -> bool:
-        self._own()
-        members = self.members.setdefault(gid, {})
-        if uid in members:
+        if self._shared:
+            self._own()
+        members = self.members.get(gid)
+        if members is not None and uid in members:
             return False
+        if members is None or gid in self._borrowed:
+            members = self._owned_members(gid)
         members[uid] = None
         self.memberships[uid] = self.memberships.get(uid, frozenset()) | {gid}
-        for listener in self.listeners:
-            listener.members_changed(self, gid, uid)
+        for on_members in self._on_members:
+            on_members(self, gid, uid)
         self._record(lambda: self._unlink(gid, uid), ("m", gid, uid))
         return True
 
     def remove_member(self, gid: int, uid: int) -> bool:
         if uid not in self.members.get(gid, {}):
             return False
-        self._own()
+        if self._shared:
+            self._own()
         members = self.members[gid]
         # The undo must restore the join order (licences go to the first to join). The
         # newest member comes back by appending; any other needs the order kept: O(group).
-        order = None if next(reversed(members)) == uid else list(members)
+        order = None if next(reversed(members)) == uid else members.copy()
         self._unlink(gid, uid)
 
         def undo() -> None:
-            self._own()
+            if self._shared:
+                self._own()
             if order is None:
-                self.members.setdefault(gid, {})[uid] = None
+                self._owned_members(gid)[uid] = None
             else:
-                self.members[gid] = dict.fromkeys(order)
+                self.members[gid] = order  # the snapshot: nothing else holds it
             self.memberships[uid] = self.memberships.get(uid, frozenset()) | {gid}
             self._members_changed(gid, uid)
             self.version += 1
@@ -492,11 +527,17 @@ class Org:
         return True
 
     def _unlink(self, gid: int, uid: int) -> None:
-        self._own()
-        self.members.get(gid, {}).pop(uid, None)
+        if self._shared:
+            self._own()
+        members = self.members.get(gid)
+        if members is not None:
+            if gid in self._borrowed:
+                members = self._owned_members(gid)
+            members.pop(uid, None)
         if uid in self.memberships:
             self.memberships[uid] = self.memberships[uid] - {gid}
-        self._members_changed(gid, uid)
+        for on_members in self._on_members:
+            on_members(self, gid, uid)
         self.version += 1
 
     # ------------------------------------------------------------------- clone
@@ -523,7 +564,8 @@ class Org:
             twin.observer = None
             twin._dirty = None
             twin.derived = self.derived.twin()  # shares the active list until either side patches it
-            twin.listeners = [twin.derived]  # other listeners attach to each org themselves
+            views = twin.derived  # other listeners attach to each org themselves (`add_listener`)
+            twin._listeners, twin._on_user, twin._on_members = (views,), (views.user_changed,), (views.members_changed,)
             self._shared = twin._shared = True
             return twin
 

@@ -111,6 +111,18 @@ class OrgViews:
     each write made stale. It holds no reference to its org (events carry it), so an org
     and its views form no reference cycle."""
 
+    __slots__ = (
+        "memo",
+        "memo_version",
+        "kept",
+        "group_views",
+        "pages",
+        "active",
+        "active_shared",
+        "groups_version",
+        "carried",
+    )
+
     def __init__(self, active: list[int] | None = None, *, shared: bool = False, groups_version: int = 0):
         self.memo: dict[object, object] = {}  # `view`: derived reads, until the next write
         self.memo_version = -1
