@@ -123,7 +123,7 @@ class OrgViews:
         "carried",
     )
 
-    def __init__(self, active: list[int] | None = None, *, shared: bool = False, groups_version: int = 0):
+    def __init__(self, active: list[int] | None = None, shared: bool = False, groups_version: int = 0):
         self.memo: dict[object, object] = {}  # `view`: derived reads, until the next write
         self.memo_version = -1
         self.kept: dict[object, object] = {}  # `kept_view`: id lists; writes drop the ones they change
@@ -132,13 +132,13 @@ class OrgViews:
         self.active = active  # active uids in `users` order, kept up to date; None: rebuild
         self.active_shared = shared  # `active` is shared with a clone's views: copy before patching
         self.groups_version = groups_version  # moves on with every change to a group record
-        self.carried: dict[str, dict[int, tuple[User, Any]]] = {}  # `per_user` values by name
+        self.carried: dict[str, dict[int, tuple[User, Any]]] | None = None  # `per_user` values by name
 
     def twin(self) -> OrgViews:
         """Views for a clone: nothing cached but the active list, shared until either side
         patches it."""
         self.active_shared = self.active is not None
-        return OrgViews(self.active, shared=self.active_shared, groups_version=self.groups_version)
+        return OrgViews(self.active, self.active_shared, self.groups_version)
 
     # ----------------------------------------------------------------- reads
 
@@ -207,14 +207,17 @@ class OrgViews:
         the users whose record changed are derived again."""
 
         def build() -> dict[int, tuple[User, T]]:
-            old = self.carried.get(name, {})
+            carried = self.carried
+            if carried is None:
+                carried = self.carried = {}
+            old = carried.get(name, {})
             fresh: dict[int, tuple[User, T]] = {}
             for uid, u in org.users.items():
                 hit = old.get(uid)
                 if hit is None or hit[0] is not u:
                     hit = (u, derive(u))
                 fresh[uid] = hit
-            self.carried[name] = fresh
+            carried[name] = fresh
             return fresh
 
         return self.view(org, ("per-user", name), build)  # type: ignore[return-value]
