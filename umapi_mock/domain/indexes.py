@@ -9,6 +9,7 @@ them copy-on-write with the user store and the generator can fill them in bulk
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from typing import Any, Protocol
 
 from .names import DEVELOPER_PREFIX, PRODUCT_ADMIN_PREFIX, AdminName, admin_group_name, admin_name, domain_of
@@ -39,6 +40,26 @@ class Org(Protocol):
     def product_named(self, name: str) -> Product | None: ...
     def admin_base(self, parsed: AdminName) -> Group | Product | None: ...
     def add_group(self, name: str, gtype: str, *, gid: int | None = None, **attrs: Any) -> Group: ...
+
+
+# Order of the stores: an undo puts a record back where it was, so listings keep their order.
+
+
+def second_last(d: dict[int, Any]) -> int:
+    keys = reversed(d)
+    next(keys)
+    return int(next(keys))
+
+
+def moved_back(d: dict[Any, Any], position: int) -> dict[Any, Any]:
+    """`d` with its last entry moved to `position` (-1: to its place in ascending key
+    order), as a new dict: readers holding the old one never see a half-built dict."""
+    items = list(d.items())
+    item = items.pop()
+    if position < 0:
+        position = bisect_left([k for k, _ in items], item[0])
+    items.insert(position, item)
+    return dict(items)
 
 
 def index_user(by_email: ByEmail, by_login: ByLogin, user: User) -> None:

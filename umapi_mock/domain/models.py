@@ -20,7 +20,6 @@ every write must go through the primitives below, never into the containers dire
 from __future__ import annotations
 
 import threading
-from bisect import bisect_left
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import replace
@@ -28,7 +27,7 @@ from typing import Any
 
 from . import heap, indexes, transactions, views
 from .changes import ChangeKey, ChangeObserver
-from .indexes import index_user, unindex_user
+from .indexes import index_user, moved_back, second_last, unindex_user
 from .names import (
     admin_group_name,
 )
@@ -49,23 +48,6 @@ from .records import (
 from .transactions import Transaction as Transaction
 from .views import PAGE_VIEWS as PAGE_VIEWS
 from .views import OrgViews, WriteListener
-
-
-def _second_last(d: dict[int, Any]) -> int:
-    keys = reversed(d)
-    next(keys)
-    return int(next(keys))
-
-
-def _moved_back(d: dict[Any, Any], position: int) -> dict[Any, Any]:
-    """`d` with its last entry moved to `position` (-1: to its place in ascending key
-    order), as a new dict: readers holding the old one never see a half-built dict."""
-    items = list(d.items())
-    item = items.pop()
-    if position < 0:
-        position = bisect_left([k for k, _ in items], item[0])
-    items.insert(position, item)
-    return dict(items)
 
 
 class Org:
@@ -192,15 +174,9 @@ class Org:
         writes (O(log users) each while users are in uid order): copy it to keep a snapshot."""
         return self.derived.active_user_ids(self)
 
-    def group_member_ids(self, gid: int, *, direct_only: bool = True) -> list[int]:
-        return views.group_member_ids(self, gid, direct_only)
-
-    def licensed_ids(self, gid: int) -> frozenset[int]:
-        """Members of a profile holding an active licence: the first `quota` to join."""
-        return views.licensed_ids(self, gid)
-
-    def listed_groups(self) -> list[Group]:
-        return views.listed_groups(self)
+    group_member_ids = views.group_member_ids  # direct (or also indirect) members, in join order
+    licensed_ids = views.licensed_ids  # members of a profile holding a licence: the first `quota` to join
+    listed_groups = views.listed_groups  # the groups listing, by gid
 
     def forget_views(self) -> None:
         """Drop every derived view and page: for bulk writers that bypass the primitives."""
@@ -316,7 +292,7 @@ class Org:
         if not same_keys:
             index_user(self._by_email, self._by_login, user)
         if old is None:
-            if self.users_in_uid_order and len(self.users) > 1 and user.uid < _second_last(self.users):
+            if self.users_in_uid_order and len(self.users) > 1 and user.uid < second_last(self.users):
                 self.users_in_uid_order = False
             self.memberships.setdefault(user.uid, frozenset())
             if user.uid >= self._next_uid:
@@ -348,7 +324,7 @@ class Org:
             in_order = self.users_in_uid_order
             self.put_user(user)
             if position is not None:
-                self.users = _moved_back(self.users, position)
+                self.users = moved_back(self.users, position)
                 self.users_in_uid_order = in_order
                 for listener in self._listeners:
                     listener.order_changed(self)
@@ -365,7 +341,7 @@ class Org:
         if next(reversed(self.users)) == uid:
             return None
         if self.users_in_uid_order:
-            return -1  # "by uid", resolved by _moved_back
+            return -1  # "by uid", resolved by moved_back
         return list(self.users).index(uid)
 
     def _forget_user(self, uid: int) -> None:
@@ -443,10 +419,10 @@ class Org:
             if self._shared:
                 self._own()
             self._store_group(group)
-            self.groups = _moved_back(self.groups, group_at)
+            self.groups = moved_back(self.groups, group_at)
             self.members[gid] = members
             if members_at is not None:
-                self.members = _moved_back(self.members, members_at)
+                self.members = moved_back(self.members, members_at)
             if group.type == PRODUCT_PROFILE and group.product:
                 profiles = self.add_product(group.product).profiles
                 profiles.insert(len(profiles) if profile_at is None else profile_at, gid)

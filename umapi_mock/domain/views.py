@@ -301,7 +301,7 @@ class OrgViews:
 # ------------------------------------------------------------ views built on kept views
 
 
-def group_member_ids(org: Org, gid: int, direct_only: bool) -> list[int]:
+def group_member_ids(org: Org, gid: int, *, direct_only: bool = True) -> list[int]:
     def build() -> list[int]:
         direct = list(org.members.get(gid, {}))
         group = org.groups[gid]
@@ -320,7 +320,7 @@ def group_member_ids(org: Org, gid: int, direct_only: bool) -> list[int]:
 def licensed_ids(org: Org, gid: int) -> frozenset[int]:
     def build() -> frozenset[int]:
         group = org.groups[gid]
-        ids = group_member_ids(org, gid, False)
+        ids = group_member_ids(org, gid, direct_only=False)
         if group.quota is None:
             return frozenset(ids)
         return frozenset(ids[: group.quota])
