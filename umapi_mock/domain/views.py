@@ -12,6 +12,8 @@ immutable (a write replaces them), so comparing the inputs is O(1) for unchanged
   event below changes one of its users' inputs or that part of the id list it slices.
 * A serialised page (`http.page_cache`) is reused while it was built from that same
   records object; a serialised user inside it is reused while its `user_inputs` are equal.
+* A kept id list (`Org.kept_view`: member lists, licences, a domain's active users, the
+  groups listing) and the active-user list are reused, patched or dropped by the events.
 * A per-user derived value (`OrgViews.per_user`, e.g. the console's search text) is reused
   while the user's record is the same object.
 * Anything else (`Org.view`) lives until the org's next write of any kind.
