@@ -78,7 +78,8 @@ def app_of(emulator: Any) -> Any:
 def drop_page_caches(app: Any, org: Any) -> None:
     """Forget an org's page records and the app's serialised pages, keeping the org's id lists."""
     with org.lock:
-        org._pages.clear()
+        derived = getattr(org, "derived", None)  # the views since Org was split; before, Org._pages
+        (derived.pages if derived is not None else org._pages).clear()
     try:
         from umapi_mock.http.context import pages_of  # type: ignore[attr-defined]
     except ImportError:

@@ -2,14 +2,14 @@
 memberships and roles, groups with their use. UMAPI itself never answers these.
 
 Everything works on id lists that the org memoises until its next write, so paging through
-a million users costs one search per query, not one per page.
+a million users costs one search per query, not one per page (when a memo may be reused:
+the cache invariant in `views`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from weakref import WeakKeyDictionary
 
 from .models import (
     CONTRACT_ADMIN_GROUP,
@@ -118,25 +118,14 @@ def _ordered_ids(org: Org, sort: str) -> list[int]:
     return org.view(("browse-order", sort), build)  # type: ignore[return-value]
 
 
-# The searchable text of each user, carried over from one org version to the next for the
-# users whose record did not change (records are immutable, so identity tells), so a search
-# after a write does not rebuild a million strings.
-_search_text: WeakKeyDictionary[Org, dict[int, tuple[User, str]]] = WeakKeyDictionary()
-
-
 def _haystack(org: Org) -> dict[int, tuple[User, str]]:
-    def build() -> dict[int, tuple[User, str]]:
-        old = _search_text.get(org, {})
-        fresh: dict[int, tuple[User, str]] = {}
-        for uid, u in org.users.items():
-            hit = old.get(uid)
-            if hit is None or hit[0] is not u:
-                hit = (u, f"{u.email}\t{u.username}\t{u.firstname or ''} {u.lastname or ''}".lower())
-            fresh[uid] = hit
-        _search_text[org] = fresh
-        return fresh
+    """The searchable text of each user; after a write, only the users whose record changed
+    are derived again (`views.OrgViews.per_user`)."""
+    return org.derived.per_user(org, "search-text", _search_text)
 
-    return org.view("browse-haystack", build)  # type: ignore[return-value]
+
+def _search_text(u: User) -> str:
+    return f"{u.email}\t{u.username}\t{u.firstname or ''} {u.lastname or ''}".lower()
 
 
 def find_user_by_id(org: Org, user_id: str) -> User | None:

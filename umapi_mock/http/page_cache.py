@@ -1,17 +1,12 @@
 """Serialised page bodies, so repeated reads of one page are served as the same bytes
 (and the same compressed copies).
 
-Kept per org object (weakly: a replaced org takes its pages with it). A body is stored
-with the page records it was built from: the org keeps a page's records list, the same
-object, until a write changes a user on that page or that part of its list
-(`Org.page_view`), so a body is still valid exactly while the page's records are the
-object it was built from. A write elsewhere in the org leaves the body cached.
-
-When a page must be rebuilt, the serialised users whose record, memberships and the
-org's groups are unchanged (records and membership sets are immutable, so identity
-tells) are reused: renaming one user re-serialises one user, not the page. Only the
-PAGE_CACHE_SIZE most recently used bodies of an org stay, so paging through a huge org
-does not keep every body alive.
+When a body or a serialised user may be reused is the domain's cache invariant, stated
+once in `domain.views` and applied here as it says: a body is reused while the page's
+records are the object it was built from (`Org.page_view`); when a page is rebuilt, a
+serialised user is reused while its `views.user_inputs` are equal, so renaming one user
+re-serialises one user, not the page. Kept per org object (weakly: a replaced org takes
+its pages with it); only the PAGE_CACHE_SIZE most recently used bodies of an org stay.
 """
 
 from __future__ import annotations
@@ -24,6 +19,7 @@ from dataclasses import dataclass
 
 from ..domain.models import Org, User
 from ..domain.reads import Page
+from ..domain.views import user_inputs
 from .compression import CachedBody
 
 PAGE_CACHE_SIZE = 64  # serialised pages kept per org (a full users page is ~0.5 MB)
@@ -33,8 +29,7 @@ PAGE_CACHE_SIZE = 64  # serialised pages kept per org (a full users page is ~0.5
 class _Held:
     items: Sequence[User]  # the page records the body was built from
     last: bool  # its lastPage flag
-    groups_version: int  # the org's groups when it was built (their names show on users)
-    memberships: list[frozenset[int] | None]  # each user's membership set then
+    inputs: list[tuple[object, ...]]  # each user's `user_inputs` then
     parts: list[bytes]  # each user's serialised object
     body: CachedBody
 
@@ -87,22 +82,19 @@ def _build(
     user_bytes: Callable[[User], bytes],
     old: _Held | None,
 ) -> _Held:
-    memberships = org.memberships
-    same_groups = old is not None and old.groups_version == org.groups_version
     at: dict[int, int] | None = None  # the old page's uid -> position, when users moved
-    ms_now = [memberships.get(u.uid) for u in items]
+    inputs = [user_inputs(org, u) for u in items]
     parts: list[bytes] = []
     for i, user in enumerate(items):
         part = None
-        if same_groups:
-            assert old is not None
+        if old is not None:
             j = i
             if j >= len(old.items) or old.items[j].uid != user.uid:
                 if at is None:
                     at = {u.uid: k for k, u in enumerate(old.items)}
                 j = at.get(user.uid, -1)
-            if j >= 0 and old.items[j] is user and old.memberships[j] is ms_now[i]:
+            if j >= 0 and old.inputs[j] == inputs[i]:
                 part = old.parts[j]
         parts.append(part if part is not None else user_bytes(user))
     body = CachedBody(b"".join((head(), b",".join(parts), b"]}")))
-    return _Held(items, last, org.groups_version, ms_now, parts, body)
+    return _Held(items, last, inputs, parts, body)

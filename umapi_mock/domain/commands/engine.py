@@ -22,6 +22,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from .. import heap
 from ..models import Org, Transaction
 from .body import check_body
 from .context import Entry
@@ -37,7 +38,7 @@ Handler = Callable[[Entry, str, Any], None]
 def run_actions(org: Org, body: Any, *, test_mode: bool) -> ActionReport:
     entries = check_body(body)
     report = ActionReport(test_mode=test_mode)
-    with org.transaction() as txn:
+    with heap.no_collection(), org.transaction() as txn:
         engine = Engine(org, txn, report, test_mode)
         for index, raw in enumerate(entries):
             engine.run_entry(index, raw)

@@ -1,0 +1,125 @@
+"""Org transactions: the undo log behind atomic steps and test mode, and the change
+record a commit hands to the org's observer (persistence).
+
+While a transaction is open, every write primitive appends an undo entry to `Org._undo`
+and, when the org has an observer, the key of the record it touched to `Org._dirty`
+(`Org._record`). Rolling back replays the undo entries newest first; committing turns the
+touched keys into one `OrgChanges` holding the records as they stand then.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from typing import Any, Protocol
+
+from .changes import ChangeKey, ChangeObserver, OrgChanges
+from .records import Group, Product, User
+
+
+class Org(Protocol):
+    """What a transaction reads and writes of an org (`models.Org`, which imports this module)."""
+
+    version: int
+    _undo: list[Callable[[], object]] | None
+    _dirty: set[ChangeKey] | None
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def lock(self) -> AbstractContextManager[Any]: ...
+    @property
+    def observer(self) -> ChangeObserver | None: ...
+    @property
+    def users(self) -> dict[int, User]: ...
+    @property
+    def groups(self) -> dict[int, Group]: ...
+    @property
+    def members(self) -> dict[int, dict[int, None]]: ...
+    @property
+    def products(self) -> dict[str, Product]: ...
+    @property
+    def _next_uid(self) -> int: ...
+    @property
+    def _next_gid(self) -> int: ...
+
+
+class Transaction:
+    """A handle on an open org transaction: savepoints let one failed step be undone
+    without touching the steps before it; `rollback()` discards everything (test mode)."""
+
+    def __init__(self, org: Org):
+        self.org = org
+        self.rolled_back = False
+
+    def savepoint(self) -> int:
+        assert self.org._undo is not None
+        return len(self.org._undo)
+
+    def rollback_to(self, savepoint: int) -> None:
+        undo = self.org._undo
+        assert undo is not None
+        while len(undo) > savepoint:
+            entry = undo.pop()
+            self.org._undo = None  # undo entries must not record themselves
+            try:
+                entry()
+            finally:
+                self.org._undo = undo
+        self.org.version += 1
+
+    def rollback(self) -> None:
+        self.rolled_back = True
+
+
+@contextmanager
+def transaction(org: Org) -> Iterator[Transaction]:
+    """Hold the org lock and record undo entries; roll back on error or on request, or when
+    the observer cannot keep the commit (a write that cannot be saved is never served). A
+    nested transaction hands its entries to the outer one; only the outermost commits."""
+    with org.lock:
+        outer = org._undo
+        org._undo = []
+        if outer is None and org.observer is not None:
+            org._dirty = set()
+        txn = Transaction(org)
+        try:
+            yield txn
+        except BaseException:
+            txn.rollback_to(0)
+            org._undo = outer
+            org._dirty = None if outer is None else org._dirty
+            raise
+        if txn.rolled_back:
+            txn.rollback_to(0)
+        elif outer is None and org._dirty and org.observer is not None:
+            try:  # kept only once the observer has it (durable); else undone here, in memory
+                wait = org.observer.committed(changes_of(org, org._dirty))
+                if wait is not None:
+                    wait()
+            except BaseException:
+                txn.rollback_to(0)
+                org._undo, org._dirty = outer, None
+                raise
+        elif outer is not None:
+            outer.extend(org._undo)
+        org._undo = outer
+        if outer is None:
+            org._dirty = None
+
+
+def changes_of(org: Org, keys: set[ChangeKey]) -> OrgChanges:
+    """Under the lock, at the commit point: the touched records as they are now."""
+    users: dict[int, User | None] = {}
+    groups: dict[int, Group | None] = {}
+    members: list[tuple[int, int, bool]] = []
+    for key in keys:
+        if key[0] == "u":
+            users[key[1]] = org.users.get(key[1])
+        elif key[0] == "g":
+            groups[key[1]] = org.groups.get(key[1])
+        else:
+            gid, uid = key[1], key[2]  # type: ignore[misc]
+            members.append((gid, uid, uid in org.members.get(gid, {})))
+    products = {p.name: list(p.profiles) for p in org.products.values()} if groups else None
+    return OrgChanges(org.id, users, groups, members, org._next_uid, org._next_gid, products)
