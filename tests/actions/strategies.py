@@ -2,9 +2,10 @@
 
 `batches()` gives structurally valid batches (every problem is step-level, so the model
 can replay them); `any_bodies()` adds malformed entries, wrong JSON types and junk. The
-steps both suites generate alike (memberships, removeFromOrg, create options) come from the
-contract kit's strategies; the rest deliberately reaches what the kit may not send to a live
-org: other people's accounts, admin groups, logins, renames and bad values.
+steps both suites generate alike (membership lists, removeFromOrg, profile lists) come from
+the contract kit's strategies, step names and options from its model; the rest deliberately
+reaches what the kit may not send to a live org: other people's accounts, admin groups,
+logins, renames and bad values.
 """
 
 from __future__ import annotations
