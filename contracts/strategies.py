@@ -17,19 +17,11 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from .model import (
-    ADOBE_ID,
-    ENTERPRISE_ID,
-    FEDERATED_ID,
-    IGNORE,
-    UPDATE,
-    USER_MISSING,
-    Expect,
-)
+from .model import ADOBE_ID, CREATE_STEPS, FEDERATED_ID, IGNORE, UPDATE, USER_MISSING, Expect
 from .registry import error_contract
 
 COUNTRIES = ("US", "GB", "DE", "FR", "JP", "CA", "IN", "BR", "SE", "NL")
-CREATE_STEP_OF = {ADOBE_ID: "addAdobeID", ENTERPRISE_ID: "createEnterpriseID", FEDERATED_ID: "createFederatedID"}
+CREATE_STEP_OF = {utype: step for step, utype in CREATE_STEPS.items()}
 OPTIONS = (None, IGNORE, UPDATE)
 
 # Printable names with a little Unicode; never empty, never leading/trailing spaces.
@@ -98,9 +90,17 @@ def update_steps(draw: Callable[..., Any]) -> dict[str, Any]:
     return {"update": {f: draw(person_names) for f in sorted(fields)}}
 
 
-def membership_steps(op: str, names: st.SearchStrategy[str], max_names: int = 3) -> st.SearchStrategy[dict[str, Any]]:
-    """`{"add"|"remove": {"group": [...]}}` with 1..max_names distinct names."""
-    return st.lists(names, min_size=1, max_size=max_names, unique_by=str.lower).map(lambda ns: {op: {"group": ns}})
+def name_lists(names: st.SearchStrategy[str], most: int = 3) -> st.SearchStrategy[list[str]]:
+    """1..most names, distinct ignoring case (a server counts a name given twice once)."""
+    return st.lists(names, min_size=1, max_size=most, unique_by=str.lower)
+
+
+def membership_steps(
+    op: str, names: st.SearchStrategy[str], max_names: int = 3, key: str = "group"
+) -> st.SearchStrategy[dict[str, Any]]:
+    """`{"add"|"remove": {key: [...]}}` with 1..max_names distinct names (`key` is `group`, or a
+    legacy `productConfiguration` / `product` / `usergroup` list)."""
+    return name_lists(names, max_names).map(lambda ns: {op: {key: ns}})
 
 
 def remove_from_org_steps() -> st.SearchStrategy[dict[str, Any]]:
@@ -168,9 +168,9 @@ def usergroup_entries(
         ]
         for op in ("add", "remove"):
             if users:
-                middle.append(_keyed_lists(op, "user", users, 3))
+                middle.append(membership_steps(op, st.sampled_from(users), 3, key="user"))
             if pools.profiles:
-                middle.append(_keyed_lists(op, "productConfiguration", pools.profiles, 2))
+                middle.append(membership_steps(op, st.sampled_from(pools.profiles), 2, key="productConfiguration"))
         steps += draw(st.lists(st.one_of(middle), max_size=3))
         if draw(st.integers(0, 7)) == 0:
             steps.append({"deleteUserGroup": {}})
@@ -180,15 +180,6 @@ def usergroup_entries(
     if draw(st.integers(0, 3)) == 0:
         entry["requestID"] = draw(request_ids)
     return entry
-
-
-def _keyed_lists(op: str, key: str, names: tuple[str, ...], most: int) -> st.SearchStrategy[dict[str, Any]]:
-    """`{op: {key: [1..most distinct names]}}`."""
-
-    def wrap(chosen: list[str]) -> dict[str, Any]:
-        return {op: {key: chosen}}
-
-    return st.lists(st.sampled_from(names), min_size=1, max_size=most, unique_by=str.lower).map(wrap)
 
 
 @st.composite
@@ -585,6 +576,7 @@ __all__ = [
     "request_ids",
     "create_steps",
     "update_steps",
+    "name_lists",
     "membership_steps",
     "remove_from_org_steps",
     "user_entries",

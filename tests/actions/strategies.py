@@ -1,7 +1,11 @@
 """Hypothesis strategies for action batches over the names of `conftest.ACTIONS_SEED`.
 
 `batches()` gives structurally valid batches (every problem is step-level, so the model
-can replay them); `any_bodies()` adds malformed entries, wrong JSON types and junk.
+can replay them); `any_bodies()` adds malformed entries, wrong JSON types and junk. The
+steps both suites generate alike (membership lists, removeFromOrg, profile lists) come from
+the contract kit's strategies, step names and options from its model; the rest deliberately
+reaches what the kit may not send to a live org: other people's accounts, admin groups,
+logins, renames and bad values.
 """
 
 from __future__ import annotations
@@ -9,6 +13,9 @@ from __future__ import annotations
 from typing import Any
 
 from hypothesis import strategies as st
+
+from umapi_mock.contracts.model import CREATE_STEPS, IGNORE, UPDATE
+from umapi_mock.contracts.strategies import membership_steps, name_lists, remove_from_org_steps
 
 EMAILS = [
     "fed1@fed.example",
@@ -85,7 +92,7 @@ def create_params(draw: st.DrawFn, user: str) -> dict[str, Any]:
         ("firstname", ["Ann", "Bo"] if good else [None, "Ann", ""]),
         ("lastname", ["Lee", "Ng"] if good else [None, "Lee"]),
         ("country", [None, "US", "DE"] if good else [None, "US", "XX", "us", "USA"]),
-        ("option", [None, "ignoreIfAlreadyExists", "updateIfAlreadyExists"] + ([] if good else ["bogus"])),
+        ("option", [None, IGNORE, UPDATE] + ([] if good else ["bogus"])),
     )
     for key, values in fields:
         value = draw(names(values))
@@ -113,12 +120,12 @@ def user_middle_step(draw: st.DrawFn) -> dict[str, Any]:
         return {"remove": "all"}
     key = draw(names(["group", "group", "group", "productConfiguration", "product", "usergroup"]))
     pool = {"group": GROUPS, "productConfiguration": PROFILES, "product": PROFILES, "usergroup": USER_GROUPS}[key]
-    return {kind: {key: draw(st.lists(names(pool), min_size=1, max_size=3, unique_by=str.lower))}}
+    return draw(membership_steps(kind, names(pool), 3, key=key))
 
 
 @st.composite
 def user_entry(draw: st.DrawFn) -> dict[str, Any]:
-    create = draw(names([None, None, "addAdobeID", "createEnterpriseID", "createFederatedID"]))
+    create = draw(names([None, None, *CREATE_STEPS]))
     if create and draw(st.integers(0, 3)):
         user, domain = draw(names(CREATE_USERS[create])), None
         if create == "createFederatedID" and draw(st.integers(0, 3)) == 0:
@@ -134,7 +141,7 @@ def user_entry(draw: st.DrawFn) -> dict[str, Any]:
         steps.append({create: draw(create_params(user))})
     steps += draw(st.lists(user_middle_step(), max_size=4))
     if draw(st.integers(0, 4)) == 0:
-        steps.append({"removeFromOrg": draw(names([{}, {"deleteAccount": False}, {"deleteAccount": True}]))})
+        steps.append(draw(remove_from_org_steps()))
     entry: dict[str, Any] = {"user": user}
     if domain is not None:
         entry["domain"] = domain
@@ -163,7 +170,7 @@ def group_step(draw: st.DrawFn) -> dict[str, Any]:
     if draw(st.booleans()):
         p["user"] = draw(st.lists(names(EMAILS), min_size=1, max_size=3))
     if draw(st.booleans()) or not p:
-        p["productConfiguration"] = draw(st.lists(names(PROFILES), min_size=1, max_size=2, unique_by=str.lower))
+        p["productConfiguration"] = draw(name_lists(names(PROFILES), 2))
     return {kind: p}
 
 
@@ -173,7 +180,7 @@ def group_entry(draw: st.DrawFn) -> dict[str, Any]:
     if draw(st.booleans()):
         p: dict[str, Any] = {}
         for key, values in (
-            ("option", ["ignoreIfAlreadyExists", "updateIfAlreadyExists"]),
+            ("option", [IGNORE, UPDATE]),
             ("description", ["made", "remade"]),
             ("name", ["NewG", "Other"]),
         ):
@@ -197,9 +204,7 @@ def batches() -> st.SearchStrategy[list[dict[str, Any]]]:
 
 ENTRY_KEYS = ["user", "usergroup", "do", "requestID", "domain", "useAdobeID", "extra"]
 STEP_KEYS = [
-    "addAdobeID",
-    "createEnterpriseID",
-    "createFederatedID",
+    *CREATE_STEPS,
     "update",
     "add",
     "remove",

@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 
 from tests.actions.conftest import ACTIONS_SEED, ORG, Api, make_app
 from tests.actions.helpers import check_report, dump_json, error_keys, org_state
-from tests.actions.model import Model
 from tests.actions.strategies import any_bodies, batches, dumps_with_repeats
+from umapi_mock.contracts.model import OrgModel
 from umapi_mock.domain.commands import run_actions
 from umapi_mock.domain.errors import UmapiError
 from umapi_mock.domain.models import Org
@@ -114,11 +114,11 @@ def test_test_mode_changes_nothing_and_matches_a_real_run(body: Any) -> None:
 @given(body=batches())
 def test_real_run_matches_the_model(body: list[dict[str, Any]]) -> None:
     org = PRISTINE.clone()
-    model = Model(dump_org(org))
+    model = OrgModel.from_org(dump_org(org))
     report = render_report(run_actions(org, body, test_mode=False))
     check_report(report, body, test_mode=False)
     assert not {code for _, _, code in error_keys(report)} & ENTRY_LEVEL_CODES, report
-    model.apply(body, report)
+    model.replay(body, report)
     assert org_state(org) == model.state(), report
 
 
