@@ -41,3 +41,27 @@ def test_quick_soak_loses_no_acknowledged_change(tmp_path: Path) -> None:
     assert labels[-2:] == ["end, live", "end, after SIGTERM and restart"]
     assert len(labels) == result["kills"] + 2  # checked after every restart and at the end
     assert all(v["lost"] == 0 and v["acknowledged_users"] > 0 for v in result["verifications"][-2:])
+
+
+def test_the_ledger_check_reports_changes_the_server_does_not_hold(tmp_path: Path) -> None:
+    """The soak's verification is not a check that cannot fail: against a real `serve
+    --data-dir` server, a ledger claiming acknowledged changes the server never saw reports
+    each of them lost, and the changes it does hold (the seed's Jane) pass."""
+    from benchmarks.soak import Incarnation, Tracked, verify
+
+    server = Incarnation(0, tmp_path / "data", tmp_path / "tls", 0, tmp_path)
+    try:
+        url = server.wait_ready(str(tmp_path / "tls" / "ca.pem"))
+        ledger = [
+            Tracked("jane@example.com", "Employees", acked=("Jane", "Doe", True), acked_writes=1),  # held
+            Tracked("soak0-1@example.com", "Employees", acked=("Soak0n1", "Last1", True), acked_writes=1),  # never made
+            Tracked("john@example.net", "Contractors", acked=None, acked_writes=1),  # "removed", still there
+            Tracked("jane@example.com", "Employees", acked=("Jane", "Renamed", True), acked_writes=2),  # older names
+            Tracked("soak0-2@example.com", "Employees", unanswered=[("Soak0n2", "Last2", True)]),  # may be absent
+        ]
+        result = verify(url, str(tmp_path / "tls" / "ca.pem"), ledger, "detector", 0.0)
+    finally:
+        server.terminate()
+    assert result["lost"] == 3, result["examples"]
+    assert result["unexpected"] == 0, result["examples"]
+    assert any("soak0-1@example.com" in line for line in result["examples"])
