@@ -58,9 +58,18 @@ def is_secret_key(name: str) -> bool:
 
 
 def _opaque(match: re.Match[str]) -> str:
+    """A run is a token when one of its `_`/`-`-separated parts is long and mixes upper case,
+    lower case and digits: generated identifiers made of words and upper-case ids (a contract
+    admin group's `_admin_C0DE…_CONTRACT_GROUP`) stay readable."""
     run = match.group(0)
-    mixed = any(c.isupper() for c in run) and any(c.islower() for c in run) and any(c.isdigit() for c in run)
-    return REDACTED if mixed else run
+    return REDACTED if any(_mixed(part) for part in _PARTS_RE.split(run) if len(part) >= 16) else run
+
+
+def _mixed(part: str) -> bool:
+    return any(c.isupper() for c in part) and any(c.islower() for c in part) and any(c.isdigit() for c in part)
+
+
+_PARTS_RE = re.compile(r"[_-]")
 
 
 def redact_shapes(text: str) -> str:
