@@ -44,6 +44,7 @@ GROUP_MISSING = frozenset(
 LISTED_GROUP_MISSING = frozenset({"error.group.not_found", "error.usergroup.not_found"})
 PROFILE_MISSING = frozenset({"error.group.not_found", "error.command.product.not_found", "plc.not_found"})
 GROUP_EXISTS = frozenset({"error.usergroup.already_exists"})
+ALREADY_MEMBER = frozenset({"error.user.already_exists"})
 ADOBE_ID_UPDATE = frozenset({"error.update.adobeid.no", "error.user.type_must_not_be_adobeid"})
 TYPE_MISMATCH = frozenset({"error.user.type_mismatch"})
 NAME_MISSING = frozenset({"error.user.firstname_missing", "error.user.lastname_missing"})
@@ -487,9 +488,14 @@ class OrgModel:
             return Problem(READ_ONLY)
         if any(p.lower() not in self.profiles for p in profiles):
             return Problem(PROFILE_MISSING)
-        members = [self.by_email(u) for u in users]
-        if any(m is None or m.status == "removed" for m in members):
-            return Problem(LISTED_USER_MISSING, missing_user=True)
+        members: list[MUser] = []
+        for u in users:  # in the listed order, as the engine checks them
+            m = self.by_email(u)
+            if m is None or m.status == "removed":
+                return Problem(LISTED_USER_MISSING, missing_user=True)
+            if adding and group is not None and holder.lower() in m.groups:
+                return Problem(ALREADY_MEMBER)  # a user group's add of a member (docs/fidelity.md, issue 24)
+            members.append(m)
         if group is not None:
             for p in profiles:
                 canon = self.profiles[p.lower()]
