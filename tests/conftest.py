@@ -21,6 +21,8 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, settings
 
+# The hand-written world's fixtures, for the tests of domain/, http/ and cli/ alike.
+from tests.world import core, page_sizes  # noqa: F401
 from umapi_mock.config import Config
 from umapi_mock.http.app import create_app
 from umapi_mock.http.context import emulator_of
@@ -53,9 +55,9 @@ SLOW_FILES = (
     "tests/contracts/test_catches_defects.py",
     "tests/contracts/test_kit.py",
     "tests/contracts/test_throttle_modes.py",
-    "tests/core/test_cli_input.py",
-    "tests/core/test_cli_settings.py",
-    "tests/core/test_seed_cli.py",
+    "tests/cli/test_cli_input.py",
+    "tests/cli/test_cli_settings.py",
+    "tests/cli/test_seed_cli.py",
     "tests/drift/",
     "tests/plugin/test_throwaway_project.py",
     "tests/serving/test_lifecycle.py",

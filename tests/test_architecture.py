@@ -6,6 +6,7 @@ blocks, so a cycle cannot hide behind an import moved into a function."""
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -221,3 +222,84 @@ def test_the_domain_error_catalogue_has_no_transport_status() -> None:
         and isinstance(node.args[0], ast.Constant)
     }
     assert 404 in statuses and statuses.isdisjoint({405, 413, 414, 415, 431})
+
+
+# ------------------------------------------------------------ a map that stays true
+
+REPO_ROOT = PACKAGE_ROOT.parent
+CONTRIBUTING = REPO_ROOT / "CONTRIBUTING.md"
+MAPPED_TREES = (PACKAGE_ROOT, REPO_ROOT / "contracts")  # the emulator and its contract kit
+
+
+def map_rows(text: str) -> list[list[str]]:
+    """The backticked names in the Home column of CONTRIBUTING's "Where things live" table,
+    one list per row."""
+    section = text.split("## Where things live", 1)[1].split("\n## ", 1)[0]
+    rows = []
+    for line in section.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 2 and not set(cells[1]) <= {"-"} and cells[1] != "Home":
+            rows.append(re.findall(r"`([^`]+)`", cells[1]))
+    return rows
+
+
+def named_paths(row: list[str]) -> set[str]:
+    """Repository paths a row names. The rule: a path from the repository root
+    (`umapi_mock/cli.py`, `contracts/`), or from `umapi_mock/` (`domain/gate.py`); or a bare
+    file name (`guards.py`) when the same row names its folder (`umapi_mock/persistence/`).
+    A folder names its package's `__init__.py`."""
+
+    def from_root(token: str) -> list[str]:
+        token = token.split(" ", 1)[0]
+        if "/" not in token:
+            return []
+        return [token, f"umapi_mock/{token}"] if not token.startswith(("umapi_mock/", "contracts/")) else [token]
+
+    folders = {p for t in row for p in from_root(t) if p.endswith("/")}
+    paths = {p for t in row for p in from_root(t)}
+    paths |= {f + t for t in row if t.endswith(".py") and "/" not in t for f in folders}
+    paths |= {f + "__init__.py" for f in folders}
+    return {p for p in paths if (REPO_ROOT / p).exists()}
+
+
+def mapped_modules() -> set[str]:
+    return {p.relative_to(REPO_ROOT).as_posix() for tree in MAPPED_TREES for p in tree.rglob("*.py")}
+
+
+def test_contributing_names_every_module() -> None:
+    """Each module of umapi_mock/ and contracts/ has a home in CONTRIBUTING's table, so the
+    map cannot fall behind the tree: a new module fails here until its row is written."""
+    named = set().union(*map(named_paths, map_rows(CONTRIBUTING.read_text(encoding="utf-8"))))
+    unnamed = sorted(mapped_modules() - named)
+    assert unnamed == [], "add these modules to CONTRIBUTING.md's table (Where things live)"
+
+
+def test_contributing_names_only_what_exists() -> None:
+    """Every path the table names (`a/b.py`, `a/`, or a file name beside its folder) exists."""
+    stale = []
+    for row in map_rows(CONTRIBUTING.read_text(encoding="utf-8")):
+        named = named_paths(row)
+        for token in (t.split(" ", 1)[0] for t in row):
+            looks_like_path = token.endswith((".py", "/", ".md", ".toml")) and not token.startswith(("-", "/"))
+            if not looks_like_path:
+                continue
+            candidates = {token, f"umapi_mock/{token}"} | {p for p in named if p.endswith("/" + token)}
+            if not any((REPO_ROOT / c).exists() for c in candidates):
+                stale.append(token)
+    assert stale == []
+
+
+def test_the_map_rule_reads_paths_folders_and_file_names() -> None:
+    rows = map_rows(
+        "## Where things live\n\n| Concern | Home |\n|---|---|\n"
+        "| a | `umapi_mock/persistence/` (`guards.py`, `nothing.py`) and `domain/gate.py`, `Emulator.open(config)` |\n"
+        "| b | `cli.py` alone |\n\n## Next\n| x | `umapi_mock/seed.py` |\n"
+    )
+    assert len(rows) == 2
+    assert named_paths(rows[0]) == {
+        "umapi_mock/persistence/",
+        "umapi_mock/persistence/__init__.py",
+        "umapi_mock/persistence/guards.py",
+        "umapi_mock/domain/gate.py",
+    }
+    assert named_paths(rows[1]) == set()  # a bare file name needs its folder in the row

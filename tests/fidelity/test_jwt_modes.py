@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 import requests
 
-from tests.core.conftest import assertion, core_seed
 from tests.serving.conftest import ServeProcess, cli_env
+from tests.world import assertion, core_seed
 from umapi_mock.config import Config
 from umapi_mock.http.app import create_app
 

@@ -11,11 +11,10 @@ from typing import Any
 import jwt
 import pytest
 
+from tests.world import ORG_A, ORG_B, OTHER_KEY, S2S_SCOPE, TECH_A, assertion, core_seed
 from umapi_mock.config import Config
 from umapi_mock.http.app import create_app
 from umapi_mock.http.context import emulator_of
-
-from .conftest import ORG_A, ORG_B, OTHER_KEY, S2S_SCOPE, TECH_A, assertion, core_seed
 
 OAUTH_PATHS = ["/ims/token/v2", "/ims/token/v2/", "/ims/token/v3", "/ims/token/v3/"]
 JWT_PATHS = ["/ims/exchange/jwt", "/ims/exchange/jwt/"]

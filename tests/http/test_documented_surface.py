@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.core.conftest import JWT_CERT, ORG_A, assertion, core_seed
 from tests.docs_examples.conftest import check_action, check_json, errors_of, org_doc
+from tests.world import JWT_CERT, ORG_A, assertion, core_seed
 from umapi_mock.config import Config
 from umapi_mock.http.app import create_app
 from umapi_mock.http.context import emulator_of

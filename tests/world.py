@@ -1,5 +1,7 @@
-"""Fixtures for the core tests: a small, hand-written world of three orgs whose every user,
-group and membership is known, loaded into the session's served HTTPS emulator per test."""
+"""The hand-written world: three orgs whose every user, group and membership is known, and
+the `core` fixture that loads it into the session's served HTTPS emulator per test (with
+`page_sizes`). tests/conftest.py registers both fixtures, so the tests of domain/, http/ and
+cli/ reach them from their own folders."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import requests
 
-from .conftest import ACTIVE_A, ORG_A, ORG_B
+from tests.world import ACTIVE_A, ORG_A, ORG_B
 
 ID = re.compile(r"^[0-9A-F]{24}@(AdobeID|example\.com|example\.net)$")
 

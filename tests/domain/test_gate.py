@@ -10,9 +10,8 @@ import jwt
 import pytest
 import requests
 
+from tests.world import ORG_A, ORG_B, ORG_M, OTHER_KEY
 from umapi_mock.domain.errors import WWW_AUTHENTICATE
-
-from .conftest import ORG_A, ORG_B, ORG_M, OTHER_KEY
 
 API_KEY_MISSING = {"error_code": "403000", "message": "Api Key is required"}
 API_KEY_INVALID = {"error_code": "403003", "message": "Api Key is invalid"}

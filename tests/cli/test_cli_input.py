@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.core.test_seed_cli import BAD_SEEDS, write_bad_seeds
+from tests.cli.test_seed_cli import BAD_SEEDS, write_bad_seeds
 from umapi_mock.tls import ensure_tls
 
 CONSOLE_SCRIPT = Path(sys.executable).with_name("umapi-mock")
@@ -376,7 +376,7 @@ def test_stop_signal_while_serving_stops_cleanly(tmp_path, signum, start):
 def test_ca_is_served_without_the_admin_token(tmp_path):
     """/_mock/ca.pem: the CA `serve` printed, byte for byte, even when the admin API needs a
     token; with --no-tls there is no CA to serve."""
-    from tests.core.test_seed_cli import Server
+    from tests.cli.test_seed_cli import Server
 
     server = Server("--tls-dir", str(tmp_path / "tls"), "--admin-token", "s3cret", cwd=tmp_path, env=script_env())
     try:
@@ -396,7 +396,7 @@ def test_ca_is_served_without_the_admin_token(tmp_path):
 
 def test_wildcard_bind_banner_names_a_reachable_address(tmp_path):
     """Bound to every interface, the banner and the client lines use the loopback address."""
-    from tests.core.test_seed_cli import Server
+    from tests.cli.test_seed_cli import Server
 
     server = Server("--host", "0.0.0.0", "--no-tls", "--admin-token", "t", cwd=tmp_path, env=script_env())
     try:

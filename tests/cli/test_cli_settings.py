@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.core.test_cli_input import CONSOLE_SCRIPT, script_env
+from tests.cli.test_cli_input import CONSOLE_SCRIPT, script_env
 from umapi_mock import cli
 from umapi_mock.options import CliError
 
@@ -143,7 +143,7 @@ def test_served_settings_from_all_three_levels(tmp_path):
     from the config file, the page size from the command line over both."""
     (tmp_path / "seed.yaml").write_text((ROOT / "examples" / "seed.yaml").read_text())
     (tmp_path / "umapi-mock.toml").write_text('seed = "seed.yaml"\ntoken-ttl = 600\nusers-page-size = 9\n')
-    from tests.core.test_seed_cli import Server
+    from tests.cli.test_seed_cli import Server
 
     env = script_env(
         UMAPI_MOCK_PORT="0",
