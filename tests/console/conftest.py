@@ -3,6 +3,8 @@ driven by Playwright), one served emulator per module, and a page per test that 
 every response the console receives so a test can show no secret ever reached it.
 
 Screenshots go to `<pytest tmp>/console-screenshots/`; the path is printed in the summary.
+README's pictures of the pages (`docs/console-*.png`) are taken by `docs_shot`: written to
+docs/ when `UMAPI_MOCK_UPDATE_SCREENSHOTS=1`, otherwise checked to exist with the page's size.
 """
 
 from __future__ import annotations
@@ -10,7 +12,8 @@ from __future__ import annotations
 import copy
 import os
 import shutil
-from collections.abc import Iterator
+import struct
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,6 +41,18 @@ LAUNCH_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+
+# README's pictures: a modest viewport keeps each PNG small and the text readable on GitHub.
+DOCS = next(p for p in Path(__file__).resolve().parents if (p / "pyproject.toml").is_file()) / "docs"
+DOCS_VIEWPORT = {"width": 1100, "height": 700}
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    """Width and height from a PNG's IHDR chunk (no imaging library needed)."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    width, height = struct.unpack(">II", data[16:24])
+    return width, height
 
 
 def find_browser() -> str | None:
@@ -187,6 +202,31 @@ def page(browser: Any, seen: Seen) -> Iterator[Any]:
         assert not errors, f"JavaScript errors on the page: {errors}"
     finally:
         context.close()
+
+
+@pytest.fixture
+def docs_shot(page: Any, shots: Path) -> Callable[[str], None]:
+    """Photograph the page at the docs viewport as `docs/console-NAME.png`: written there when
+    UMAPI_MOCK_UPDATE_SCREENSHOTS=1; otherwise the committed picture must exist and have the
+    size of the page just taken, so README never links a missing or stale-sized picture."""
+
+    def take(name: str) -> None:
+        original = page.viewport_size
+        page.set_viewport_size(DOCS_VIEWPORT)
+        try:
+            data: bytes = page.screenshot(path=str(shots / f"docs-console-{name}.png"))
+        finally:
+            page.set_viewport_size(original)
+        target = DOCS / f"console-{name}.png"
+        if os.environ.get("UMAPI_MOCK_UPDATE_SCREENSHOTS") == "1":
+            target.write_bytes(data)
+            return
+        assert target.is_file(), f"{target} is missing: run the console tests with UMAPI_MOCK_UPDATE_SCREENSHOTS=1"
+        assert png_size(target.read_bytes()) == png_size(data), (
+            f"{target} is out of date: UMAPI_MOCK_UPDATE_SCREENSHOTS=1"
+        )
+
+    return take
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

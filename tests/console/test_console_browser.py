@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +43,9 @@ def assert_no_secrets(seen: Seen, console: Console, page: Any) -> None:
             assert secret not in text
 
 
-def test_every_page_loads(page: Any, console: Console, seen: Seen, shots: Path) -> None:
+def test_every_page_loads(
+    page: Any, console: Console, seen: Seen, shots: Path, docs_shot: Callable[[str], None]
+) -> None:
     console.umapi("GET", f"/groups/{ORG}/0")  # something in the journal
     for route, title in PAGES:
         open_page(page, console, route)
@@ -53,13 +56,17 @@ def test_every_page_loads(page: Any, console: Console, seen: Seen, shots: Path) 
     text = page.inner_text("main")
     assert ORG in text and f"{BIG_ORG_USERS + 3:,}" in text  # the demo org's 3 named users plus the generated ones
     assert "test-client" in text and "Persistence" in text and "Up for" in text
+    docs_shot("overview")
     assert_no_secrets(seen, console, page)
 
 
-def test_search_and_open_a_user(page: Any, console: Console, seen: Seen, shots: Path) -> None:
+def test_search_and_open_a_user(
+    page: Any, console: Console, seen: Seen, shots: Path, docs_shot: Callable[[str], None]
+) -> None:
     open_page(page, console, "users")
     assert page.inner_text("#users-total") == f"{BIG_ORG_USERS + 3:,} users match"
     assert page.locator("#users-table tbody tr").count() == 50
+    docs_shot("users")
     first_page = page.locator("#users-table tbody tr td:first-child").all_inner_texts()
     # the next page, by keyboard: 2,001 pages of 50
     page.focus("button:has-text('Next page')")
@@ -100,7 +107,9 @@ def test_search_and_open_a_user(page: Any, console: Console, seen: Seen, shots: 
     assert_no_secrets(seen, console, page)
 
 
-def test_fault_rule_from_the_form(page: Any, console: Console, seen: Seen, shots: Path) -> None:
+def test_fault_rule_from_the_form(
+    page: Any, console: Console, seen: Seen, shots: Path, docs_shot: Callable[[str], None]
+) -> None:
     open_page(page, console, "faults")
     page.select_option("#fault-method", "GET")
     page.fill("#fault-path", "/v2/usermanagement/groups/*")
@@ -111,6 +120,7 @@ def test_fault_rule_from_the_form(page: Any, console: Console, seen: Seen, shots
     page.wait_for_selector("td code:text-is('f1')")
     assert console.admin("GET", "/faults").json()["faults"][0]["match"]["path"] == "/v2/usermanagement/groups/*"
     page.screenshot(path=str(shots / "faults-added.png"), full_page=True)
+    docs_shot("faults")
 
     failed = console.umapi("GET", f"/groups/{ORG}/0")
     assert failed.status_code == 503 and failed.headers["Retry-After"] == "2"
@@ -122,6 +132,7 @@ def test_fault_rule_from_the_form(page: Any, console: Console, seen: Seen, shots
     assert "503" in row.inner_text() and "test-client" in row.inner_text()
     assert page.locator("#journal-table tbody tr", has_text="handler").count() >= 1
     page.screenshot(path=str(shots / "journal.png"), full_page=True)
+    docs_shot("journal")
     # the live tail picks up a new request without a reload
     console.umapi("GET", f"/users/{ORG}/0")
     page.locator("#journal-table tbody tr", has_text=f"/v2/usermanagement/users/{ORG}/0").wait_for()
@@ -217,9 +228,13 @@ def test_reset_and_state_download(page: Any, console: Console, seen: Seen, tmp_p
     assert_no_secrets(seen, console, page)
 
 
-def test_groups_and_a_profile(page: Any, console: Console, seen: Seen, shots: Path) -> None:
+def test_groups_and_a_profile(
+    page: Any, console: Console, seen: Seen, shots: Path, docs_shot: Callable[[str], None]
+) -> None:
     open_page(page, console, "groups")
     profiles = page.locator("section[aria-label='Product profiles'] tbody tr")
+    profiles.first.wait_for()
+    docs_shot("groups")
     first = profiles.first
     cells = first.locator("td").all_inner_texts()
     name, members, _, quota, used = cells[:5]
