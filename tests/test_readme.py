@@ -1,8 +1,8 @@
 """README.md is the first thing a newcomer reads: its two commands stay at the top (the first
 two code blocks), its table of contents and every other link lead somewhere real, it cites only
 what a reader can open, and the console pictures it shows exist, are PNGs and stay small.
-(Other tests hold other parts of it to the code: the serve options in tests/core, the endpoint
-table in tests/surface, the dependency floors in tests/packaging.)"""
+(Other tests hold other parts of it to the code: the serve options in tests/cli, the endpoint
+table in tests/http, the dependency floors in tests/packaging.)"""
 
 from __future__ import annotations
 
