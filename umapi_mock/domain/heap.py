@@ -16,9 +16,11 @@ never collected.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable, Iterator, Sized
+from collections.abc import Callable, Iterable, Iterator, Sized
 from contextlib import contextmanager
-from typing import Protocol
+from typing import Protocol, TypeVar
+
+T = TypeVar("T")
 
 
 class _HasUsers(Protocol):  # an Org (not imported: the models import this module)
@@ -37,6 +39,20 @@ def settle(orgs: Iterable[_HasUsers]) -> None:
         if gc.get_freeze_count():
             gc.collect()
         gc.freeze()
+
+
+def long_lived(build: Callable[[], T], orgs: Iterable[_HasUsers]) -> T:
+    """`build()` a container as long-lived as the records (a clone's copy of a big store)
+    and `settle` it. The collection that frees the garbage made since the last freeze runs
+    before the container exists: run after, it would walk every entry of the new container
+    (~30 ms for 300,000 users) only to find nothing to free."""
+    big = sum(len(org.users) for org in orgs) >= FREEZE_AT_USERS
+    if big and gc.get_freeze_count():
+        gc.collect()
+    value = build()
+    if big:
+        gc.freeze()
+    return value
 
 
 def release(orgs: Iterable[_HasUsers]) -> None:

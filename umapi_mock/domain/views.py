@@ -52,7 +52,7 @@ from __future__ import annotations
 import threading
 from bisect import bisect_left
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
@@ -72,7 +72,7 @@ class Org(Protocol):
     @property
     def users(self) -> dict[int, User]: ...
     @property
-    def memberships(self) -> dict[int, frozenset[int]]: ...
+    def memberships(self) -> Mapping[int, frozenset[int]]: ...
     @property
     def members(self) -> dict[int, dict[int, None]]: ...
     @property
