@@ -90,7 +90,8 @@ class Org:
         self.derived = OrgViews()
         self._listeners: tuple[WriteListener, ...] = ()
         self.add_listener(self.derived)
-        self._shared: set[str] = set()  # containers still shared with a clone: `_own` them before writing
+        # containers still shared with a clone (`SHARED`): `_own` them before writing
+        self._shared_users = self._shared_members = self._shared_memberships = self._shared_index = False
         self._borrowed: set[int] = set()  # gids whose member dicts are still shared with a clone
         self.users_in_uid_order = True  # `users` iterates in ascending uid order (see _user_position)
         for name, gtype in FIXED_ADMIN_GROUPS.items():
@@ -255,8 +256,7 @@ class Org:
         the uid counter moves past `BulkWrite.next_uid`, the version moves on, and every
         derived view and page is dropped, to be rebuilt on its next read."""
         with self.lock:
-            if self._shared:
-                self._own()
+            self._own()
             for gid in self._borrowed:  # the generator writes member dicts directly
                 self.members[gid] = dict(self.members[gid])
             self._borrowed = set()
@@ -280,11 +280,11 @@ class Org:
         `_owned_members`), "memberships" and "index" (both lookup indexes) are copied when
         small and written over (`indexes.own_copy`) when big."""
         with self.lock:
-            shared = self._shared
-            for name in names or tuple(shared):
-                if name not in shared:
+            for name in names or SHARED:
+                flag = "_shared_" + name
+                if not getattr(self, flag):
                     continue
-                shared.discard(name)
+                setattr(self, flag, False)
                 if name == "users":
                     self.users = heap.long_lived(self.users.copy, (self,))
                 elif name == "members":
@@ -297,7 +297,7 @@ class Org:
 
     def put_user(self, user: User) -> User:
         uid = user.uid
-        if self._shared:
+        if self._shared_users:
             self._own("users")
         users = self.users
         old = users.get(uid)
@@ -309,7 +309,7 @@ class Org:
             and old.type == user.type
         )
         if not same_keys:
-            if self._shared:
+            if self._shared_index:
                 self._own("index")
             if old is not None:
                 unindex_user(self._by_email, self._by_login, old)
@@ -317,7 +317,7 @@ class Org:
         if not same_keys:
             index_user(self._by_email, self._by_login, user)
         if old is None:
-            if self._shared:
+            if self._shared_memberships:
                 self._own("memberships")
             if self.users_in_uid_order and len(users) > 1 and uid < second_last(users):
                 self.users_in_uid_order = False
@@ -341,8 +341,7 @@ class Org:
 
     def delete_user(self, uid: int) -> None:
         """Remove a user and every membership it holds."""
-        if self._shared:
-            self._own()
+        self._own()
         for gid in list(self.memberships.get(uid, ())):
             self.remove_member(gid, uid)
         user = self.users[uid]
@@ -377,8 +376,7 @@ class Org:
         return list(self.users).index(uid)
 
     def _forget_user(self, uid: int) -> None:
-        if self._shared:
-            self._own()
+        self._own()
         user = self.users.pop(uid)
         unindex_user(self._by_email, self._by_login, user)
         for gid in self.memberships.pop(uid, ()):
@@ -396,7 +394,7 @@ class Org:
             listener.groups_changed(self)
 
     def add_group(self, name: str, gtype: str, *, gid: int | None = None, **attrs: object) -> Group:
-        if self._shared:
+        if self._shared_members:
             self._own("members")
         if gid is None:
             gid = self._next_gid
@@ -429,8 +427,7 @@ class Org:
 
     def delete_group(self, gid: int) -> None:
         """Delete a group with its members, its admin group, and links to it."""
-        if self._shared:
-            self._own()
+        self._own()
         group = self.groups[gid]
         for other in list(self.groups.values()):
             if other.target == gid:
@@ -448,8 +445,7 @@ class Org:
 
         def undo() -> None:
             # Back where it was in `groups`, `members` and its product's profile list.
-            if self._shared:
-                self._own()
+            self._own()
             self._store_group(group)
             self.groups = moved_back(self.groups, group_at)
             self.members[gid] = members
@@ -463,7 +459,7 @@ class Org:
         self._record(undo, ("g", gid))
 
     def _drop_group(self, gid: int) -> None:
-        if self._shared:
+        if self._shared_members:
             self._own("members")
         group = self.groups[gid]
         self._unstore_group(group)
@@ -495,7 +491,7 @@ class Org:
         return members
 
     def add_member(self, gid: int, uid: int) -> bool:
-        if self._shared:
+        if self._shared_members or self._shared_memberships:
             self._own("members", "memberships")
         members = self.members.get(gid)
         if members is not None and uid in members:
@@ -518,7 +514,7 @@ class Org:
         members = self.members.get(gid)
         if members is None or uid not in members:
             return False
-        if self._shared:
+        if self._shared_members or self._shared_memberships:
             self._own("members", "memberships")
         # The undo must restore the join order (licences go to the first to join). The
         # newest member comes back by appending; any other needs the order kept: O(group).
@@ -526,7 +522,7 @@ class Org:
         self._unlink(gid, uid)
 
         def undo() -> None:
-            if self._shared:
+            if self._shared_members or self._shared_memberships:
                 self._own("members", "memberships")
             if order is None:
                 self._owned_members(gid)[uid] = None
@@ -544,7 +540,7 @@ class Org:
         return True
 
     def _unlink(self, gid: int, uid: int) -> None:
-        if self._shared:
+        if self._shared_members or self._shared_memberships:
             self._own("members", "memberships")
         members = self.members.get(gid)
         if members is not None:
@@ -583,7 +579,8 @@ class Org:
             twin.derived = self.derived.twin()  # shares the active list until either side patches it
             views = twin.derived  # other listeners attach to each org themselves (`add_listener`)
             twin._listeners, twin._on_user, twin._on_members = (views,), (views.user_changed,), (views.members_changed,)
-            self._shared, twin._shared = set(SHARED), set(SHARED)
+            for org in (self, twin):
+                org._shared_users = org._shared_members = org._shared_memberships = org._shared_index = True
             return twin
 
 

@@ -310,6 +310,18 @@ class EntrySyntax(EngineBase):
         return out
 
     @staticmethod
+    def one_group_name(value: Any) -> str | None:
+        """The name when an add/remove value is `{"group": [name]}` with a name `lists`
+        takes as it is (the common shape, nothing to check further), else None."""
+        if type(value) is dict and len(value) == 1:
+            names = value.get("group")
+            if type(names) is list and len(names) == 1:
+                name = names[0]
+                if type(name) is str and len(name) <= limits.GROUP_NAME_MAX and name.strip():
+                    return name
+        return None
+
+    @staticmethod
     def group_list(step: str, key: str, names: list[Any]) -> list[str]:
         seen: set[str] = set()
         kept: list[str] = []
