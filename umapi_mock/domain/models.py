@@ -519,7 +519,14 @@ class Org:
         # The undo must restore the join order (licences go to the first to join). The
         # newest member comes back by appending; any other needs the order kept: O(group).
         order = None if next(reversed(members)) == uid else members.copy()
-        self._unlink(gid, uid)
+        if gid in self._borrowed:  # what `_unlink` does, inlined on this hot path
+            members = self._owned_members(gid)
+        del members[uid]
+        groups = self.memberships.get(uid)
+        if groups is not None:
+            self.memberships[uid] = groups - {gid}
+        for on_members in self._on_members:
+            on_members(self, gid, uid)
 
         def undo() -> None:
             if self._shared_members or self._shared_memberships:
