@@ -6,8 +6,8 @@ users one costs ~0.4 s, and it lands inside whatever request happens to trigger 
 objects are never garbage while the org is served (and hold no reference cycles, so
 reference counting frees them when the org is replaced), so once they exist they are
 moved out of the collector's sight with `gc.freeze()`: after seeding, a state load,
-a reset or a fresh org per test, and after a clone's first write copies the user-sized
-containers. An in-process mock of big orgs unfreezes the heap when its block ends
+a reset or a fresh org per test, and when a clone's first user write copies the user
+store (`long_lived`). An in-process mock of big orgs unfreezes the heap when its block ends
 (`release`), since what was frozen while it ran includes its app. Small orgs are left alone: their collections are cheap, and objects frozen
 while alive that later become cyclic garbage (a discarded emulator and its app) are
 never collected.
