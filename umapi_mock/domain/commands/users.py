@@ -191,20 +191,23 @@ class UserSteps(EntrySyntax):
         groups: list[Group]
         name = self.one_group_name(value)
         if name is not None:  # {"group": [name]}, the common shape: what `lists` would find
-            found = self.assignable("group", name, adding)
+            found = org.group_named(name)
+            if found is None or found.type in UNASSIGNABLE_TYPES:
+                found = self.assignable("group", name, adding)  # an admin group, or the error
             groups = [] if found is None else [found]
         elif value == "all" and not adding:
-            user = self.target(e)
-            for gid in sorted(org.memberships.get(user.uid, ())):
+            leaving = self.target(e)
+            for gid in sorted(org.memberships.get(leaving.uid, ())):
                 group = org.groups[gid]
                 if group.type not in UNASSIGNABLE_TYPES and not group.read_only:
-                    org.remove_member(gid, user.uid)
+                    org.remove_member(gid, leaving.uid)
             return
         elif not isinstance(value, dict):
             raise StepError("error.command.add_remove.list", step=step)
         else:
             groups = self.chosen_groups(e, step, value, adding)
-        user = self.target(e)
+        known = org.users.get(e.uid) if e.uid is not None else None  # the entry's account, as `target` finds it
+        user = known if known is not None and known.status != "removed" else self.target(e)
         for group in groups:
             if group.read_only:
                 code = "add_user_not_allowed" if adding else "remove_user_not_allowed"
