@@ -5,12 +5,15 @@ admin group an admin-group name denotes.
 They are plain dicts kept on the org (`Org._by_email`, `Org._by_login`) so a clone shares
 them copy-on-write with the user store and the generator can fill them in bulk
 (`BulkWrite`); the write primitives keep them consistent through the two functions below.
+A big clone does not copy them (nor its membership sets) on its first write: it writes
+over them (`Layered`), so that write costs O(1), not O(users).
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left
-from typing import Any, Protocol
+from collections.abc import Iterator, Mapping, MutableMapping
+from typing import Any, Protocol, TypeVar
 
 from .names import DEVELOPER_PREFIX, PRODUCT_ADMIN_PREFIX, AdminName, admin_group_name, admin_name, domain_of
 from .records import (
@@ -27,8 +30,108 @@ from .records import (
     User,
 )
 
-ByEmail = dict[str, int | tuple[int, ...]]  # lower email -> uid, or uids when shared
-ByLogin = dict[tuple[str, str], int]  # (lower username, lower domain) -> uid
+K = TypeVar("K")
+V = TypeVar("V")
+ByEmail = MutableMapping[str, int | tuple[int, ...]]  # lower email -> uid, or uids when shared
+ByLogin = MutableMapping[tuple[str, str], int]  # (lower username, lower domain) -> uid
+LAYER_AT = 20_000  # from this many entries a clone writes over a shared container instead of copying it
+
+
+class _Gone:
+    """What `Layered` stores for a key deleted over its base."""
+
+
+GONE: Any = _Gone()
+
+
+class Layered(MutableMapping[K, V]):
+    """A mapping written over a shared, never-written base dict: writes (and deletions, as
+    `GONE`) go to `top`; reads look in `top`, then in `base`. A clone's first write to a big
+    container costs O(1) instead of a copy of the container; a lookup of an unwritten key
+    costs one dict miss more. Iteration (rare: bulk writers, checks) is O(len)."""
+
+    __slots__ = ("base", "top")
+
+    def __init__(self, base: Mapping[K, V], top: dict[K, Any] | None = None):
+        self.base = base
+        self.top: dict[K, Any] = {} if top is None else top
+
+    def get(self, key: K, default: Any = None) -> Any:
+        top = self.top
+        if key in top:
+            value = top[key]
+            return default if value is GONE else value
+        return self.base.get(key, default)
+
+    def __getitem__(self, key: K) -> V:
+        value = self.get(key, GONE)
+        if value is GONE:
+            raise KeyError(key)
+        return value  # type: ignore[no-any-return]
+
+    def __contains__(self, key: object) -> bool:
+        return self.get(key, GONE) is not GONE  # type: ignore[arg-type]
+
+    def __setitem__(self, key: K, value: V) -> None:
+        self.top[key] = value
+
+    def __delitem__(self, key: K) -> None:
+        if key not in self:
+            raise KeyError(key)
+        self.top[key] = GONE
+
+    def pop(self, key: K, default: Any = GONE) -> Any:
+        value = self.get(key, GONE)
+        if value is GONE:
+            if default is GONE:
+                raise KeyError(key)
+            return default
+        self.top[key] = GONE
+        return value
+
+    def setdefault(self, key: K, default: Any = None) -> Any:
+        value = self.get(key, GONE)
+        if value is GONE:
+            self.top[key] = value = default
+        return value
+
+    def __iter__(self) -> Iterator[K]:
+        top = self.top
+        for key in self.base:
+            if key not in top or top[key] is not GONE:
+                yield key
+        for key, value in top.items():
+            if key not in self.base and value is not GONE:
+                yield key
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def flat(self) -> dict[K, V]:
+        """A plain dict of the same content (in base order, then new keys)."""
+        out = dict(self.base)
+        for key, value in self.top.items():
+            if value is GONE:
+                out.pop(key, None)
+            else:
+                out[key] = value
+        return out
+
+
+def own_copy(container: Mapping[K, V]) -> MutableMapping[K, V]:
+    """A container of the same content that one org may write while another keeps reading
+    `container`: a copy when small, a `Layered` over it when big (sharing its base and
+    copying only what was written over it when it is layered already)."""
+    if isinstance(container, Layered):
+        return Layered(container.base, dict(container.top))
+    if len(container) >= LAYER_AT:
+        return Layered(container)
+    return dict(container)
+
+
+def plain(container: MutableMapping[K, V]) -> dict[K, V]:
+    """`container` as a plain dict (for writers that need one: the bulk door)."""
+    return container.flat() if isinstance(container, Layered) else container  # type: ignore[return-value]
 
 
 class Org(Protocol):

@@ -13,21 +13,24 @@ seed and inspect an org without a server. The org is split by concern:
 
 Scale: an org holds a million users in well under a gigabyte. A clone shares the
 user-sized containers (`users`, `memberships`, `members` and the lookup indexes) with its
-source until either of them writes, so a clone costs O(groups), not O(users). That is why
-every write must go through the primitives below, never into the containers directly.
+source until either of them writes, so a clone costs O(groups), not O(users). Each
+container is taken over on its own first write (`_own`): `users` is copied; `members` is
+copied per group; `memberships` and the lookup indexes of a big org are written over
+(`indexes.Layered`), not copied. That is why every write must go through the primitives
+below, never into the containers directly.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Hashable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator, MutableMapping
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import replace
 from typing import Any
 
 from . import heap, indexes, transactions, views
 from .changes import ChangeKey, ChangeObserver
-from .indexes import index_user, moved_back, second_last, unindex_user
+from .indexes import ByEmail, ByLogin, index_user, moved_back, own_copy, plain, second_last, unindex_user
 from .names import (
     admin_group_name,
 )
@@ -45,9 +48,13 @@ from .records import (
     User,
     replace_user,
 )
+from .registry import Registry
 from .transactions import Transaction as Transaction
 from .views import PAGE_VIEWS as PAGE_VIEWS
 from .views import OrgViews, WriteListener
+
+SHARED = ("users", "members", "memberships", "index")  # what a clone shares until written (`Org._own`)
+_NO_GROUPS: frozenset[int] = frozenset()
 
 
 class Org:
@@ -70,11 +77,11 @@ class Org:
         self.groups: dict[int, Group] = {}
         self.users: dict[int, User] = {}
         self.members: dict[int, dict[int, None]] = {}  # gid -> direct member uids, in join order
-        self.memberships: dict[int, frozenset[int]] = {}  # uid -> direct group ids
+        self.memberships: MutableMapping[int, frozenset[int]] = {}  # uid -> direct group ids
         self.version = 0
         self._group_ids: dict[str, int] = {}  # lower name -> gid
-        self._by_email: dict[str, int | tuple[int, ...]] = {}  # lower email -> uid, or uids when shared
-        self._by_login: dict[tuple[str, str], int] = {}  # (lower username, lower domain) -> uid
+        self._by_email: ByEmail = {}  # lower email -> uid, or uids when shared
+        self._by_login: ByLogin = {}  # (lower username, lower domain) -> uid
         self._next_uid = 1
         self._next_gid = 100000
         self._undo: list[Callable[[], object]] | None = None  # open transaction's undo log
@@ -83,7 +90,8 @@ class Org:
         self.derived = OrgViews()
         self._listeners: tuple[WriteListener, ...] = ()
         self.add_listener(self.derived)
-        self._shared = False  # the user-sized containers are shared with a clone: copy before writing
+        # containers still shared with a clone (`SHARED`): `_own` them before writing
+        self._shared_users = self._shared_members = self._shared_memberships = self._shared_index = False
         self._borrowed: set[int] = set()  # gids whose member dicts are still shared with a clone
         self.users_in_uid_order = True  # `users` iterates in ascending uid order (see _user_position)
         for name, gtype in FIXED_ADMIN_GROUPS.items():
@@ -248,11 +256,15 @@ class Org:
         the uid counter moves past `BulkWrite.next_uid`, the version moves on, and every
         derived view and page is dropped, to be rebuilt on its next read."""
         with self.lock:
-            if self._shared:
-                self._own()
+            self._own()
             for gid in self._borrowed:  # the generator writes member dicts directly
                 self.members[gid] = dict(self.members[gid])
             self._borrowed = set()
+            self.memberships, self._by_email, self._by_login = (
+                plain(self.memberships),
+                plain(self._by_email),
+                plain(self._by_login),
+            )
             bulk = BulkWrite(self.users, self.memberships, self.members, self._by_email, self._by_login, self._next_uid)
             try:
                 yield bulk
@@ -261,28 +273,34 @@ class Org:
                 self.version += 1
                 self.forget_views()
 
-    def _own(self) -> None:
-        """Stop sharing the user-sized containers with a clone: copy them once, before
-        this org's first write after `clone()` (a group's member dict: before its first
-        write, `_owned_members`)."""
-        if not self._shared:
-            return
+    def _own(self, *names: str) -> None:
+        """Stop sharing the named containers (all: none named) with a clone, before this
+        org's first write to them after `clone()`: "users" is copied, "members" is copied
+        without the member dicts (each is copied on its group's first write,
+        `_owned_members`), "memberships" and "index" (both lookup indexes) are copied when
+        small and written over (`indexes.own_copy`) when big."""
         with self.lock:
-            if not self._shared:
-                return
-            self.users = dict(self.users)
-            self.memberships = dict(self.memberships)
-            self.members = dict(self.members)  # each group's member dict is copied on its first write
-            self._borrowed = set(self.members)
-            self._by_email = dict(self._by_email)
-            self._by_login = dict(self._by_login)
-            self._shared = False
-            heap.settle((self,))  # the copies are as long-lived as the records
+            for name in names or SHARED:
+                flag = "_shared_" + name
+                if not getattr(self, flag):
+                    continue
+                setattr(self, flag, False)
+                if name == "users":
+                    self.users = heap.long_lived(self.users.copy, (self,))
+                elif name == "members":
+                    self.members = dict(self.members)
+                    self._borrowed = set(self.members)
+                elif name == "memberships":
+                    self.memberships = own_copy(self.memberships)
+                else:
+                    self._by_email, self._by_login = own_copy(self._by_email), own_copy(self._by_login)
 
     def put_user(self, user: User) -> User:
-        if self._shared:
-            self._own()
-        old = self.users.get(user.uid)
+        uid = user.uid
+        if self._shared_users:
+            self._own("users")
+        users = self.users
+        old = users.get(uid)
         same_keys = (
             old is not None
             and old.email == user.email
@@ -290,20 +308,30 @@ class Org:
             and old.domain == user.domain
             and old.type == user.type
         )
-        if old is not None and not same_keys:
-            unindex_user(self._by_email, self._by_login, old)
-        self.users[user.uid] = user
+        if not same_keys:
+            if self._shared_index:
+                self._own("index")
+            if old is not None:
+                unindex_user(self._by_email, self._by_login, old)
+        users[uid] = user
         if not same_keys:
             index_user(self._by_email, self._by_login, user)
         if old is None:
-            if self.users_in_uid_order and len(self.users) > 1 and user.uid < second_last(self.users):
+            if self._shared_memberships:
+                self._own("memberships")
+            if self.users_in_uid_order and len(users) > 1 and uid < second_last(users):
                 self.users_in_uid_order = False
-            self.memberships.setdefault(user.uid, frozenset())
-            if user.uid >= self._next_uid:
-                self._next_uid = user.uid + 1
-            self._record(lambda: self._forget_user(user.uid), ("u", user.uid))
+            self.memberships.setdefault(uid, frozenset())
+            if uid >= self._next_uid:
+                self._next_uid = uid + 1
+            undo: Callable[[], object] = lambda: self._forget_user(uid)  # noqa: E731
         else:
-            self._record(lambda: self.put_user(old), ("u", user.uid))
+            undo = lambda: self.put_user(old)  # noqa: E731
+        self.version += 1  # what `_record` does, inlined on this hot path
+        if self._undo is not None:
+            self._undo.append(undo)
+        if self._dirty is not None:
+            self._dirty.add(("u", uid))
         for on_user in self._on_user:
             on_user(self, old, user)
         return user
@@ -313,8 +341,7 @@ class Org:
 
     def delete_user(self, uid: int) -> None:
         """Remove a user and every membership it holds."""
-        if self._shared:
-            self._own()
+        self._own()
         for gid in list(self.memberships.get(uid, ())):
             self.remove_member(gid, uid)
         user = self.users[uid]
@@ -349,8 +376,7 @@ class Org:
         return list(self.users).index(uid)
 
     def _forget_user(self, uid: int) -> None:
-        if self._shared:
-            self._own()
+        self._own()
         user = self.users.pop(uid)
         unindex_user(self._by_email, self._by_login, user)
         for gid in self.memberships.pop(uid, ()):
@@ -368,8 +394,8 @@ class Org:
             listener.groups_changed(self)
 
     def add_group(self, name: str, gtype: str, *, gid: int | None = None, **attrs: object) -> Group:
-        if self._shared:
-            self._own()
+        if self._shared_members:
+            self._own("members")
         if gid is None:
             gid = self._next_gid
         self._next_gid = max(self._next_gid, gid + 1)
@@ -401,8 +427,7 @@ class Org:
 
     def delete_group(self, gid: int) -> None:
         """Delete a group with its members, its admin group, and links to it."""
-        if self._shared:
-            self._own()
+        self._own()
         group = self.groups[gid]
         for other in list(self.groups.values()):
             if other.target == gid:
@@ -420,8 +445,7 @@ class Org:
 
         def undo() -> None:
             # Back where it was in `groups`, `members` and its product's profile list.
-            if self._shared:
-                self._own()
+            self._own()
             self._store_group(group)
             self.groups = moved_back(self.groups, group_at)
             self.members[gid] = members
@@ -435,8 +459,8 @@ class Org:
         self._record(undo, ("g", gid))
 
     def _drop_group(self, gid: int) -> None:
-        if self._shared:
-            self._own()
+        if self._shared_members:
+            self._own("members")
         group = self.groups[gid]
         self._unstore_group(group)
         self.members.pop(gid, None)
@@ -467,55 +491,72 @@ class Org:
         return members
 
     def add_member(self, gid: int, uid: int) -> bool:
-        if self._shared:
-            self._own()
+        if self._shared_members or self._shared_memberships:
+            self._own("members", "memberships")
         members = self.members.get(gid)
         if members is not None and uid in members:
             return False
         if members is None or gid in self._borrowed:
             members = self._owned_members(gid)
         members[uid] = None
-        self.memberships[uid] = self.memberships.get(uid, frozenset()) | {gid}
+        memberships = self.memberships
+        memberships[uid] = memberships.get(uid, _NO_GROUPS) | {gid}
         for on_members in self._on_members:
             on_members(self, gid, uid)
-        self._record(lambda: self._unlink(gid, uid), ("m", gid, uid))
+        self.version += 1  # what `_record` does, inlined on this hot path
+        if self._undo is not None:
+            self._undo.append(lambda: self._unlink(gid, uid))
+        if self._dirty is not None:
+            self._dirty.add(("m", gid, uid))
         return True
 
     def remove_member(self, gid: int, uid: int) -> bool:
-        if uid not in self.members.get(gid, {}):
+        members = self.members.get(gid)
+        if members is None or uid not in members:
             return False
-        if self._shared:
-            self._own()
-        members = self.members[gid]
+        if self._shared_members or self._shared_memberships:
+            self._own("members", "memberships")
         # The undo must restore the join order (licences go to the first to join). The
         # newest member comes back by appending; any other needs the order kept: O(group).
         order = None if next(reversed(members)) == uid else members.copy()
-        self._unlink(gid, uid)
+        if gid in self._borrowed:  # what `_unlink` does, inlined on this hot path
+            members = self._owned_members(gid)
+        del members[uid]
+        groups = self.memberships.get(uid)
+        if groups is not None:
+            self.memberships[uid] = groups - {gid}
+        for on_members in self._on_members:
+            on_members(self, gid, uid)
 
         def undo() -> None:
-            if self._shared:
-                self._own()
+            if self._shared_members or self._shared_memberships:
+                self._own("members", "memberships")
             if order is None:
                 self._owned_members(gid)[uid] = None
             else:
                 self.members[gid] = order  # the snapshot: nothing else holds it
-            self.memberships[uid] = self.memberships.get(uid, frozenset()) | {gid}
+            self.memberships[uid] = self.memberships.get(uid, _NO_GROUPS) | {gid}
             self._members_changed(gid, uid)
             self.version += 1
 
-        self._record(undo, ("m", gid, uid))
+        if self._undo is not None:  # what `_record` does, inlined on this hot path
+            self._undo.append(undo)
+        if self._dirty is not None:
+            self._dirty.add(("m", gid, uid))
+        self.version += 1
         return True
 
     def _unlink(self, gid: int, uid: int) -> None:
-        if self._shared:
-            self._own()
+        if self._shared_members or self._shared_memberships:
+            self._own("members", "memberships")
         members = self.members.get(gid)
         if members is not None:
             if gid in self._borrowed:
                 members = self._owned_members(gid)
             members.pop(uid, None)
-        if uid in self.memberships:
-            self.memberships[uid] = self.memberships[uid] - {gid}
+        groups = self.memberships.get(uid)
+        if groups is not None:
+            self.memberships[uid] = groups - {gid}
         for on_members in self._on_members:
             on_members(self, gid, uid)
         self.version += 1
@@ -545,55 +586,9 @@ class Org:
             twin.derived = self.derived.twin()  # shares the active list until either side patches it
             views = twin.derived  # other listeners attach to each org themselves (`add_listener`)
             twin._listeners, twin._on_user, twin._on_members = (views,), (views.user_changed,), (views.members_changed,)
-            self._shared = twin._shared = True
+            for org in (self, twin):
+                org._shared_users = org._shared_members = org._shared_memberships = org._shared_index = True
             return twin
 
 
-class OrgRegistry:
-    """All orgs served by one emulator, and the credential index IMS and the gate use."""
-
-    def __init__(self) -> None:
-        self.orgs: dict[str, Org] = {}
-        self.lock = threading.RLock()
-        self.observer: ChangeObserver | None = None  # told about orgs added, replaced, removed
-
-    def observe(self, observer: ChangeObserver | None) -> None:
-        """Report commits of every org served from now on, and org replacements, to `observer`."""
-        with self.lock:
-            self.observer = observer
-            for org in self.orgs.values():
-                org.observer = observer
-
-    def _replaced(self, orgs: list[Org], removed: list[str]) -> None:
-        observer = self.observer
-        for org in orgs:
-            org.observer = observer
-        if observer is not None:
-            observer.orgs_replaced(orgs, removed)
-
-    def add(self, org: Org) -> Org:
-        with self.lock:
-            self.orgs[org.id] = org
-            self._replaced([org], [])
-        return org
-
-    def get(self, org_id: str) -> Org | None:
-        return self.orgs.get(org_id)
-
-    def remove(self, org_id: str) -> None:
-        with self.lock:
-            if self.orgs.pop(org_id, None) is not None:
-                self._replaced([], [org_id])
-
-    def credential(self, client_id: str) -> Credential | None:
-        for org in list(self.orgs.values()):
-            cred = org.credentials.get(client_id)
-            if cred is not None:
-                return cred
-        return None
-
-    def replace_all(self, orgs: list[Org]) -> None:
-        with self.lock:
-            removed = [org_id for org_id in self.orgs if org_id not in {o.id for o in orgs}]
-            self.orgs = {o.id: o for o in orgs}
-            self._replaced(list(orgs), removed)
+OrgRegistry = Registry[Org]  # all orgs served by one emulator, and the credential index IMS and the gate use

@@ -52,7 +52,7 @@ from __future__ import annotations
 import threading
 from bisect import bisect_left
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
@@ -72,7 +72,7 @@ class Org(Protocol):
     @property
     def users(self) -> dict[int, User]: ...
     @property
-    def memberships(self) -> dict[int, frozenset[int]]: ...
+    def memberships(self) -> Mapping[int, frozenset[int]]: ...
     @property
     def members(self) -> dict[int, dict[int, None]]: ...
     @property
@@ -228,7 +228,9 @@ class OrgViews:
 
     def user_changed(self, org: Org, old: User | None, new: User | None) -> None:
         uid = old.uid if old is not None else new.uid  # type: ignore[union-attr]
-        self.pages.drop_user(uid)
+        pages = self.pages
+        if uid in pages.by_user:  # (checked here: this runs on every write)
+            pages.drop_user(uid)
         was = old is not None and old.status == "active"
         now = new is not None and new.status == "active"
         if was == now and (old is None or new is None or old.domain == new.domain):
@@ -265,8 +267,9 @@ class OrgViews:
     def members_changed(self, org: Org, gid: int, uid: int | None) -> None:
         """Members of `gid` changed (of `uid`, when given): its member lists, and those of
         the profiles it links (their indirect members), are rebuilt on their next read."""
-        if uid is not None:
-            self.pages.drop_user(uid)
+        pages = self.pages
+        if uid is not None and uid in pages.by_user:  # (checked here: this runs on every write)
+            pages.drop_user(uid)
         group_views = self.group_views
         if not group_views:
             return
@@ -356,8 +359,8 @@ class PageCache:
         self.capacity = capacity
         self._entries: OrderedDict[Hashable, _Entry] = OrderedDict()
         # uid -> keys of the pages showing it: a tuple, as a set per user would cost
-        # ~200 bytes, for up to `capacity` × page size users
-        self._by_user: dict[int, tuple[Hashable, ...]] = {}
+        # ~200 bytes, for up to `capacity` × page size users (read by the write events)
+        self.by_user: dict[int, tuple[Hashable, ...]] = {}
         self._by_source: dict[Hashable, set[Hashable]] = {}
         self._lock = threading.Lock()
 
@@ -379,7 +382,7 @@ class PageCache:
         with self._lock:
             self._discard(key)
             self._entries[key] = entry
-            by_user = self._by_user
+            by_user = self.by_user
             for uid in entry.uids:
                 found = by_user.get(uid)
                 if found is None:
@@ -391,9 +394,9 @@ class PageCache:
                 self._discard(next(iter(self._entries)))
 
     def drop_user(self, uid: int) -> None:
-        if uid in self._by_user:
+        if uid in self.by_user:
             with self._lock:
-                for key in self._by_user.get(uid, ()):
+                for key in self.by_user.get(uid, ()):
                     self._discard(key)
 
     def drop_source(self, source: Hashable, position: int | None = None) -> None:
@@ -415,14 +418,14 @@ class PageCache:
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
-            self._by_user.clear()
+            self.by_user.clear()
             self._by_source.clear()
 
     def _discard(self, key: Hashable) -> None:
         entry = self._entries.pop(key, None)
         if entry is None:
             return
-        by_user = self._by_user
+        by_user = self.by_user
         for uid in entry.uids:
             found = by_user.get(uid)
             if found is None:

@@ -12,7 +12,7 @@ from ..names import PRODUCT_ADMIN_PREFIX, admin_name
 from .report import ActionError, ActionReport, ActionWarning, StepError
 
 
-@dataclass
+@dataclass(slots=True)
 class Entry:
     index: int
     request_id: str | None = None
@@ -50,8 +50,10 @@ class EngineBase:
         """The account an entry addresses: the one it already touched, else by §3.2 rules
         (an org-owned account wins over an Adobe ID sharing its email)."""
         org = self.org
-        if e.uid is not None and e.uid in org.users:
-            return org.users[e.uid]
+        if e.uid is not None:
+            found = org.users.get(e.uid)
+            if found is not None:
+                return found
         if e.adobe:
             return org.find_user(e.user, adobe_id=True)
         if e.domain is not None:

@@ -76,11 +76,13 @@ class Engine(UserSteps, GroupSteps):
             self.finish(entry)
             return
         handlers = self.user_steps if entry.kind == "user" else self.group_steps
+        undo_log = self.org._undo  # the run's undo log (the same list all run): its length is a savepoint
+        assert undo_log is not None
         for at, (name, value) in enumerate(steps):
-            savepoint = self.txn.savepoint()
+            savepoint = len(undo_log)
             self.step_at = at
+            handler = handlers.get(name)
             try:
-                handler = handlers.get(name)
                 if handler is None:
                     raise StepError("error.command.step.unknown", step=name)
                 handler(entry, name, value)

@@ -60,6 +60,7 @@ SPACE_RE = re.compile(r"\s")
 CREATE_USER_FIELDS = frozenset({"email", "country", "firstname", "lastname", "option"})
 UPDATE_USER_FIELDS = frozenset({"email", "firstname", "lastname", "username"})
 UPDATE_USER_SPECIAL = {"country": "error.update.country.no_update", "option": "error.command.update.option.no"}
+assert UPDATE_USER_FIELDS.isdisjoint(UPDATE_USER_SPECIAL)  # what `string_fields` relies on
 
 
 def show_value(value: Any) -> str:
@@ -72,10 +73,11 @@ def show_value(value: Any) -> str:
 def string_fields(
     step: str, value: Any, allowed: set[str] | frozenset[str], *, special: dict[str, str] | None = None
 ) -> dict[str, str]:
-    """An object of optional string fields; null counts as absent."""
+    """An object of optional string fields; null counts as absent. `special` maps keys
+    refused with their own code (none of them in `allowed`) to that code."""
     if not isinstance(value, dict):
         raise StepError("error.command.create.object_expected", step=step)
-    if not allowed.issuperset(value) or (special and not special.keys().isdisjoint(value)):
+    if not allowed.issuperset(value):  # (`special` keys are never among `allowed`)
         for key in value:
             if special and key in special:
                 raise StepError(special[key], step=step)
@@ -208,7 +210,10 @@ class EntrySyntax(EngineBase):
                 max=limits.STEPS_PER_ENTRY,
             )
         steps: list[tuple[str, Any]] = []
-        extend = steps.extend
+        append = steps.append
+        create_names = CREATE_STEPS if e.kind == "user" else GROUP_CREATE_STEPS
+        creates: list[int] = []
+        removal = -1  # the first removeFromOrg step
         for at, step in enumerate(do):
             # a plain dict has no `duplicates`; only a JsonObject (repeated keys) does
             if type(step) is not dict or len(step) != 1:
@@ -219,12 +224,10 @@ class EntrySyntax(EngineBase):
                         at=at,
                         detail=f"step {at} must be an object with exactly one key",
                     )
-            extend(step.items())  # exactly one (name, value) pair
-        create_names = CREATE_STEPS if e.kind == "user" else GROUP_CREATE_STEPS
-        creates: list[int] = []
-        removal = -1  # the first removeFromOrg step
-        for at, (name, _) in enumerate(steps):
-            if name in create_names:
+            (item,) = step.items()  # exactly one (name, value) pair
+            append(item)
+            name = item[0]
+            if name in create_names:  # noted now, checked once every step is known to be well-formed
                 creates.append(at)
             elif name == "removeFromOrg" and removal < 0:
                 removal = at
@@ -308,6 +311,18 @@ class EntrySyntax(EngineBase):
                 raise StepError(INVALID_LIST_CODES[key], step=step, name="(empty list)")
             out.append((key, self.user_list(step, names) if key == "user" else self.group_list(step, key, names)))
         return out
+
+    @staticmethod
+    def one_group_name(value: Any) -> str | None:
+        """The name when an add/remove value is `{"group": [name]}` with a name `lists`
+        takes as it is (the common shape, nothing to check further), else None."""
+        if type(value) is dict and len(value) == 1:
+            names = value.get("group")
+            if type(names) is list and len(names) == 1:
+                name = names[0]
+                if type(name) is str and len(name) <= limits.GROUP_NAME_MAX and name.strip():
+                    return name
+        return None
 
     @staticmethod
     def group_list(step: str, key: str, names: list[Any]) -> list[str]:

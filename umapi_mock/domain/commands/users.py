@@ -130,7 +130,8 @@ class UserSteps(EntrySyntax):
         user = self.target(e)
         if user.type == ADOBE_ID:
             raise StepError("error.update.adobeid.no", user=e.user)  # §6 A24
-        refuse_trustee_change(org, user, e.user)  # a trustee org may not update the owner's users
+        if org.trusted:
+            refuse_trustee_change(org, user, e.user)  # a trustee org may not update the owner's users
         if firstname is not None and not firstname.strip():
             raise StepError("error.user.firstname_missing", type=user.type)
         if lastname is not None and not lastname.strip():
@@ -187,40 +188,36 @@ class UserSteps(EntrySyntax):
         """User `add` / `remove` (spec §3.3): group lists, legacy keys, or remove "all"."""
         org = self.org
         adding = step == "add"
-        if value == "all" and not adding:
-            user = self.target(e)
-            for gid in sorted(org.memberships.get(user.uid, ())):
+        groups: list[Group]
+        name = self.one_group_name(value)
+        if name is not None:  # {"group": [name]}, the common shape: what `lists` would find
+            found = org.group_named(name)
+            if found is None or found.type in UNASSIGNABLE_TYPES:
+                found = self.assignable("group", name, adding)  # an admin group, or the error
+            groups = [] if found is None else [found]
+        elif value == "all" and not adding:
+            leaving = self.target(e)
+            for gid in sorted(org.memberships.get(leaving.uid, ())):
                 group = org.groups[gid]
                 if group.type not in UNASSIGNABLE_TYPES and not group.read_only:
-                    org.remove_member(gid, user.uid)
+                    org.remove_member(gid, leaving.uid)
             return
-        if not isinstance(value, dict):
+        elif not isinstance(value, dict):
             raise StepError("error.command.add_remove.list", step=step)
-        lists = self.lists(e, step, value, USER_LIST_KEYS)
-        if not lists:
-            raise StepError("error.command.add_remove.missing_list", step=step)
-        assignable = self.assignable
-        groups: list[Group]
-        if len(lists) == 1 and len(lists[0][1]) == 1:  # one name: nothing to merge
-            key, (name,) = lists[0]
-            found = assignable(key, name, adding)
-            groups = [] if found is None else [found]
         else:
-            chosen: dict[int, Group] = {}
-            for key, names in lists:
-                for name in names:
-                    found = assignable(key, name, adding)
-                    if found is not None:
-                        chosen[found.gid] = found
-            groups = list(chosen.values())
-        user = self.target(e)
+            groups = self.chosen_groups(e, step, value, adding)
+        known = org.users.get(e.uid) if e.uid is not None else None  # the entry's account, as `target` finds it
+        user = known if known is not None and known.status != "removed" else self.target(e)
         for group in groups:
             if group.read_only:
                 code = "add_user_not_allowed" if adding else "remove_user_not_allowed"
                 raise StepError(f"error.usergroup.readonly.{code}", group=group.name)
         uid = user.uid
         if adding:
-            self.check_capacity(groups, [user])
+            for group in groups:
+                if group.type == USER_GROUP:
+                    self.check_capacity(groups, [user])
+                    break
             add_member = org.add_member
             for group in groups:
                 add_member(group.gid, uid)
@@ -228,6 +225,24 @@ class UserSteps(EntrySyntax):
             remove_member = org.remove_member
             for group in groups:
                 remove_member(group.gid, uid)
+
+    def chosen_groups(self, e: Entry, step: str, value: dict[str, Any], adding: bool) -> list[Group]:
+        """The groups the lists of a user `add`/`remove` name, each once, checked (spec §3.3)."""
+        lists = self.lists(e, step, value, USER_LIST_KEYS)
+        if not lists:
+            raise StepError("error.command.add_remove.missing_list", step=step)
+        assignable = self.assignable
+        if len(lists) == 1 and len(lists[0][1]) == 1:  # one name: nothing to merge
+            key, (name,) = lists[0]
+            found = assignable(key, name, adding)
+            return [] if found is None else [found]
+        chosen: dict[int, Group] = {}
+        for key, names in lists:
+            for name in names:
+                found = assignable(key, name, adding)
+                if found is not None:
+                    chosen[found.gid] = found
+        return list(chosen.values())
 
     def assignable(self, key: str, name: str, adding: bool) -> Group | None:
         """A group a user entry may join or leave; None = an admin group that does not
