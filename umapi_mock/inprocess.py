@@ -18,7 +18,8 @@ hosts fail with `requests.ConnectionError` unless `allow_other_hosts=True`.
 
 Each intercepted call goes straight to the WSGI app with a minimal environ (no test-client
 machinery), and its answer is never compressed: there is no wire to save bytes on, and
-decompressing would be the client's largest cost.
+decompressing would be the client's largest cost. The hot reads take the app's fast lane
+(`http/fast_lane.py`) as on the wire, told by `IN_PROCESS` that no `Content-Length` is needed.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
 
 DEFAULT_IMS_HOSTS: tuple[str, ...] = ("ims-na1.adobelogin.com", "ims-na1-stg1.adobelogin.com")
 DEFAULT_UMAPI_HOSTS: tuple[str, ...] = ("usermanagement.adobe.io", "usermanagement-stage.adobe.io")
+IN_PROCESS = "umapi_mock.in_process"  # environ flag: no wire (read by http/fast_lane.py)
 _METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS")
 _KEEP_CALLS = 256  # responses remembers every call; keep memory flat in long runs
 
@@ -241,7 +243,7 @@ class MockUMAPI:
             return requests.ConnectionError(f"umapi-mock (in-process): connection dropped: {exc}")
         status, headers = answer
         data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
-        return int(status[:3]), [(k, v) for k, v in headers if k.lower() != "content-length"], data
+        return int(status[:3]), [h for h in headers if h[0].lower() != "content-length"], data
 
 
 _NOT_FORWARDED = frozenset({"accept-encoding", "content-length", "content-type"})
@@ -277,6 +279,7 @@ def wsgi_environ(request: Any) -> dict[str, Any]:
         "wsgi.multithread": True,
         "wsgi.multiprocess": False,
         "wsgi.run_once": False,
+        IN_PROCESS: True,
     }
     for name, value in request.headers.items():
         lowered = name.lower()

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..domain.errors import UmapiError
 from ..domain.gate import authorize
+from ..inprocess import IN_PROCESS
 from .compression import MIN_SIZE, compress, negotiate
 from .middleware import FACTS, LogFacts, new_request_id, record_exchange
 from .render import JSON, dumps
@@ -38,7 +39,6 @@ _STATUS = "200 OK"
 _CONTENT_TYPE = ("Content-Type", JSON)
 _VARY = ("Vary", "Accept-Encoding")
 _NO_LENGTH = (None, "", "0")
-IN_PROCESS = "umapi_mock.in_process"  # environ flag: no wire, so no Content-Length to count
 
 
 class FastLane:

@@ -162,6 +162,9 @@ def journal_exchange(response: Response) -> Response:
     return response
 
 
+LAZY_DIGEST = 1024  # bodies up to this size are digested when their entry is read
+
+
 def record_exchange(
     emulator: Emulator,
     *,
@@ -188,8 +191,14 @@ def record_exchange(
     Only digests and kept cuts are taken now; redaction runs when the entry is first read."""
     latency_ms = round((time.perf_counter() - t0) * 1000.0, 3)
     now = emulator.backend.clock.now()
-    request_sha = digest(request_body, memo=False)
-    response_sha = None if dropped else digest(response_body, memo=shared)
+    request_bytes = len(request_body)
+    response_bytes = 0 if dropped else len(response_body)
+    # A small body is digested when the entry is read (the entry keeps it until then); a
+    # bigger one now, so an entry never keeps a body alive beyond LAZY_DIGEST bytes.
+    small_request = request_body if request_bytes <= LAZY_DIGEST else None
+    small_response = response_body if 0 < response_bytes <= LAZY_DIGEST else None
+    request_sha = digest(request_body, memo=False) if small_request is None else None
+    response_sha = None if dropped or small_response is not None else digest(response_body, memo=shared)
 
     def shown() -> dict[str, Any]:
         scrub = emulator.secrets.scrub  # by value: issued tokens and seeded secrets, wherever they are
@@ -208,10 +217,10 @@ def record_exchange(
             "request_id": scrub(request_id),
             "family": family,
             "ims": path.startswith("/ims/"),
-            "request_sha256": request_sha,
-            "request_bytes": len(request_body),
-            "response_sha256": response_sha,
-            "response_bytes": 0 if dropped else len(response_body),
+            "request_sha256": request_sha if small_request is None else digest(small_request, memo=False),
+            "request_bytes": request_bytes,
+            "response_sha256": response_sha if small_response is None else digest(small_response, memo=False),
+            "response_bytes": response_bytes,
             "answered_by": answered_by,
             "fault": None if fault is None else {"id": fault.id, "kind": fault.respond.kind},
             "pragma": scrub(pragma),
