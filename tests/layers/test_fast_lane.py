@@ -195,11 +195,39 @@ def test_with_fault_rules_flask_answers(paths: Paths) -> None:
 
 
 @pytest.mark.parametrize("throttle", ["documented", "field"])
-def test_with_the_throttle_on_flask_answers(make_emu: Callable[..., Emu], throttle: str) -> None:
+def test_a_throttle_that_admits_lets_the_lane_answer(make_emu: Callable[..., Emu], throttle: str) -> None:
     paths = Paths(make_emu(seeded(), users_page_size=25, throttle=throttle))
-    served, flask, took = paths.both(f"/v2/usermanagement/users/{ORG}/0", paths.emu.headers(**{"X-Request-Id": "t"}))
-    assert not took and served.status_code == 200
+    headers = paths.emu.headers(**{"X-Request-Id": "t", "Pragma": "umapi-sync-start"})
+    for url in (f"/v2/usermanagement/users/{ORG}/0", f"/v2/usermanagement/organizations/{ORG}/users/nobody@x.com"):
+        served, flask, took = paths.both(url, headers)
+        assert took == (served.status_code == 200)
+        same(served, flask)
+
+
+def test_a_throttle_that_refuses_is_answered_by_flask_counting_once(make_emu: Callable[..., Emu]) -> None:
+    policy = {"base": "none", "families": {"users": {"per_client": 4, "window": 60}}}
+    paths = Paths(make_emu(seeded(), users_page_size=25, throttle=policy))
+    emu = paths.emu
+    url = f"/v2/usermanagement/users/{ORG}/0"
+    headers = emu.headers(**{"X-Request-Id": "r"})
+    served, flask, took = paths.both(url, headers)  # two counts, one per path
+    assert took and served.status_code == flask.status_code == 200
+    bad = paths.served.get(url, headers={**headers, "Authorization": "Bearer wrong"})
+    assert bad.status_code == 401  # judged by the lane, answered by Flask: one count, not two
+    fourth = paths.served.get(url, headers=headers)
+    assert fourth.status_code == 200
+    served, flask, took = paths.both(url, headers)
+    assert not took and served.status_code == flask.status_code == 429
     same(served, flask)
+    assert served.headers["Retry-After"]
+    entries = emu.journal()["entries"]
+    assert [(e["status"], e["answered_by"]) for e in entries[-5:]] == [
+        (200, "handler"),
+        (401, "handler"),
+        (200, "handler"),
+        (429, "throttle"),
+        (429, "throttle"),
+    ]
 
 
 def test_the_page_follows_a_write(paths: Paths) -> None:

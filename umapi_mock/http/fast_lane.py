@@ -2,9 +2,11 @@
 without building Flask's request, context or response objects.
 
 A WSGI wrapper in front of the Flask app. It takes only exact matches: `GET` with no query,
-no body, an ASCII path of one of the two shapes, no fault rules, the throttle off, and a gate
-that passes (memoised: `domain.gate.authorize`). Everything else, including every error,
-falls through to Flask before any state changed, so Flask answers it as it always did. What
+no body, an ASCII path of one of the two shapes, no fault rules, the throttle off or
+admitting the request, and a gate that passes (memoised: `domain.gate.authorize`).
+Everything else, including every error, falls through to Flask before any state changed but
+the throttle's count, whose decision Flask reuses (`middleware.THROTTLED`) instead of
+counting the request twice; so Flask answers it as it always did. What
 the hooks do for these requests is done here through the same functions (the request id,
 `Canonical-Resource`, content negotiation, the journal, the access log's facts), in the
 hooks' order, so both paths give the same bytes: `tests/layers/test_fast_lane.py` compares
@@ -22,7 +24,7 @@ from ..domain.errors import UmapiError
 from ..domain.gate import authorize
 from ..inprocess import IN_PROCESS
 from .compression import MIN_SIZE, compress, negotiate
-from .middleware import FACTS, LogFacts, new_request_id, record_exchange
+from .middleware import FACTS, THROTTLED, LogFacts, new_request_id, record_exchange
 from .render import JSON, dumps
 from .routes import BY_FLASK_ENDPOINT
 from .umapi import get_user_body, users_page_answer
@@ -80,11 +82,20 @@ class FastLane:
             org_id, page = users.group(1), users.group(2)
         emulator = self.emulator
         layers = emulator.layers
-        if len(layers.faults) or layers.throttle.policy.enabled:
+        if len(layers.faults):
             return None
+        row = _USERS_ROW if users is not None else _USER_ROW
         t0 = time.perf_counter()
-        request_id = environ.get("HTTP_X_REQUEST_ID") or new_request_id()
         api_key = environ.get("HTTP_X_API_KEY")
+        throttle = layers.throttle
+        if throttle.policy.enabled:  # judged (and counted) once: Flask reuses the decision
+            decision = throttle.check(
+                row.family, api_key, environ.get("HTTP_PRAGMA"), environ.get("HTTP_AUTHORIZATION")
+            )
+            environ[THROTTLED] = decision
+            if not decision.allowed:
+                return None
+        request_id = environ.get("HTTP_X_REQUEST_ID") or new_request_id()
         backend = emulator.backend
         try:
             org, _ = authorize(
@@ -96,13 +107,11 @@ class FastLane:
             )
             with org.lock:
                 if users is not None:
-                    row = _USERS_ROW
                     cached, paging = users_page_answer(
                         org, self.pages, emulator.config.users_page_size, int(page), None, True
                     )
                     identity = cached.identity
                 else:
-                    row = _USER_ROW
                     cached, paging = None, None
                     identity = dumps(get_user_body(org, user_string, None)).encode()
         except UmapiError:

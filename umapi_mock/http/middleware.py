@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from ..emulator import Emulator
 
 DROP_KEY = "umapi_mock.drop_connection"
+THROTTLED = "umapi_mock.throttle_decision"  # environ: the fast lane's throttle decision, for Flask to reuse
 
 # ------------------------------------------------------------------ hooks
 
@@ -82,8 +83,10 @@ def apply_layers() -> Response | None:
     throttle = layers.throttle
     if family is None or not throttle.policy.enabled:  # nothing to count or refuse
         return None
-    headers = req.headers
-    decision = throttle.check(family, headers.get("X-Api-Key"), headers.get("Pragma"), headers.get("Authorization"))
+    decision = req.environ.get(THROTTLED)  # judged (and counted) by the fast lane already
+    if decision is None:
+        headers = req.headers
+        decision = throttle.check(family, headers.get("X-Api-Key"), headers.get("Pragma"), headers.get("Authorization"))
     if not decision.allowed:
         g.layer_answered_by = "throttle"
         response = error_response(UmapiError("gateway.throttled"))
