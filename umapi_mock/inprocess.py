@@ -19,7 +19,8 @@ hosts fail with `requests.ConnectionError` unless `allow_other_hosts=True`.
 Each intercepted call goes straight to the WSGI app with a minimal environ (no test-client
 machinery), and its answer is never compressed: there is no wire to save bytes on, and
 decompressing would be the client's largest cost. The hot reads take the app's fast lane
-(`http/fast_lane.py`) as on the wire, told by `IN_PROCESS` that no `Content-Length` is needed.
+(`http/fast_lane.py`) as on the wire, told by `fast_lane.IN_PROCESS` that no `Content-Length`
+is needed.
 """
 
 from __future__ import annotations
@@ -44,7 +45,6 @@ if TYPE_CHECKING:
 
 DEFAULT_IMS_HOSTS: tuple[str, ...] = ("ims-na1.adobelogin.com", "ims-na1-stg1.adobelogin.com")
 DEFAULT_UMAPI_HOSTS: tuple[str, ...] = ("usermanagement.adobe.io", "usermanagement-stage.adobe.io")
-IN_PROCESS = "umapi_mock.in_process"  # environ flag: no wire (read by http/fast_lane.py)
 _METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS")
 _KEEP_CALLS = 256  # responses remembers every call; keep memory flat in long runs
 
@@ -251,7 +251,9 @@ _NOT_FORWARDED = frozenset({"accept-encoding", "content-length", "content-type"}
 
 def wsgi_environ(request: Any) -> dict[str, Any]:
     """The WSGI environ of a `requests.PreparedRequest`, as a server would build it for a
-    client that accepts no compression."""
+    client that accepts no compression, flagged as having no wire (`fast_lane.IN_PROCESS`)."""
+    from .http.fast_lane import IN_PROCESS
+
     parts = urlsplit(str(request.url))
     body = request.body
     if isinstance(body, str):

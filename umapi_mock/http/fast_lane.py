@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING, Any
 
 from ..domain.errors import UmapiError
 from ..domain.gate import authorize
-from ..inprocess import IN_PROCESS
 from .compression import MIN_SIZE, compress, negotiate
 from .middleware import FACTS, THROTTLED, LogFacts, new_request_id, record_exchange
 from .render import JSON, dumps
@@ -41,6 +40,7 @@ _STATUS = "200 OK"
 _CONTENT_TYPE = ("Content-Type", JSON)
 _VARY = ("Vary", "Accept-Encoding")
 _NO_LENGTH = (None, "", "0")
+IN_PROCESS = "umapi_mock.in_process"  # environ flag set by `mock_umapi`: no wire, no Content-Length
 
 
 class FastLane:
