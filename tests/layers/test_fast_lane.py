@@ -242,3 +242,30 @@ def test_the_page_follows_a_write(paths: Paths) -> None:
     assert took
     same(after, flask)
     assert after.json["users"][0]["firstname"] == "Renamed"
+
+
+def test_the_access_log_facts_are_the_same_on_both_paths(paths: Paths) -> None:
+    """What the server's request line reads from the environ (umapi_mock.facts)."""
+    from werkzeug.test import EnvironBuilder
+
+    emu = paths.emu
+    email = next(iter(emu.backend.org().users.values())).email
+    for url in (f"/v2/usermanagement/users/{ORG}/1", f"/v2/usermanagement/organizations/{ORG}/users/{email}"):
+        facts = []
+        for app in (emu.app.wsgi_app, paths.behind):
+            environ = EnvironBuilder(path=url, headers=emu.headers(**{"X-Request-Id": "log-1"})).get_environ()
+            before = paths.flask_calls
+            b"".join(app(environ, lambda *a: None))
+            assert paths.flask_calls == before  # the lane took its call (`behind` is not counted)
+            shown = environ["umapi_mock.facts"]
+            facts.append({k: shown.get(k) for k in ("path", "request_id", "client_id", "answered_by")})
+        assert (
+            facts[0]
+            == facts[1]
+            == {
+                "path": url,
+                "request_id": "log-1",
+                "client_id": "test-client",
+                "answered_by": "handler",
+            }
+        )

@@ -149,5 +149,5 @@ class FastLane:
             pragma=environ.get("HTTP_PRAGMA"),
         )
         raw = {"request_id": request_id, "client_id": api_key or None, "answered_by": "handler"}
-        environ[FACTS] = LogFacts(lambda: environ.get("RAW_URI") or path, raw, emulator.secrets.scrub)
+        environ[FACTS] = LogFacts(environ.get("RAW_URI") or path, raw, emulator.secrets.scrub)
         return headers, sent

@@ -8,6 +8,9 @@ Per request (everything except `/_mock/*`), in this order:
   3. the handler answers;
   4. the journal records the exchange.
 Fault answers do not count against throttle windows, and refused requests do not either.
+The fast lane (`fast_lane.py`) does the same for the hot reads through the same functions:
+`record_exchange`, `new_request_id`, `LogFacts`, and a throttle decision it hands to Flask
+(`THROTTLED`) when it lets Flask answer.
 """
 
 from __future__ import annotations
@@ -260,12 +263,13 @@ def new_request_id() -> str:
 class LogFacts:
     """What the server's request log line needs from the app (the layers' hooks ran first),
     with the emulator's secrets and tokens redacted by value: worked out only if the server's
-    access log asks (`.get`), since it is off by default."""
+    access log asks (`.get`), since it is off by default. `target`: the request target as
+    sent, or how to get it."""
 
     __slots__ = ("_target", "_raw", "_scrub", "_shown")
 
     def __init__(
-        self, target: Callable[[], str], raw: dict[str, Any], scrub: Callable[[str | None], str | None]
+        self, target: str | Callable[[], str], raw: dict[str, Any], scrub: Callable[[str | None], str | None]
     ) -> None:
         self._target = target
         self._raw = raw
@@ -278,9 +282,9 @@ class LogFacts:
     def get(self, key: str, default: Any = None) -> Any:
         shown = self._shown
         if shown is None:
-            scrub, raw = self._scrub, self._raw
+            scrub, raw, target = self._scrub, self._raw, self._target
             shown = self._shown = {
-                "path": redact_target(scrub(self._target()) or ""),
+                "path": redact_target(scrub(target if isinstance(target, str) else target()) or ""),
                 "request_id": scrub(raw["request_id"]),
                 "client_id": scrub(raw["client_id"]),
                 "answered_by": raw["answered_by"],
