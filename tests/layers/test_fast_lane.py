@@ -54,8 +54,11 @@ class Paths:
         return served, flask, took
 
     def last_entry(self) -> dict[str, Any]:
+        """The newest journal entry, and its detail (kept bodies, curl) as the console reads it."""
         entry = self.emu.journal("?limit=1")["entries"][-1]
-        return {k: v for k, v in entry.items() if k not in ("seq", "latency_ms")}
+        detail = self.emu.client.get(f"/_mock/journal/{entry['seq']}").json
+        del detail["entry"]
+        return {**{k: v for k, v in entry.items() if k not in ("seq", "latency_ms")}, "detail": detail}
 
 
 def same(served: Any, flask: Any, *, ids_given: bool = True) -> None:
@@ -269,3 +272,14 @@ def test_the_access_log_facts_are_the_same_on_both_paths(paths: Paths) -> None:
                 "answered_by": "handler",
             }
         )
+
+
+def test_a_page_over_the_journals_body_cap_is_kept_cut_the_same_way(make_emu: Callable[..., Emu]) -> None:
+    paths = Paths(make_emu(seeded(500), users_page_size=500))
+    headers = paths.emu.headers(**{"X-Request-Id": "big", "Accept-Encoding": "gzip"})
+    for _ in range(2):  # built, then served from the page cache
+        served, flask, took = paths.both(f"/v2/usermanagement/users/{ORG}/0", headers)
+        assert took
+        same(served, flask)
+        detail = paths.last_entry()["detail"]["response"]
+        assert detail["truncated"] and detail["bytes"] > 64 * 1024 and len(detail["text"]) <= 64 * 1024
