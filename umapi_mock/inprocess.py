@@ -18,7 +18,9 @@ hosts fail with `requests.ConnectionError` unless `allow_other_hosts=True`.
 
 Each intercepted call goes straight to the WSGI app with a minimal environ (no test-client
 machinery), and its answer is never compressed: there is no wire to save bytes on, and
-decompressing would be the client's largest cost.
+decompressing would be the client's largest cost. The hot reads take the app's fast lane
+(`http/fast_lane.py`) as on the wire, told by `fast_lane.IN_PROCESS` that no `Content-Length`
+is needed.
 """
 
 from __future__ import annotations
@@ -241,7 +243,7 @@ class MockUMAPI:
             return requests.ConnectionError(f"umapi-mock (in-process): connection dropped: {exc}")
         status, headers = answer
         data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
-        return int(status[:3]), [(k, v) for k, v in headers if k.lower() != "content-length"], data
+        return int(status[:3]), [h for h in headers if h[0].lower() != "content-length"], data
 
 
 _NOT_FORWARDED = frozenset({"accept-encoding", "content-length", "content-type"})
@@ -249,7 +251,9 @@ _NOT_FORWARDED = frozenset({"accept-encoding", "content-length", "content-type"}
 
 def wsgi_environ(request: Any) -> dict[str, Any]:
     """The WSGI environ of a `requests.PreparedRequest`, as a server would build it for a
-    client that accepts no compression."""
+    client that accepts no compression, flagged as having no wire (`fast_lane.IN_PROCESS`)."""
+    from .http.fast_lane import IN_PROCESS
+
     parts = urlsplit(str(request.url))
     body = request.body
     if isinstance(body, str):
@@ -277,6 +281,7 @@ def wsgi_environ(request: Any) -> dict[str, Any]:
         "wsgi.multithread": True,
         "wsgi.multiprocess": False,
         "wsgi.run_once": False,
+        IN_PROCESS: True,
     }
     for name, value in request.headers.items():
         lowered = name.lower()

@@ -2,11 +2,17 @@
 
 The order matters to clients (a missing key must not be reported as a bad token), so it
 lives in one function rather than in each handler.
+
+A client sends the same key and token with every call, so a passed gate is remembered per
+(key, Authorization, org id) and reused, one dictionary lookup, while what it depends on
+stands: the token unexpired and verified under the current key (`TokenService.generation`),
+the credential still in the org, the same org object, not migrating.
 """
 
 from __future__ import annotations
 
 import re
+import weakref
 
 from .errors import UmapiError
 from .models import Org, OrgRegistry
@@ -22,6 +28,35 @@ def authorize(
     api_key: str | None,
     authorization: str | None,
     org_id: str,
+) -> tuple[Org, AccessToken]:
+    key = (api_key or "", authorization or "", org_id)
+    memo = tokens.gate_memo
+    hit = memo.get(key)
+    if hit is not None:
+        org_ref, known, generation = hit
+        org = registry.get(org_id)
+        if (
+            org is not None
+            and org is org_ref()
+            and generation == tokens.generation
+            and known.expires_at > tokens.clock.now()
+            and known.client_id in org.credentials
+            and not org.migrating
+        ):
+            return org, known
+    generation = tokens.generation
+    org, token = _authorize(registry, tokens, api_key, authorization, org_id)
+    if len(memo) >= MEMO_SIZE:
+        memo.clear()
+    memo[key] = (weakref.ref(org), token, generation)  # weak: a replaced org is not kept alive
+    return org, token
+
+
+MEMO_SIZE = 4096
+
+
+def _authorize(
+    registry: OrgRegistry, tokens: TokenService, api_key: str | None, authorization: str | None, org_id: str
 ) -> tuple[Org, AccessToken]:
     if not api_key:
         raise UmapiError("gateway.api_key_missing")

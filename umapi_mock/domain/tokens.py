@@ -90,6 +90,9 @@ class TokenService:
         self._issued = 0
         self._verified: dict[str, AccessToken] = {}
         self._lock = threading.Lock()
+        self.generation = 0  # moves when verified tokens are forgotten (a new key): memos built on them expire
+        # domain.gate's passed gates: (key, Authorization, org id) -> (weakref to the org, token, generation)
+        self.gate_memo: dict[tuple[str, str, str], tuple[Callable[[], object], AccessToken, int]] = {}
 
     # ---------------------------------------------------------------- the key
 
@@ -108,6 +111,8 @@ class TokenService:
             self._key = key
             self._public = key.public_key()
             self._verified = {}
+            self.generation += 1
+            self.gate_memo = {}
 
     # ---------------------------------------------------------------- issuing
 

@@ -5,7 +5,6 @@ Every hook and blueprint is installed here, in the order it runs."""
 from __future__ import annotations
 
 import logging
-import uuid
 
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
@@ -14,10 +13,11 @@ from ..config import Config
 from ..domain.backend import Backend
 from ..domain.errors import UmapiError
 from ..emulator import Emulator
-from ..redaction import redact_target
 from . import admin, canonical, middleware, routes
 from .compression import install_compression
-from .context import attach, emulator_of
+from .context import attach, emulator_of, pages_of
+from .fast_lane import FastLane
+from .middleware import FACTS, LogFacts, new_request_id
 from .render import error_response, json_response
 
 log = logging.getLogger("umapi_mock")
@@ -42,6 +42,8 @@ def create_app(emulator: Emulator | Config | None = None, backend: Backend | Non
     app.after_request(echo_request_id)  # runs second
     app.after_request(middleware.journal_exchange)  # runs first: the journal sees the answer
     app.wsgi_app = middleware.DropConnection(app.wsgi_app)  # type: ignore[method-assign]
+    # In front of it all: the hot reads answered from precomputed parts (same bytes)
+    app.wsgi_app = FastLane(app.wsgi_app, emulator, pages_of(app))  # type: ignore[method-assign]
 
     for blueprint in routes.blueprints():  # every route is a row of the endpoint table
         app.register_blueprint(blueprint)
@@ -71,22 +73,24 @@ def create_app(emulator: Emulator | Config | None = None, backend: Backend | Non
 
 
 def assign_request_id() -> None:
-    g.request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex  # 32 alphanumerics, as the gateway
+    g.request_id = request.headers.get("X-Request-Id") or new_request_id()
 
 
 def echo_request_id(response: Response) -> Response:
-    response.headers["X-Request-Id"] = getattr(g, "request_id", "")
-    resource = g.get("canonical_resource")  # set by the gate once UMAPI itself answers
+    ctx = g._get_current_object()
+    headers = response.headers
+    headers["X-Request-Id"] = getattr(ctx, "request_id", "")
+    resource = ctx.get("canonical_resource")  # set by the gate once UMAPI itself answers
     if resource is not None:
-        response.headers[canonical.HEADER] = resource
-    # What the server's request log line needs from the app (the layers' hooks ran first),
-    # with the emulator's secrets and tokens redacted by value.
-    environ = request.environ
-    scrub = emulator_of().secrets.scrub
-    environ["umapi_mock.facts"] = {
-        "path": redact_target(scrub(environ.get("RAW_URI") or request.full_path.rstrip("?")) or ""),
-        "request_id": scrub(g.get("request_id")),
-        "client_id": scrub(g.get("layer_client_id")),
-        "answered_by": g.get("layer_answered_by", "handler"),
+        headers[canonical.HEADER] = resource
+    req = request._get_current_object()  # type: ignore[attr-defined]
+    environ = req.environ
+    raw = {
+        "request_id": ctx.get("request_id"),
+        "client_id": ctx.get("layer_client_id"),
+        "answered_by": ctx.get("layer_answered_by", "handler"),
     }
+    environ[FACTS] = LogFacts(
+        lambda: environ.get("RAW_URI") or req.full_path.rstrip("?"), raw, emulator_of().secrets.scrub
+    )
     return response

@@ -8,26 +8,37 @@ Per request (everything except `/_mock/*`), in this order:
   3. the handler answers;
   4. the journal records the exchange.
 Fault answers do not count against throttle windows, and refused requests do not either.
+The fast lane (`fast_lane.py`) does the same for the hot reads through the same functions:
+`record_exchange`, `new_request_id`, `LogFacts`, and a throttle decision it hands to Flask
+(`THROTTLED`) when it lets Flask answer.
 """
 
 from __future__ import annotations
 
+import itertools
+import os
+import secrets
 import socket
 import time
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from flask import Response, g, request
 
 from ..domain.errors import UmapiError
 from ..layers.faults import FaultRule, RequestFacts
 from ..layers.journal import Body, Exchange, digest, redact_query
+from ..redaction import redact_target
 from .context import emulator_of
 from .render import dumps, error_response
 from .routes import family_for, is_admin_path
 from .wire.errors import gateway_body
 
+if TYPE_CHECKING:
+    from ..emulator import Emulator
+
 DROP_KEY = "umapi_mock.drop_connection"
+THROTTLED = "umapi_mock.throttle_decision"  # environ: the fast lane's throttle decision, for Flask to reuse
 
 # ------------------------------------------------------------------ hooks
 
@@ -72,10 +83,13 @@ def apply_layers() -> Response | None:
             return answer
     family = family_for(req.endpoint, req.method)  # the matched row of the endpoint table
     ctx.layer_family = family
-    headers = req.headers
-    decision = layers.throttle.check(
-        family, headers.get("X-Api-Key"), headers.get("Pragma"), headers.get("Authorization")
-    )
+    throttle = layers.throttle
+    if family is None or not throttle.policy.enabled:  # nothing to count or refuse
+        return None
+    decision = req.environ.get(THROTTLED)  # judged (and counted) by the fast lane already
+    if decision is None:
+        headers = req.headers
+        decision = throttle.check(family, headers.get("X-Api-Key"), headers.get("Pragma"), headers.get("Authorization"))
     if not decision.allowed:
         g.layer_answered_by = "throttle"
         response = error_response(UmapiError("gateway.throttled"))
@@ -123,41 +137,162 @@ def journal_exchange(response: Response) -> Response:
     ctx = g._get_current_object()
     if is_admin_path(path) or not hasattr(ctx, "layer_t0"):
         return response
-    emulator = emulator_of()
     fault: FaultRule | None = ctx.get("layer_fault")
     dropped = bool(req.environ.get(DROP_KEY))
     family = ctx.get("layer_family")
     if family is None:
         family = family_for(req.endpoint, req.method)
-    ims = path.startswith("/ims/")
     args = req.args
-    request_body = req.get_data(cache=True)
-    response_body = b"" if dropped else response.get_data()
-    scrub = emulator.secrets.scrub  # by value: issued tokens and seeded secrets, wherever they are
-    query = redact_query(args.items(multi=True)) if args else {}
-    entry: dict[str, Any] = {
-        "time": emulator.backend.clock.now(),
-        "method": req.method,
-        "path": scrub(path),
-        "query": {scrub(k): [scrub(x) for x in v] if isinstance(v, list) else scrub(v) for k, v in query.items()},
-        "status": None if dropped else response.status_code,
-        "latency_ms": round((time.perf_counter() - ctx.layer_t0) * 1000.0, 3),
-        "client_id": scrub(ctx.get("layer_client_id")),
-        "org_id": ctx.get("layer_org_id"),
-        "request_id": scrub(ctx.get("request_id")),
-        "family": family,
-        "ims": ims,
-        "request_sha256": digest(request_body, memo=False),
-        "request_bytes": len(request_body),
-        "response_sha256": None if dropped else digest(response_body),
-        "response_bytes": 0 if dropped else len(response_body),
-        "answered_by": ctx.get("layer_answered_by", "handler"),
-        "fault": None if fault is None else {"id": fault.id, "kind": fault.respond.kind},
-        "pragma": scrub(req.headers.get("Pragma")),
-    }
-    exchange = Exchange(Body.of(request_body, req.content_type), Body.of(response_body, response.content_type))
-    emulator.layers.journal.record(entry, exchange)
+    cached = getattr(response, "cached_body", None)
+    record_exchange(
+        emulator_of(),
+        method=req.method,
+        path=path,
+        query=list(args.items(multi=True)) if args else (),
+        status=None if dropped else response.status_code,
+        t0=ctx.layer_t0,
+        client_id=ctx.get("layer_client_id"),
+        org_id=ctx.get("layer_org_id"),
+        request_id=ctx.get("request_id"),
+        family=family,
+        request_body=req.get_data(cache=True),
+        request_type=req.content_type,
+        response_body=b"" if dropped else (cached.identity if cached is not None else response.get_data()),
+        response_type=response.content_type,
+        shared=cached is not None,
+        answered_by=ctx.get("layer_answered_by", "handler"),
+        fault=fault,
+        pragma=req.headers.get("Pragma"),
+        dropped=dropped,
+    )
     return response
+
+
+LAZY_DIGEST = 1024  # bodies up to this size are digested when their entry is read
+
+
+def record_exchange(
+    emulator: Emulator,
+    *,
+    method: str,
+    path: str,
+    query: Sequence[tuple[str, str]],
+    status: int | None,
+    t0: float,
+    client_id: str | None,
+    org_id: str | None,
+    request_id: str | None,
+    family: str | None,
+    request_body: bytes,
+    request_type: str | None,
+    response_body: bytes,
+    response_type: str | None,
+    shared: bool,
+    answered_by: str,
+    fault: FaultRule | None,
+    pragma: str | None,
+    dropped: bool = False,
+) -> None:
+    """One exchange into the journal (the Flask hook's and the fast lane's one way there).
+    Only digests and kept cuts are taken now; redaction runs when the entry is first read."""
+    latency_ms = round((time.perf_counter() - t0) * 1000.0, 3)
+    now = emulator.backend.clock.now()
+    request_bytes = len(request_body)
+    response_bytes = 0 if dropped else len(response_body)
+    # A small body is digested when the entry is read (the entry keeps it until then); a
+    # bigger one now, so an entry never keeps a body alive beyond LAZY_DIGEST bytes.
+    small_request = request_body if request_bytes <= LAZY_DIGEST else None
+    small_response = response_body if 0 < response_bytes <= LAZY_DIGEST else None
+    request_sha = digest(request_body, memo=False) if small_request is None else None
+    response_sha = None if dropped or small_response is not None else digest(response_body, memo=shared)
+
+    def shown() -> dict[str, Any]:
+        scrub = emulator.secrets.scrub  # by value: issued tokens and seeded secrets, wherever they are
+        shown_query = redact_query(query) if query else {}
+        return {
+            "time": now,
+            "method": method,
+            "path": scrub(path),
+            "query": {
+                scrub(k): [scrub(x) for x in v] if isinstance(v, list) else scrub(v) for k, v in shown_query.items()
+            },
+            "status": status,
+            "latency_ms": latency_ms,
+            "client_id": scrub(client_id),
+            "org_id": org_id,
+            "request_id": scrub(request_id),
+            "family": family,
+            "ims": path.startswith("/ims/"),
+            "request_sha256": request_sha if small_request is None else digest(small_request, memo=False),
+            "request_bytes": request_bytes,
+            "response_sha256": response_sha if small_response is None else digest(small_response, memo=False),
+            "response_bytes": response_bytes,
+            "answered_by": answered_by,
+            "fault": None if fault is None else {"id": fault.id, "kind": fault.respond.kind},
+            "pragma": scrub(pragma),
+        }
+
+    journal = emulator.layers.journal
+    exchange = None
+    if journal.bodies:
+        exchange = Exchange(Body.of(request_body, request_type), Body.of(response_body, response_type, shared=shared))
+    journal.record({"time": now, "method": method}, exchange, pending=shown)
+
+
+# ------------------------------------------------- request ids, the log's facts
+
+_id_prefix = secrets.token_hex(8)
+_id_serial = itertools.count(secrets.randbelow(1 << 32))
+
+
+def _new_id_prefix() -> None:  # a forked child must not repeat its parent's ids
+    global _id_prefix
+    _id_prefix = secrets.token_hex(8)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_new_id_prefix)
+
+
+def new_request_id() -> str:
+    """32 lower-case hex characters, as the gateway's ids: a random per-process prefix and a
+    serial, unique without asking the OS for randomness on every request."""
+    return f"{_id_prefix}{next(_id_serial) & 0xFFFFFFFFFFFFFFFF:016x}"
+
+
+class LogFacts:
+    """What the server's request log line needs from the app (the layers' hooks ran first),
+    with the emulator's secrets and tokens redacted by value: worked out only if the server's
+    access log asks (`.get`), since it is off by default. `target`: the request target as
+    sent, or how to get it."""
+
+    __slots__ = ("_target", "_raw", "_scrub", "_shown")
+
+    def __init__(
+        self, target: str | Callable[[], str], raw: dict[str, Any], scrub: Callable[[str | None], str | None]
+    ) -> None:
+        self._target = target
+        self._raw = raw
+        self._scrub = scrub
+        self._shown: dict[str, Any] | None = None
+
+    def __bool__(self) -> bool:
+        return True
+
+    def get(self, key: str, default: Any = None) -> Any:
+        shown = self._shown
+        if shown is None:
+            scrub, raw, target = self._scrub, self._raw, self._target
+            shown = self._shown = {
+                "path": redact_target(scrub(target if isinstance(target, str) else target()) or ""),
+                "request_id": scrub(raw["request_id"]),
+                "client_id": scrub(raw["client_id"]),
+                "answered_by": raw["answered_by"],
+            }
+        return shown.get(key, default)
+
+
+FACTS = "umapi_mock.facts"
 
 
 # ------------------------------------------------------------ connection drop

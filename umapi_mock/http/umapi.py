@@ -15,7 +15,9 @@ from ..domain.errors import UmapiError
 from ..domain.gate import authorize
 from ..domain.models import Org
 from ..domain.reads import Page
+from .compression import CachedBody
 from .context import emulator_of, pages_of
+from .page_cache import PageCache
 from .render import dumps, json_response
 from .routes import endpoint_named
 from .wire.actions import render_report
@@ -93,6 +95,12 @@ def paging_headers(page: Page[Any], *, one_based: bool = False) -> dict[str, str
 
 
 def users_response(org: Org, key: tuple[Any, ...], page: Page[Any], extra: dict[str, Any], **shape: bool) -> Response:
+    return json_response(users_body(pages_of(), org, key, page, extra, **shape), headers=paging_headers(page))
+
+
+def users_body(
+    pages: PageCache, org: Org, key: tuple[Any, ...], page: Page[Any], extra: dict[str, Any], **shape: bool
+) -> CachedBody:
     """Serialise a users page once while its records stand: repeated reads of the same page
     are served as the same bytes (and the same compressed copies) from the emulator's page
     cache, until a write changes a user on it or that part of the list."""
@@ -103,14 +111,26 @@ def users_response(org: Org, key: tuple[Any, ...], page: Page[Any], extra: dict[
     def head() -> bytes:  # what dumps({..., "users": [...]}) writes before the users
         return dumps({"lastPage": page.last, "result": "success", **extra})[:-1].encode() + b',"users":['
 
-    body = pages_of().get(org, key, page, head, user_bytes)
-    return json_response(body, headers=paging_headers(page))
+    return pages.get(org, key, page, head, user_bytes)
+
+
+def users_page_answer(
+    org: Org, pages: PageCache, page_size: int, index: int, domain: str | None, direct_only: bool
+) -> tuple[CachedBody, dict[str, str]]:
+    """Get Users' body and paging headers (the view's and the fast lane's one way there)."""
+    result = reads.users_page(org, index, page_size, domain)
+    key = ("users", result.index, page_size, domain and domain.lower(), direct_only)
+    return users_body(pages, org, key, result, {}, direct_only=direct_only), paging_headers(result)
+
+
+def get_user_body(org: Org, user_string: str, domain: str | None) -> dict[str, Any]:
+    """Get User's body (the view's and the fast lane's one way there)."""
+    return {"result": "success", "user": user_json(org, reads.get_user(org, user_string, domain))}
 
 
 @gated
 def get_user(org: Org, user_string: str) -> Response:
-    user = reads.get_user(org, user_string, request.args.get("domain"))
-    return json_response({"result": "success", "user": user_json(org, user)})
+    return json_response(get_user_body(org, user_string, request.args.get("domain")))
 
 
 @gated
@@ -118,9 +138,8 @@ def users(org: Org, page: str) -> Response:
     index = parse_page(page)
     direct_only = query_bool("directOnly", True)
     domain = request.args.get("domain") or None
-    result = reads.users_page(org, index, config().users_page_size, domain)
-    key = ("users", result.index, config().users_page_size, domain and domain.lower(), direct_only)
-    return users_response(org, key, result, {}, direct_only=direct_only)
+    body, headers = users_page_answer(org, pages_of(), config().users_page_size, index, domain, direct_only)
+    return json_response(body, headers=headers)
 
 
 @gated

@@ -5,6 +5,11 @@ so the journal can be dumped into a bug report without leaking a client secret, 
 assertion or an access token. The bodies of the newest few exchanges are kept beside the
 entries (capped in size) for the console's request detail, and only ever leave the journal
 through `shown_body`, which redacts them.
+
+Recording costs what it must and no more: an entry may be recorded as its raw facts and a
+function that makes the shown entry (`Pending`); redaction then runs when the entry is first
+read (`query`, `get`), not on every request. A big body served again and again (a cached
+users page) is digested and cut once, by object identity, not per request.
 """
 
 from __future__ import annotations
@@ -24,35 +29,41 @@ from ..redaction import redact
 from ..redaction import redact_query as redact_query
 
 _BIG_BODY = 16 * 1024
-_recent_digests: OrderedDict[int, tuple[bytes, str]] = OrderedDict()
+BODY_CAP = 64 * 1024  # bytes of each kept body; a users page (~0.5 MB) is cut here
+# id(body) -> (body, its digest, its first BODY_CAP bytes): big bodies sent again and again
+_recent_big: OrderedDict[int, tuple[bytes, str, bytes]] = OrderedDict()
 _digest_lock = threading.Lock()
+
+
+def _big(data: bytes) -> tuple[str, bytes]:
+    """(digest, kept cut) of a big body, remembered by object identity (the memo holds the
+    object, so the id cannot be reused)."""
+    key = id(data)
+    with _digest_lock:
+        hit = _recent_big.get(key)
+        if hit is not None and hit[0] is data:
+            _recent_big.move_to_end(key)
+            return hit[1], hit[2]
+    value = hashlib.sha256(data).hexdigest()
+    cut = data[:BODY_CAP]
+    with _digest_lock:
+        _recent_big[key] = (data, value, cut)
+        while len(_recent_big) > 32:
+            _recent_big.popitem(last=False)
+    return value, cut
 
 
 def digest(data: bytes, *, memo: bool = True) -> str | None:
     """sha256 hex of a body; None for an empty body.
 
     A served users page is one cached bytes object sent again and again; its digest is
-    remembered by object identity (the memo holds the object, so the id cannot be reused).
-    Request bodies pass `memo=False`: the memo would keep them alive after the request."""
+    remembered by object identity. Request bodies pass `memo=False`: the memo would keep
+    them alive after the request."""
     if not data:
         return None
     if not memo or len(data) < _BIG_BODY:
         return hashlib.sha256(data).hexdigest()
-    key = id(data)
-    with _digest_lock:
-        hit = _recent_digests.get(key)
-        if hit is not None and hit[0] is data:
-            _recent_digests.move_to_end(key)
-            return hit[1]
-    value = hashlib.sha256(data).hexdigest()
-    with _digest_lock:
-        _recent_digests[key] = (data, value)
-        while len(_recent_digests) > 32:
-            _recent_digests.popitem(last=False)
-    return value
-
-
-BODY_CAP = 64 * 1024  # bytes of each kept body; a users page (~0.5 MB) is cut here
+    return _big(data)[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,14 +75,42 @@ class Body:
     content_type: str | None
 
     @classmethod
-    def of(cls, data: bytes, content_type: str | None) -> Body:
-        return cls(data[:BODY_CAP], len(data), content_type)  # a short body is not copied
+    def of(cls, data: bytes, content_type: str | None, *, shared: bool = False) -> Body:
+        """`shared`: `data` is sent again and again (a cached page), so its cut is made once."""
+        if len(data) <= BODY_CAP:
+            return cls(data, len(data), content_type)  # a short body is not copied
+        return cls(_big(data)[1] if shared else data[:BODY_CAP], len(data), content_type)
 
 
 @dataclass(frozen=True, slots=True)
 class Exchange:
     request: Body
     response: Body
+
+
+Pending = Callable[[], dict[str, Any]]  # makes the shown entry (redacted) when first read
+
+
+class _Slot:
+    """One recorded entry: shown as given, or made by its `Pending` on first read."""
+
+    __slots__ = ("seq", "time", "method", "_entry", "_pending")
+
+    def __init__(self, seq: int, time: Any, method: Any, entry: dict[str, Any] | None, pending: Pending | None):
+        self.seq = seq
+        self.time = time
+        self.method = method
+        self._entry = entry
+        self._pending = pending
+
+    def entry(self) -> dict[str, Any]:
+        entry = self._entry
+        if entry is None:  # concurrent first readers may both make it: the same value
+            pending = self._pending
+            assert pending is not None
+            entry = self._entry = {"seq": self.seq, **pending()}
+            self._pending = None
+        return entry
 
 
 class Journal:
@@ -81,14 +120,26 @@ class Journal:
     def __init__(self, size: int, bodies: int = 200):
         self.size = max(0, int(size))
         self.bodies = max(0, min(int(bodies), self.size))
-        self._entries: deque[dict[str, Any]] = deque(maxlen=self.size or None)
+        self._entries: deque[_Slot] = deque(maxlen=self.size or None)
         self._exchanges: OrderedDict[int, Exchange] = OrderedDict()
         self._seq = itertools.count(1)
         self._last = 0
         self._evicted = 0
         self._lock = threading.Lock()
 
-    def record(self, entry: Mapping[str, Any], exchange: Exchange | None = None) -> int:
+    def record(
+        self,
+        entry: Mapping[str, Any],
+        exchange: Exchange | None = None,
+        *,
+        pending: Pending | None = None,
+    ) -> int:
+        """Record an entry: `entry` as shown, or (with `pending`) only the fields filters read
+        before redaction (`time`, `method`), the rest made by `pending()` when first read."""
+        if pending is None:
+            slot_entry: dict[str, Any] | None = dict(entry)
+        else:
+            slot_entry = None
         with self._lock:
             seq = next(self._seq)
             self._last = seq
@@ -97,7 +148,9 @@ class Journal:
                 return seq
             if len(self._entries) == self.size:
                 self._evicted += 1
-            self._entries.append({"seq": seq, **entry})
+            if slot_entry is not None:
+                slot_entry = {"seq": seq, **slot_entry}
+            self._entries.append(_Slot(seq, entry.get("time"), entry.get("method"), slot_entry, pending))
             if exchange is not None and self.bodies:
                 exchanges = self._exchanges
                 exchanges[seq] = exchange
@@ -113,11 +166,12 @@ class Journal:
     def get(self, seq: int) -> tuple[dict[str, Any], Exchange | None] | None:
         """The entry `seq` and its bodies (None once they are no longer kept), or None."""
         with self._lock:
-            if not self._entries or not self._entries[0]["seq"] <= seq <= self._entries[-1]["seq"]:
+            if not self._entries or not self._entries[0].seq <= seq <= self._entries[-1].seq:
                 return None
             # seqs increase by one from the oldest entry kept, so the index is known
-            entry = self._entries[seq - self._entries[0]["seq"]]
-            return dict(entry), self._exchanges.get(seq)
+            slot = self._entries[seq - self._entries[0].seq]
+            exchange = self._exchanges.get(seq)
+        return dict(slot.entry()), exchange
 
     @property
     def last_seq(self) -> int:
@@ -148,16 +202,18 @@ class Journal:
             entries = list(self._entries)
             exchanges = dict(self._exchanges) if needle else {}
         out = []
-        for e in entries:
-            if since is not None and e["seq"] <= since:
+        wanted_method = method.upper() if method is not None else None
+        for slot in entries:
+            if since is not None and slot.seq <= since:
                 continue
-            if since_time is not None and e["time"] < since_time:
+            if since_time is not None and slot.time < since_time:
                 continue
+            if wanted_method is not None and slot.method != wanted_method:
+                continue
+            e = slot.entry()
             if path is not None and not _path_matches(e["path"], path):
                 continue
             if statuses is not None and not statuses(e["status"]):
-                continue
-            if method is not None and e["method"] != method.upper():
                 continue
             if client is not None and e.get("client_id") != client:
                 continue

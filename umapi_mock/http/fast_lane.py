@@ -1,0 +1,153 @@
+"""The fast lane: the hot reads (a users page, Get User) answered from precomputed parts,
+without building Flask's request, context or response objects.
+
+A WSGI wrapper in front of the Flask app. It takes only exact matches: `GET` with no query,
+no body, an ASCII path of one of the two shapes, no fault rules, the throttle off or
+admitting the request, and a gate that passes (memoised: `domain.gate.authorize`).
+Everything else, including every error, falls through to Flask before any state changed but
+the throttle's count, whose decision Flask reuses (`middleware.THROTTLED`) instead of
+counting the request twice; so Flask answers it as it always did. What
+the hooks do for these requests is done here through the same functions (the request id,
+`Canonical-Resource`, content negotiation, the journal, the access log's facts), in the
+hooks' order, so both paths give the same bytes: `tests/layers/test_fast_lane.py` compares
+them, header by header.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+from ..domain.errors import UmapiError
+from ..domain.gate import authorize
+from .compression import MIN_SIZE, compress, negotiate
+from .middleware import FACTS, THROTTLED, LogFacts, new_request_id, record_exchange
+from .render import JSON, dumps
+from .routes import BY_FLASK_ENDPOINT
+from .umapi import get_user_body, users_page_answer
+
+if TYPE_CHECKING:
+    from ..emulator import Emulator
+    from .page_cache import PageCache
+
+_USERS = re.compile(r"/v2/usermanagement/users/([^/]+)/([0-9]+)")
+_USER = re.compile(r"/v2/usermanagement/organizations/([^/]+)/users/([^/]+)")
+_USERS_ROW = BY_FLASK_ENDPOINT["umapi.users"]
+_USER_ROW = BY_FLASK_ENDPOINT["umapi.get_user"]
+_STATUS = "200 OK"
+_CONTENT_TYPE = ("Content-Type", JSON)
+_VARY = ("Vary", "Accept-Encoding")
+_NO_LENGTH = (None, "", "0")
+IN_PROCESS = "umapi_mock.in_process"  # environ flag set by `mock_umapi`: no wire, no Content-Length
+
+
+class FastLane:
+    """WSGI wrapper answering the exact matches above; the rest goes to `app`."""
+
+    def __init__(self, app: Callable[..., Iterable[bytes]], emulator: Emulator, pages: PageCache):
+        self.app = app
+        self.emulator = emulator
+        self.pages = pages
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if (
+            environ["REQUEST_METHOD"] == "GET"
+            and not environ.get("QUERY_STRING")
+            and environ.get("CONTENT_LENGTH") in _NO_LENGTH
+            and not environ.get("CONTENT_TYPE")
+            and not environ.get("HTTP_CONTENT_ENCODING")
+            and not environ.get("HTTP_TRANSFER_ENCODING")
+            and not environ.get("SCRIPT_NAME")
+        ):
+            answer = self.answer(environ)
+            if answer is not None:
+                start_response(_STATUS, answer[0])
+                return [answer[1]]
+        return self.app(environ, start_response)
+
+    def answer(self, environ: dict[str, Any]) -> tuple[list[tuple[str, str]], bytes] | None:
+        """(headers, body) of a 200 for an exact match, or None to let Flask answer."""
+        path: str = environ.get("PATH_INFO") or ""
+        if not path.isascii():
+            return None
+        users = _USERS.fullmatch(path)
+        if users is None:
+            user = _USER.fullmatch(path)
+            if user is None:
+                return None
+            org_id, user_string = user.group(1), user.group(2)
+        else:
+            org_id, page = users.group(1), users.group(2)
+        emulator = self.emulator
+        layers = emulator.layers
+        if len(layers.faults):
+            return None
+        row = _USERS_ROW if users is not None else _USER_ROW
+        t0 = time.perf_counter()
+        api_key = environ.get("HTTP_X_API_KEY")
+        throttle = layers.throttle
+        if throttle.policy.enabled:  # judged (and counted) once: Flask reuses the decision
+            decision = throttle.check(
+                row.family, api_key, environ.get("HTTP_PRAGMA"), environ.get("HTTP_AUTHORIZATION")
+            )
+            environ[THROTTLED] = decision
+            if not decision.allowed:
+                return None
+        request_id = environ.get("HTTP_X_REQUEST_ID") or new_request_id()
+        backend = emulator.backend
+        try:
+            org, _ = authorize(
+                backend.registry,
+                backend.tokens,
+                api_key=api_key,
+                authorization=environ.get("HTTP_AUTHORIZATION"),
+                org_id=org_id,
+            )
+            with org.lock:
+                if users is not None:
+                    cached, paging = users_page_answer(
+                        org, self.pages, emulator.config.users_page_size, int(page), None, True
+                    )
+                    identity = cached.identity
+                else:
+                    cached, paging = None, None
+                    identity = dumps(get_user_body(org, user_string, None)).encode()
+        except UmapiError:
+            return None  # Flask answers it, as the gate or the view would have
+        coding = negotiate(environ.get("HTTP_ACCEPT_ENCODING", ""))
+        if coding is not None and len(identity) >= MIN_SIZE:
+            sent = cached.encoded(coding) if cached is not None else compress(identity, coding)
+        else:
+            coding, sent = None, identity
+        headers = list(paging.items()) if paging is not None else []
+        headers.append(_CONTENT_TYPE)
+        if not environ.get(IN_PROCESS):
+            headers.append(("Content-Length", str(len(sent))))
+        headers += (("X-Request-Id", request_id), ("Canonical-Resource", row.canonical), _VARY)
+        if coding is not None:
+            headers.append(("Content-Encoding", coding))
+        record_exchange(
+            emulator,
+            method="GET",
+            path=path,
+            query=(),
+            status=200,
+            t0=t0,
+            client_id=api_key or None,
+            org_id=org_id,
+            request_id=request_id,
+            family=row.family,
+            request_body=b"",
+            request_type=environ.get("CONTENT_TYPE"),
+            response_body=identity,
+            response_type=JSON,
+            shared=cached is not None,
+            answered_by="handler",
+            fault=None,
+            pragma=environ.get("HTTP_PRAGMA"),
+        )
+        raw = {"request_id": request_id, "client_id": api_key or None, "answered_by": "handler"}
+        environ[FACTS] = LogFacts(environ.get("RAW_URI") or path, raw, emulator.secrets.scrub)
+        return headers, sent
