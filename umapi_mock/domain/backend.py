@@ -63,9 +63,12 @@ class Backend:
             raise KeyError(org_id)
         return org
 
-    def reset(self, org_id: str | None = None) -> None:
-        """Back to the start-up seed: all orgs, or one."""
-        with self._replacing():
+    def reset(self, org_id: str | None = None, *, clock: bool = False) -> None:
+        """Back to the start-up seed: all orgs, or one; with `clock`, the clock back to wall
+        time in the same replacement (saved with the orgs, undone with them)."""
+        with self._replacing(clock):
+            if clock:
+                self.clock.set_offset(0.0)  # silent: the replacement's save carries it
             if org_id is None:
                 self.registry.replace_all([o.clone() for o in self.pristine])
             else:
@@ -88,13 +91,15 @@ class Backend:
         heap.settle(self.registry.orgs.values())
 
     @contextmanager
-    def _replacing(self) -> Iterator[None]:
+    def _replacing(self, clock: bool = False) -> Iterator[None]:
         """A replacement the registry's observer refuses (a save that failed) is undone:
-        the orgs served before it are served again."""
+        the orgs served before it (and the clock, when it moved with them) are served again."""
         with self.registry.lock:
-            before = dict(self.registry.orgs)
+            before, offset = dict(self.registry.orgs), self.clock.offset
             try:
                 yield
             except BaseException:
                 self.registry.orgs = before
+                if clock:
+                    self.clock.set_offset(offset)
                 raise

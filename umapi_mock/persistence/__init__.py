@@ -214,14 +214,17 @@ class Persistence:
     def orgs_replaced(self, orgs: list[Org], removed: list[str]) -> None:
         order = list(self.backend.orgs)
         snaps = [(OrgSnapshot.capture(org), order.index(org.id) if org.id in order else len(order)) for org in orgs]
+        settings = self._settings()  # a reset moves the clock with the orgs: one write for both
 
         def job(store: Store) -> None:
             for org_id in removed:
                 store.drop_org(org_id)
             for snap, pos in snaps:
                 store.save_org(snap, pos)
+            store.put("settings", settings)
 
         self._write(job, "replaced orgs")
+        self._saved_settings = settings
 
     def save_settings(self) -> None:
         """Save the clock offset, fault rules and throttle policy as they are now; when that
