@@ -88,7 +88,7 @@ def test_idle_connections_hold_no_thread() -> None:
                 sock.sendall(STATUS)
                 assert read_response(sock).status == 200
             _until(lambda: served.server.open_connections == 200, "200 connections accepted")
-            assert threading.active_count() == before
+            assert threading.active_count() <= before  # other tests' threads may end meanwhile; none is added
             assert session().get(served.url + "/status", timeout=10).status_code == 200
         finally:
             for sock in idle:
