@@ -5,13 +5,13 @@ looks like a live org, where the 429 contracts are `n/a`."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
+
+from tests.contracts.served import served_for_kit
 
 ROOT = Path(__file__).resolve().parents[2]
 THROTTLE = ("throttle.retry_after_integer", "throttle.answer_shape")
@@ -23,27 +23,14 @@ def guarded_emulator():
     (5 per client), in a 3-second window so the run's later reads wait little."""
     from umapi_mock.contracts.targets_emulator import build_emulator_app
     from umapi_mock.http.context import emulator_of
-    from umapi_mock.server import ServedEmulator
-    from umapi_mock.tls import ensure_tls
 
     app = build_emulator_app()
     emulator = emulator_of(app)
     emulator.config.admin_token = "adm1n-t0ken"
     emulator.config.throttle = {"base": "none", "families": {"groups": {"per_client": 5, "window": 3}}}
     emulator.reset_layers()
-    with tempfile.TemporaryDirectory() as tls_dir:
-        tls = ensure_tls(tls_dir)
-        with ServedEmulator(app, "127.0.0.1", 0, ssl_context=tls.server_context()) as served:
-            org = emulator.backend.org()
-            cred = next(iter(org.credentials.values()))
-            env = {k: v for k, v in os.environ.items() if not k.startswith(("UMAPI_", "HYPOTHESIS_", "PYTEST_"))}
-            env.update(
-                UMAPI_ORG_ID=org.id,
-                UMAPI_CLIENT_ID=cred.client_id,
-                UMAPI_CLIENT_SECRET=cred.client_secret,
-                UMAPI_CA_FILE=str(tls.ca_cert),
-            )
-            yield served.url, env, emulator
+    with served_for_kit(app) as served:
+        yield served
 
 
 @pytest.mark.parametrize(

@@ -4,22 +4,18 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.contracts.served import served_for_kit
 from umapi_mock.config import Config
 from umapi_mock.http.app import create_app
-from umapi_mock.http.context import emulator_of
 from umapi_mock.layers.faults import parse_fault_rule
-from umapi_mock.server import ServedEmulator
-from umapi_mock.tls import ensure_tls
 
 ROOT = Path(__file__).resolve().parents[2]
 NAMES = ("reads.listed_user_agrees", "groups.contract_admin_group_shape", "action.contract_admin_group_not_assignable")
@@ -28,20 +24,8 @@ NAMES = ("reads.listed_user_agrees", "groups.contract_admin_group_shape", "actio
 @pytest.fixture(scope="module")
 def demo_url() -> Iterator[tuple[str, dict[str, str], Any]]:
     app = create_app(Config(users_page_size=50))
-    emulator = emulator_of(app)
-    with tempfile.TemporaryDirectory() as tls_dir:
-        tls = ensure_tls(tls_dir)
-        with ServedEmulator(app, "127.0.0.1", 0, ssl_context=tls.server_context()) as served:
-            org = emulator.backend.org()
-            cred = next(iter(org.credentials.values()))
-            env = {k: v for k, v in os.environ.items() if not k.startswith(("UMAPI_", "HYPOTHESIS_", "PYTEST_"))}
-            env.update(
-                UMAPI_ORG_ID=org.id,
-                UMAPI_CLIENT_ID=cred.client_id,
-                UMAPI_CLIENT_SECRET=cred.client_secret,
-                UMAPI_CA_FILE=str(tls.ca_cert),
-            )
-            yield served.url, env, emulator
+    with served_for_kit(app) as served:
+        yield served
 
 
 def _run(url: str, env: dict[str, str], tmp_path: Path) -> dict[str, Any]:
