@@ -43,12 +43,13 @@ class HandleSwitch:
         self.emulator = emulator
 
     @contextmanager
-    def installed(self) -> Iterator[None]:
+    def installed(self, policy: Any = None) -> Iterator[None]:
+        """`policy` (a policy document) for the block; the rate probe's by default."""
         from umapi_mock.layers.throttle import parse_policy
 
         throttle = self.emulator.layers.throttle
         saved = throttle.policy
-        throttle.set_policy(parse_policy(PROBE_POLICY))
+        throttle.set_policy(parse_policy(PROBE_POLICY if policy is None else policy))
         try:
             yield
         finally:
@@ -89,8 +90,9 @@ class AdminSwitch:
             raise RuntimeError(f"PUT /_mock/throttle answered HTTP {reply.status}: {reply.text[:200]}")
 
     @contextmanager
-    def installed(self) -> Iterator[None]:
-        self._put(PROBE_POLICY)
+    def installed(self, policy: Any = None) -> Iterator[None]:
+        """`policy` (a policy document) for the block; the rate probe's by default."""
+        self._put(PROBE_POLICY if policy is None else policy)
         try:
             yield
         finally:

@@ -146,26 +146,31 @@ class Target:
     def token(self, refresh: bool = False) -> str:
         with self._token_lock:
             if self._token is None or refresh:
-                reply = self.request(
-                    "POST",
-                    "/ims/token/v2",
-                    base="ims",
-                    auth=False,
-                    data={
-                        "grant_type": "client_credentials",
-                        "client_id": self.creds.client_id,
-                        "client_secret": self.creds.client_secret,
-                        "scope": S2S_SCOPE,
-                    },
-                )
-                if reply.status != 200:
-                    raise TargetError(f"cannot get an access token from {self.creds.ims_host}: HTTP {reply.status}")
-                token = reply.json().get("access_token")
-                if not isinstance(token, str) or not token:
-                    raise TargetError("the token answer has no access_token")
-                self._token = token
-                self.secrets.add(token)
+                self._token = self.new_token()
             return self._token
+
+    def new_token(self) -> str:
+        """A fresh access token from the exchange (redacted like the run's own); the run's
+        token stays as it is (the running-frequency contract starts a second run with one)."""
+        reply = self.request(
+            "POST",
+            "/ims/token/v2",
+            base="ims",
+            auth=False,
+            data={
+                "grant_type": "client_credentials",
+                "client_id": self.creds.client_id,
+                "client_secret": self.creds.client_secret,
+                "scope": S2S_SCOPE,
+            },
+        )
+        if reply.status != 200:
+            raise TargetError(f"cannot get an access token from {self.creds.ims_host}: HTTP {reply.status}")
+        token = reply.json().get("access_token")
+        if not isinstance(token, str) or not token:
+            raise TargetError("the token answer has no access_token")
+        self.secrets.add(token)
+        return token
 
     def auth_headers(self) -> dict[str, str]:
         return {"X-Api-Key": self.creds.client_id, "Authorization": f"Bearer {self.token()}"}

@@ -19,6 +19,7 @@ from flask import Blueprint, Response, request
 from ..domain import browse
 from ..domain.models import PRODUCT_PROFILE, SYSADMIN_GROUP, Group, Org, User
 from ..domain.reads import Page
+from ..domain.trust import TrustedDomain
 from ..layers.journal import Exchange, shown_body
 from .admin import check_admin_token, clock_json, fail
 from .context import emulator_of
@@ -81,13 +82,23 @@ def _credential_json(org: Org) -> list[dict[str, Any]]:
     ]
 
 
+def _trusted_json(org: Org) -> list[dict[str, Any]]:
+    """The domains `org` holds as a trustee, each with its owning org (domain/trust.py)."""
+    held = [t for t in org.trusted.values() if isinstance(t, TrustedDomain)]
+    return [{"name": t.name, "type": t.type, "owner": t.owner} for t in sorted(held, key=lambda t: t.name.lower())]
+
+
 def _org_summary(org: Org) -> dict[str, Any]:
     with org.lock:
         return {
             "id": org.id,
             "sysadmin_name": org.sysadmin_name,
             "migrating": org.migrating,
-            "domains": [{"name": d.name, "type": d.type} for d in org.domains.values()],
+            "domains": [
+                {"name": d.name, "type": d.type, "trustees": list(org.trustees.get(key, ()))}
+                for key, d in org.domains.items()
+            ],
+            "trusted_domains": _trusted_json(org),
             "products": sorted((p.name for p in org.products.values()), key=str.lower),
             "users": len(org.users),
             "groups": len(org.groups),

@@ -87,7 +87,29 @@ def _admin_schemas() -> dict[str, Any]:
                 "migrating": {"type": "boolean"},
                 "domains": {
                     "type": "array",
-                    "items": obj({"name": {"type": "string"}, "type": {"enum": ["enterprise", "federated"]}}),
+                    "description": "the domains the org claims (owns)",
+                    "items": obj(
+                        {
+                            "name": {"type": "string"},
+                            "type": {"enum": ["enterprise", "federated"]},
+                            "trustees": {
+                                "type": "array",
+                                "items": {"type": "string"},
+                                "description": "ids of the orgs this domain is trusted by (trusted domains)",
+                            },
+                        }
+                    ),
+                },
+                "trusted_domains": {
+                    "type": "array",
+                    "description": "domains the org holds as a trustee, each with the org that owns it",
+                    "items": obj(
+                        {
+                            "name": {"type": "string"},
+                            "type": {"enum": ["enterprise", "federated"]},
+                            "owner": {"type": "string", "description": "the owning org's id"},
+                        }
+                    ),
                 },
                 "products": {"type": "array", "items": {"type": "string"}},
                 "users": {"type": "integer"},

@@ -217,6 +217,15 @@ async function route() {
 
 // ----------------------------------------------------------------- overview
 
+// Trusted domains (seed key domains[].trustees): the domains an org owns and lets other orgs
+// hold users of, and the domains it holds as a trustee, each with the org on the other side.
+function trustRows(o) {
+  const owned = o.domains.flatMap((d) => d.trustees.map((t) =>
+    [d.name, d.type, "owned here; trusted by", h("code", {}, t)]));
+  const held = o.trusted_domains.map((d) => [d.name, d.type, "held here as a trustee; owned by", h("code", {}, d.owner)]);
+  return [...owned, ...held];
+}
+
 async function pageOverview() {
   const ov = await loadOrgs();
   const s = ov.settings;
@@ -233,6 +242,7 @@ async function pageOverview() {
       ["Products", o.products.join(", ")],
       ["Migrating", o.migrating ? "yes (answers 403 error.organization.migrating)" : "no"],
     ]),
+    table("Trusted domains", ["Domain", "Type", "Relation", "Other org"], trustRows(o), "No trusted domains."),
     table("Credentials (client ids; secrets are never shown)", ["Client id", "Technical account", "Scopes", "Certificates"],
       o.credentials.map((c) => [h("code", {}, c.client_id), c.tech_account, c.scopes.join(", "), String(c.certificates)]),
       "No credentials."),
