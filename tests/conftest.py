@@ -78,6 +78,9 @@ SLOW_FILES = (
 SHARED_BUILDS = {"suite_runs": "contract-matrix"}  # the contract kit's defect matrix
 
 
+# tryfirst: pytest-xdist reads `xdist_group` in its own collection hook on each worker, which
+# otherwise runs before this one and never sees the groups set here.
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         path = Path(str(item.fspath)).relative_to(ROOT).as_posix()
