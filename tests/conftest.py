@@ -48,18 +48,23 @@ DEMO_CLIENT_SECRET = "test-secret"
 # a venv, Chromium. The quick lane (`pytest -m "not slow"`) runs everything else. The rule is
 # kept here, once: by marker, by fixture, and by the test files whose every test starts one.
 SLOW_MARKERS = frozenset({"official_client", "packaging", "docker"})
-SLOW_FIXTURES = frozenset({"official_python", "official", "browser", "page", "processes"})
+SLOW_FIXTURES = frozenset({"official_python", "official", "browser", "page", "processes", "suite_runs"})
 SLOW_FILES = (
     "tests/test_benchmarks_quick.py",
     "tests/client/test_client_typing.py",
     "tests/contracts/test_catches_defects.py",
+    "tests/contracts/test_dry_run.py",
+    "tests/contracts/test_preflight.py",
     "tests/contracts/test_kit.py",
     "tests/contracts/test_throttle_modes.py",
     "tests/cli/test_cli_input.py",
     "tests/cli/test_cli_settings.py",
     "tests/cli/test_seed_cli.py",
     "tests/drift/",
+    "tests/fidelity/test_contract_kit.py",
+    "tests/packaging/test_ci_examples.py",
     "tests/plugin/test_throwaway_project.py",
+    "tests/serving/test_data_dir_guards.py",
     "tests/serving/test_lifecycle.py",
     "tests/serving/test_limits.py",
     "tests/serving/test_logs.py",
@@ -68,6 +73,14 @@ SLOW_FILES = (
 )
 
 
+# Session fixtures that build something once per process, and the pytest-xdist group that keeps
+# every test using one on a single worker (`--dist loadgroup`), so it is built once per run.
+SHARED_BUILDS = {"suite_runs": "contract-matrix"}  # the contract kit's defect matrix
+
+
+# tryfirst: pytest-xdist reads `xdist_group` in its own collection hook on each worker, which
+# otherwise runs before this one and never sees the groups set here.
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         path = Path(str(item.fspath)).relative_to(ROOT).as_posix()
@@ -78,6 +91,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if "packaging" in markers:
             # One pytest-xdist worker builds the session's wheel and venvs (`--dist loadgroup`).
             item.add_marker(pytest.mark.xdist_group("packaging"))
+        for fixture in sorted(fixtures & SHARED_BUILDS.keys()):
+            item.add_marker(pytest.mark.xdist_group(SHARED_BUILDS[fixture]))
 
 
 @dataclass

@@ -296,6 +296,8 @@ def results(workdir: Path, served_session: Any) -> dict[str, tuple[subprocess.Co
     return {name: (proc, values) for name, proc in done.items()}
 
 
+# One pytest-xdist worker runs every case (`--dist loadgroup`): `results` runs them all at once.
+@pytest.mark.xdist_group("cli-input-cases")
 @pytest.mark.parametrize("name,argv,env,code,fragment", CASES, ids=[c[0] for c in CASES])
 def test_bad_input_is_one_line(results, name, argv, env, code, fragment):
     proc, values = results[name]

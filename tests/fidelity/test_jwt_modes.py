@@ -65,6 +65,7 @@ def test_on_serves_the_exchange() -> None:
 @pytest.mark.parametrize(
     ("args", "mode"), [((), "on"), (("--jwt", "retired"), "retired"), (("--no-jwt",), "off"), (("--jwt", "off"), "off")]
 )
+@pytest.mark.slow  # starts a `umapi-mock serve` process
 def test_banner_names_the_mode_and_the_served_exchange_follows_it(
     tmp_path: Path, args: tuple[str, ...], mode: str
 ) -> None:
@@ -86,6 +87,7 @@ def test_banner_names_the_mode_and_the_served_exchange_follows_it(
         proc.kill()
 
 
+@pytest.mark.slow  # starts a Python process
 def test_banner_line(tmp_path: Path) -> None:
     out = subprocess.run(
         [sys.executable, "-c", _BANNER_PROBE],
@@ -112,6 +114,7 @@ for mode in ("retired", "on"):
 """
 
 
+@pytest.mark.slow  # starts a `umapi-mock serve` process
 def test_no_jwt_contradicting_jwt_mode_is_one_line_exit_2(tmp_path: Path) -> None:
     out = subprocess.run(
         [sys.executable, "-m", "umapi_mock.cli", "serve", "--no-tls", "--port", "0", "--no-jwt", "--jwt", "retired"],

@@ -186,6 +186,7 @@ def test_bad_trust_is_a_seed_error(change: Any, problem: str) -> None:
         load_seed(seed)
 
 
+@pytest.mark.slow  # starts two `umapi-mock serve` processes
 def test_trust_survives_a_restart_with_a_data_dir(tmp_path: Path) -> None:
     seed = trust_seed()  # with the other org-level keys of issue 24, which must survive too
     seed["orgs"][0].update(directory_sync="azure", contracts=[{"id": "C0FFEE", "name": "ETLA - C0FFEE"}])

@@ -263,6 +263,7 @@ def test_official_client_calls_the_deprecated_endpoints(install: Any, official: 
     assert api.get(PROFILE.format(org=api.org_id)).json()["userCount"] == 4
 
 
+@pytest.mark.slow  # starts curl
 def test_curl_examples_of_the_pages(install: Any, served: Any) -> None:
     """The pages' curl requests (with `authorization` lower-case, as they print it), as curl."""
     api = world(install)

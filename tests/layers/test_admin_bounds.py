@@ -75,6 +75,7 @@ def token(server: ServeProcess) -> requests.Response:
         '{"advance": 60, "more": 1}',
     ],
 )
+@pytest.mark.slow  # starts a `umapi-mock serve` process (the `server` fixture)
 def test_clock_refuses_what_is_not_a_bounded_number(server: ServeProcess, body: str) -> None:
     for _ in range(2):  # twice: a refused advance leaves nothing behind to add to
         r = call(server, "POST", "/_mock/clock", data=body, headers={"Content-Type": "application/json"})
@@ -87,6 +88,7 @@ def test_clock_refuses_what_is_not_a_bounded_number(server: ServeProcess, body: 
     assert abs(strict_json(call(server, "GET", "/_mock/clock").text)["offset"]) < 3600
 
 
+@pytest.mark.slow  # starts a `umapi-mock serve` process (the `server` fixture)
 def test_clock_stays_within_years_and_reset_brings_it_back(server: ServeProcess) -> None:
     r = call(server, "POST", "/_mock/clock", json={"advance": 9 * YEAR})
     assert r.status_code == 200 and r.json()["offset"] > 8 * YEAR
@@ -126,6 +128,7 @@ def test_non_finite_numbers_in_other_admin_bodies(emu: Emu) -> None:
     assert r.status_code == 400 and r.json["error"] == "bad_request"
 
 
+@pytest.mark.slow  # starts a `umapi-mock serve` process (the `server` fixture)
 def test_admin_errors_follow_the_document(server: ServeProcess) -> None:
     for path in (
         "/_mock/journal/-1",
@@ -148,6 +151,7 @@ def test_admin_errors_follow_the_document(server: ServeProcess) -> None:
 
 
 @pytest.mark.parametrize("path", ["/_mock/state", "/_mock/clock", "/_mock/ui/", "/_mock/overview"])
+@pytest.mark.slow  # starts a `umapi-mock serve` process (the `server` fixture)
 def test_a_foreign_host_is_refused(server: ServeProcess, path: str) -> None:
     """DNS rebinding: evil.example now resolves to 127.0.0.1; the page's Host and Origin agree."""
     evil = f"evil.example:{server.port}"
@@ -157,6 +161,7 @@ def test_a_foreign_host_is_refused(server: ServeProcess, path: str) -> None:
     assert "s3cret-value" not in r.text
 
 
+@pytest.mark.slow  # starts a `umapi-mock serve` process (the `server` fixture)
 def test_a_rebound_page_cannot_change_or_download_anything(server: ServeProcess) -> None:
     evil = f"evil.example:{server.port}"
     headers = {"Host": evil, "Origin": f"http://{evil}"}
@@ -174,6 +179,7 @@ def test_a_rebound_page_cannot_change_or_download_anything(server: ServeProcess)
     assert r.status_code == 200 and "s3cret-value" in r.text
 
 
+@pytest.mark.slow  # starts a `umapi-mock serve` process (the `server` fixture)
 def test_the_server_own_names_are_answered(server: ServeProcess) -> None:
     for host in ("127.0.0.1", "localhost", "LOCALHOST.", "[::1]", "127.0.0.2", "proxy.example"):
         r = call(server, "GET", "/_mock/clock", headers={"Host": f"{host}:{server.port}"})

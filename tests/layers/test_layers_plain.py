@@ -6,6 +6,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 from umapi_mock.domain.clock import FrozenClock
 from umapi_mock.layers import Layers
 from umapi_mock.layers.faults import RequestFacts
@@ -13,6 +15,7 @@ from umapi_mock.layers.faults import RequestFacts
 RULE = {"id": "r1", "match": {"path": "/status"}, "respond": {"status": 503}}
 
 
+@pytest.mark.slow  # starts a Python process
 def test_importing_the_layers_loads_no_web_framework() -> None:
     script = textwrap.dedent(
         """

@@ -8,6 +8,7 @@ import json
 import signal
 from pathlib import Path
 
+import pytest
 import requests
 
 from tests.serving.conftest import ServeProcess, session
@@ -51,6 +52,7 @@ def _assert_clean(text: str) -> None:
         assert secret not in text, secret
 
 
+@pytest.mark.slow  # starts a `umapi-mock serve` process
 def test_journal_detail_and_curl_redact_by_shape(tmp_path: Path) -> None:
     server = ServeProcess(cwd=tmp_path)
     try:
@@ -74,6 +76,7 @@ def test_journal_detail_and_curl_redact_by_shape(tmp_path: Path) -> None:
         server.kill()
 
 
+@pytest.mark.slow  # starts a `umapi-mock serve` process
 def test_access_log_redacts_by_shape(tmp_path: Path) -> None:
     server = ServeProcess("--log-format", "json", "--log-level", "info", "--log-requests", cwd=tmp_path)
     try:

@@ -87,6 +87,7 @@ def _passed(proc: subprocess.CompletedProcess[str]) -> int:
     return int(last.split(" passed")[0].split()[-1])
 
 
+@pytest.mark.slow  # starts a pytest process
 def test_official_suite_passes_with_ours(official_tests: Path) -> None:
     proc = _run_suite(official_tests, str(ROOT))
     assert "umapi_client" not in proc.stderr
