@@ -7,15 +7,15 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import subprocess
 import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.contracts.served import served_for_kit
 
 ROOT = Path(__file__).resolve().parents[2]
 NAME = "throttle.run_frequency"
@@ -26,26 +26,13 @@ ADMIN_TOKEN = "adm1n-t0ken"
 def field_emulator() -> Iterator[tuple[str, dict[str, str], Any]]:
     from umapi_mock.contracts.targets_emulator import build_emulator_app
     from umapi_mock.http.context import emulator_of
-    from umapi_mock.server import ServedEmulator
-    from umapi_mock.tls import ensure_tls
 
     app = build_emulator_app()
     emulator = emulator_of(app)
     emulator.config.admin_token = ADMIN_TOKEN
     emulator.config.throttle = "field"
-    with tempfile.TemporaryDirectory() as tls_dir:
-        tls = ensure_tls(tls_dir)
-        with ServedEmulator(app, "127.0.0.1", 0, ssl_context=tls.server_context()) as served:
-            org = emulator.backend.org()
-            cred = next(iter(org.credentials.values()))
-            env = {k: v for k, v in os.environ.items() if not k.startswith(("UMAPI_", "HYPOTHESIS_", "PYTEST_"))}
-            env.update(
-                UMAPI_ORG_ID=org.id,
-                UMAPI_CLIENT_ID=cred.client_id,
-                UMAPI_CLIENT_SECRET=cred.client_secret,
-                UMAPI_CA_FILE=str(tls.ca_cert),
-            )
-            yield served.url, env, emulator
+    with served_for_kit(app) as served:
+        yield served
 
 
 def _judge(url: str, env: dict[str, str], tmp_path: Path) -> tuple[int, str, dict[str, Any]]:
