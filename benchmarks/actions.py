@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from .common import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_ORG_ID, S2S_SCOPE, Figure, Settings, median
+from .common import DEMO_ORG_ID, Figure, Settings, client_headers, median
 
 TARGET_RPS = 500.0
 ENTRIES = 10
@@ -104,16 +104,7 @@ def poster(app: Any) -> Callable[[str], dict[str, Any]]:
     """`post(body)` through the app's test client with a fresh token; raises unless every
     entry succeeded."""
     client = app.test_client()
-    token = client.post(
-        "/ims/token/v2",
-        data={
-            "grant_type": "client_credentials",
-            "client_id": DEMO_CLIENT_ID,
-            "client_secret": DEMO_CLIENT_SECRET,
-            "scope": S2S_SCOPE,
-        },
-    ).get_json()["access_token"]
-    headers = {"X-Api-Key": DEMO_CLIENT_ID, "Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    headers = {**client_headers(client), "Content-Type": "application/json"}
 
     def post(body: str) -> dict[str, Any]:
         r = client.post(ACTION_PATH, data=body, headers=headers)

@@ -259,6 +259,13 @@ class ServerProcess:
         self.close()
 
 
+def client_headers(client: Any) -> dict[str, str]:
+    """UMAPI request headers with a fresh S2S token, through a Flask test client (in process)."""
+    form = {"grant_type": "client_credentials", "client_id": DEMO_CLIENT_ID, "client_secret": DEMO_CLIENT_SECRET}
+    token = client.post("/ims/token/v2", data={**form, "scope": S2S_SCOPE}).get_json()["access_token"]
+    return {"X-Api-Key": DEMO_CLIENT_ID, "Authorization": f"Bearer {token}"}
+
+
 def access_headers(
     url: str, ca: str, client_id: str = DEMO_CLIENT_ID, secret: str = DEMO_CLIENT_SECRET
 ) -> dict[str, str]:

@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from .actions import action_bodies
-from .common import DEMO_ORG_ID, ServerProcess, Settings, access_headers, tls_dir, use_measured_tree
+from .common import DEMO_ORG_ID, ServerProcess, Settings, access_headers, client_headers, tls_dir, use_measured_tree
 
 KINDS = ("page", "user", "action")
 FRAME = re.compile(r"^(?P<func>.*?) \((?P<file>[^()]*?)(?::\d+)?\)$")
@@ -189,16 +189,7 @@ def profile_in_process(calls: int) -> dict[str, pstats.Stats]:
 
     app = create_app(Config(users_page_size=2000))
     client = app.test_client()
-    token = client.post(
-        "/ims/token/v2",
-        data={
-            "grant_type": "client_credentials",
-            "client_id": "test-client",
-            "client_secret": "test-secret",
-            "scope": "openid,AdobeID,user_management_sdk",
-        },
-    ).get_json()["access_token"]
-    headers = {"X-Api-Key": "test-client", "Authorization": f"Bearer {token}"}
+    headers = client_headers(client)
     page = client.get(f"/v2/usermanagement/users/{DEMO_ORG_ID}/0", headers={**headers, "Accept-Encoding": "identity"})
     email = next(u["email"] for u in page.get_json()["users"] if u.get("type") == "federatedID")
     targets = Targets("", headers, email, _demo_bodies())
