@@ -74,7 +74,10 @@ class UserSteps(EntrySyntax):
             username, domain = email, domain_of(email)
         if utype != ADOBE_ID:
             wanted = DOMAIN_TYPE[utype]
-            if not any(d.type == wanted for d in org.domains.values()):
+            for claim in org.domains.values():
+                if claim.type == wanted:
+                    break
+            else:
                 raise StepError("error.user.type_not_available", type=utype)
             claimed = org.domain_named(domain) or trusted_domain(org, domain)  # a trustee links its users
             if claimed is None:
@@ -189,12 +192,17 @@ class UserSteps(EntrySyntax):
         org = self.org
         adding = step == "add"
         groups: list[Group]
-        name = self.one_group_name(value)
-        if name is not None:  # {"group": [name]}, the common shape: what `lists` would find
-            found = org.group_named(name)
-            if found is None or found.type in UNASSIGNABLE_TYPES:
-                found = self.assignable("group", name, adding)  # an admin group, or the error
-            groups = [] if found is None else [found]
+        names = self.plain_group_names(value)
+        if names is not None:  # {"group": [names]}, the common shape: what `lists` would find
+            groups = []
+            group_named = org.group_named
+            for name in names:  # distinct names: distinct groups (`chosen_groups` merges none)
+                found = group_named(name)
+                if found is None or found.type in UNASSIGNABLE_TYPES:
+                    found = self.assignable("group", name, adding)  # an admin group, or the error
+                    if found is None:
+                        continue
+                groups.append(found)
         elif value == "all" and not adding:
             leaving = self.target(e)
             for gid in sorted(org.memberships.get(leaving.uid, ())):
