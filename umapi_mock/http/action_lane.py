@@ -19,9 +19,10 @@ import io
 import re
 from typing import Any, Protocol
 
-from ..domain import commands
+from ..domain import commands, heap
 from ..domain.errors import UmapiError
 from ..domain.gate import authorize
+from ..domain.models import Org
 from .routes import BY_FLASK_ENDPOINT
 from .umapi import action_answer, parse_bool
 
@@ -81,14 +82,26 @@ def answer_action(lane: FastLane, environ: dict[str, Any]) -> tuple[list[tuple[s
             authorization=environ.get("HTTP_AUTHORIZATION"),
             org_id=org_id,
         )
-        if org.observer is not None:
-            raise LookupError  # durable: Flask's
-        body = commands.check_body(commands.parse_body(raw))  # refusals before the run: Flask's too
-    except (UmapiError, LookupError):
+    except UmapiError:
+        org = None
+    if org is not None and org.observer is None:  # (durable: a failed save is Flask's to answer)
+        with heap.no_collection():  # the parsed body is gone before a collection can see it
+            identity = _run(org, raw, test_mode)
+    else:
+        identity = None
+    if identity is None:
         environ["wsgi.input"] = io.BytesIO(raw)  # Flask reads the body again
         return None
-    with org.lock:
-        identity = action_answer(org, body, test_mode)
     headers: list[tuple[str, str]] = []
     sent = lane.finish(environ, headers, identity, None, _ROW, org_id, t0, api_key, request_id, path, query, raw)
     return headers, sent
+
+
+def _run(org: Org, raw: bytes, test_mode: bool) -> bytes | None:
+    """The report as sent, or None when the body is refused before the run (Flask's)."""
+    try:
+        body = commands.check_body(commands.parse_body(raw))
+    except UmapiError:
+        return None
+    with org.lock:
+        return action_answer(org, body, test_mode)
