@@ -93,7 +93,7 @@ class Engine(UserSteps, GroupSteps):
                 log.exception("action step %s of entry %d failed unexpectedly", name, index)
                 self.undo(savepoint)
                 self.error(entry, at, StepError("error.internal.exceptionflys", step=name))
-            if entry.kind == "usergroup" and name == "deleteUserGroup":
+            if name == "deleteUserGroup" and entry.kind == "usergroup":
                 break  # "no further steps run after it" (spec §3.4)
         self.finish(entry)
 
