@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 from typing import Any
 
 from .. import limits
@@ -96,8 +97,11 @@ def string_fields(
     return out
 
 
+_is_email = lru_cache(maxsize=4096)(is_email)  # a sync tool sends the same addresses again and again
+
+
 def check_email(email: str) -> None:
-    if not is_email(email):
+    if not _is_email(email):
         raise StepError("error.user.email.invalid", email=email)
 
 

@@ -135,7 +135,8 @@ class UserSteps(EntrySyntax):
                 raise StepError("error.command.string.too_long", field="username", max=limits.STRING_MAX)
             if not new_username.strip() or SPACE_RE.search(new_username):
                 raise StepError("error.user.name.invalid", name=new_username)
-        user = self.target(e)
+        known = org.users.get(e.uid) if e.uid is not None else None  # the entry's account, as `target` finds it
+        user = known if known is not None and known.status != "removed" else self.target(e)
         if user.type == ADOBE_ID:
             raise StepError("error.update.adobeid.no", user=e.user)  # §6 A24
         if org.trusted:
