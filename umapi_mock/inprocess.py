@@ -18,9 +18,9 @@ hosts fail with `requests.ConnectionError` unless `allow_other_hosts=True`.
 
 Each intercepted call goes straight to the WSGI app with a minimal environ (no test-client
 machinery), and its answer is never compressed: there is no wire to save bytes on, and
-decompressing would be the client's largest cost. The hot reads take the app's fast lane
-(`http/fast_lane.py`) as on the wire, told by `fast_lane.IN_PROCESS` that no `Content-Length`
-is needed.
+decompressing would be the client's largest cost. The hot reads and the action POST take
+the app's fast lane (`http/fast_lane.py`, `http/action_lane.py`) as on the wire, told by
+`fast_lane.IN_PROCESS` that no `Content-Length` is needed.
 """
 
 from __future__ import annotations

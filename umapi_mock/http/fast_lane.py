@@ -10,7 +10,8 @@ counting the request twice; so Flask answers it as it always did. What
 the hooks do for these requests is done here through the same functions (the request id,
 `Canonical-Resource`, content negotiation, the journal, the access log's facts), in the
 hooks' order, so both paths give the same bytes: `tests/layers/test_fast_lane.py` compares
-them, header by header.
+them, header by header. An action POST takes the action lane (`action_lane.py`), whose
+hooks' work is done by the same `admit` and `finish`.
 """
 
 from __future__ import annotations
