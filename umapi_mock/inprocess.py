@@ -18,9 +18,9 @@ hosts fail with `requests.ConnectionError` unless `allow_other_hosts=True`.
 
 Each intercepted call goes straight to the WSGI app with a minimal environ (no test-client
 machinery), and its answer is never compressed: there is no wire to save bytes on, and
-decompressing would be the client's largest cost. The hot reads take the app's fast lane
-(`http/fast_lane.py`) as on the wire, told by `fast_lane.IN_PROCESS` that no `Content-Length`
-is needed.
+decompressing would be the client's largest cost. The hot reads and the action POST take
+the app's fast lane (`http/fast_lane.py`, `http/action_lane.py`) as on the wire, told by
+`fast_lane.IN_PROCESS` that no `Content-Length` is needed.
 """
 
 from __future__ import annotations
@@ -46,7 +46,10 @@ if TYPE_CHECKING:
 DEFAULT_IMS_HOSTS: tuple[str, ...] = ("ims-na1.adobelogin.com", "ims-na1-stg1.adobelogin.com")
 DEFAULT_UMAPI_HOSTS: tuple[str, ...] = ("usermanagement.adobe.io", "usermanagement-stage.adobe.io")
 _METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS")
-_KEEP_CALLS = 256  # responses remembers every call; keep memory flat in long runs
+# responses remembers every call. Nothing reads them here (the mock is private), and a call
+# kept alive across collections is promoted to the collector's old generations, whose full
+# collections walk the emulator's whole heap: keep (almost) none.
+_KEEP_CALLS = 1
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -61,3 +61,43 @@ def test_in_process_hot_reads_take_the_fast_lane_with_the_flask_paths_answers() 
             assert list(answer.headers.items()) == flask_headers
             assert answer.content == flask.data
             assert "Content-Encoding" not in answer.headers  # no wire: never compressed
+
+
+def test_in_process_actions_take_the_action_lane_with_the_flask_paths_answers() -> None:
+    with umapi_mock.mock_umapi(seed=SEED) as umapi:
+        lane = umapi.app.wsgi_app
+        behind = lane.app
+        calls = []
+
+        def counted(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+            calls.append(environ["PATH_INFO"])
+            return behind(environ, start_response)
+
+        lane.app = counted
+        session = requests.Session()
+        token = session.post(
+            f"https://{umapi.ims_host}/ims/token/v3",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": umapi.client_id,
+                "client_secret": umapi.client_secret,
+                "scope": "openid,AdobeID,user_management_sdk",
+            },
+        ).json()["access_token"]
+        headers = {"X-Api-Key": umapi.client_id, "Authorization": f"Bearer {token}", "X-Request-Id": "inproc-a"}
+        email = next(u.email for u in umapi.org.users.values() if u.type != "adobeID")
+        body = [{"user": email, "do": [{"update": {"firstname": "Lane"}}, {"add": {"group": ["nope"]}}]}]
+        url = f"{umapi.endpoint}/action/{umapi.org_id}?testOnly=true"  # test mode: both paths meet the same org
+        calls.clear()
+        answer = session.post(url, json=body, headers=headers)
+        assert answer.status_code == 200 and calls == []  # Flask never saw it
+        assert answer.json()["result"] == "error" and answer.json()["errors"][0]["step"] == 1
+        prepared = requests.Request("POST", url, json=body, headers=headers).prepare()
+        flask = Client(behind).open(wsgi_environ(prepared))
+        flask_headers = [(k, v) for k, v in flask.headers.items() if k != "Content-Length"]
+        assert list(answer.headers.items()) == flask_headers
+        assert answer.content == flask.data
+        assert umapi.org.find_user(email).firstname != "Lane"  # test mode changed nothing
+        real = session.post(url.partition("?")[0], json=body[:1], headers=headers)
+        assert real.status_code == 200 and calls == []
+        assert umapi.org.find_user(email).firstname == "Lane"

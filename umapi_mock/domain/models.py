@@ -26,6 +26,7 @@ import threading
 from collections.abc import Callable, Hashable, Iterable, Iterator, MutableMapping
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
 from . import heap, indexes, transactions, views
@@ -324,9 +325,9 @@ class Org:
             self.memberships.setdefault(uid, frozenset())
             if uid >= self._next_uid:
                 self._next_uid = uid + 1
-            undo: Callable[[], object] = lambda: self._forget_user(uid)  # noqa: E731
+            undo: Callable[[], object] = partial(self._forget_user, uid)  # (no closure: no cells per call)
         else:
-            undo = lambda: self.put_user(old)  # noqa: E731
+            undo = partial(self.put_user, old)
         self.version += 1  # what `_record` does, inlined on this hot path
         if self._undo is not None:
             self._undo.append(undo)
@@ -505,7 +506,7 @@ class Org:
             on_members(self, gid, uid)
         self.version += 1  # what `_record` does, inlined on this hot path
         if self._undo is not None:
-            self._undo.append(lambda: self._unlink(gid, uid))
+            self._undo.append(partial(self._unlink, gid, uid))
         if self._dirty is not None:
             self._dirty.add(("m", gid, uid))
         return True
@@ -527,24 +528,24 @@ class Org:
             self.memberships[uid] = groups - {gid}
         for on_members in self._on_members:
             on_members(self, gid, uid)
-
-        def undo() -> None:
-            if self._shared_members or self._shared_memberships:
-                self._own("members", "memberships")
-            if order is None:
-                self._owned_members(gid)[uid] = None
-            else:
-                self.members[gid] = order  # the snapshot: nothing else holds it
-            self.memberships[uid] = self.memberships.get(uid, _NO_GROUPS) | {gid}
-            self._members_changed(gid, uid)
-            self.version += 1
-
         if self._undo is not None:  # what `_record` does, inlined on this hot path
-            self._undo.append(undo)
+            self._undo.append(partial(self._relink, gid, uid, order))
         if self._dirty is not None:
             self._dirty.add(("m", gid, uid))
         self.version += 1
         return True
+
+    def _relink(self, gid: int, uid: int, order: dict[int, None] | None) -> None:
+        """Undo `remove_member`: `uid` back in `gid`, where it was in the join order."""
+        if self._shared_members or self._shared_memberships:
+            self._own("members", "memberships")
+        if order is None:
+            self._owned_members(gid)[uid] = None
+        else:
+            self.members[gid] = order  # the snapshot: nothing else holds it
+        self.memberships[uid] = self.memberships.get(uid, _NO_GROUPS) | {gid}
+        self._members_changed(gid, uid)
+        self.version += 1
 
     def _unlink(self, gid: int, uid: int) -> None:
         if self._shared_members or self._shared_memberships:

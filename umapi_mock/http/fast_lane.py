@@ -10,22 +10,24 @@ counting the request twice; so Flask answers it as it always did. What
 the hooks do for these requests is done here through the same functions (the request id,
 `Canonical-Resource`, content negotiation, the journal, the access log's facts), in the
 hooks' order, so both paths give the same bytes: `tests/layers/test_fast_lane.py` compares
-them, header by header.
+them, header by header. An action POST takes the action lane (`action_lane.py`), whose
+hooks' work is done by the same `admit` and `finish`.
 """
 
 from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..domain.errors import UmapiError
 from ..domain.gate import authorize
-from .compression import MIN_SIZE, compress, negotiate
+from .action_lane import answer_action
+from .compression import MIN_SIZE, CachedBody, compress, negotiate
 from .middleware import FACTS, THROTTLED, LogFacts, new_request_id, record_exchange
 from .render import JSON, dumps
-from .routes import BY_FLASK_ENDPOINT
+from .routes import BY_FLASK_ENDPOINT, Endpoint
 from .umapi import get_user_body, users_page_answer
 
 if TYPE_CHECKING:
@@ -52,8 +54,9 @@ class FastLane:
         self.pages = pages
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        method = environ["REQUEST_METHOD"]
         if (
-            environ["REQUEST_METHOD"] == "GET"
+            method == "GET"
             and not environ.get("QUERY_STRING")
             and environ.get("CONTENT_LENGTH") in _NO_LENGTH
             and not environ.get("CONTENT_TYPE")
@@ -62,6 +65,11 @@ class FastLane:
             and not environ.get("SCRIPT_NAME")
         ):
             answer = self.answer(environ)
+            if answer is not None:
+                start_response(_STATUS, answer[0])
+                return [answer[1]]
+        elif method == "POST":
+            answer = answer_action(self, environ)  # http/action_lane.py
             if answer is not None:
                 start_response(_STATUS, answer[0])
                 return [answer[1]]
@@ -81,21 +89,11 @@ class FastLane:
         else:
             org_id, page = users.group(1), users.group(2)
         emulator = self.emulator
-        layers = emulator.layers
-        if len(layers.faults):
-            return None
         row = _USERS_ROW if users is not None else _USER_ROW
-        t0 = time.perf_counter()
-        api_key = environ.get("HTTP_X_API_KEY")
-        throttle = layers.throttle
-        if throttle.policy.enabled:  # judged (and counted) once: Flask reuses the decision
-            decision = throttle.check(
-                row.family, api_key, environ.get("HTTP_PRAGMA"), environ.get("HTTP_AUTHORIZATION")
-            )
-            environ[THROTTLED] = decision
-            if not decision.allowed:
-                return None
-        request_id = environ.get("HTTP_X_REQUEST_ID") or new_request_id()
+        admitted = self.admit(environ, row.family)
+        if admitted is None:
+            return None
+        t0, api_key, request_id = admitted
         backend = emulator.backend
         try:
             org, _ = authorize(
@@ -116,30 +114,68 @@ class FastLane:
                     identity = dumps(get_user_body(org, user_string, None)).encode()
         except UmapiError:
             return None  # Flask answers it, as the gate or the view would have
+        headers = list(paging.items()) if paging is not None else []
+        sent = self.finish(environ, headers, identity, cached, row, org_id, t0, api_key, request_id, path, (), b"")
+        return headers, sent
+
+    def admit(self, environ: dict[str, Any], family: str | None) -> tuple[float, str | None, str] | None:
+        """What the `before_request` hooks do for a lane request: (t0, api key, request id),
+        or None to let Flask answer (a fault rule exists, or the throttle refuses it)."""
+        layers = self.emulator.layers
+        if len(layers.faults):
+            return None
+        t0 = time.perf_counter()
+        api_key = environ.get("HTTP_X_API_KEY")
+        throttle = layers.throttle
+        if family is not None and throttle.policy.enabled:  # judged (and counted) once: Flask reuses the decision
+            decision = throttle.check(family, api_key, environ.get("HTTP_PRAGMA"), environ.get("HTTP_AUTHORIZATION"))
+            environ[THROTTLED] = decision
+            if not decision.allowed:
+                return None
+        return t0, api_key, environ.get("HTTP_X_REQUEST_ID") or new_request_id()
+
+    def finish(
+        self,
+        environ: dict[str, Any],
+        headers: list[tuple[str, str]],
+        identity: bytes,
+        cached: CachedBody | None,
+        row: Endpoint,
+        org_id: str,
+        t0: float,
+        api_key: str | None,
+        request_id: str,
+        path: str,
+        query: Sequence[tuple[str, str]],
+        request_body: bytes,
+    ) -> bytes:
+        """What the `after_request` hooks do for a lane's 200: `headers` completed in their
+        order (content negotiation, request id, `Canonical-Resource`), the journal entry and
+        the access log's facts; the bytes to send."""
         coding = negotiate(environ.get("HTTP_ACCEPT_ENCODING", ""))
         if coding is not None and len(identity) >= MIN_SIZE:
             sent = cached.encoded(coding) if cached is not None else compress(identity, coding)
         else:
             coding, sent = None, identity
-        headers = list(paging.items()) if paging is not None else []
         headers.append(_CONTENT_TYPE)
         if not environ.get(IN_PROCESS):
             headers.append(("Content-Length", str(len(sent))))
         headers += (("X-Request-Id", request_id), ("Canonical-Resource", row.canonical), _VARY)
         if coding is not None:
             headers.append(("Content-Encoding", coding))
+        emulator = self.emulator
         record_exchange(
             emulator,
-            method="GET",
+            method=environ["REQUEST_METHOD"],
             path=path,
-            query=(),
+            query=query,
             status=200,
             t0=t0,
             client_id=api_key or None,
             org_id=org_id,
             request_id=request_id,
             family=row.family,
-            request_body=b"",
+            request_body=request_body,
             request_type=environ.get("CONTENT_TYPE"),
             response_body=identity,
             response_type=JSON,
@@ -149,5 +185,6 @@ class FastLane:
             pragma=environ.get("HTTP_PRAGMA"),
         )
         raw = {"request_id": request_id, "client_id": api_key or None, "answered_by": "handler"}
-        environ[FACTS] = LogFacts(environ.get("RAW_URI") or path, raw, emulator.secrets.scrub)
-        return headers, sent
+        target = environ.get("RAW_URI") or (f"{path}?{environ['QUERY_STRING']}" if query else path)
+        environ[FACTS] = LogFacts(target, raw, emulator.secrets.scrub)
+        return sent

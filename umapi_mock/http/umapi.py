@@ -72,7 +72,11 @@ def parse_page(value: str) -> int:
 
 
 def query_bool(name: str, default: bool) -> bool:
-    raw = request.args.get(name)
+    return parse_bool(name, request.args.get(name), default)
+
+
+def parse_bool(name: str, raw: str | None, default: bool) -> bool:
+    """A boolean query value (the views' and the action lane's one reading of it)."""
     if raw is None or raw == "":
         return default
     lowered = raw.strip().lower()
@@ -176,5 +180,10 @@ def groups(org: Org, page: str) -> Response:
 def action(org: Org) -> Response:
     """The action API (spec §3): always 200 once the body is a JSON array of 1-10 entries."""
     body = commands.parse_body(request.get_data())
-    report = commands.run_actions(org, body, test_mode=query_bool("testOnly", False))
-    return json_response(render_report(report))
+    return json_response(action_answer(org, body, query_bool("testOnly", False)))
+
+
+def action_answer(org: Org, body: Any, test_mode: bool) -> bytes:
+    """The report of a parsed action body as sent (the view's and the action lane's one
+    way there), the org lock held by the caller."""
+    return dumps(render_report(commands.run_actions(org, body, test_mode=test_mode))).encode()

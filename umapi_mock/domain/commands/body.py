@@ -3,6 +3,7 @@ remembered, and the whole-request checks that stop a batch before anything runs.
 
 from __future__ import annotations
 
+import gc
 import json
 from typing import Any
 
@@ -38,13 +39,33 @@ def _no_constants(name: str) -> Any:
 
 
 _DECODER = json.JSONDecoder(object_pairs_hook=_object_pairs, parse_constant=_no_constants)  # built once
+_PLAIN = json.JSONDecoder(parse_constant=_no_constants)  # no hook: objects built in C
+
+
+def _key_count(value: Any, _referents: Any = gc.get_referents) -> int:
+    """How many keys the objects in a parsed JSON value hold, level by level: the
+    containers' children come from `gc.get_referents` (a dict's values, a list's items)."""
+    count = 0
+    level = [value]
+    while level:
+        count += sum(map(len, [x for x in level if type(x) is dict]))
+        level = [x for x in _referents(*level) if type(x) is dict or type(x) is list]
+    return count
 
 
 def parse_body(raw: bytes | str) -> Any:
-    """The request body as JSON, or `action.malformed` (spec §3.1)."""
+    """The request body as JSON, or `action.malformed` (spec §3.1).
+
+    Parsed without a hook first. Every key of the text is followed by a colon, so when the
+    text holds no more colons than the parsed objects hold keys, no key was repeated (a
+    repeated key leaves one key fewer); otherwise (a repeated key, or a colon in a string)
+    it is parsed again with the hook that remembers repeated keys (`JsonObject`)."""
     try:
         text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw
-        return _DECODER.decode(text)
+        parsed = _PLAIN.decode(text)
+        if text.count(":") != _key_count(parsed):
+            parsed = _DECODER.decode(text)
+        return parsed
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise UmapiError("action.malformed", detail="The request body is not valid JSON") from None
 

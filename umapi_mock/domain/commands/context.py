@@ -108,6 +108,8 @@ class EngineBase:
             if group.type != USER_GROUP:
                 continue
             members = self.org.members.get(group.gid, {})
+            if len(members) + len(users) <= limits.USERGROUP_MAX_MEMBERS:
+                continue  # room for all of them, whoever of them is new
             joining = 0
             for user in users:
                 if user.uid not in members:

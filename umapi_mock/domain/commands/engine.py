@@ -23,7 +23,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import heap
-from ..models import Org, Transaction
+from ..models import Org
 from .body import check_body
 from .context import Entry
 from .groups import GroupSteps
@@ -31,8 +31,6 @@ from .report import ActionReport, StepError
 from .users import UserSteps
 
 log = logging.getLogger("umapi_mock.actions")
-
-Handler = Callable[[Entry, str, Any], None]
 
 
 def run_actions(org: Org, body: Any, *, test_mode: bool) -> ActionReport:
@@ -48,24 +46,25 @@ def run_actions(org: Org, body: Any, *, test_mode: bool) -> ActionReport:
 
 
 class Engine(UserSteps, GroupSteps):
-    def __init__(self, org: Org, txn: Transaction, report: ActionReport, test_mode: bool):
-        super().__init__(org, txn, report, test_mode)
-        self.user_steps: dict[str, Handler] = {
-            "addAdobeID": self.create_user,
-            "createEnterpriseID": self.create_user,
-            "createFederatedID": self.create_user,
-            "update": self.update_user,
-            "add": self.user_membership,
-            "remove": self.user_membership,
-            "removeFromOrg": self.remove_from_org,
-        }
-        self.group_steps: dict[str, Handler] = {
-            "createUserGroup": self.create_group,
-            "updateUserGroup": self.update_group,
-            "deleteUserGroup": self.delete_group,
-            "add": self.group_membership,
-            "remove": self.group_membership,
-        }
+    """One run. The step tables hold plain functions, called with the engine: a table of
+    bound methods per run would make each run a reference cycle for the collector."""
+
+    USER_STEPS: dict[str, Callable[[Engine, Entry, str, Any], None]] = {
+        "addAdobeID": UserSteps.create_user,
+        "createEnterpriseID": UserSteps.create_user,
+        "createFederatedID": UserSteps.create_user,
+        "update": UserSteps.update_user,
+        "add": UserSteps.user_membership,
+        "remove": UserSteps.user_membership,
+        "removeFromOrg": UserSteps.remove_from_org,
+    }
+    GROUP_STEPS: dict[str, Callable[[Engine, Entry, str, Any], None]] = {
+        "createUserGroup": GroupSteps.create_group,
+        "updateUserGroup": GroupSteps.update_group,
+        "deleteUserGroup": GroupSteps.delete_group,
+        "add": GroupSteps.group_membership,
+        "remove": GroupSteps.group_membership,
+    }
 
     def run_entry(self, index: int, raw: Any) -> None:
         entry = Entry(index)
@@ -75,7 +74,7 @@ class Engine(UserSteps, GroupSteps):
             self.error(entry, err.at or 0, err)
             self.finish(entry)
             return
-        handlers = self.user_steps if entry.kind == "user" else self.group_steps
+        handlers = self.USER_STEPS if entry.kind == "user" else self.GROUP_STEPS
         undo_log = self.org._undo  # the run's undo log (the same list all run): its length is a savepoint
         assert undo_log is not None
         for at, (name, value) in enumerate(steps):
@@ -85,7 +84,7 @@ class Engine(UserSteps, GroupSteps):
             try:
                 if handler is None:
                     raise StepError("error.command.step.unknown", step=name)
-                handler(entry, name, value)
+                handler(self, entry, name, value)
             except StepError as err:
                 self.undo(savepoint)
                 if not (self.test_mode and err.missing_user):
@@ -94,7 +93,7 @@ class Engine(UserSteps, GroupSteps):
                 log.exception("action step %s of entry %d failed unexpectedly", name, index)
                 self.undo(savepoint)
                 self.error(entry, at, StepError("error.internal.exceptionflys", step=name))
-            if entry.kind == "usergroup" and name == "deleteUserGroup":
+            if name == "deleteUserGroup" and entry.kind == "usergroup":
                 break  # "no further steps run after it" (spec §3.4)
         self.finish(entry)
 

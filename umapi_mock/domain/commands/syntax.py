@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 from typing import Any
 
 from .. import limits
@@ -96,8 +97,11 @@ def string_fields(
     return out
 
 
+_is_email = lru_cache(maxsize=4096)(is_email)  # a sync tool sends the same addresses again and again
+
+
 def check_email(email: str) -> None:
-    if not is_email(email):
+    if not _is_email(email):
         raise StepError("error.user.email.invalid", email=email)
 
 
@@ -313,16 +317,27 @@ class EntrySyntax(EngineBase):
         return out
 
     @staticmethod
-    def one_group_name(value: Any) -> str | None:
-        """The name when an add/remove value is `{"group": [name]}` with a name `lists`
-        takes as it is (the common shape, nothing to check further), else None."""
-        if type(value) is dict and len(value) == 1:
-            names = value.get("group")
-            if type(names) is list and len(names) == 1:
-                name = names[0]
-                if type(name) is str and len(name) <= limits.GROUP_NAME_MAX and name.strip():
-                    return name
-        return None
+    def plain_group_names(value: Any) -> list[str] | None:
+        """The names when an add/remove value is `{"group": [names]}` with names `lists`
+        takes as they are, none repeated in any case (the common shape, nothing to check
+        further), else None."""
+        if type(value) is not dict or len(value) != 1:
+            return None
+        names = value.get("group")
+        if type(names) is not list:
+            return None
+        count = len(names)
+        if count == 1:
+            name = names[0]
+            return names if type(name) is str and len(name) <= limits.GROUP_NAME_MAX and name.strip() else None
+        if not 0 < count <= limits.NAMES_PER_LIST:
+            return None
+        lowered = set()
+        for name in names:
+            if type(name) is not str or len(name) > limits.GROUP_NAME_MAX or not name.strip():
+                return None
+            lowered.add(name.lower())
+        return names if len(lowered) == count else None
 
     @staticmethod
     def group_list(step: str, key: str, names: list[Any]) -> list[str]:

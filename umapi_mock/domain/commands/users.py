@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import Any
 
 from .. import limits
@@ -16,7 +17,7 @@ from ..models import (
     USER_GROUP,
     Group,
     User,
-    replace_user,
+    user_record,
 )
 from ..names import domain_of
 from ..trust import is_trusted_user, refuse_trustee_change, trusted_domain
@@ -37,6 +38,10 @@ from .syntax import (
     check_names,
     string_fields,
 )
+
+# `update_user` builds the new record field by field (cheaper than `replace_user`): it names them all
+_RECORD_FIELDS = ("uid", "type", "email", "username", "domain", "firstname", "lastname", "country", "status")
+assert tuple(f.name for f in fields(User)) == _RECORD_FIELDS
 
 
 class UserSteps(EntrySyntax):
@@ -74,7 +79,10 @@ class UserSteps(EntrySyntax):
             username, domain = email, domain_of(email)
         if utype != ADOBE_ID:
             wanted = DOMAIN_TYPE[utype]
-            if not any(d.type == wanted for d in org.domains.values()):
+            for claim in org.domains.values():
+                if claim.type == wanted:
+                    break
+            else:
                 raise StepError("error.user.type_not_available", type=utype)
             claimed = org.domain_named(domain) or trusted_domain(org, domain)  # a trustee links its users
             if claimed is None:
@@ -127,7 +135,8 @@ class UserSteps(EntrySyntax):
                 raise StepError("error.command.string.too_long", field="username", max=limits.STRING_MAX)
             if not new_username.strip() or SPACE_RE.search(new_username):
                 raise StepError("error.user.name.invalid", name=new_username)
-        user = self.target(e)
+        known = org.users.get(e.uid) if e.uid is not None else None  # the entry's account, as `target` finds it
+        user = known if known is not None and known.status != "removed" else self.target(e)
         if user.type == ADOBE_ID:
             raise StepError("error.update.adobeid.no", user=e.user)  # §6 A24
         if org.trusted:
@@ -136,6 +145,22 @@ class UserSteps(EntrySyntax):
             raise StepError("error.user.firstname_missing", type=user.type)
         if lastname is not None and not lastname.strip():
             raise StepError("error.user.lastname_missing", type=user.type)
+        if new_email is None and new_username is None:  # names only (the common update): no identity change
+            if firstname is not None or lastname is not None:
+                org.put_user(
+                    user_record(
+                        user.uid,
+                        user.type,
+                        user.email,
+                        user.username,
+                        user.domain,
+                        user.firstname if firstname is None else firstname,
+                        user.lastname if lastname is None else lastname,
+                        user.country,
+                        user.status,
+                    )
+                )
+            return
         changes: dict[str, Any] = {}
         if firstname is not None:
             changes["firstname"] = firstname
@@ -172,8 +197,21 @@ class UserSteps(EntrySyntax):
                 if holder is not None and holder.uid != user.uid:
                     raise StepError("error.user.name_in_use", name=new_username)
                 changes["username"], changes["domain"] = new_username, domain
-        if changes:
-            org.put_user(replace_user(user, changes))  # what org.update_user(user, **changes) does
+        if changes:  # what org.update_user(user, **changes) does, the record built directly
+            get = changes.get
+            org.put_user(
+                user_record(
+                    user.uid,
+                    user.type,
+                    get("email", user.email),
+                    get("username", user.username),
+                    get("domain", user.domain),
+                    get("firstname", user.firstname),
+                    get("lastname", user.lastname),
+                    user.country,
+                    user.status,
+                )
+            )
 
     def claimed_for(self, user: User, domain: str) -> str:
         """A domain an org-owned account may move into: claimed, same directory type."""
@@ -189,12 +227,17 @@ class UserSteps(EntrySyntax):
         org = self.org
         adding = step == "add"
         groups: list[Group]
-        name = self.one_group_name(value)
-        if name is not None:  # {"group": [name]}, the common shape: what `lists` would find
-            found = org.group_named(name)
-            if found is None or found.type in UNASSIGNABLE_TYPES:
-                found = self.assignable("group", name, adding)  # an admin group, or the error
-            groups = [] if found is None else [found]
+        names = self.plain_group_names(value)
+        if names is not None:  # {"group": [names]}, the common shape: what `lists` would find
+            groups = []
+            group_named = org.group_named
+            for name in names:  # distinct names: distinct groups (`chosen_groups` merges none)
+                found = group_named(name)
+                if found is None or found.type in UNASSIGNABLE_TYPES:
+                    found = self.assignable("group", name, adding)  # an admin group, or the error
+                    if found is None:
+                        continue
+                groups.append(found)
         elif value == "all" and not adding:
             leaving = self.target(e)
             for gid in sorted(org.memberships.get(leaving.uid, ())):
