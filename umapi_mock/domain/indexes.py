@@ -12,7 +12,7 @@ over them (`Layered`), so that write costs O(1), not O(users).
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Iterator, Mapping, MutableMapping
+from collections.abc import ItemsView, Iterator, Mapping, MutableMapping, Reversible, ValuesView
 from typing import Any, Protocol, TypeVar
 
 from .names import DEVELOPER_PREFIX, PRODUCT_ADMIN_PREFIX, AdminName, admin_group_name, admin_name, domain_of
@@ -32,6 +32,7 @@ from .records import (
 
 K = TypeVar("K")
 V = TypeVar("V")
+M = TypeVar("M", bound=Mapping[Any, Any])
 ByEmail = MutableMapping[str, int | tuple[int, ...]]  # lower email -> uid, or uids when shared
 ByLogin = MutableMapping[tuple[str, str], int]  # (lower username, lower domain) -> uid
 LAYER_AT = 20_000  # from this many entries a clone writes over a shared container instead of copying it
@@ -42,19 +43,33 @@ class _Gone:
 
 
 GONE: Any = _Gone()
+_ABSENT: Any = object()
 
 
 class Layered(MutableMapping[K, V]):
-    """A mapping written over a shared, never-written base dict: writes (and deletions, as
-    `GONE`) go to `top`; reads look in `top`, then in `base`. A clone's first write to a big
-    container costs O(1) instead of a copy of the container; a lookup of an unwritten key
-    costs one dict miss more. Iteration (rare: bulk writers, checks) is O(len)."""
+    """A mapping written over a shared, never-written base dict, with a dict's behaviour:
+    its length, and its order (a key keeps its place when overwritten; a new key, or one
+    deleted and set again, goes last). A clone's first write to a big container costs O(1)
+    instead of a copy of it; a lookup of an unwritten key costs one dict miss more.
 
-    __slots__ = ("base", "top")
+    Writes (and deletions, as `GONE`) go to `top`; reads look in `top`, then in `base`.
+    `tail` lists, in order, the keys iterated after the base's: keys not in the base, and
+    base keys deleted and set again. Iterating (the user store's listings, persistence,
+    rebuilt views) walks the base once: O(len), as for a dict."""
 
-    def __init__(self, base: Mapping[K, V], top: dict[K, Any] | None = None):
+    __slots__ = ("base", "top", "tail", "size")
+
+    def __init__(
+        self,
+        base: Mapping[K, V],
+        top: dict[K, Any] | None = None,
+        tail: dict[K, None] | None = None,
+        size: int | None = None,
+    ):
         self.base = base
         self.top: dict[K, Any] = {} if top is None else top
+        self.tail: dict[K, None] = {} if tail is None else tail
+        self.size = len(base) if size is None else size
 
     def get(self, key: K, default: Any = None) -> Any:
         top = self.top
@@ -73,57 +88,156 @@ class Layered(MutableMapping[K, V]):
         return self.get(key, GONE) is not GONE  # type: ignore[arg-type]
 
     def __setitem__(self, key: K, value: V) -> None:
-        self.top[key] = value
+        top = self.top
+        old = top.get(key, _ABSENT)
+        if old is _ABSENT:
+            if key not in self.base:
+                self.tail[key] = None
+                self.size += 1
+        elif old is GONE:  # a base key set again after its deletion: last, as in a dict
+            self.tail[key] = None
+            self.size += 1
+        top[key] = value
 
     def __delitem__(self, key: K) -> None:
-        if key not in self:
-            raise KeyError(key)
-        self.top[key] = GONE
+        self.pop(key)
 
     def pop(self, key: K, default: Any = GONE) -> Any:
-        value = self.get(key, GONE)
+        top = self.top
+        value = top.get(key, _ABSENT)
+        if value is _ABSENT:
+            value = self.base.get(key, GONE)
+            if value is not GONE:
+                top[key] = GONE
+        elif value is not GONE:
+            self.tail.pop(key, None)
+            if key in self.base:
+                top[key] = GONE
+            else:
+                del top[key]
         if value is GONE:
             if default is GONE:
                 raise KeyError(key)
             return default
-        self.top[key] = GONE
+        self.size -= 1
         return value
 
     def setdefault(self, key: K, default: Any = None) -> Any:
         value = self.get(key, GONE)
         if value is GONE:
-            self.top[key] = value = default
+            self[key] = value = default
         return value
+
+    def _moved(self, key: K) -> bool:
+        """`key` of the base is written over and no longer at its base place (deleted or moved last)."""
+        value = self.top[key]
+        return value is GONE or key in self.tail
 
     def __iter__(self) -> Iterator[K]:
         top = self.top
+        if not top:
+            yield from self.base
+            return
+        moved = self._moved
         for key in self.base:
-            if key not in top or top[key] is not GONE:
+            if key not in top or not moved(key):
                 yield key
-        for key, value in top.items():
-            if key not in self.base and value is not GONE:
+        yield from self.tail
+
+    def __reversed__(self) -> Iterator[K]:
+        top = self.top
+        yield from reversed(self.tail)
+        moved = self._moved
+        base: Reversible[K] = self.base  # type: ignore[assignment]  # a dict
+        for key in reversed(base):
+            if key not in top or not moved(key):
                 yield key
 
     def __len__(self) -> int:
-        return sum(1 for _ in self)
+        return self.size
+
+    def items(self) -> ItemsView[K, V]:
+        return _LayeredItems(self)
+
+    def values(self) -> ValuesView[V]:
+        return _LayeredValues(self)
+
+    def _items(self) -> Iterator[tuple[K, V]]:
+        top, tail = self.top, self.tail
+        if not top:
+            yield from self.base.items()
+            return
+        for key, value in self.base.items():
+            if key in top:
+                value = top[key]
+                if value is GONE or key in tail:
+                    continue
+            yield key, value
+        for key in tail:
+            yield key, top[key]
+
+    def copy(self) -> Layered[K, V]:
+        """Another container of the same content over the same base: O(written)."""
+        return Layered(self.base, dict(self.top), dict(self.tail), self.size)
 
     def flat(self) -> dict[K, V]:
-        """A plain dict of the same content (in base order, then new keys)."""
+        """A plain dict of the same content, in the same order."""
         out = dict(self.base)
+        tail = self.tail
         for key, value in self.top.items():
-            if value is GONE:
+            if value is GONE or key in tail:
                 out.pop(key, None)
             else:
                 out[key] = value
+        for key in tail:
+            out[key] = self.top[key]
         return out
 
+    def moved_back(self, position: int) -> Layered[K, V] | dict[K, V]:
+        """What `moved_back` does to a dict, as a new container over the same base: O(written)
+        while `position` is -1 or falls among the keys after the base's; a plain dict
+        otherwise. Position -1 (ascending key order) assumes the base ascends too, as it does
+        under an org whose users are in uid order: that order is kept by every write, and a
+        clone starts with its source's."""
+        tail: list[Any] = list(self.tail)
+        key = tail.pop()
+        if position < 0:
+            if key in self.base and (not tail or key < tail[0]):
+                # its base place is its place: the base's keys ascend as the container does
+                return Layered(self.base, dict(self.top), dict.fromkeys(tail), self.size)
+            tail.insert(bisect_left(tail, key), key)
+            return Layered(self.base, dict(self.top), dict.fromkeys(tail), self.size)
+        at_base = self.size - len(self.tail)  # keys iterated from the base
+        if position >= at_base:
+            tail.insert(position - at_base, key)
+            return Layered(self.base, dict(self.top), dict.fromkeys(tail), self.size)
+        return moved_back(self.flat(), position)
 
-def own_copy(container: Mapping[K, V]) -> MutableMapping[K, V]:
-    """A container of the same content that one org may write while another keeps reading
-    `container`: a copy when small, a `Layered` over it when big (sharing its base and
-    copying only what was written over it when it is layered already)."""
+
+class _LayeredItems(ItemsView[K, V]):
+    _mapping: Layered[K, V]
+
+    def __iter__(self) -> Iterator[tuple[K, V]]:
+        return self._mapping._items()
+
+
+class _LayeredValues(ValuesView[V]):
+    _mapping: Layered[Any, V]
+
+    def __iter__(self) -> Iterator[V]:
+        for _, value in self._mapping._items():
+            yield value
+
+
+UserStore = dict[int, User] | Layered[int, User]  # `Org.users`: a dict, or written over a clone's shared one
+
+
+def own_copy(container: Mapping[K, V]) -> dict[K, V] | Layered[K, V]:
+    """A container of the same content, in the same order, that one org may write while
+    another keeps reading `container`: a copy when small, a `Layered` over it when big
+    (sharing its base and copying only what was written over it when it is layered already)."""
     if isinstance(container, Layered):
-        return Layered(container.base, dict(container.top))
+        return container.copy()
     if len(container) >= LAYER_AT:
         return Layered(container)
     return dict(container)
@@ -148,21 +262,23 @@ class Org(Protocol):
 # Order of the stores: an undo puts a record back where it was, so listings keep their order.
 
 
-def second_last(d: dict[int, Any]) -> int:
+def second_last(d: UserStore) -> int:
     keys = reversed(d)
     next(keys)
     return int(next(keys))
 
 
-def moved_back(d: dict[Any, Any], position: int) -> dict[Any, Any]:
+def moved_back(d: M, position: int) -> M:
     """`d` with its last entry moved to `position` (-1: to its place in ascending key
-    order), as a new dict: readers holding the old one never see a half-built dict."""
+    order), as a new container: readers holding the old one never see a half-built one."""
+    if isinstance(d, Layered):
+        return d.moved_back(position)  # type: ignore[return-value]
     items = list(d.items())
     item = items.pop()
     if position < 0:
         position = bisect_left([k for k, _ in items], item[0])
     items.insert(position, item)
-    return dict(items)
+    return dict(items)  # type: ignore[return-value]
 
 
 def index_user(by_email: ByEmail, by_login: ByLogin, user: User) -> None:

@@ -14,10 +14,12 @@ seed and inspect an org without a server. The org is split by concern:
 Scale: an org holds a million users in well under a gigabyte. A clone shares the
 user-sized containers (`users`, `memberships`, `members` and the lookup indexes) with its
 source until either of them writes, so a clone costs O(groups), not O(users). Each
-container is taken over on its own first write (`_own`): `users` is copied; `members` is
-copied per group; `memberships` and the lookup indexes of a big org are written over
-(`indexes.Layered`), not copied. That is why every write must go through the primitives
-below, never into the containers directly.
+container is taken over on its own first write (`_own`): `members` is copied per group;
+`users`, `memberships` and the lookup indexes of a big org are written over
+(`indexes.Layered`: a dict's order and length, a lookup one dict miss dearer), not
+copied, so the first write on a big served org (a clone of its reset template) costs
+O(written), not O(users). That is why every write must go through the primitives below,
+never into the containers directly.
 """
 
 from __future__ import annotations
@@ -28,9 +30,19 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import replace
 from typing import Any
 
-from . import heap, indexes, transactions, views
+from . import indexes, transactions, views
 from .changes import ChangeKey, ChangeObserver
-from .indexes import ByEmail, ByLogin, index_user, moved_back, own_copy, plain, second_last, unindex_user
+from .indexes import (
+    ByEmail,
+    ByLogin,
+    UserStore,
+    index_user,
+    moved_back,
+    own_copy,
+    plain,
+    second_last,
+    unindex_user,
+)
 from .names import (
     admin_group_name,
 )
@@ -75,7 +87,7 @@ class Org:
         self.credentials: dict[str, Credential] = {}
         self.products: dict[str, Product] = {}  # lower name -> product
         self.groups: dict[int, Group] = {}
-        self.users: dict[int, User] = {}
+        self.users: UserStore = {}
         self.members: dict[int, dict[int, None]] = {}  # gid -> direct member uids, in join order
         self.memberships: MutableMapping[int, frozenset[int]] = {}  # uid -> direct group ids
         self.version = 0
@@ -260,7 +272,8 @@ class Org:
             for gid in self._borrowed:  # the generator writes member dicts directly
                 self.members[gid] = dict(self.members[gid])
             self._borrowed = set()
-            self.memberships, self._by_email, self._by_login = (
+            self.users, self.memberships, self._by_email, self._by_login = (
+                plain(self.users),
                 plain(self.memberships),
                 plain(self._by_email),
                 plain(self._by_login),
@@ -275,10 +288,10 @@ class Org:
 
     def _own(self, *names: str) -> None:
         """Stop sharing the named containers (all: none named) with a clone, before this
-        org's first write to them after `clone()`: "users" is copied, "members" is copied
-        without the member dicts (each is copied on its group's first write,
-        `_owned_members`), "memberships" and "index" (both lookup indexes) are copied when
-        small and written over (`indexes.own_copy`) when big."""
+        org's first write to them after `clone()`: "members" is copied without the member
+        dicts (each is copied on its group's first write, `_owned_members`); "users",
+        "memberships" and "index" (both lookup indexes) are copied when small and written
+        over (`indexes.own_copy`) when big, so a big org's first write costs O(written)."""
         with self.lock:
             for name in names or SHARED:
                 flag = "_shared_" + name
@@ -286,7 +299,7 @@ class Org:
                     continue
                 setattr(self, flag, False)
                 if name == "users":
-                    self.users = heap.long_lived(self.users.copy, (self,))
+                    self.users = own_copy(self.users)
                 elif name == "members":
                     self.members = dict(self.members)
                     self._borrowed = set(self.members)

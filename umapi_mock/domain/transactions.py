@@ -9,7 +9,7 @@ touched keys into one `OrgChanges` holding the records as they stand then.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any, Protocol
 
@@ -31,7 +31,7 @@ class Org(Protocol):
     @property
     def observer(self) -> ChangeObserver | None: ...
     @property
-    def users(self) -> dict[int, User]: ...
+    def users(self) -> Mapping[int, User]: ...
     @property
     def groups(self) -> dict[int, Group]: ...
     @property
