@@ -5,8 +5,8 @@ admin group an admin-group name denotes.
 They are plain dicts kept on the org (`Org._by_email`, `Org._by_login`) so a clone shares
 them copy-on-write with the user store and the generator can fill them in bulk
 (`BulkWrite`); the write primitives keep them consistent through the two functions below.
-A big clone does not copy them (nor its membership sets) on its first write: it writes
-over them (`Layered`), so that write costs O(1), not O(users).
+A big clone does not copy them (nor its user store and membership sets) on its first
+write: it writes over them (`Layered`), so that write costs O(written), not O(users).
 """
 
 from __future__ import annotations
@@ -77,11 +77,10 @@ class Layered(MutableMapping[K, V]):
         self.holes = holes
 
     def get(self, key: K, default: Any = None) -> Any:
-        top = self.top
-        if key in top:
-            value = top[key]
-            return default if value is GONE else value
-        return self.base.get(key, default)
+        value = self.top.get(key, _ABSENT)  # one lookup: a writer in another thread cannot split it
+        if value is _ABSENT:
+            return self.base.get(key, default)
+        return default if value is GONE else value
 
     def __getitem__(self, key: K) -> V:
         value = self.get(key, GONE)
@@ -192,6 +191,8 @@ class Layered(MutableMapping[K, V]):
         otherwise. Position -1 (ascending key order) assumes the base ascends too, as it does
         under an org whose users are in uid order: that order is kept by every write, and a
         clone starts with its source's."""
+        if not self.tail:  # (the undo that calls this has just set its key again: it is last)
+            return moved_back(self.flat(), position)
         tail: list[Any] = list(self.tail)
         key = tail.pop()
         if position < 0:
