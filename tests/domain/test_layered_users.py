@@ -1,6 +1,6 @@
 """A big org's clone writes over the user store it shares with its source (and over its
-membership sets and lookup indexes: `indexes.Layered`) instead of copying it on its first
-write. It must behave exactly as a copy would: the same users in the same order (listings
+membership sets, lookup indexes and big groups' member lists: `indexes.Layered`) instead of
+copying it on its first write. It must behave exactly as a copy would: the same users in the same order (listings
 follow it), the same length, deletes and re-adds, undo, clones of clones, and neither the
 clone nor its source seeing the other's writes.
 
@@ -62,6 +62,8 @@ def state(org: Org) -> dict[str, Any]:
         "memberships": {uid: org.memberships.get(uid) for uid in users},
         "by_email": {u.uid: [x.uid for x in org.users_with_email(u.email)] for u in users.values()},
         "by_login": {u.uid: org.user_by_login(u.username, u.domain) for u in users.values()},
+        "members": {gid: list(org.members.get(gid, {})) for gid in org.groups},  # in join order
+        "member_counts": {gid: len(org.members.get(gid, {})) for gid in org.groups},
     }
 
 
@@ -137,7 +139,9 @@ def write(org: Org, op: str, n: int, deleted: list[User]) -> None:
 
 WRITE = st.tuples(st.sampled_from(OPS[:-1]), st.integers(0, 50))
 UNDONE = st.lists(
-    st.tuples(st.sampled_from(("create", "create", "delete", "delete", "readd", "rekey")), st.integers(0, 50)),
+    st.tuples(
+        st.sampled_from(("create", "create", "delete", "delete", "readd", "rekey", "join", "leave")), st.integers(0, 50)
+    ),
     min_size=1,
     max_size=4,
 )

@@ -223,6 +223,7 @@ class _LayeredValues(ValuesView[V]):
 
 
 UserStore = dict[int, User] | Layered[int, User]  # `Org.users`: a dict, or written over a clone's shared one
+Members = dict[int, None] | Layered[int, None]  # one group's member uids in join order (`Org.members`), likewise
 
 
 def present(store: Mapping[K, V], keys: Iterable[K]) -> list[V]:

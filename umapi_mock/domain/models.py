@@ -14,11 +14,11 @@ seed and inspect an org without a server. The org is split by concern:
 Scale: an org holds a million users in well under a gigabyte. A clone shares the
 user-sized containers (`users`, `memberships`, `members` and the lookup indexes) with its
 source until either of them writes, so a clone costs O(groups), not O(users). Each
-container is taken over on its own first write (`_own`): `members` is copied per group;
-`users`, `memberships` and the lookup indexes of a big org are written over
-(`indexes.Layered`: a dict's order and length, a lookup one dict miss dearer), not
-copied, so the first write on a big served org (a clone of its reset template) costs
-O(written), not O(users). That is why every write must go through the primitives below,
+container is taken over on its own first write (`_own`; `members` per group): `users`,
+`memberships`, the lookup indexes and the member lists of big groups are written over
+(`indexes.Layered`: a dict's order and length, a lookup one dict miss dearer), small
+ones copied, so the first write on a big served org (a clone of its reset template)
+costs O(written), not O(users). That is why every write must go through the primitives below,
 never into the containers directly.
 """
 
@@ -35,6 +35,7 @@ from .changes import ChangeKey, ChangeObserver
 from .indexes import (
     ByEmail,
     ByLogin,
+    Members,
     UserStore,
     index_user,
     moved_back,
@@ -88,7 +89,7 @@ class Org:
         self.products: dict[str, Product] = {}  # lower name -> product
         self.groups: dict[int, Group] = {}
         self.users: UserStore = {}
-        self.members: dict[int, dict[int, None]] = {}  # gid -> direct member uids, in join order
+        self.members: dict[int, Members] = {}  # gid -> direct member uids, in join order
         self.memberships: MutableMapping[int, frozenset[int]] = {}  # uid -> direct group ids
         self.version = 0
         self._group_ids: dict[str, int] = {}  # lower name -> gid
@@ -269,8 +270,11 @@ class Org:
         derived view and page is dropped, to be rebuilt on its next read."""
         with self.lock:
             self._own()
-            for gid in self._borrowed:  # the generator writes member dicts directly
-                self.members[gid] = dict(self.members[gid])
+            for gid, group in self.members.items():  # the generator writes member dicts directly
+                if isinstance(group, indexes.Layered):
+                    self.members[gid] = group.flat()
+                elif gid in self._borrowed:
+                    self.members[gid] = dict(group)
             self._borrowed = set()
             self.users, self.memberships, self._by_email, self._by_login = (
                 plain(self.users),
@@ -278,7 +282,10 @@ class Org:
                 plain(self._by_email),
                 plain(self._by_login),
             )
-            bulk = BulkWrite(self.users, self.memberships, self.members, self._by_email, self._by_login, self._next_uid)
+            plain_members: dict[int, dict[int, None]] = self.members  # type: ignore[assignment]  # all plain now
+            bulk = BulkWrite(
+                self.users, self.memberships, plain_members, self._by_email, self._by_login, self._next_uid
+            )
             try:
                 yield bulk
             finally:
@@ -289,9 +296,10 @@ class Org:
     def _own(self, *names: str) -> None:
         """Stop sharing the named containers (all: none named) with a clone, before this
         org's first write to them after `clone()`: "members" is copied without the member
-        dicts (each is copied on its group's first write, `_owned_members`); "users",
-        "memberships" and "index" (both lookup indexes) are copied when small and written
-        over (`indexes.own_copy`) when big, so a big org's first write costs O(written)."""
+        dicts (each is taken over on its group's first write, `_owned_members`); "users",
+        "memberships" and "index" (both lookup indexes), like each member dict, are copied
+        when small and written over (`indexes.own_copy`) when big, so a big org's first
+        write costs O(written)."""
         with self.lock:
             for name in names or SHARED:
                 flag = "_shared_" + name
@@ -493,14 +501,14 @@ class Org:
         if self._group_ids.get(group.name.lower()) == group.gid:
             del self._group_ids[group.name.lower()]
 
-    def _owned_members(self, gid: int) -> dict[int, None]:
+    def _owned_members(self, gid: int) -> Members:
         """Group `gid`'s member dict, this org's own to write."""
         members = self.members.get(gid)
         if members is None:
             members = self.members[gid] = {}
         elif gid in self._borrowed:
             self._borrowed.discard(gid)
-            members = self.members[gid] = dict(members)
+            members = self.members[gid] = own_copy(members)
         return members
 
     def add_member(self, gid: int, uid: int) -> bool:
