@@ -48,7 +48,7 @@ SECTIONS: dict[str, tuple[Callable[[Settings], list[Figure]], tuple[str, ...]]] 
     ),
     "actions": (actions.run, ("action_throughput",)),
     "deep_page": (deep_page.run, ("deep_page_latency",)),
-    "scale": (scale.run, ("read_after_write", "mixed_load_p99")),
+    "scale": (scale.run, ("first_write_ratio", "read_after_write", "mixed_load_p99")),
     "seeding": (seeding.run, ("seed_1m_wall", "seed_1m_peak_rss")),
     "durable": (durable.run, ("durable_write_ratio", "data_dir_restart_1m")),
 }

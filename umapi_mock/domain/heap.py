@@ -6,21 +6,20 @@ users one costs ~0.4 s, and it lands inside whatever request happens to trigger 
 objects are never garbage while the org is served (and hold no reference cycles, so
 reference counting frees them when the org is replaced), so once they exist they are
 moved out of the collector's sight with `gc.freeze()`: after seeding, a state load,
-a reset or a fresh org per test, and when a clone's first user write copies the user
-store (`long_lived`). An in-process mock of big orgs unfreezes the heap when its block ends
-(`release`), since what was frozen while it ran includes its app. Small orgs are left alone: their collections are cheap, and objects frozen
-while alive that later become cyclic garbage (a discarded emulator and its app) are
-never collected.
+a reset or a fresh org per test. A big clone's first write builds no big container
+(it writes over the shared ones, `indexes.Layered`), so it has nothing to freeze. An
+in-process mock of big orgs unfreezes the heap when its block ends (`release`), since
+what was frozen while it ran includes its app. Small orgs are left alone: their
+collections are cheap, and objects frozen while alive that later become cyclic garbage
+(a discarded emulator and its app) are never collected.
 """
 
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterable, Iterator, Sized
+from collections.abc import Iterable, Iterator, Sized
 from contextlib import contextmanager
-from typing import Protocol, TypeVar
-
-T = TypeVar("T")
+from typing import Protocol
 
 
 class _HasUsers(Protocol):  # an Org (not imported: the models import this module)
@@ -39,20 +38,6 @@ def settle(orgs: Iterable[_HasUsers]) -> None:
         if gc.get_freeze_count():
             gc.collect()
         gc.freeze()
-
-
-def long_lived(build: Callable[[], T], orgs: Iterable[_HasUsers]) -> T:
-    """`build()` a container as long-lived as the records (a clone's copy of a big store)
-    and `settle` it. The collection that frees the garbage made since the last freeze runs
-    before the container exists: run after, it would walk every entry of the new container
-    (~30 ms for 300,000 users) only to find nothing to free."""
-    big = sum(len(org.users) for org in orgs) >= FREEZE_AT_USERS
-    if big and gc.get_freeze_count():
-        gc.collect()
-    value = build()
-    if big:
-        gc.freeze()
-    return value
 
 
 def release(orgs: Iterable[_HasUsers]) -> None:

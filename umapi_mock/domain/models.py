@@ -13,11 +13,12 @@ seed and inspect an org without a server. The org is split by concern:
 
 Scale: an org holds a million users in well under a gigabyte. A clone shares the
 user-sized containers (`users`, `memberships`, `members` and the lookup indexes) with its
-source until either of them writes, so a clone costs O(groups), not O(users). Each
-container is taken over on its own first write (`_own`): `users` is copied; `members` is
-copied per group; `memberships` and the lookup indexes of a big org are written over
-(`indexes.Layered`), not copied. That is why every write must go through the primitives
-below, never into the containers directly.
+source until either of them writes, so a clone costs O(groups), not O(users). Each is
+taken over on its own first write (`_own`; `members` per group): copied when small, written
+over when big (`indexes.Layered`: a dict's order and length, a lookup one dict miss
+dearer), so even the first write on a big served org (a clone of its reset template) costs
+O(written). That is why every write must go through the primitives below, never into the
+containers directly.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from dataclasses import replace
 from functools import partial
 from typing import Any
 
-from . import heap, indexes, transactions, views
+from . import indexes, transactions, views
 from .changes import ChangeKey, ChangeObserver
 from .indexes import ByEmail, ByLogin, index_user, moved_back, own_copy, plain, second_last, unindex_user
 from .names import (
@@ -76,8 +77,8 @@ class Org:
         self.credentials: dict[str, Credential] = {}
         self.products: dict[str, Product] = {}  # lower name -> product
         self.groups: dict[int, Group] = {}
-        self.users: dict[int, User] = {}
-        self.members: dict[int, dict[int, None]] = {}  # gid -> direct member uids, in join order
+        self.users: indexes.UserStore = {}
+        self.members: dict[int, indexes.Members] = {}  # gid -> direct member uids, in join order
         self.memberships: MutableMapping[int, frozenset[int]] = {}  # uid -> direct group ids
         self.version = 0
         self._group_ids: dict[str, int] = {}  # lower name -> gid
@@ -258,15 +259,18 @@ class Org:
         derived view and page is dropped, to be rebuilt on its next read."""
         with self.lock:
             self._own()
-            for gid in self._borrowed:  # the generator writes member dicts directly
-                self.members[gid] = dict(self.members[gid])
+            for gid, group in self.members.items():  # the generator writes plain member dicts directly
+                if gid in self._borrowed or isinstance(group, indexes.Layered):
+                    self.members[gid] = plain(group) if isinstance(group, indexes.Layered) else dict(group)
             self._borrowed = set()
-            self.memberships, self._by_email, self._by_login = (
+            self.users, self.memberships, self._by_email, self._by_login = (
+                plain(self.users),
                 plain(self.memberships),
                 plain(self._by_email),
                 plain(self._by_login),
             )
-            bulk = BulkWrite(self.users, self.memberships, self.members, self._by_email, self._by_login, self._next_uid)
+            members: dict[int, dict[int, None]] = self.members  # type: ignore[assignment]  # all plain now
+            bulk = BulkWrite(self.users, self.memberships, members, self._by_email, self._by_login, self._next_uid)
             try:
                 yield bulk
             finally:
@@ -276,23 +280,21 @@ class Org:
 
     def _own(self, *names: str) -> None:
         """Stop sharing the named containers (all: none named) with a clone, before this
-        org's first write to them after `clone()`: "users" is copied, "members" is copied
-        without the member dicts (each is copied on its group's first write,
-        `_owned_members`), "memberships" and "index" (both lookup indexes) are copied when
-        small and written over (`indexes.own_copy`) when big."""
+        org's first write to them after `clone()`: "members" is copied without the member
+        dicts (each is taken over on its group's first write, `_owned_members`); the others
+        ("users", "memberships", "index": both lookup indexes), like each member dict, are
+        copied when small and written over when big (`indexes.own_copy`)."""
         with self.lock:
             for name in names or SHARED:
                 flag = "_shared_" + name
                 if not getattr(self, flag):
                     continue
                 setattr(self, flag, False)
-                if name == "users":
-                    self.users = heap.long_lived(self.users.copy, (self,))
+                if name in ("users", "memberships"):
+                    setattr(self, name, own_copy(getattr(self, name)))
                 elif name == "members":
                     self.members = dict(self.members)
                     self._borrowed = set(self.members)
-                elif name == "memberships":
-                    self.memberships = own_copy(self.memberships)
                 else:
                     self._by_email, self._by_login = own_copy(self._by_email), own_copy(self._by_login)
 
@@ -481,14 +483,14 @@ class Org:
         if self._group_ids.get(group.name.lower()) == group.gid:
             del self._group_ids[group.name.lower()]
 
-    def _owned_members(self, gid: int) -> dict[int, None]:
+    def _owned_members(self, gid: int) -> indexes.Members:
         """Group `gid`'s member dict, this org's own to write."""
         members = self.members.get(gid)
         if members is None:
             members = self.members[gid] = {}
         elif gid in self._borrowed:
             self._borrowed.discard(gid)
-            members = self.members[gid] = dict(members)
+            members = self.members[gid] = own_copy(members)
         return members
 
     def add_member(self, gid: int, uid: int) -> bool:

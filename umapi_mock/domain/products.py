@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import UmapiError
+from .indexes import present
 from .models import PRODUCT_PROFILE, USER_GROUP, AmbiguousUser, Group, Org, Product, User
 from .names import admin_group_name
 
@@ -165,5 +166,4 @@ def update_profile(org: Org, profile: Group, change: ProfileUpdate) -> None:
 
 def member_users(org: Org, gid: int) -> Sequence[User]:
     """Direct members of a group, in join order."""
-    users = org.users
-    return [users[uid] for uid in org.members.get(gid, ()) if uid in users]
+    return present(org.users, org.members.get(gid, ()))

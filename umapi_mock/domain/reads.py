@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Generic, TypeVar
 
 from .errors import UmapiError
+from .indexes import present
 from .models import PRODUCT_PROFILE, USER_GROUP, AmbiguousUser, Group, Org, User
 from .names import admin_name
 from .trust import known_domain
@@ -138,9 +139,8 @@ def _users(
     index = min(max(page, 0), page_count - 1)
 
     def build() -> list[User]:
-        users = org.users
         start = index * size
-        return [users[uid] for uid in fetch()[start : start + size] if uid in users]
+        return present(org.users, fetch()[start : start + size])
 
     items = org.page_view(
         ("page", list_key, index, size), build, source=list_key, index=index, size=size, uids=_uids_of
