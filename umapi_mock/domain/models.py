@@ -537,7 +537,7 @@ class Org:
         self.version += 1
         return True
 
-    def _relink(self, gid: int, uid: int, order: dict[int, None] | None) -> None:
+    def _relink(self, gid: int, uid: int, order: indexes.Members | None) -> None:
         """Undo `remove_member`: `uid` back in `gid`, where it was in the join order."""
         if self._shared_members or self._shared_memberships:
             self._own("members", "memberships")
