@@ -21,6 +21,7 @@ import secrets
 import socket
 import time
 from collections.abc import Callable, Iterable, Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from flask import Response, g, request
@@ -194,7 +195,10 @@ def record_exchange(
     dropped: bool = False,
 ) -> None:
     """One exchange into the journal (the Flask hook's and the fast lane's one way there).
-    Only digests and kept cuts are taken now; redaction runs when the entry is first read."""
+    Only digests and kept cuts are taken now; redaction runs when the entry is first read.
+    The facts are kept as one tuple of strings and numbers (the collector stops tracking
+    it), not a closure: a full journal otherwise holds ~20 tracked cells per entry, which
+    every full collection walks."""
     latency_ms = round((time.perf_counter() - t0) * 1000.0, 3)
     now = emulator.backend.clock.now()
     request_bytes = len(request_body)
@@ -205,38 +209,76 @@ def record_exchange(
     small_response = response_body if 0 < response_bytes <= LAZY_DIGEST else None
     request_sha = digest(request_body, memo=False) if small_request is None else None
     response_sha = None if dropped or small_response is not None else digest(response_body, memo=shared)
-
-    def shown() -> dict[str, Any]:
-        scrub = emulator.secrets.scrub  # by value: issued tokens and seeded secrets, wherever they are
-        shown_query = redact_query(query) if query else {}
-        return {
-            "time": now,
-            "method": method,
-            "path": scrub(path),
-            "query": {
-                scrub(k): [scrub(x) for x in v] if isinstance(v, list) else scrub(v) for k, v in shown_query.items()
-            },
-            "status": status,
-            "latency_ms": latency_ms,
-            "client_id": scrub(client_id),
-            "org_id": org_id,
-            "request_id": scrub(request_id),
-            "family": family,
-            "ims": path.startswith("/ims/"),
-            "request_sha256": request_sha if small_request is None else digest(small_request, memo=False),
-            "request_bytes": request_bytes,
-            "response_sha256": response_sha if small_response is None else digest(small_response, memo=False),
-            "response_bytes": response_bytes,
-            "answered_by": answered_by,
-            "fault": None if fault is None else {"id": fault.id, "kind": fault.respond.kind},
-            "pragma": scrub(pragma),
-        }
-
+    facts = (
+        now,
+        method,
+        path,
+        tuple(query),
+        status,
+        latency_ms,
+        client_id,
+        org_id,
+        request_id,
+        family,
+        request_sha if small_request is None else small_request,
+        request_bytes,
+        response_sha if small_response is None else small_response,
+        response_bytes,
+        answered_by,
+        None if fault is None else (fault.id, fault.respond.kind),
+        pragma,
+    )
     journal = emulator.layers.journal
     exchange = None
     if journal.bodies:
         exchange = Exchange(Body.of(request_body, request_type), Body.of(response_body, response_type, shared=shared))
-    journal.record({"time": now, "method": method}, exchange, pending=shown)
+    journal.record({"time": now, "method": method}, exchange, pending=partial(_shown_entry, emulator, facts))
+
+
+def _shown_entry(emulator: Emulator, facts: tuple[Any, ...]) -> dict[str, Any]:
+    """A journal entry as shown, from `record_exchange`'s facts: redacted when first read,
+    by value (issued tokens and seeded secrets, wherever they are) and by shape."""
+    (
+        now,
+        method,
+        path,
+        query,
+        status,
+        latency_ms,
+        client_id,
+        org_id,
+        request_id,
+        family,
+        request_sha,
+        request_bytes,
+        response_sha,
+        response_bytes,
+        answered_by,
+        fault,
+        pragma,
+    ) = facts
+    scrub = emulator.secrets.scrub
+    shown_query = redact_query(query) if query else {}
+    return {
+        "time": now,
+        "method": method,
+        "path": scrub(path),
+        "query": {scrub(k): [scrub(x) for x in v] if isinstance(v, list) else scrub(v) for k, v in shown_query.items()},
+        "status": status,
+        "latency_ms": latency_ms,
+        "client_id": scrub(client_id),
+        "org_id": org_id,
+        "request_id": scrub(request_id),
+        "family": family,
+        "ims": path.startswith("/ims/"),
+        "request_sha256": request_sha if type(request_sha) is not bytes else digest(request_sha, memo=False),
+        "request_bytes": request_bytes,
+        "response_sha256": response_sha if type(response_sha) is not bytes else digest(response_sha, memo=False),
+        "response_bytes": response_bytes,
+        "answered_by": answered_by,
+        "fault": None if fault is None else {"id": fault[0], "kind": fault[1]},
+        "pragma": scrub(pragma),
+    }
 
 
 # ------------------------------------------------- request ids, the log's facts
