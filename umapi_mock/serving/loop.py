@@ -86,6 +86,7 @@ class Server:
             server_port=self.server_port,
             stopping=lambda: self.stopping,
             returned=self._give_back,
+            admin_token=self.admin_token,
         )
         self._open: set[Conn] = set()  # every connection, owned by the I/O thread or a worker
         self._open_lock = threading.Lock()
@@ -411,9 +412,9 @@ class Server:
                 continue
             conn.sock.setblocking(False)
             now = time.monotonic()
-            if conn.buf:  # a pipelined request is already under way
-                conn.request_started = now
-                conn.deadline = now + self.limits.request_timeout
+            if conn.buf:  # a request is already under way (pipelined, or its start read by the worker)
+                conn.request_started = conn.request_started or now
+                conn.deadline = conn.request_started + self.limits.request_timeout
             else:
                 conn.request_started = None
                 conn.idle_since = now
