@@ -139,3 +139,13 @@ def test_a_late_next_request_is_answered(served) -> None:
         assert answered(sock) == 200
         _until(lambda: served[0].server.in_flight == 0, "the connection back with the I/O loop")
         assert answered(sock) == 200
+
+
+def test_the_same_head_again_carries_its_own_body_each_time(served) -> None:
+    """A client repeats one head (heads are parsed once and shared): each request still gets
+    its own body, and nothing the app added to one request's environ reaches the next."""
+    wrong = TOKEN_BODY.replace(b"test-secret", b"test-secreX")
+    with connection(served) as sock:
+        for body, status in ((TOKEN_BODY, 200), (wrong, 401), (TOKEN_BODY, 200), (wrong, 401)):
+            sock.sendall(TOKEN_HEAD + b"\r\n" + body)
+            assert read_response(sock).status == status

@@ -47,30 +47,44 @@ class ConnectionGone(Exception):
 
 
 def environ_for(conn: Conn, req: Request, server_name: str, server_port: int) -> dict[str, Any]:
-    """The WSGI environ of a request read whole (its body de-chunked)."""
+    """The WSGI environ of a request read whole (its body de-chunked). What the head gives
+    is worked out once per distinct head (heads are shared, see `http1.read_head`)."""
+    head = req.head
+    from_head = head.environ if head is not None else None
+    if from_head is None:
+        from_head = _head_environ(req)
+        if head is not None:
+            head.environ = from_head
+    environ = from_head.copy()
+    environ["SERVER_NAME"] = server_name
+    environ["SERVER_PORT"] = str(server_port)
+    environ["REMOTE_ADDR"] = conn.peer[0]
+    environ["REMOTE_PORT"] = conn.peer[1]
+    environ["wsgi.url_scheme"] = "https" if conn.tls else "http"
+    environ["wsgi.input"] = io.BytesIO(req.body)
+    environ["wsgi.errors"] = sys.stderr
+    environ["werkzeug.socket"] = conn.sock  # a `drop` fault shuts it
+    environ["CONTENT_LENGTH"] = str(len(req.body))
+    return environ
+
+
+def _head_environ(req: Request) -> dict[str, Any]:
+    """The WSGI variables a request head gives (CGI names for its headers)."""
     path, _, query = req.target.partition("?")
     if path.startswith(("http://", "https://")):  # absolute-form target
         path = "/" + path.split("/", 3)[3] if path.count("/") >= 3 else "/"
     environ: dict[str, Any] = {
         "REQUEST_METHOD": req.method,
         "SCRIPT_NAME": "",
-        "PATH_INFO": unquote_to_bytes(path).decode("latin-1"),
+        "PATH_INFO": path if path.isascii() and "%" not in path else unquote_to_bytes(path).decode("latin-1"),
         "QUERY_STRING": query,
         "RAW_URI": req.target,
         "REQUEST_URI": req.target,
-        "SERVER_NAME": server_name,
-        "SERVER_PORT": str(server_port),
         "SERVER_PROTOCOL": req.version,
-        "REMOTE_ADDR": conn.peer[0],
-        "REMOTE_PORT": conn.peer[1],
         "wsgi.version": (1, 0),
-        "wsgi.url_scheme": "https" if conn.tls else "http",
-        "wsgi.input": io.BytesIO(req.body),
-        "wsgi.errors": sys.stderr,
         "wsgi.multithread": True,
         "wsgi.multiprocess": False,
         "wsgi.run_once": False,
-        "werkzeug.socket": conn.sock,  # a `drop` fault shuts it
     }
     for name, value in req.headers:
         key = name.upper().replace("-", "_")
@@ -83,7 +97,6 @@ def environ_for(conn: Conn, req: Request, server_name: str, server_port: int) ->
             continue  # the body is already read whole (and de-chunked)
         key = "HTTP_" + key
         environ[key] = f"{environ[key]},{value}" if key in environ else value
-    environ["CONTENT_LENGTH"] = str(len(req.body))
     return environ
 
 

@@ -93,6 +93,19 @@ def reason_phrase(code: int, given: str = "") -> str:
     return REASON_PHRASES.get(code) or given or "Unknown"
 
 
+@dataclass(eq=False)
+class Head:
+    """A parsed request head. Heads are shared: a keep-alive client sends the same head
+    again and again (the same URL, token and headers), so it is parsed once (`read_head`)."""
+
+    method: str
+    target: str
+    version: str
+    headers: tuple[tuple[str, str], ...]
+    known: dict[str, str]  # the values of `_SERVER_HEADERS`, by lower-case name
+    environ: dict[str, Any] | None = None  # the WSGI variables it gives (`answer.environ_for` fills it)
+
+
 @dataclass
 class Request:
     """One parsed request, read whole before the app sees it."""
@@ -104,6 +117,7 @@ class Request:
     body: bytes
     keep_alive: bool
     started: float = 0.0
+    head: Head | None = None
 
 
 @dataclass(frozen=True)
@@ -120,10 +134,27 @@ _WHITESPACE = " \t\r\n\x0b\x0c"
 _SERVER_HEADERS = frozenset({"content-length", "transfer-encoding", "expect", "connection", "authorization"})
 
 
-def parse_head(head: bytes, limits: Limits) -> tuple[str, str, str, list[tuple[str, str]], dict[str, str]]:
-    """(method, target, version, headers, the values of `_SERVER_HEADERS` by lower-case name
-    with repeats joined by ", ") of a request head without its final CRLFCRLF. The head is
-    decoded once (latin-1, byte for byte)."""
+_HEADS: dict[tuple[int, bytes], Head] = {}  # by (request line limit, head bytes)
+_HEADS_KEPT = 256  # distinct heads remembered (then forgotten all at once)
+_HEAD_KEPT_MAX = 4096  # longer heads are parsed every time
+
+
+def read_head(head: bytes, limits: Limits) -> Head:
+    """`parse_head`, remembered for heads seen before (a refused head is never remembered)."""
+    key = (limits.max_request_line, head)
+    found = _HEADS.get(key)
+    if found is None:
+        found = parse_head(head, limits)
+        if len(head) <= _HEAD_KEPT_MAX:
+            if len(_HEADS) >= _HEADS_KEPT:
+                _HEADS.clear()
+            _HEADS[key] = found
+    return found
+
+
+def parse_head(head: bytes, limits: Limits) -> Head:
+    """A request head without its final CRLFCRLF, decoded once (latin-1, byte for byte);
+    repeated headers the server reads are joined with ", "."""
     line, crlf, rest = head.decode("latin-1").partition("\r\n")
     if len(line) > limits.max_request_line:
         raise Refusal("request.uri_too_long", limit=limits.max_request_line)
@@ -147,7 +178,7 @@ def parse_head(head: bytes, limits: Limits) -> tuple[str, str, str, list[tuple[s
         lowered = name.lower()
         if lowered in _SERVER_HEADERS:
             known[lowered] = f"{known[lowered]}, {value}" if lowered in known else value
-    return method.upper(), target, version, headers, known
+    return Head(method.upper(), target, version, tuple(headers), known)
 
 
 def dechunk(buf: bytes | bytearray, start: int, limit: int, method: str, target: str) -> tuple[bytes, int] | None:
@@ -219,7 +250,8 @@ def take_request(buf: bytearray, limits: Limits, admin_token: str | None = None)
     if head_end > limits.max_head:
         raise Refusal("request.headers_too_large", limit=limits.max_head)
     with memoryview(buf) as view:
-        method, target, version, headers, known = parse_head(bytes(view[:head_end]), limits)
+        parsed = read_head(bytes(view[:head_end]), limits)
+    method, target, version, known = parsed.method, parsed.target, parsed.version, parsed.known
     max_body = body_limit(target, known.get("authorization"), limits, admin_token)
     body_start = head_end + 4
     length_text = known.get("content-length")
@@ -247,7 +279,7 @@ def take_request(buf: bytearray, limits: Limits, admin_token: str | None = None)
             body = bytes(view[body_start:end])
     connection = known.get("connection", "").lower()
     keep_alive = "close" not in connection if version == "HTTP/1.1" else "keep-alive" in connection
-    return Request(method, target, version, headers, body, keep_alive), end
+    return Request(method, target, version, list(parsed.headers), body, keep_alive, head=parsed), end
 
 
 def looks_like_plain_http(first: bytes) -> bool:
