@@ -12,13 +12,12 @@ from typing import Any
 
 from ..logs import access_log, server_log
 from ..redaction import redact_target
-from .answer import Conn, Exchange, environ_for
+from .answer import READ_SIZE, Conn, Exchange, environ_for
 from .http1 import Incomplete, Limits, Refusal, Request, take_request
 
 # After an answer, how long a worker waits for the same connection's next request before it
 # hands the connection back to the I/O thread (see `umapi_mock/server.py` for the figures).
 NEXT_REQUEST_WAIT = 0.005
-_READ_SIZE = 256 * 1024
 
 
 class WorkerPool:
@@ -114,7 +113,7 @@ class WorkerPool:
         if not conn.buf:
             try:
                 conn.sock.settimeout(NEXT_REQUEST_WAIT)
-                data = conn.sock.recv(_READ_SIZE)
+                data = conn.sock.recv(READ_SIZE)
             except (TimeoutError, BlockingIOError, InterruptedError, ssl.SSLWantReadError, ssl.SSLWantWriteError):
                 return None, True
             except (OSError, ValueError):
