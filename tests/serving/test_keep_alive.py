@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from umapi_mock.config import Config
+from umapi_mock.http.app import create_app
 from umapi_mock.server import Limits, ServedEmulator
 
 from .conftest import closed_by_peer, read_response, serving
@@ -149,3 +151,16 @@ def test_the_same_head_again_carries_its_own_body_each_time(served) -> None:
         for body, status in ((TOKEN_BODY, 200), (wrong, 401), (TOKEN_BODY, 200), (wrong, 401)):
             sock.sendall(TOKEN_HEAD + b"\r\n" + body)
             assert read_response(sock).status == status
+
+
+@pytest.mark.parametrize("tls", [False, True])
+def test_a_stop_right_after_an_answer_finishes_and_closes_the_connection(tls_files, tls: bool) -> None:
+    """The worker that answered may be waiting for the connection's next request: a
+    graceful stop still reports every request answered, and the client sees the close."""
+    context = tls_files.server_context() if tls else None
+    server = ServedEmulator(create_app(Config()), "127.0.0.1", 0, ssl_context=context).start()
+    client = ssl.create_default_context(cafile=str(tls_files.ca_cert)) if tls else None
+    with connection((server, client)) as sock:
+        assert answered(sock) == 200
+        assert server.stop() is True
+        assert closed_by_peer(sock)
