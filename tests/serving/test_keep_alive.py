@@ -72,6 +72,9 @@ def test_requests_sent_as_soon_as_each_answer_arrives_are_all_answered_on_one_co
             ids.add(r.headers["x-request-id"])
         assert len(ids) == 30
         assert answered(sock, TOKEN_HEAD + b"\r\n" + TOKEN_BODY) == 200  # a body right after, too
+        for _ in range(10):  # a head, then its body in a write of its own (as most clients send a POST)
+            sock.sendall(TOKEN_HEAD + b"\r\n")
+            assert answered(sock, TOKEN_BODY) == 200
         assert served[0].server.open_connections == 1
 
 

@@ -106,13 +106,28 @@ class WorkerPool:
         return True
 
     def _next_request(self, conn: Conn) -> tuple[Request | None, bool]:
-        """(the connection's next request when it is here whole within NEXT_REQUEST_WAIT,
-        whether the connection is still open). Without a whole request, what was read stays
-        in `conn.buf` for the I/O thread, which reads the rest (or refuses it) under its
-        deadlines, as it does for any connection."""
-        if not conn.buf:
+        """(the connection's next request when it is here whole within NEXT_REQUEST_WAIT of
+        the answer, whether the connection is still open). A request sent in parts (a head,
+        then its body, as most clients send a POST) is read on while the time lasts. Short of
+        a whole request, what was read stays in `conn.buf` for the I/O thread, which reads
+        the rest (or refuses it, or sends `100 Continue`) under its deadlines, as it does for
+        any connection."""
+        deadline = time.monotonic() + NEXT_REQUEST_WAIT
+        while True:
+            if conn.buf:
+                try:
+                    taken = take_request(conn.buf, self.limits, self.admin_token)
+                except Refusal:
+                    return None, True  # the I/O thread answers it
+                if not isinstance(taken, Incomplete):
+                    break
+                if taken.expects_continue:
+                    return None, True
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return None, True
             try:
-                conn.sock.settimeout(NEXT_REQUEST_WAIT)
+                conn.sock.settimeout(remaining)
                 data = conn.sock.recv(READ_SIZE)
             except (TimeoutError, BlockingIOError, InterruptedError, ssl.SSLWantReadError, ssl.SSLWantWriteError):
                 return None, True
@@ -120,14 +135,9 @@ class WorkerPool:
                 return None, False
             if not data:
                 return None, False  # the client closed the connection
+            if conn.request_started is None:
+                conn.request_started = time.monotonic()
             conn.buf += data
-            conn.request_started = time.monotonic()
-        try:
-            taken = take_request(conn.buf, self.limits, self.admin_token)
-        except Refusal:
-            return None, True  # the I/O thread answers it
-        if isinstance(taken, Incomplete):
-            return None, True
         req, end = taken
         with memoryview(conn.buf) as view:  # a fresh buffer, as the I/O thread makes one
             conn.buf = bytearray(view[end:])
