@@ -28,8 +28,9 @@ What made the difference:
   This docstring used to record an earlier attempt, never committed, that waited up to 2 ms
   and measured 0.68x; how it waited is not known, so it is not compared here.
 - The waiting worker reads on while the time lasts when a request comes in parts (a head,
-  then its body: how `requests` sends a POST), so such a client skips the hand-off too: one
-  sequential client posting 10x10 actions this way, 5 alternating slices, 1.17x.
+  then its body: how urllib3 2, under `requests`, sends a POST), so such a client skips the
+  hand-off too: one sequential client posting 10x10 actions this way, 5 alternating slices,
+  1.17x. (wrk sends a request in one write, so the figures above do not depend on this.)
 - Request heads are parsed once per distinct head (a keep-alive client repeats its head) and
   so are the WSGI variables they give: parse + environ of a 1 KB head with a bearer token
   11 -> 3.5 us (micro-benchmark).
