@@ -170,8 +170,9 @@ class Exchange:
         self.bytes_out += len(data)
 
     def write(self, data: bytes) -> None:
-        """Send one part of the body: the head and chunk framing travel with its first
-        COALESCE_MAX bytes (one copy of those), the rest is sent from the app's bytes uncopied
+        """Send one part of the body: the head and chunk framing travel with its first bytes,
+        up to COALESCE_MAX in all (one copy of those; a multiple of the 16 KiB TLS record, so
+        no short record follows the head), the rest is sent from the app's bytes uncopied
         (the TLS layer cuts it into records)."""
         if self.req.method == "HEAD":
             data = b""
@@ -190,8 +191,9 @@ class Exchange:
                 self._send(b"".join((prefix, data)) if prefix else data)
             return
         view = memoryview(data)
-        self._send(b"".join((prefix, view[:COALESCE_MAX])))
-        self._send(view[COALESCE_MAX:])
+        cut = max(0, COALESCE_MAX - len(prefix))  # the first write fills whole TLS records
+        self._send(b"".join((prefix, view[:cut])))
+        self._send(view[cut:])
 
     def run(self, app: Callable[..., Iterable[bytes]]) -> bool:
         """Answer; True when the connection can carry another request."""
