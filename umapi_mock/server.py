@@ -40,7 +40,8 @@ What made the difference:
   11 -> 3.5 us (micro-benchmark).
 - Sockets are read 64 KiB at a time rather than 256 KiB (see `serving/answer.py`).
 - A large answer's first write is exactly 64 KiB, head included, so every TLS record but the
-  last is full: the 2,000-user page goes out in 32 records and write calls, not 33 (strace).
+  last is full: the 2,000-user page goes out in 32 records and write calls, not 33 (strace;
+  made after the benchmark invocations above, which therefore do not include it).
 Tried and not kept: SO_SNDBUF of 1 MiB (polls per page unchanged, 2.8 against 2.9);
 encrypting into a memory BIO to write a page in fewer, larger `send` calls (granian writes a
 page in ~8 writes of 64 KiB, `SSLSocket` in ~32 of one TLS record each): in a bare test server
