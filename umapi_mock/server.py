@@ -4,16 +4,48 @@ and the benchmarks, so all three run the same server stack.
 Why our own server rather than a maintained one: neither granian nor cheroot can close a
 connection without answering (the WSGI app cannot reach their sockets), so a `drop` fault
 (see `layers/faults.py`) comes back as a 500 from both; the emulator must support every
-fault type, so it keeps this server (and adds no dependency). Speed, measured with wrk
-(HTTPS, 2 threads, 4 keep-alive connections, 3-4 s per figure), servers taking turns in one
-run on a loaded 2-core machine, medians of that run (only same-run ratios mean anything):
-granian 2.8.9 (one worker, 8 blocking threads) answered `/status` 1.2-1.3x faster than this
-server (959 vs 753 and 1,025 vs 829 req/s), while on a 2,000-user identity users page (510
-KiB) this server was 1.5x faster (308 vs 195 and 418 vs 288). So there is no parity on small
-answers: granian is ahead there. Serving a keep-alive connection's next request in the worker
-that answered it (waiting up to 2 ms for it, instead of handing the connection back to the
-I/O thread) was tried and measured slower: 0.68x on `/status`, 0.71x on the page (6
-alternating runs), so hand-offs stay as they are.
+fault type, so it keeps this server (and adds no dependency).
+
+Speed (issue 26), measured with `python -m benchmarks --only throughput` (wrk, HTTPS, 2
+threads, 4 keep-alive connections, loads taking turns in 1-second slices, 3 runs a figure) on
+a 2-core machine shared with other work (load average 5-11), the tree before and after these
+changes taking turns, five invocations each (the last two after the part-reading change
+below); medians of the invocations' figures: granian 2.8.9 (one worker, same app, same
+certificate) ÷ this server on the 2,000-user identity users page (510 KiB) went from 1.08
+(1.25, 1.08, 0.96, 1.12, 1.06) to 0.93 (0.84, 0.91, 0.93, 1.01, 0.96); on Get User from 1.92
+to 0.97 (first three). This server's own rates (medians of the first three invocations' 9
+runs): identity page 1,563 -> 1,851 req/s, Get User 4,727 -> 8,448, Flask hello world 4,103
+-> 6,036, gzip page 4,006 -> 5,464; 10x10 actions unchanged (622 -> 596 in those runs, 515
+-> 550 in a separate side-by-side of six slices each). Because hello world gained most, the
+figures that divide by it fell: gzip page ÷ hello world 0.99 -> 0.88, actions ÷ hello-world
+POST 0.17 -> 0.13. granian stays ahead with many connections (64, gzip page: 9,585 against
+6,884 req/s, 4,547 before), where workers may not wait and requests go through the I/O
+thread.
+
+What made the difference:
+- A worker that answered a keep-alive request waits up to NEXT_REQUEST_WAIT (5 ms) for the
+  same connection's next request and answers it itself, so a busy client's requests skip the
+  hand-off to the I/O thread (queue, wake-up, selector unregister/register). Side by side
+  with the server before (four sessions of 6-8 one-second slices each, load average 3-11):
+  Get User 1.3-2.1x, identity page 0.97-1.23x, `/status` 1.26-1.38x. Waiting 2 ms: Get User
+  1.17-2.07x, identity 0.91-1.18x; 10 ms: as 5 ms (one session); 20 ms: identity 0.79-1.01x.
+  This docstring used to record an earlier attempt, never committed, that waited up to 2 ms
+  and measured 0.68x; how it waited is not known, so it is not compared here.
+- The waiting worker reads on while the time lasts when a request comes in parts (a head,
+  then its body: how urllib3 2, under `requests`, sends a POST), so such a client skips the
+  hand-off too: one sequential client posting 10x10 actions this way, 5 alternating slices,
+  1.17x. (wrk sends a request in one write, so the figures above do not depend on this.)
+- Request heads are parsed once per distinct head (a keep-alive client repeats its head) and
+  so are the WSGI variables they give: parse + environ of a 1 KB head with a bearer token
+  11 -> 3.5 us (micro-benchmark).
+- Sockets are read 64 KiB at a time rather than 256 KiB (see `serving/answer.py`).
+- A large answer's first write is exactly 64 KiB, head included, so every TLS record but the
+  last is full: the 2,000-user page goes out in 32 records and write calls, not 33 (strace;
+  made after the benchmark invocations above, which therefore do not include it).
+Tried and not kept: SO_SNDBUF of 1 MiB (polls per page unchanged, 2.8 against 2.9);
+encrypting into a memory BIO to write a page in fewer, larger `send` calls (granian writes a
+page in ~8 writes of 64 KiB, `SSLSocket` in ~32 of one TLS record each): in a bare test server
+1,570-2,220 req/s against 2,430-2,590 for `SSLSocket.sendall`, whole or in 64/256 KiB pieces.
 
 Design, so that load and hostile clients cannot exhaust it:
 - One I/O thread owns every connection that is not being answered: it accepts, does TLS
@@ -21,7 +53,10 @@ Design, so that load and hostile clients cannot exhaust it:
   connections and half-sent requests therefore hold no thread (slowloris-proof), and each
   phase has a deadline: handshake, request (from its first byte), idle keep-alive.
 - A complete request goes to a bounded pool of worker threads, which run the app and write
-  the answer; the connection then returns to the I/O thread.
+  the answer. The worker then waits up to 5 ms for the connection's next request (never while
+  requests queue, never more than half the pool at once) and answers it too if it came whole;
+  otherwise the connection, with whatever part of a request was read, returns to the I/O
+  thread and its deadlines (the request timeout counts from that request's first byte).
 - At most `max_connections` are open. At the cap, a waiting client is admitted by closing
   the longest-idle keep-alive connection (as production servers do), so idle clients never
   lock a new one out; only when every connection is mid-request do new clients wait in the

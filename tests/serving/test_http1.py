@@ -257,3 +257,15 @@ def test_plain_http_is_told_from_a_tls_client_hello() -> None:
     head, _, body = plain_http_on_tls_bytes().partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 400 Bad Request\r\n") and b"Connection: close" in head
     assert b"HTTPS" in body and f"Content-Length: {len(body)}".encode() in head
+
+
+def test_a_repeated_head_gives_equal_requests_that_share_nothing_mutable() -> None:
+    data = b"GET /status?x=1 HTTP/1.1\r\nHost: x\r\nX-Seen: 1\r\nConnection: close\r\n\r\n"
+    first, _ = whole(data)
+    first.headers.append(("X-Added", "by a caller"))
+    second, _ = whole(data)
+    assert second.headers == [("Host", "x"), ("X-Seen", "1"), ("Connection", "close")]
+    assert (second.method, second.target, second.keep_alive) == ("GET", "/status?x=1", False)
+    tighter = Limits(max_request_line=10)
+    with pytest.raises(Refusal):  # a head remembered under other limits is judged by these
+        take_request(bytearray(data), tighter)

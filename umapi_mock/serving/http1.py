@@ -93,6 +93,19 @@ def reason_phrase(code: int, given: str = "") -> str:
     return REASON_PHRASES.get(code) or given or "Unknown"
 
 
+@dataclass(eq=False)
+class Head:
+    """A parsed request head. Heads are shared: a keep-alive client sends the same head
+    again and again (the same URL, token and headers), so it is parsed once (`read_head`)."""
+
+    method: str
+    target: str
+    version: str
+    headers: tuple[tuple[str, str], ...]
+    known: dict[str, str]  # the values of `_SERVER_HEADERS`, by lower-case name
+    environ: dict[str, Any] | None = None  # the WSGI variables it gives (`answer.environ_for` fills it)
+
+
 @dataclass
 class Request:
     """One parsed request, read whole before the app sees it."""
@@ -104,6 +117,7 @@ class Request:
     body: bytes
     keep_alive: bool
     started: float = 0.0
+    head: Head | None = None
 
 
 @dataclass(frozen=True)
@@ -114,34 +128,57 @@ class Incomplete:
     expects_continue: bool = False
 
 
-def parse_head(head: bytes, limits: Limits) -> tuple[str, str, str, list[tuple[str, str]]]:
-    """(method, target, version, headers) of a request head without its final CRLFCRLF."""
-    line_end = head.find(b"\r\n")
-    line = head[:line_end] if line_end >= 0 else head
+# What `bytes.strip()` strips: header names and values keep the byte-level rules once decoded.
+_WHITESPACE = " \t\r\n\x0b\x0c"
+# The headers the server itself reads (framing, limits, keep-alive), found in one pass.
+_SERVER_HEADERS = frozenset({"content-length", "transfer-encoding", "expect", "connection", "authorization"})
+
+
+_HEADS: dict[tuple[int, bytes], Head] = {}  # by (request line limit, head bytes)
+_HEADS_KEPT = 256  # distinct heads remembered (then forgotten all at once)
+_HEAD_KEPT_MAX = 4096  # longer heads are parsed every time
+
+
+def read_head(head: bytes, limits: Limits) -> Head:
+    """`parse_head`, remembered for heads seen before (a refused head is never remembered)."""
+    key = (limits.max_request_line, head)
+    found = _HEADS.get(key)
+    if found is None:
+        found = parse_head(head, limits)
+        if len(head) <= _HEAD_KEPT_MAX:
+            if len(_HEADS) >= _HEADS_KEPT:
+                _HEADS.clear()
+            _HEADS[key] = found
+    return found
+
+
+def parse_head(head: bytes, limits: Limits) -> Head:
+    """A request head without its final CRLFCRLF, decoded once (latin-1, byte for byte);
+    repeated headers the server reads are joined with ", "."""
+    line, crlf, rest = head.decode("latin-1").partition("\r\n")
     if len(line) > limits.max_request_line:
         raise Refusal("request.uri_too_long", limit=limits.max_request_line)
-    parts = line.split(b" ")
-    if len(parts) != 3 or not parts[0].isalpha() or not parts[2].startswith(b"HTTP/1."):
+    parts = line.split(" ")
+    if len(parts) != 3 or not (parts[0].isascii() and parts[0].isalpha()) or not parts[2].startswith("HTTP/1."):
         raise Refusal("request.malformed", detail="unreadable request line")
-    method, target, version = (p.decode("latin-1") for p in parts)
+    method, target, version = parts
     if version not in ("HTTP/1.0", "HTTP/1.1"):
         raise Refusal("request.malformed", detail=f"unsupported protocol {version}")
     headers: list[tuple[str, str]] = []
-    for raw in head[line_end + 2 :].split(b"\r\n") if line_end >= 0 else []:
+    known: dict[str, str] = {}
+    for raw in rest.split("\r\n") if crlf else ():
         if not raw:
             continue
-        name, colon, value = raw.partition(b":")
+        name, colon, value = raw.partition(":")
         # obsolete line folding (a line starting with a space) is refused, as RFC 7230 3.2.4 allows
-        if not colon or not name or name != name.strip() or raw[:1] in (b" ", b"\t"):
+        if not colon or not name or raw[0] in " \t" or name != name.strip(_WHITESPACE):
             raise Refusal("request.malformed", detail="unreadable header line")
-        headers.append((name.decode("latin-1"), value.strip().decode("latin-1")))
-    return method.upper(), target, version, headers
-
-
-def header(headers: list[tuple[str, str]], name: str) -> str | None:
-    """A header's value (repeated ones joined with ", "); `name` in lower case."""
-    values = [v for k, v in headers if k.lower() == name]
-    return ", ".join(values) if values else None
+        value = value.strip(_WHITESPACE)
+        headers.append((name, value))
+        lowered = name.lower()
+        if lowered in _SERVER_HEADERS:
+            known[lowered] = f"{known[lowered]}, {value}" if lowered in known else value
+    return Head(method.upper(), target, version, tuple(headers), known)
 
 
 def dechunk(buf: bytes | bytearray, start: int, limit: int, method: str, target: str) -> tuple[bytes, int] | None:
@@ -185,14 +222,14 @@ def dechunk(buf: bytes | bytearray, start: int, limit: int, method: str, target:
         view.release()
 
 
-def body_limit(target: str, headers: list[tuple[str, str]], limits: Limits, admin_token: str | None) -> int:
+def body_limit(target: str, authorization: str | None, limits: Limits, admin_token: str | None) -> int:
     """The admin API takes state documents far larger than any UMAPI body, but only from a
     caller proven by the admin token: on a server without one, and for a request without
     it, /_mock/ keeps the UMAPI limit, so nobody unauthenticated can make the server hold a
     huge body (a big state load goes by the admin token or a file path)."""
     if admin_token is None or not target.startswith(ADMIN_PREFIX):
         return limits.max_body
-    given = (header(headers, "authorization") or "").encode("latin-1", "replace")
+    given = (authorization or "").encode("latin-1", "replace")
     if not hmac.compare_digest(given, f"Bearer {admin_token}".encode("latin-1", "replace")):
         return limits.max_body
     return limits.max_admin_body
@@ -212,14 +249,16 @@ def take_request(buf: bytearray, limits: Limits, admin_token: str | None = None)
         return Incomplete()
     if head_end > limits.max_head:
         raise Refusal("request.headers_too_large", limit=limits.max_head)
-    method, target, version, headers = parse_head(bytes(buf[:head_end]), limits)
-    max_body = body_limit(target, headers, limits, admin_token)
+    with memoryview(buf) as view:
+        parsed = read_head(bytes(view[:head_end]), limits)
+    method, target, version, known = parsed.method, parsed.target, parsed.version, parsed.known
+    max_body = body_limit(target, known.get("authorization"), limits, admin_token)
     body_start = head_end + 4
-    length_text = header(headers, "content-length")
-    chunked = "chunked" in (header(headers, "transfer-encoding") or "").lower()
+    length_text = known.get("content-length")
+    chunked = "chunked" in known.get("transfer-encoding", "").lower()
     if chunked and length_text is not None:
         raise Refusal("request.malformed", detail="both Content-Length and Transfer-Encoding")
-    expects_continue = (header(headers, "expect") or "").lower() == "100-continue"
+    expects_continue = known.get("expect", "").lower() == "100-continue"
     if chunked:
         done = dechunk(buf, body_start, max_body, method, target)
         if done is None:
@@ -238,9 +277,9 @@ def take_request(buf: bytearray, limits: Limits, admin_token: str | None = None)
             return Incomplete(expects_continue)
         with memoryview(buf) as view:  # one copy of the body, not a slice and then a copy
             body = bytes(view[body_start:end])
-    connection = (header(headers, "connection") or "").lower()
+    connection = known.get("connection", "").lower()
     keep_alive = "close" not in connection if version == "HTTP/1.1" else "keep-alive" in connection
-    return Request(method, target, version, headers, body, keep_alive), end
+    return Request(method, target, version, list(parsed.headers), body, keep_alive, head=parsed), end
 
 
 def looks_like_plain_http(first: bytes) -> bool:

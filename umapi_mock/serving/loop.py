@@ -16,7 +16,7 @@ from typing import Any
 
 from ..logs import access_log, server_log
 from ..redaction import redact_target
-from .answer import Conn
+from .answer import READ_SIZE, Conn
 from .http1 import (
     Incomplete,
     Limits,
@@ -30,7 +30,6 @@ from .memory import release_large_blocks_promptly
 from .workers import WorkerPool
 
 SHUTDOWN_GRACE = 10.0  # how long a stop waits for requests in flight
-_READ_SIZE = 256 * 1024
 _LINGER = 2.0  # after a refusal, how long what the client still sends is read and dropped
 _SWEEP_EVERY = 0.25  # how often deadlines are checked
 
@@ -86,6 +85,7 @@ class Server:
             server_port=self.server_port,
             stopping=lambda: self.stopping,
             returned=self._give_back,
+            admin_token=self.admin_token,
         )
         self._open: set[Conn] = set()  # every connection, owned by the I/O thread or a worker
         self._open_lock = threading.Lock()
@@ -274,7 +274,7 @@ class Server:
         sock = conn.sock
         try:
             while True:
-                data = sock.recv(_READ_SIZE)
+                data = sock.recv(READ_SIZE)
                 if not data:
                     if conn.buf:
                         server_log.debug("client %s closed the connection mid-request", conn.peer[0])
@@ -284,7 +284,7 @@ class Server:
                     conn.request_started = time.monotonic()
                     conn.deadline = conn.request_started + self.limits.request_timeout
                 conn.buf += data
-                if len(data) < _READ_SIZE and not (conn.tls and sock.pending()):  # type: ignore[attr-defined]
+                if len(data) < READ_SIZE and not (conn.tls and sock.pending()):  # type: ignore[attr-defined]
                     return True
                 if len(conn.buf) > self.limits.max_head and conn.buf.find(b"\r\n\r\n") < 0:
                     return True  # _advance refuses it; reading on would only buffer more
@@ -385,7 +385,7 @@ class Server:
     def _discard(self, conn: Conn) -> None:
         try:
             for _ in range(16):  # a bounded share of the loop per wake-up; the linger deadline ends it
-                if not conn.sock.recv(_READ_SIZE):
+                if not conn.sock.recv(READ_SIZE):
                     break
             else:
                 return
@@ -411,9 +411,9 @@ class Server:
                 continue
             conn.sock.setblocking(False)
             now = time.monotonic()
-            if conn.buf:  # a pipelined request is already under way
-                conn.request_started = now
-                conn.deadline = now + self.limits.request_timeout
+            if conn.buf:  # a request is already under way (pipelined, or its start read by the worker)
+                conn.request_started = conn.request_started or now
+                conn.deadline = conn.request_started + self.limits.request_timeout
             else:
                 conn.request_started = None
                 conn.idle_since = now

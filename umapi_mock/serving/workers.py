@@ -4,6 +4,7 @@ over by the I/O loop, write the answers, and hand the connections back."""
 from __future__ import annotations
 
 import queue
+import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -11,8 +12,12 @@ from typing import Any
 
 from ..logs import access_log, server_log
 from ..redaction import redact_target
-from .answer import Conn, Exchange, environ_for
-from .http1 import Limits, Request
+from .answer import READ_SIZE, Conn, Exchange, environ_for
+from .http1 import Incomplete, Limits, Refusal, Request, take_request
+
+# After an answer, how long a worker waits for the same connection's next request before it
+# hands the connection back to the I/O thread (see `umapi_mock/server.py` for the figures).
+NEXT_REQUEST_WAIT = 0.005
 
 
 class WorkerPool:
@@ -28,7 +33,9 @@ class WorkerPool:
         server_port: int,
         stopping: Callable[[], bool],
         returned: Callable[[Conn, bool], None],
+        admin_token: str | None = None,
     ):
+        self.admin_token = admin_token
         self.app = app
         self.limits = limits
         self.server_name = server_name
@@ -38,6 +45,7 @@ class WorkerPool:
         self._work: queue.SimpleQueue[tuple[Conn, Request] | None] = queue.SimpleQueue()
         self._threads: list[threading.Thread] = []
         self._busy = 0
+        self._waiting = 0  # workers waiting for a connection's next request
         self._busy_lock = threading.Lock()
 
     @property
@@ -70,10 +78,72 @@ class WorkerPool:
             del item  # this frame must not keep the request (and its body) alive while idle
             keep = self.answer(conn, req)
             del req
+            while keep and self._may_wait():
+                try:
+                    following, keep = self._next_request(conn)
+                finally:
+                    with self._busy_lock:
+                        self._waiting -= 1
+                if following is None:
+                    break
+                keep = self.answer(conn, following)
+                del following
             self._returned(conn, keep)  # before `busy` drops: once it is 0, every connection is back
             del conn
             with self._busy_lock:
                 self._busy -= 1
+
+    def _may_wait(self) -> bool:
+        """Whether a worker that answered may wait for its connection's next request: never
+        while requests queue or the server stops, and never more than half the pool at once,
+        so waiting never holds back a request another connection sent."""
+        if NEXT_REQUEST_WAIT <= 0 or not self._work.empty() or self._stopping():
+            return False
+        with self._busy_lock:
+            if self._waiting >= max(1, self.limits.workers // 2):
+                return False
+            self._waiting += 1
+        return True
+
+    def _next_request(self, conn: Conn) -> tuple[Request | None, bool]:
+        """(the connection's next request when it is here whole within NEXT_REQUEST_WAIT of
+        the answer, whether the connection is still open). A request sent in parts (a head,
+        then its body, as most clients send a POST) is read on while the time lasts. Short of
+        a whole request, what was read stays in `conn.buf` for the I/O thread, which reads
+        the rest (or refuses it, or sends `100 Continue`) under its deadlines, as it does for
+        any connection."""
+        deadline = time.monotonic() + NEXT_REQUEST_WAIT
+        while True:
+            if conn.buf:
+                try:
+                    taken = take_request(conn.buf, self.limits, self.admin_token)
+                except Refusal:
+                    return None, True  # the I/O thread answers it
+                if not isinstance(taken, Incomplete):
+                    break
+                if taken.expects_continue:
+                    return None, True
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return None, True
+            try:
+                conn.sock.settimeout(remaining)
+                data = conn.sock.recv(READ_SIZE)
+            except (TimeoutError, BlockingIOError, InterruptedError, ssl.SSLWantReadError, ssl.SSLWantWriteError):
+                return None, True
+            except (OSError, ValueError):
+                return None, False
+            if not data:
+                return None, False  # the client closed the connection
+            if conn.request_started is None:
+                conn.request_started = time.monotonic()
+            conn.buf += data
+        req, end = taken
+        with memoryview(conn.buf) as view:  # a fresh buffer, as the I/O thread makes one
+            conn.buf = bytearray(view[end:])
+        req.started = conn.request_started or time.monotonic()
+        conn.request_started = None
+        return req, True
 
     def answer(self, conn: Conn, req: Request) -> bool:
         """Run the app for `req` and write its answer; True when the connection may carry
