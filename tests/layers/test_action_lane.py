@@ -9,11 +9,18 @@ from __future__ import annotations
 
 import gzip
 import json
+import sqlite3
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 import pytest
 from werkzeug.test import Client
+
+from umapi_mock.config import Config
+from umapi_mock.emulator import Emulator
+from umapi_mock.http.app import create_app
+from umapi_mock.seed import dump_orgs
 
 from .conftest import ORG, Emu, small_seed
 from .test_fast_lane import same
@@ -247,3 +254,94 @@ def test_the_access_log_facts_are_the_same_on_both_paths(twins: Twins) -> None:
             facts.append({k: shown.get(k) for k in ("path", "request_id", "client_id", "answered_by")})
         assert facts[0] == facts[1]
         assert facts[0]["path"].startswith(URL) and facts[0]["request_id"] == "log-2"
+
+
+class FailingSaves:
+    """A data dir's sqlite connection whose next write statements fail while `failing` is
+    set (as a full disk or an I/O error gives); reads and rollbacks pass."""
+
+    def __init__(self, real: Any):
+        self.real = real
+        self.failing = False
+
+    def _check(self, sql: str) -> None:
+        if self.failing and not sql.lstrip().upper().startswith(("ROLLBACK", "PRAGMA", "SELECT")):
+            raise sqlite3.OperationalError("disk I/O error (injected)")
+
+    def execute(self, sql: str, *args: Any) -> Any:
+        self._check(sql)
+        return self.real.execute(sql, *args)
+
+    def executemany(self, sql: str, *args: Any) -> Any:
+        self._check(sql)
+        return self.real.executemany(sql, *args)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+
+def test_a_durable_org_takes_the_lane_and_a_failed_save_gets_flasks_answer(tmp_path: Path) -> None:
+    """With a data dir the lane runs the action too; when its save fails (undone in memory)
+    the view answers the failure, so both paths give the same 503 and neither keeps a trace."""
+    emulators, saves, flask_calls = [], [], [0]
+    for name in ("lane", "twin"):
+        emulator = Emulator.open(Config(seed=seeded(), data_dir=tmp_path / name))
+        assert emulator.persistence is not None
+        store = emulator.persistence.store
+        flaky = FailingSaves(store.conn)
+        store.conn = flaky  # type: ignore[assignment]
+        emulators.append(emulator)
+        saves.append(flaky)
+    try:
+        apps = [create_app(e) for e in emulators]
+        behind = apps[0].wsgi_app.app  # type: ignore[attr-defined]
+
+        def counted(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+            flask_calls[0] += 1
+            return behind(environ, start_response)
+
+        apps[0].wsgi_app.app = counted  # type: ignore[attr-defined]
+        clients = [apps[0].test_client(), Client(apps[1].wsgi_app.app)]  # type: ignore[attr-defined]
+        org = emulators[0].backend.org()
+        cred = next(iter(org.credentials.values()))
+        form = {
+            "grant_type": "client_credentials",
+            "client_id": cred.client_id,
+            "client_secret": cred.client_secret,
+            "scope": "openid,AdobeID,user_management_sdk",
+        }
+        auth = []
+        for app in apps:
+            token = app.test_client().post("/ims/token/v2", data=form).json["access_token"]
+            auth.append({"X-Api-Key": cred.client_id, "Authorization": f"Bearer {token}"})
+        user = next(u for u in org.users.values() if u.status == "active" and "@" in u.email)
+        url = f"/v2/usermanagement/action/{org.id}"
+        for attempt, failing in enumerate((True, False, True)):
+            body = json.dumps([{"user": user.email, "do": [{"update": {"firstname": f"Saved{attempt}"}}]}])
+            before = [dump_orgs(list(e.backend.orgs.values())) for e in emulators]
+            for flaky in saves:
+                flaky.failing = failing
+            calls = flask_calls[0]
+            headers = {"Content-Type": "application/json", "X-Request-Id": f"d{attempt}"}
+            answers = [c.post(url, data=body, headers={**a, **headers}) for c, a in zip(clients, auth, strict=True)]
+            for flaky in saves:
+                flaky.failing = False
+            same(*answers)
+            after = [dump_orgs(list(e.backend.orgs.values())) for e in emulators]
+            assert after[0] == after[1]
+            if failing:
+                assert answers[0].status_code == 503 and flask_calls[0] == calls + 1  # the view answered
+                assert after == before  # no trace in memory
+            else:
+                assert answers[0].status_code == 200 and flask_calls[0] == calls  # the lane answered
+                assert after != before
+            entries = []
+            for e in emulators:
+                entry = dict(e.layers.journal.query(limit=1)[-1])
+                for key in ("seq", "latency_ms", "time"):  # (a real clock here)
+                    entry.pop(key)
+                entries.append(entry)
+            assert entries[0] == entries[1]
+    finally:
+        for e in emulators:
+            e.close()

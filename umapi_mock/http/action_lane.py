@@ -3,10 +3,12 @@ without building Flask's request, context or response objects.
 
 It takes only the plain case: `POST /v2/usermanagement/action/{orgId}` with an ASCII path,
 a `Content-Length` body (no transfer or content coding), no query but `testOnly`, no fault
-rules, the throttle off or admitting it, a gate that passes, and an org with no observer
-(a durable org's failed save is Flask's to answer). The body is parsed and checked before
-the run; anything those refuse falls through to Flask before any state changed (the body
-is handed back to it unread), so Flask answers it as it always did. A request the lane
+rules, the throttle off or admitting it, and a gate that passes. The body is parsed and
+checked before the run; anything those refuse falls through to Flask before any state
+changed (the body is handed back to it unread), so Flask answers it as it always did. A run
+that raises (a durable org's save failed, and the org undid the run in memory) falls
+through too, carrying the error: the view raises it instead of running the body again
+(`umapi.LANE_NOT_SAVED`), so Flask answers it as if its own run had failed. A request the lane
 takes is run and rendered by the view's own function (`umapi.action_answer`), and its
 hooks' work is done by the lane's (`FastLane.admit` / `FastLane.finish`), so both paths
 give the same bytes: `tests/layers/test_action_lane.py` compares them, header by header,
@@ -24,7 +26,7 @@ from ..domain.errors import UmapiError
 from ..domain.gate import authorize
 from ..domain.models import Org
 from .routes import BY_FLASK_ENDPOINT
-from .umapi import action_answer, parse_bool
+from .umapi import LANE_NOT_SAVED, action_answer, parse_bool
 
 _ACTION = re.compile(r"/v2/usermanagement/action/([^/]+)")
 _TEST_ONLY = re.compile(r"testOnly=([A-Za-z0-9]*)")  # no escapes: werkzeug reads it the same
@@ -84,11 +86,13 @@ def answer_action(lane: FastLane, environ: dict[str, Any]) -> tuple[list[tuple[s
         )
     except UmapiError:
         org = None
-    if org is not None and org.observer is None:  # (durable: a failed save is Flask's to answer)
-        with heap.no_collection():  # the parsed body is gone before a collection can see it
-            identity = _run(org, raw, test_mode)
-    else:
-        identity = None
+    identity = None
+    if org is not None:
+        try:
+            with heap.no_collection():  # the parsed body is gone before a collection can see it
+                identity = _run(org, raw, test_mode)
+        except UmapiError as not_saved:  # a durable org's save failed: undone in memory
+            environ[LANE_NOT_SAVED] = not_saved  # the view raises it: Flask answers as if it ran it
     if identity is None:
         environ["wsgi.input"] = io.BytesIO(raw)  # Flask reads the body again
         return None

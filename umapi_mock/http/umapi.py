@@ -179,8 +179,14 @@ def groups(org: Org, page: str) -> Response:
 @gated
 def action(org: Org) -> Response:
     """The action API (spec §3): always 200 once the body is a JSON array of 1-10 entries."""
+    not_saved = request.environ.get(LANE_NOT_SAVED)
+    if not_saved is not None:  # the action lane ran it, its save failed and was undone
+        raise not_saved
     body = commands.parse_body(request.get_data())
     return json_response(action_answer(org, body, query_bool("testOnly", False)))
+
+
+LANE_NOT_SAVED = "umapi_mock.lane_not_saved"  # environ: the action lane's failed save, for the view to answer
 
 
 def action_answer(org: Org, body: Any, test_mode: bool) -> bytes:
