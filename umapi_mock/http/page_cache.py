@@ -23,6 +23,7 @@ from ..domain.views import user_inputs
 from .compression import CachedBody
 
 PAGE_CACHE_SIZE = 64  # serialised pages kept per org (a full users page is ~0.5 MB)
+SEGMENT_USERS = 100  # users per separately compressed block of a page (~25 KB)
 
 
 @dataclass(slots=True)
@@ -31,6 +32,8 @@ class _Held:
     last: bool  # its lastPage flag
     inputs: list[tuple[object, ...]]  # each user's `user_inputs` then
     parts: list[bytes]  # each user's serialised object
+    start: bytes  # the body's head (up to the users array's opening bracket)
+    segments: list[bytes]  # the body in blocks of SEGMENT_USERS users (compressed block by block)
     body: CachedBody
 
 
@@ -96,5 +99,32 @@ def _build(
             if j >= 0 and old.inputs[j] == inputs[i]:
                 part = old.parts[j]
         parts.append(part if part is not None else user_bytes(user))
-    body = CachedBody(b"".join((head(), b",".join(parts), b"]}")))
-    return _Held(items, last, inputs, parts, body)
+    start = head()
+    if len(parts) <= SEGMENT_USERS:
+        body = CachedBody(b"".join((start, b",".join(parts), b"]}")))
+        return _Held(items, last, inputs, parts, start, [], body)
+    # Blocks of users, the head in the first and the end in the last: a block whose parts
+    # are all the old page's parts at the same places is the old block (the same object),
+    # which the compressed copies reuse (`CachedBody`).
+    old_segments = old.segments if old is not None and len(old.parts) == len(parts) else []
+    same_start = old is not None and old.start == start
+    segments: list[bytes] = []
+    for k, first in enumerate(range(0, len(parts), SEGMENT_USERS)):
+        block = parts[first : first + SEGMENT_USERS]
+        if (
+            k < len(old_segments)
+            and (k > 0 or same_start)
+            and all(p is q for p, q in zip(block, old.parts[first : first + SEGMENT_USERS], strict=True))  # type: ignore[union-attr]
+        ):
+            segments.append(old_segments[k])
+            continue
+        joined = b",".join(block)
+        if k == 0:
+            joined = start + joined
+        else:
+            joined = b"," + joined
+        if first + SEGMENT_USERS >= len(parts):
+            joined += b"]}"
+        segments.append(joined)
+    body = CachedBody(b"".join(segments), segments, old.body if old is not None else None)
+    return _Held(items, last, inputs, parts, start, segments, body)
