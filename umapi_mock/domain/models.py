@@ -581,7 +581,7 @@ class Org:
                 if org_id is None
                 else {k: replace(c, org_id=org_id) for k, c in self.credentials.items()}
             )
-            twin.products = {k: replace(p, profiles=list(p.profiles)) for k, p in self.products.items()}
+            twin.products = {k: p.copied() for k, p in self.products.items()}
             twin.groups = dict(self.groups)
             twin._group_ids = dict(self._group_ids)
             twin._undo, twin.observer, twin._dirty = None, None, None

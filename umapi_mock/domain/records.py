@@ -9,7 +9,7 @@ shows are the same objects (`views`).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from operator import attrgetter
 
 from .scopes import S2S_SCOPES
@@ -193,3 +193,11 @@ class Product:
     id: str | None = None
     code: str | None = None
     quota: int | None = None
+
+    def copied(self) -> Product:
+        """A copy with a profile list of its own (what a clone takes; `dataclasses.replace`
+        costs ~1 us a product, a third of a small org's clone)."""
+        return Product(self.name, list(self.profiles), self.id, self.code, self.quota)
+
+
+assert [f.name for f in fields(Product)] == ["name", "profiles", "id", "code", "quota"]  # what `copied` names
