@@ -52,7 +52,7 @@ from __future__ import annotations
 import threading
 from bisect import bisect_left
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
@@ -88,10 +88,11 @@ PAGE_VIEWS = 128  # pages of user records kept per org (a 2,000-user page holds 
 GROUP_VIEWS = ("members", "status", "licensed")  # kept views derived from one group's members (see reads)
 
 
-def user_inputs(org: Org, user: User) -> tuple[object, ...]:
-    """Everything a served user is built from (see the invariant above): equal inputs,
-    equal bytes."""
-    return (user, org.memberships.get(user.uid), org.derived.groups_version)
+def user_inputs(org: Org, users: Sequence[User]) -> list[tuple[object, ...]]:
+    """Everything each served user is built from (see the invariant above): equal inputs,
+    equal bytes. (Given a page of users at once: it runs over every user of a page.)"""
+    memberships, groups_version = org.memberships, org.derived.groups_version
+    return [(user, memberships.get(user.uid), groups_version) for user in users]
 
 
 class WriteListener(Protocol):

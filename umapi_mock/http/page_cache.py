@@ -85,20 +85,20 @@ def _build(
     user_bytes: Callable[[User], bytes],
     old: _Held | None,
 ) -> _Held:
-    at: dict[int, int] | None = None  # the old page's uid -> position, when users moved
-    inputs = [user_inputs(org, u) for u in items]
+    inputs = user_inputs(org, items)
     parts: list[bytes] = []
-    for i, user in enumerate(items):
-        part = None
-        if old is not None:
+    if old is None:
+        parts = [user_bytes(user) for user in items]
+    else:
+        old_items, old_inputs, old_parts = old.items, old.inputs, old.parts
+        at: dict[int, int] | None = None  # the old page's uid -> position, when users moved
+        for i, user in enumerate(items):
             j = i
-            if j >= len(old.items) or old.items[j].uid != user.uid:
+            if j >= len(old_items) or old_items[j].uid != user.uid:
                 if at is None:
-                    at = {u.uid: k for k, u in enumerate(old.items)}
+                    at = {u.uid: k for k, u in enumerate(old_items)}
                 j = at.get(user.uid, -1)
-            if j >= 0 and old.inputs[j] == inputs[i]:
-                part = old.parts[j]
-        parts.append(part if part is not None else user_bytes(user))
+            parts.append(old_parts[j] if j >= 0 and old_inputs[j] == inputs[i] else user_bytes(user))
     start = head()
     if len(parts) <= SEGMENT_USERS:
         body = CachedBody(b"".join((start, b",".join(parts), b"]}")))
