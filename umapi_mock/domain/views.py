@@ -7,6 +7,9 @@ A served user (any wire or console rendering of one) is a function of exactly
 `user_inputs(org, user)`: its record, its direct membership set, and the org's
 `groups_version` (group names and links show on users). Records and membership sets are
 immutable (a write replaces them), so comparing the inputs is O(1) for unchanged users.
+While both `groups_version` and `members_version` (moved on by every membership event)
+stand, a user's inputs change only with its record object, so a rebuilt page need compare
+only the records (`input_stamp`).
 
 * A page of user records (`Org.page_view`) is reused, the same list object, until an
   event below changes one of its users' inputs or that part of the id list it slices.
@@ -95,6 +98,13 @@ def user_inputs(org: Org, users: Sequence[User]) -> list[tuple[object, ...]]:
     return [(user, memberships.get(user.uid), groups_version) for user in users]
 
 
+def input_stamp(org: Org) -> tuple[int, int]:
+    """While this stays the same, every user's `user_inputs` but its record stay the same
+    objects (see the invariant above)."""
+    views = org.derived
+    return views.groups_version, views.members_version
+
+
 class WriteListener(Protocol):
     """Told by the org's write primitives what they changed, under the org lock."""
 
@@ -123,6 +133,7 @@ class OrgViews:
         "active",
         "active_shared",
         "groups_version",
+        "members_version",
         "carried",
     )
 
@@ -135,6 +146,7 @@ class OrgViews:
         self.active = active  # active uids in `users` order, kept up to date; None: rebuild
         self.active_shared = shared  # `active` is shared with a clone's views: copy before patching
         self.groups_version = groups_version  # moves on with every change to a group record
+        self.members_version = 0  # moves on with every membership event (and every reset)
         self.carried: dict[str, dict[int, tuple[User, Any]]] | None = None  # `per_user` values by name
 
     def twin(self) -> OrgViews:
@@ -268,6 +280,7 @@ class OrgViews:
     def members_changed(self, org: Org, gid: int, uid: int | None) -> None:
         """Members of `gid` changed (of `uid`, when given): its member lists, and those of
         the profiles it links (their indirect members), are rebuilt on their next read."""
+        self.members_version += 1
         pages = self.pages
         if uid is not None and uid in pages.by_user:  # (checked here: this runs on every write)
             pages.drop_user(uid)
@@ -298,6 +311,7 @@ class OrgViews:
     def reset(self, org: Org) -> None:
         """Drop everything: a bulk writer bypassed the primitives."""
         self.groups_changed(org)
+        self.members_version += 1
         self.memo = {}
         self.memo_version = -1
         self.active = None
