@@ -107,7 +107,7 @@ def _build(
         if (
             k < len(old_segments)
             and (k > 0 or same_start)
-            and all(p is q for p, q in zip(block, old.parts[first : first + SEGMENT_USERS], strict=True))  # type: ignore[union-attr]
+            and all(map(is_, block, old.parts[first : first + SEGMENT_USERS]))  # type: ignore[union-attr]
         ):
             segments.append(old_segments[k])
             continue
