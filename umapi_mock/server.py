@@ -18,9 +18,10 @@ runs): identity page 1,563 -> 1,851 req/s, Get User 4,727 -> 8,448, Flask hello 
 -> 6,036, gzip page 4,006 -> 5,464; 10x10 actions unchanged (622 -> 596 in those runs, 515
 -> 550 in a separate side-by-side of six slices each). Because hello world gained most, the
 figures that divide by it fell: gzip page ÷ hello world 0.99 -> 0.88, actions ÷ hello-world
-POST 0.17 -> 0.13. granian stays ahead with many connections (64, gzip page: 9,585 against
-6,884 req/s, 4,547 before), where workers may not wait and requests go through the I/O
-thread.
+POST 0.17 -> 0.13 (before the action lane, `http/action_lane.py`, which came in after these
+runs: with it the action figure is ~0.32, benchmarks/README.md). granian stays ahead with
+many connections (64, gzip page: 9,585 against 6,884 req/s, 4,547 before), where workers may
+not wait and requests go through the I/O thread.
 
 What made the difference:
 - A worker that answered a keep-alive request waits up to NEXT_REQUEST_WAIT (5 ms) for the
