@@ -26,27 +26,38 @@ SEED = {
 }
 
 
+def count_flask_calls(umapi: Any) -> tuple[Any, list[str]]:
+    """(the Flask stack behind the lane, the paths of the calls that reach it from now)."""
+    lane = umapi.app.wsgi_app
+    behind = lane.app
+    calls: list[str] = []
+
+    def counted(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        calls.append(environ["PATH_INFO"])
+        return behind(environ, start_response)
+
+    lane.app = counted
+    return behind, calls
+
+
+def token_of(umapi: Any, session: requests.Session) -> str:
+    answer = session.post(
+        f"https://{umapi.ims_host}/ims/token/v3",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": umapi.client_id,
+            "client_secret": umapi.client_secret,
+            "scope": "openid,AdobeID,user_management_sdk",
+        },
+    )
+    return str(answer.json()["access_token"])
+
+
 def test_in_process_hot_reads_take_the_fast_lane_with_the_flask_paths_answers() -> None:
     with umapi_mock.mock_umapi(seed=SEED) as umapi:
-        lane = umapi.app.wsgi_app
-        behind = lane.app
-        calls = []
-
-        def counted(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-            calls.append(environ["PATH_INFO"])
-            return behind(environ, start_response)
-
-        lane.app = counted
+        behind, calls = count_flask_calls(umapi)
         session = requests.Session()
-        token = session.post(
-            f"https://{umapi.ims_host}/ims/token/v3",
-            data={
-                "grant_type": "client_credentials",
-                "client_id": umapi.client_id,
-                "client_secret": umapi.client_secret,
-                "scope": "openid,AdobeID,user_management_sdk",
-            },
-        ).json()["access_token"]
+        token = token_of(umapi, session)
         headers = {"X-Api-Key": umapi.client_id, "Authorization": f"Bearer {token}", "X-Request-Id": "inproc-1"}
         email = next(iter(umapi.org.users.values())).email
         for path in (f"/users/{umapi.org_id}/0", f"/organizations/{umapi.org_id}/users/{email}"):
@@ -65,25 +76,9 @@ def test_in_process_hot_reads_take_the_fast_lane_with_the_flask_paths_answers() 
 
 def test_in_process_actions_take_the_action_lane_with_the_flask_paths_answers() -> None:
     with umapi_mock.mock_umapi(seed=SEED) as umapi:
-        lane = umapi.app.wsgi_app
-        behind = lane.app
-        calls = []
-
-        def counted(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-            calls.append(environ["PATH_INFO"])
-            return behind(environ, start_response)
-
-        lane.app = counted
+        behind, calls = count_flask_calls(umapi)
         session = requests.Session()
-        token = session.post(
-            f"https://{umapi.ims_host}/ims/token/v3",
-            data={
-                "grant_type": "client_credentials",
-                "client_id": umapi.client_id,
-                "client_secret": umapi.client_secret,
-                "scope": "openid,AdobeID,user_management_sdk",
-            },
-        ).json()["access_token"]
+        token = token_of(umapi, session)
         headers = {"X-Api-Key": umapi.client_id, "Authorization": f"Bearer {token}", "X-Request-Id": "inproc-a"}
         email = next(u.email for u in umapi.org.users.values() if u.type != "adobeID")
         body = [{"user": email, "do": [{"update": {"firstname": "Lane"}}, {"add": {"group": ["nope"]}}]}]

@@ -23,7 +23,6 @@ from typing import Any, Protocol
 
 from ..domain import commands, heap
 from ..domain.errors import UmapiError
-from ..domain.gate import authorize
 from ..domain.models import Org
 from .routes import BY_FLASK_ENDPOINT
 from .umapi import LANE_NOT_SAVED, action_answer, parse_bool
@@ -39,6 +38,8 @@ class FastLane(Protocol):
     emulator: Any
 
     def admit(self, environ: dict[str, Any], family: str | None) -> tuple[float, str | None, str] | None: ...
+
+    def org_of(self, environ: dict[str, Any], api_key: str | None, org_id: str) -> Org: ...
 
     def finish(self, environ: dict[str, Any], headers: list[tuple[str, str]], identity: bytes, *rest: Any) -> bytes: ...
 
@@ -75,15 +76,9 @@ def answer_action(lane: FastLane, environ: dict[str, Any]) -> tuple[list[tuple[s
     t0, api_key, request_id = admitted
     org_id = match.group(1)
     raw: bytes = environ["wsgi.input"].read(int(length))
-    backend = lane.emulator.backend
+    org: Org | None
     try:
-        org, _ = authorize(
-            backend.registry,
-            backend.tokens,
-            api_key=api_key,
-            authorization=environ.get("HTTP_AUTHORIZATION"),
-            org_id=org_id,
-        )
+        org = lane.org_of(environ, api_key, org_id)
     except UmapiError:
         org = None
     identity = None

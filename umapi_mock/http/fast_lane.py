@@ -31,6 +31,7 @@ from .routes import BY_FLASK_ENDPOINT, Endpoint
 from .umapi import get_user_body, users_page_answer
 
 if TYPE_CHECKING:
+    from ..domain.models import Org
     from ..emulator import Emulator
     from .page_cache import PageCache
 
@@ -94,15 +95,8 @@ class FastLane:
         if admitted is None:
             return None
         t0, api_key, request_id = admitted
-        backend = emulator.backend
         try:
-            org, _ = authorize(
-                backend.registry,
-                backend.tokens,
-                api_key=api_key,
-                authorization=environ.get("HTTP_AUTHORIZATION"),
-                org_id=org_id,
-            )
+            org = self.org_of(environ, api_key, org_id)
             with org.lock:
                 if users is not None:
                     cached, paging = users_page_answer(
@@ -133,6 +127,19 @@ class FastLane:
             if not decision.allowed:
                 return None
         return t0, api_key, environ.get("HTTP_X_REQUEST_ID") or new_request_id()
+
+    def org_of(self, environ: dict[str, Any], api_key: str | None, org_id: str) -> Org:
+        """The org the gate lets this request at (`domain.gate.authorize`, memoised), or the
+        gate's UmapiError."""
+        backend = self.emulator.backend
+        org, _ = authorize(
+            backend.registry,
+            backend.tokens,
+            api_key=api_key,
+            authorization=environ.get("HTTP_AUTHORIZATION"),
+            org_id=org_id,
+        )
+        return org
 
     def finish(
         self,

@@ -209,7 +209,7 @@ def record_exchange(
     small_response = response_body if 0 < response_bytes <= LAZY_DIGEST else None
     request_sha = digest(request_body, memo=False) if small_request is None else None
     response_sha = None if dropped or small_response is not None else digest(response_body, memo=shared)
-    facts = (
+    facts = (  # in the order of ENTRY_FIELDS
         now,
         method,
         path,
@@ -220,6 +220,7 @@ def record_exchange(
         org_id,
         request_id,
         family,
+        path.startswith("/ims/"),
         request_sha if small_request is None else small_request,
         request_bytes,
         response_sha if small_response is None else small_response,
@@ -235,50 +236,45 @@ def record_exchange(
     journal.record({"time": now, "method": method}, exchange, pending=partial(_shown_entry, emulator, facts))
 
 
+# A journal entry's fields, in the order shown; `record_exchange` keeps their raw values in
+# this order (a digest field holds the small body itself until the entry is read).
+ENTRY_FIELDS = (
+    "time",
+    "method",
+    "path",
+    "query",
+    "status",
+    "latency_ms",
+    "client_id",
+    "org_id",
+    "request_id",
+    "family",
+    "ims",
+    "request_sha256",
+    "request_bytes",
+    "response_sha256",
+    "response_bytes",
+    "answered_by",
+    "fault",
+    "pragma",
+)
+
+
 def _shown_entry(emulator: Emulator, facts: tuple[Any, ...]) -> dict[str, Any]:
     """A journal entry as shown, from `record_exchange`'s facts: redacted when first read,
     by value (issued tokens and seeded secrets, wherever they are) and by shape."""
-    (
-        now,
-        method,
-        path,
-        query,
-        status,
-        latency_ms,
-        client_id,
-        org_id,
-        request_id,
-        family,
-        request_sha,
-        request_bytes,
-        response_sha,
-        response_bytes,
-        answered_by,
-        fault,
-        pragma,
-    ) = facts
+    entry = dict(zip(ENTRY_FIELDS, facts, strict=True))
     scrub = emulator.secrets.scrub
-    shown_query = redact_query(query) if query else {}
-    return {
-        "time": now,
-        "method": method,
-        "path": scrub(path),
-        "query": {scrub(k): [scrub(x) for x in v] if isinstance(v, list) else scrub(v) for k, v in shown_query.items()},
-        "status": status,
-        "latency_ms": latency_ms,
-        "client_id": scrub(client_id),
-        "org_id": org_id,
-        "request_id": scrub(request_id),
-        "family": family,
-        "ims": path.startswith("/ims/"),
-        "request_sha256": request_sha if type(request_sha) is not bytes else digest(request_sha, memo=False),
-        "request_bytes": request_bytes,
-        "response_sha256": response_sha if type(response_sha) is not bytes else digest(response_sha, memo=False),
-        "response_bytes": response_bytes,
-        "answered_by": answered_by,
-        "fault": None if fault is None else {"id": fault[0], "kind": fault[1]},
-        "pragma": scrub(pragma),
-    }
+    query = redact_query(entry["query"]) if entry["query"] else {}
+    entry["query"] = {scrub(k): [scrub(x) for x in v] if isinstance(v, list) else scrub(v) for k, v in query.items()}
+    for key in ("path", "client_id", "request_id", "pragma"):
+        entry[key] = scrub(entry[key])
+    for key in ("request_sha256", "response_sha256"):
+        if type(entry[key]) is bytes:
+            entry[key] = digest(entry[key], memo=False)
+    fault = entry["fault"]
+    entry["fault"] = None if fault is None else {"id": fault[0], "kind": fault[1]}
+    return entry
 
 
 # ------------------------------------------------- request ids, the log's facts
