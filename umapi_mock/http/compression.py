@@ -52,7 +52,7 @@ def compress(data: bytes, coding: str) -> bytes:
     return compressor.compress(data) + compressor.flush()
 
 
-def _deflated(segment: bytes, before: bytes | None) -> bytes:
+def _deflated(segment: bytes | memoryview, before: bytes | memoryview | None) -> bytes:
     """`segment` as raw deflate blocks that end byte-aligned (a sync flush), referring back
     into nothing but `before`, the segment sent just ahead of it (its window's worth, as a
     preset dictionary): such pieces laid end to end are one valid deflate stream, about as
@@ -82,23 +82,31 @@ class CachedBody:
     """A response body built once and served many times, with its compressed copies made
     on first demand and kept beside it.
 
-    A body given as `segments` (a big users page: blocks of users) is compressed segment by
-    segment (`_deflated`: each piece refers back into the segment before it only), and a
-    segment that is, with the segment before it, the very objects `previous` (the body this
-    one replaces) held is not compressed again: renaming one user recompresses that user's
-    block and the next, not the page (a whole ~510 KB page costs ~5 ms)."""
+    A body given in `blocks` (a big users page: the end offset of each block of users) is
+    compressed block by block (`_deflated`: each piece refers back into the block before it
+    only). `kept[k]` says block k holds what block k of `previous` (the body this one
+    replaces) held; such a block, when the block before it is kept too, takes `previous`'s
+    piece instead of being compressed again: renaming one user recompresses that user's block
+    and the next, not the page (a whole ~510 KB page costs ~5 ms)."""
 
-    __slots__ = ("identity", "_copies", "_lock", "_segments", "_pieces", "_previous")
-    _previous: tuple[list[bytes] | None, dict[str, list[bytes]]] | None
+    __slots__ = ("identity", "_copies", "_lock", "_blocks", "_kept", "_pieces", "_previous")
 
-    def __init__(self, identity: bytes, segments: list[bytes] | None = None, previous: CachedBody | None = None):
+    def __init__(
+        self,
+        identity: bytes,
+        blocks: list[int] | None = None,
+        kept: list[bool] | None = None,
+        previous: CachedBody | None = None,
+    ):
         self.identity = identity
         self._copies: dict[str, bytes] = {}
         self._lock = threading.Lock()
-        self._segments = segments
-        self._pieces: dict[str, list[bytes]] = {}  # per coding: each segment's deflated piece
-        # what may be reused of `previous` (not `previous` itself: no chain of old bodies)
-        self._previous = None if previous is None else (previous._segments, previous._pieces)
+        self._blocks = blocks
+        self._kept = kept
+        self._pieces: dict[str, list[bytes]] = {}  # per coding: each block's deflated piece
+        # `previous`'s pieces, not `previous` itself (no chain of old bodies); filled in
+        # when it is compressed
+        self._previous: dict[str, list[bytes]] | None = None if previous is None else previous._pieces
 
     def encoded(self, coding: str) -> bytes:
         copy = self._copies.get(coding)
@@ -110,26 +118,22 @@ class CachedBody:
         return copy
 
     def _compress(self, coding: str) -> bytes:
-        segments = self._segments
-        if segments is None:
+        blocks = self._blocks
+        if blocks is None:
             return compress(self.identity, coding)
-        # (ids of `previous`'s segment and the one before it) -> its piece; both bodies'
-        # segments are alive here, so equal ids are the same objects
-        reusable: dict[tuple[int, int], bytes] = {}
-        previous = self._previous
-        if previous is not None:
-            old_segments, old_pieces = previous[0], previous[1].get(coding)
-            if old_segments is not None and old_pieces is not None:
-                reusable = {
-                    (id(old_segments[k - 1]) if k else 0, id(seg)): piece
-                    for k, (seg, piece) in enumerate(zip(old_segments, old_pieces, strict=True))
-                }
-        pieces = []
-        before = None
-        for seg in segments:
-            piece = reusable.get((id(before) if before is not None else 0, id(seg)))
-            pieces.append(piece if piece is not None else _deflated(seg, before))
-            before = seg
+        kept = self._kept or [False] * len(blocks)
+        old = self._previous.get(coding) if self._previous is not None else None
+        if old is not None and len(old) != len(blocks):
+            old = None
+        view = memoryview(self.identity)
+        pieces: list[bytes] = []
+        before_start = start = 0  # where the block before this one, and this one, start
+        for k, end in enumerate(blocks):
+            if old is not None and kept[k] and (k == 0 or kept[k - 1]):
+                pieces.append(old[k])
+            else:
+                pieces.append(_deflated(view[start:end], view[before_start:start] if k else None))
+            before_start, start = start, end
         if len(self._pieces) + 1 == len(CODINGS):
             self._previous = None  # every coding has its pieces now
         self._pieces[coding] = pieces

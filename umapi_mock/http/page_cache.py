@@ -35,7 +35,6 @@ class _Held:
     stamp: tuple[int, int]  # the org's `views.input_stamp` then
     parts: list[bytes]  # each user's serialised object
     start: bytes  # the body's head (up to the users array's opening bracket)
-    segments: list[bytes]  # the body in blocks of SEGMENT_USERS users (compressed block by block)
     body: CachedBody
 
 
@@ -93,34 +92,29 @@ def _build(
     else:
         inputs, parts = _compared(org, items, user_bytes, old)
     start = head()
+    identity = b"".join((start, b",".join(parts), b"]}"))
     if len(parts) <= SEGMENT_USERS:
-        body = CachedBody(b"".join((start, b",".join(parts), b"]}")))
-        return _Held(items, last, inputs, stamp, parts, start, [], body)
-    # Blocks of users, the head in the first and the end in the last: a block whose parts
-    # are all the old page's parts at the same places is the old block (the same object),
-    # which the compressed copies reuse (`CachedBody`).
-    old_segments = old.segments if old is not None and len(old.parts) == len(parts) else []
-    same_start = old is not None and old.start == start
-    segments: list[bytes] = []
-    for k, first in enumerate(range(0, len(parts), SEGMENT_USERS)):
+        return _Held(items, last, inputs, stamp, parts, start, CachedBody(identity))
+    # Blocks of SEGMENT_USERS users, compressed one by one (`CachedBody`): the head goes in
+    # the first block, each later block starts with its comma, the end goes in the last.
+    # A block is kept when its parts are the old page's parts at the same places.
+    comparable = old is not None and len(old.parts) == len(parts)
+    blocks: list[int] = []
+    kept: list[bool] = []
+    end = len(start) - 1  # (the first block has no leading comma)
+    for first in range(0, len(parts), SEGMENT_USERS):
         block = parts[first : first + SEGMENT_USERS]
-        if (
-            k < len(old_segments)
-            and (k > 0 or same_start)
+        end += 1 + sum(map(len, block)) + len(block) - 1
+        blocks.append(end)
+        kept.append(
+            comparable
+            and (first > 0 or old.start == start)  # type: ignore[union-attr]
             and all(map(is_, block, old.parts[first : first + SEGMENT_USERS]))  # type: ignore[union-attr]
-        ):
-            segments.append(old_segments[k])
-            continue
-        joined = b",".join(block)
-        if k == 0:
-            joined = start + joined
-        else:
-            joined = b"," + joined
-        if first + SEGMENT_USERS >= len(parts):
-            joined += b"]}"
-        segments.append(joined)
-    body = CachedBody(b"".join(segments), segments, old.body if old is not None else None)
-    return _Held(items, last, inputs, stamp, parts, start, segments, body)
+        )
+    blocks[-1] += 2  # "]}"
+    assert blocks[-1] == len(identity)
+    body = CachedBody(identity, blocks, kept, old.body if old is not None else None)
+    return _Held(items, last, inputs, stamp, parts, start, body)
 
 
 def _compared(
