@@ -61,6 +61,11 @@ class EngineBase:
         return self.by_email(e.user)
 
     def target(self, e: Entry) -> User:
+        """The account an entry's step acts on, which must be in the org."""
+        if e.uid is not None:  # the one it already touched (most steps): one lookup
+            user = self.org.users.get(e.uid)
+            if user is not None and user.status != "removed":
+                return user
         user = self.find(e)
         if user is None:
             raise StepError("error.user.nonexistent", user=e.user, missing_user=True)

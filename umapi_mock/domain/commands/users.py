@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import fields
 from typing import Any
 
 from .. import limits
@@ -17,7 +16,7 @@ from ..models import (
     USER_GROUP,
     Group,
     User,
-    user_record,
+    replace_user,
 )
 from ..names import domain_of
 from ..trust import is_trusted_user, refuse_trustee_change, trusted_domain
@@ -38,10 +37,6 @@ from .syntax import (
     check_names,
     string_fields,
 )
-
-# `update_user` builds the new record field by field (cheaper than `replace_user`): it names them all
-_RECORD_FIELDS = ("uid", "type", "email", "username", "domain", "firstname", "lastname", "country", "status")
-assert tuple(f.name for f in fields(User)) == _RECORD_FIELDS
 
 
 class UserSteps(EntrySyntax):
@@ -135,8 +130,7 @@ class UserSteps(EntrySyntax):
                 raise StepError("error.command.string.too_long", field="username", max=limits.STRING_MAX)
             if not new_username.strip() or SPACE_RE.search(new_username):
                 raise StepError("error.user.name.invalid", name=new_username)
-        known = org.users.get(e.uid) if e.uid is not None else None  # the entry's account, as `target` finds it
-        user = known if known is not None and known.status != "removed" else self.target(e)
+        user = self.target(e)
         if user.type == ADOBE_ID:
             raise StepError("error.update.adobeid.no", user=e.user)  # §6 A24
         if org.trusted:
@@ -145,22 +139,6 @@ class UserSteps(EntrySyntax):
             raise StepError("error.user.firstname_missing", type=user.type)
         if lastname is not None and not lastname.strip():
             raise StepError("error.user.lastname_missing", type=user.type)
-        if new_email is None and new_username is None:  # names only (the common update): no identity change
-            if firstname is not None or lastname is not None:
-                org.put_user(
-                    user_record(
-                        user.uid,
-                        user.type,
-                        user.email,
-                        user.username,
-                        user.domain,
-                        user.firstname if firstname is None else firstname,
-                        user.lastname if lastname is None else lastname,
-                        user.country,
-                        user.status,
-                    )
-                )
-            return
         changes: dict[str, Any] = {}
         if firstname is not None:
             changes["firstname"] = firstname
@@ -197,21 +175,8 @@ class UserSteps(EntrySyntax):
                 if holder is not None and holder.uid != user.uid:
                     raise StepError("error.user.name_in_use", name=new_username)
                 changes["username"], changes["domain"] = new_username, domain
-        if changes:  # what org.update_user(user, **changes) does, the record built directly
-            get = changes.get
-            org.put_user(
-                user_record(
-                    user.uid,
-                    user.type,
-                    get("email", user.email),
-                    get("username", user.username),
-                    get("domain", user.domain),
-                    get("firstname", user.firstname),
-                    get("lastname", user.lastname),
-                    user.country,
-                    user.status,
-                )
-            )
+        if changes:
+            org.put_user(replace_user(user, changes))  # what org.update_user(user, **changes) does
 
     def claimed_for(self, user: User, domain: str) -> str:
         """A domain an org-owned account may move into: claimed, same directory type."""
@@ -249,8 +214,7 @@ class UserSteps(EntrySyntax):
             raise StepError("error.command.add_remove.list", step=step)
         else:
             groups = self.chosen_groups(e, step, value, adding)
-        known = org.users.get(e.uid) if e.uid is not None else None  # the entry's account, as `target` finds it
-        user = known if known is not None and known.status != "removed" else self.target(e)
+        user = self.target(e)
         for group in groups:
             if group.read_only:
                 code = "add_user_not_allowed" if adding else "remove_user_not_allowed"
