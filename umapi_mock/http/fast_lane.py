@@ -56,6 +56,7 @@ class FastLane:
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         method = environ["REQUEST_METHOD"]
+        answer = None
         if (
             method == "GET"
             and not environ.get("QUERY_STRING")
@@ -66,15 +67,12 @@ class FastLane:
             and not environ.get("SCRIPT_NAME")
         ):
             answer = self.answer(environ)
-            if answer is not None:
-                start_response(_STATUS, answer[0])
-                return [answer[1]]
         elif method == "POST":
             answer = answer_action(self, environ)  # http/action_lane.py
-            if answer is not None:
-                start_response(_STATUS, answer[0])
-                return [answer[1]]
-        return self.app(environ, start_response)
+        if answer is None:
+            return self.app(environ, start_response)
+        start_response(_STATUS, answer[0])
+        return [answer[1]]
 
     def answer(self, environ: dict[str, Any]) -> tuple[list[tuple[str, str]], bytes] | None:
         """(headers, body) of a 200 for an exact match, or None to let Flask answer."""

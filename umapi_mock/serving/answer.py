@@ -7,6 +7,7 @@ import io
 import socket
 import ssl
 import sys
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,6 +46,18 @@ class Conn:
     lingering: bool = False  # answered with a refusal; what still arrives is discarded
     served: int = 0
     idle_since: float = 0.0  # when it last went idle between requests (for eviction at the cap)
+
+
+def taken_off(conn: Conn, req: Request, end: int) -> Request:
+    """`req`, parsed from the first `end` bytes of `conn.buf`, taken off the connection (the
+    I/O loop's and a waiting worker's one way): the rest kept in a fresh buffer (`del
+    buf[:end]` would keep the old allocation), the request's start time noted."""
+    with memoryview(conn.buf) as view:
+        conn.buf = bytearray(view[end:])
+    req.started = conn.request_started or time.monotonic()
+    conn.request_started = None
+    conn.expect_sent = False
+    return req
 
 
 class ConnectionGone(Exception):

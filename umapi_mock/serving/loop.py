@@ -16,7 +16,7 @@ from typing import Any
 
 from ..logs import access_log, server_log
 from ..redaction import redact_target
-from .answer import READ_SIZE, Conn
+from .answer import READ_SIZE, Conn, taken_off
 from .http1 import (
     Incomplete,
     Limits,
@@ -308,12 +308,7 @@ class Server:
             if taken.expects_continue:
                 self._send_continue(conn)
             return
-        req, end = taken
-        with memoryview(conn.buf) as view:  # a fresh buffer: `del buf[:end]` would keep the old allocation
-            conn.buf = bytearray(view[end:])
-        req.started = conn.request_started or time.monotonic()
-        conn.request_started = None
-        conn.expect_sent = False
+        req = taken_off(conn, *taken)
         self._selector.unregister(conn.sock)
         self._pool.submit(conn, req)
 

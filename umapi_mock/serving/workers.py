@@ -12,7 +12,7 @@ from typing import Any
 
 from ..logs import access_log, server_log
 from ..redaction import redact_target
-from .answer import READ_SIZE, Conn, Exchange, environ_for
+from .answer import READ_SIZE, Conn, Exchange, environ_for, taken_off
 from .http1 import Incomplete, Limits, Refusal, Request, take_request
 
 # After an answer, how long a worker waits for the same connection's next request before it
@@ -138,12 +138,7 @@ class WorkerPool:
             if conn.request_started is None:
                 conn.request_started = time.monotonic()
             conn.buf += data
-        req, end = taken
-        with memoryview(conn.buf) as view:  # a fresh buffer, as the I/O thread makes one
-            conn.buf = bytearray(view[end:])
-        req.started = conn.request_started or time.monotonic()
-        conn.request_started = None
-        return req, True
+        return taken_off(conn, *taken), True
 
     def answer(self, conn: Conn, req: Request) -> bool:
         """Run the app for `req` and write its answer; True when the connection may carry
