@@ -1,7 +1,7 @@
 """Repeated keys in an action body are found however the body is read: `parse_body` reads
 without its duplicate-remembering hook first and reads again with it only when the text
 holds more colons than the parsed objects hold keys (a repeated key, or a colon inside a
-string). Each body here is sent with and without a colon in a string (a `requestID`), so
+string), counting the keys of a batch's usual shape first and all of them when those differ. Each body here is sent with and without a colon in a string (a `requestID`), so
 both ways of reading it are exercised and must report the same."""
 
 from __future__ import annotations
@@ -30,6 +30,10 @@ REPEATED = {
     ),
     "list key": (
         f'[{{"user": "{FED1}", "do": [{{"add": {{"group": ["Design"], "group": ["Staff"]}}}}]}}]',
+        "error.command.add_remove.duplicate.group_list",
+    ),
+    "list key, beside an object in a list": (  # keys the usual batch shape does not hold
+        f'[{{"user": "{FED1}", "do": [{{"add": {{"group": ["Design"], "group": [{{"x": 1}}]}}}}]}}]',
         "error.command.add_remove.duplicate.group_list",
     ),
     "nested in a repeated value": (

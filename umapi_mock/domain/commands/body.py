@@ -53,17 +53,41 @@ def _key_count(value: Any, _referents: Any = gc.get_referents) -> int:
     return count
 
 
+def _batch_key_count(value: Any, _len: Any = len, _type: Any = type) -> int:
+    """The keys of an action batch's entries, steps and step values: a lower bound of the
+    parsed keys, in a third of `_key_count`'s time for the shape every batch has."""
+    if _type(value) is not list:
+        return -1
+    count = 0
+    for entry in value:
+        if _type(entry) is not dict:
+            return -1
+        count += _len(entry)
+        steps = entry.get("do")
+        if _type(steps) is list:
+            for step in steps:
+                if _type(step) is dict:
+                    count += _len(step)
+                    for step_value in step.values():
+                        if _type(step_value) is dict:
+                            count += _len(step_value)
+    return count
+
+
 def parse_body(raw: bytes | str) -> Any:
     """The request body as JSON, or `action.malformed` (spec §3.1).
 
-    Parsed without a hook first. Every key of the text is followed by a colon, so when the
-    text holds no more colons than the parsed objects hold keys, no key was repeated (a
-    repeated key leaves one key fewer); otherwise (a repeated key, or a colon in a string)
-    it is parsed again with the hook that remembers repeated keys (`JsonObject`)."""
+    Parsed without a hook first. Every key of the text is followed by a colon, so the text
+    holds at least as many colons as it has keys, and a repeated key leaves the parsed
+    objects one key fewer than the text had. When the colons equal the keys counted in the
+    parsed value (those of a batch's usual shape first, then all of them), no key was
+    repeated; otherwise (a repeated key, or a colon in a string) the text is parsed again
+    with the hook that remembers repeated keys (`JsonObject`)."""
     try:
         text = raw.decode("utf-8-sig") if isinstance(raw, bytes) else raw
         parsed = _PLAIN.decode(text)
-        if text.count(":") != _key_count(parsed):
+        colons = text.count(":")
+        if colons != _batch_key_count(parsed) and colons != _key_count(parsed):
             parsed = _DECODER.decode(text)
         return parsed
     except (UnicodeDecodeError, ValueError, RecursionError):
