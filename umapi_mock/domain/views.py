@@ -375,7 +375,7 @@ def _shown_only_on(by_user: dict[int, tuple[Hashable, ...]], uids: tuple[int, ..
     if len(uids) < 2:
         return False
     try:
-        shown = itemgetter(*uids)(by_user)
+        shown: tuple[tuple[Hashable, ...], ...] = itemgetter(*uids)(by_user)
     except KeyError:
         return False
     return shown.count((key,)) == len(shown)
