@@ -92,7 +92,7 @@ def test_fault_add_kinds_from_the_registry(capsys, served):
 @pytest.mark.slow  # starts a `umapi-mock serve` process
 def test_state_load_streams_and_says_what_to_do_when_too_big(capsys, tmp_path):
     """Over --max-body without the admin token: a 413 that names the ways out, exit 2."""
-    from tests.serving.conftest import ServeProcess
+    from tests.processes import ServeProcess
 
     server = ServeProcess("--admin-token", "tok-load", "--max-body", "50000", cwd=tmp_path)
     try:

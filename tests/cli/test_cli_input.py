@@ -378,9 +378,11 @@ def test_stop_signal_while_serving_stops_cleanly(tmp_path, signum, start):
 def test_ca_is_served_without_the_admin_token(tmp_path):
     """/_mock/ca.pem: the CA `serve` printed, byte for byte, even when the admin API needs a
     token; with --no-tls there is no CA to serve."""
-    from tests.cli.test_seed_cli import Server
+    from tests.processes import ServeProcess
 
-    server = Server("--tls-dir", str(tmp_path / "tls"), "--admin-token", "s3cret", cwd=tmp_path, env=script_env())
+    server = ServeProcess(
+        "--tls-dir", str(tmp_path / "tls"), "--admin-token", "s3cret", cwd=tmp_path, env=script_env(), tls=True
+    )
     try:
         got = requests.get(f"{server.url}/_mock/ca.pem", verify=server.ca, timeout=10)
         assert got.status_code == 200 and got.headers["Content-Type"] == "application/x-pem-file"
@@ -388,7 +390,7 @@ def test_ca_is_served_without_the_admin_token(tmp_path):
         assert requests.get(f"{server.url}/_mock/state", verify=server.ca, timeout=10).status_code == 401
     finally:
         server.kill()
-    plain = Server("--no-tls", cwd=tmp_path, env=script_env())
+    plain = ServeProcess(cwd=tmp_path, env=script_env())
     try:
         missing = requests.get(f"{plain.url}/_mock/ca.pem", timeout=10)
         assert missing.status_code == 404 and missing.json()["error"] == "no_ca"
@@ -398,9 +400,9 @@ def test_ca_is_served_without_the_admin_token(tmp_path):
 
 def test_wildcard_bind_banner_names_a_reachable_address(tmp_path):
     """Bound to every interface, the banner and the client lines use the loopback address."""
-    from tests.cli.test_seed_cli import Server
+    from tests.processes import ServeProcess
 
-    server = Server("--host", "0.0.0.0", "--no-tls", "--admin-token", "t", cwd=tmp_path, env=script_env())
+    server = ServeProcess("--host", "0.0.0.0", "--admin-token", "t", cwd=tmp_path, env=script_env())
     try:
         assert server.url.startswith("http://127.0.0.1:"), server.banner[0]
         port = server.url.rsplit(":", 1)[1]

@@ -143,7 +143,7 @@ def test_served_settings_from_all_three_levels(tmp_path):
     from the config file, the page size from the command line over both."""
     (tmp_path / "seed.yaml").write_text((ROOT / "examples" / "seed.yaml").read_text())
     (tmp_path / "umapi-mock.toml").write_text('seed = "seed.yaml"\ntoken-ttl = 600\nusers-page-size = 9\n')
-    from tests.cli.test_seed_cli import Server
+    from tests.processes import ServeProcess
 
     env = script_env(
         UMAPI_MOCK_PORT="0",
@@ -151,7 +151,7 @@ def test_served_settings_from_all_three_levels(tmp_path):
         UMAPI_MOCK_USERS_PAGE_SIZE="7",
         UMAPI_MOCK_CONFIG=str(tmp_path / "umapi-mock.toml"),
     )
-    server = Server("--users-page-size", "5", cwd=Path("/"), env=env)
+    server = ServeProcess("--users-page-size", "5", cwd=Path("/"), env=env, tls=True)
     try:
         assert server.url.startswith("http://127.0.0.1:")
         token = requests.post(

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import re
-import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
 
+from tests.processes import ServeProcess, cli_env
 from umapi_mock import cli
 from umapi_mock.seed import dump_org, load_seed, read_seed_file
 from umapi_mock.tls import ensure_tls
@@ -21,14 +19,6 @@ from umapi_mock.tls import ensure_tls
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "seed.yaml"
 GOOD_ORG = '  - id: "0123ABCD@AdobeOrg"\n'
-
-
-def cli_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("UMAPI_MOCK_ADMIN_TOKEN",)}
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
-    env["PYTHONUNBUFFERED"] = "1"
-    env.update(extra)
-    return env
 
 
 def run_cli(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -237,63 +227,15 @@ def test_generator_is_deterministic():
 # ------------------------------------------------------------------ serving
 
 
-class Server:
-    """`umapi-mock serve` in a subprocess, up to its banner."""
-
-    def __init__(self, *args: str, cwd: Path, env: dict[str, str] | None = None):
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "umapi_mock.cli", "serve", "--port", "0", *args],
-            cwd=cwd,
-            env=env or cli_env(),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        self.banner: list[str] = []
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            line = self.proc.stdout.readline()  # type: ignore[union-attr]
-            if not line:
-                break
-            self.banner.append(line.rstrip("\n"))
-            if line.startswith("Press Ctrl-C"):
-                break
-        assert self.banner and self.banner[-1].startswith("Press Ctrl-C"), (self.banner, self._drain())
-        match = re.search(r"serving IMS and UMAPI at (\S+)$", self.banner[0])
-        assert match, self.banner[0]
-        self.url = match.group(1)
-        ca = [line.split(": ", 1)[1] for line in self.banner if "CA certificate" in line]
-        self.ca = ca[0] if ca else None
-
-    def _drain(self) -> str:
-        self.proc.kill()
-        return self.proc.communicate()[1]
-
-    def stop(self) -> tuple[int, str]:
-        """Ctrl-C, as a user would: the exit status and stderr."""
-        self.proc.send_signal(signal.SIGINT)
-        try:
-            _, err = self.proc.communicate(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            _, err = self.proc.communicate()
-        return self.proc.returncode, err
-
-    def kill(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.communicate()
-
-
 @pytest.fixture
-def servers() -> Iterator[list[Server]]:
-    started: list[Server] = []
+def servers() -> Iterator[list[ServeProcess]]:
+    started: list[ServeProcess] = []
     yield started
     for s in started:
         s.kill()
 
 
-def assert_clean_stop(server: Server) -> None:
+def assert_clean_stop(server: ServeProcess) -> None:
     code, err = server.stop()
     assert code == 0, err
     assert "Traceback" not in err
@@ -302,7 +244,7 @@ def assert_clean_stop(server: Server) -> None:
 
 def test_serve_port_0_https_and_ca_reuse(tmp_path, servers):
     tls_dir = tmp_path / "tls"
-    first = Server(
+    first = ServeProcess(
         "--tls-dir",
         str(tls_dir),
         "--seed",
@@ -312,6 +254,7 @@ def test_serve_port_0_https_and_ca_reuse(tmp_path, servers):
         "--token-ttl",
         "600",
         cwd=tmp_path,
+        tls=True,
     )
     servers.append(first)
     assert re.fullmatch(r"https://127\.0\.0\.1:\d+", first.url)
@@ -349,7 +292,7 @@ def test_serve_port_0_https_and_ca_reuse(tmp_path, servers):
     server_bytes = (tls_dir / "server.pem").read_bytes()
     assert_clean_stop(first)
 
-    second = Server("--tls-dir", str(tls_dir), cwd=tmp_path)
+    second = ServeProcess("--tls-dir", str(tls_dir), cwd=tmp_path, tls=True)
     servers.append(second)
     assert second.ca == first.ca
     assert (tls_dir / "ca.pem").read_bytes() == ca_bytes
@@ -359,7 +302,7 @@ def test_serve_port_0_https_and_ca_reuse(tmp_path, servers):
 
 
 def test_serve_no_tls(tmp_path, servers):
-    server = Server("--no-tls", cwd=tmp_path)
+    server = ServeProcess(cwd=tmp_path)
     servers.append(server)
     assert re.fullmatch(r"http://127\.0\.0\.1:\d+", server.url)
     assert server.ca is None
@@ -371,7 +314,7 @@ def test_serve_no_tls(tmp_path, servers):
 
 def test_serve_own_certificate(tmp_path, servers):
     own = ensure_tls(tmp_path / "own")
-    server = Server("--cert", str(own.server_cert), "--key", str(own.server_key), cwd=tmp_path)
+    server = ServeProcess("--cert", str(own.server_cert), "--key", str(own.server_key), cwd=tmp_path, tls=True)
     servers.append(server)
     assert server.url.startswith("https://")
     assert server.ca is None  # we brought our own: nothing of ours to trust

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.serving.conftest import ServeProcess, cli_env
+from tests.processes import ServeProcess, cli_env
 from tests.world import assertion, core_seed
 from umapi_mock.config import Config
 from umapi_mock.http.app import create_app

@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from tests.actions.conftest import Api
-from tests.serving.conftest import ServeProcess
+from tests.processes import ServeProcess
 from umapi_mock.config import Config
 from umapi_mock.http.app import create_app
 from umapi_mock.seed import SeedError, dump_orgs, load_seed

@@ -12,7 +12,7 @@ import jsonschema
 import pytest
 import requests
 
-from tests.serving.conftest import ServeProcess
+from tests.processes import ServeProcess
 from umapi_mock.domain.scopes import S2S_SCOPE
 from umapi_mock.http.openapi import openapi_document
 from umapi_mock.seed import DEMO_ORG_ID

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.serving.conftest import ServeProcess, session
+from tests.processes import ServeProcess
+from tests.serving.conftest import session
 from umapi_mock.redaction import redact, redact_shapes, redact_target
 from umapi_mock.seed import DEMO_ORG_ID
 

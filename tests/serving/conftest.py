@@ -4,12 +4,7 @@ HTTP exchanges, and `umapi-mock serve` as a user runs it (a subprocess)."""
 from __future__ import annotations
 
 import json
-import os
-import re
-import signal
 import socket
-import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,6 +14,7 @@ from typing import Any
 import pytest
 import requests
 
+from tests.processes import ServeProcess
 from umapi_mock.config import Config
 from umapi_mock.http.app import create_app
 from umapi_mock.seed import DEMO_ORG_ID
@@ -119,61 +115,6 @@ def closed_by_peer(sock: socket.socket) -> bool:
 
 
 # ------------------------------------------------------------------ the CLI
-
-
-def cli_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("UMAPI_MOCK_ADMIN_TOKEN",)}
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
-    env["PYTHONUNBUFFERED"] = "1"
-    env.update(extra)
-    return env
-
-
-class ServeProcess:
-    """`umapi-mock serve --no-tls --port 0 ...` in a subprocess, up to its banner."""
-
-    def __init__(self, *args: str, cwd: Path, ignore_sigint: bool = False):
-        def preexec() -> None:  # what a shell does for a job started with `&`
-            signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "umapi_mock.cli", "serve", "--no-tls", "--port", "0", *args],
-            cwd=cwd,
-            env=cli_env(),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            preexec_fn=preexec if ignore_sigint else None,
-        )
-        banner = []
-        while True:
-            line = self.proc.stdout.readline()  # type: ignore[union-attr]
-            if not line:
-                raise AssertionError(f"serve ended before its banner: {self.proc.communicate()[1]}")
-            banner.append(line)
-            if line.startswith("Press Ctrl-C"):
-                break
-        match = re.search(r"serving IMS and UMAPI at (\S+)$", banner[0].strip())
-        assert match, banner
-        self.url = match.group(1)
-        self.port = int(self.url.rsplit(":", 1)[1])
-
-    def signal(self, sig: int) -> None:
-        self.proc.send_signal(sig)
-
-    def finish(self, timeout: float = 30) -> tuple[int, str]:
-        """Wait for the exit: (status, stderr)."""
-        _, err = self.proc.communicate(timeout=timeout)
-        return self.proc.returncode, err
-
-    def rss_kib(self) -> int:
-        status = Path(f"/proc/{self.proc.pid}/status").read_text()
-        return int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1))  # type: ignore[union-attr]
-
-    def kill(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.communicate()
 
 
 @pytest.fixture

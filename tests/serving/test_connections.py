@@ -14,11 +14,12 @@ import time
 
 import pytest
 
+from tests.processes import ServeProcess
 from umapi_mock import logs
 from umapi_mock.config import Config
 from umapi_mock.server import Limits
 
-from .conftest import DEMO_ORG_ID, ServeProcess, closed_by_peer, connect, read_response, serving, session, umapi_headers
+from .conftest import DEMO_ORG_ID, closed_by_peer, connect, read_response, serving, session, umapi_headers
 
 STATUS = b"GET /status HTTP/1.1\r\nHost: x\r\n\r\n"
 

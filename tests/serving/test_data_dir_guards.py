@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.processes import ServeProcess, cli_env
 from umapi_mock.persistence.store import DB_NAME
 
-from .conftest import DEMO_ORG_ID, ServeProcess, cli_env, session, umapi_headers
+from .conftest import DEMO_ORG_ID, session, umapi_headers
 
 CONSOLE_SCRIPT = Path(sys.executable).with_name("umapi-mock")
 ACTION = f"/v2/usermanagement/action/{DEMO_ORG_ID}"

@@ -11,7 +11,9 @@ import time
 
 import pytest
 
-from .conftest import DEMO_ORG_ID, ServeProcess, add_fault, session, umapi_headers
+from tests.processes import ServeProcess
+
+from .conftest import DEMO_ORG_ID, add_fault, session, umapi_headers
 
 HELD = f"/v2/usermanagement/groups/{DEMO_ORG_ID}/0"
 

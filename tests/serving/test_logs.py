@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 import signal
 
-from .conftest import CLIENT_ID, DEMO_ORG_ID, ServeProcess, add_fault, session, umapi_headers
+from tests.processes import ServeProcess
+
+from .conftest import CLIENT_ID, DEMO_ORG_ID, add_fault, session, umapi_headers
 
 GROUPS = f"/v2/usermanagement/groups/{DEMO_ORG_ID}/0"
 

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.processes import ServeProcess, cli_env
 from umapi_mock.persistence.store import DB_NAME, SCHEMA_VERSION
 
-from .conftest import DEMO_ORG_ID, ServeProcess, cli_env, session, umapi_headers
+from .conftest import DEMO_ORG_ID, session, umapi_headers
 
 ACTION = f"/v2/usermanagement/action/{DEMO_ORG_ID}"
 

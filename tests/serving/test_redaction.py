@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 import signal
 
-from .conftest import CLIENT_SECRET, DEMO_ORG_ID, ServeProcess, session, token
+from tests.processes import ServeProcess
+
+from .conftest import CLIENT_SECRET, DEMO_ORG_ID, session, token
 
 
 def _leaky_requests(url: str) -> str:
