@@ -57,6 +57,7 @@ def test_baseline_comparison_reports_before_and_after(tmp_path: Path) -> None:
     out = tmp_path / "compare.json"
     env = dict(os.environ)
     env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    env["TMPDIR"] = str(tmp_path)  # the baseline's worktree goes here: other comparisons may run meanwhile
     proc = subprocess.run(
         [sys.executable, "-m", "benchmarks", "--baseline", "HEAD", "--quick", "--only", "fresh_org", "--out", str(out)],
         cwd=tmp_path,
@@ -72,7 +73,7 @@ def test_baseline_comparison_reports_before_and_after(tmp_path: Path) -> None:
     assert figure["verdict"] in ("same", "better", "WORSE")
     assert "fresh_org_fixture" in proc.stdout and "after/before" in proc.stdout
     worktrees = subprocess.run(["git", "-C", str(ROOT), "worktree", "list"], capture_output=True, text=True).stdout
-    assert "umapi-mock-baseline-" not in worktrees  # the baseline's worktree is gone
+    assert str(tmp_path) not in worktrees  # the baseline's worktree is gone
 
 
 def test_profile_reports_the_three_requests(tmp_path: Path) -> None:
