@@ -251,8 +251,8 @@ class Store:
             self.conn.execute(f"DELETE FROM {table} WHERE {column} = ?", (org_id,))
 
     def apply(self, ch: OrgChanges) -> None:
-        """One commit's change records: a statement per table and kind of change (rows in
-        the order given: a new row's rowid is its place in the listing)."""
+        """One commit's change records (`changes_of`), a statement per table and kind of
+        change, rows in the order given: a new row's rowid is its place in the listing."""
         c = self.conn
         org = ch.org_id
         if ch.users:
@@ -266,15 +266,14 @@ class Store:
                 c.execute("DELETE FROM org_groups WHERE org = ? AND gid = ?", (org, gid))
             else:
                 c.execute(_GROUP_UPSERT, (org, gid, _group_doc(group)))
-        if ch.members:
+        if ch.members:  # each named member's row goes; the members now come back last, in order
+            c.executemany(
+                "DELETE FROM members WHERE org = ? AND gid = ? AND uid = ?",
+                [(org, gid, uid) for gid, uid, _ in ch.members],
+            )
             joined = [(org, gid, uid) for gid, uid, present in ch.members if present]
             if joined:
-                c.executemany("INSERT INTO members VALUES (?, ?, ?) ON CONFLICT DO NOTHING", joined)
-            if len(joined) < len(ch.members):
-                c.executemany(
-                    "DELETE FROM members WHERE org = ? AND gid = ? AND uid = ?",
-                    [(org, gid, uid) for gid, uid, present in ch.members if not present],
-                )
+                c.executemany("INSERT INTO members VALUES (?, ?, ?)", joined)
         c.execute("UPDATE orgs SET next_uid = ?, next_gid = ? WHERE id = ?", (ch.next_uid, ch.next_gid, org))
         if ch.products is not None:
             row = c.execute("SELECT doc FROM orgs WHERE id = ?", (org,)).fetchone()
