@@ -120,29 +120,31 @@ def changes_of(org: Org, keys: set[ChangeKey]) -> OrgChanges:
     they take in the org (the keys are a set): users by uid, new ones last in creation
     order; each group's touched members that stand after all its untouched ones, in join
     order (the others are where they were: put back by an undo)."""
-    users: dict[int, User | None] = {}
+    uids: list[int] = []
     groups: dict[int, Group | None] = {}
     members: list[tuple[int, int, bool]] = []
     joined: dict[int, list[int]] | None = None  # gid -> touched uids that are members now
     org_members = org.members
     for key in keys:
-        if key[0] == "u":
-            users[key[1]] = org.users.get(key[1])
-        elif key[0] == "g":
-            groups[key[1]] = org.groups.get(key[1])
-        else:
-            gid, uid = key[1], key[2]  # type: ignore[misc]
+        kind = key[0]
+        if kind == "m":  # the commonest
+            _, gid, uid = key  # type: ignore[misc]
             if uid in org_members.get(gid, _NO_MEMBERS):
                 if joined is None:
                     joined = {}
                 joined.setdefault(gid, []).append(uid)
             else:
                 members.append((gid, uid, False))
+        elif kind == "u":
+            uids.append(key[1])
+        else:
+            groups[key[1]] = org.groups.get(key[1])
     if joined is not None:
-        for gid, uids in joined.items():
-            members += [(gid, uid, True) for uid in _last_joined(org_members[gid], uids)]
-    if len(users) > 1:
-        users = dict(sorted(users.items()))  # new users' uids rise in creation order
+        for gid, touched in joined.items():
+            members += [(gid, uid, True) for uid in _last_joined(org_members[gid], touched)]
+    uids.sort()  # new users' uids rise in creation order
+    get_user = org.users.get
+    users: dict[int, User | None] = {uid: get_user(uid) for uid in uids}
     products = {p.name: list(p.profiles) for p in org.products.values()} if groups else None
     return OrgChanges(org.id, users, groups, members, org._next_uid, org._next_gid, products)
 
