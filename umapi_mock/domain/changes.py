@@ -24,7 +24,7 @@ class OrgChanges:
     org_id: str
     users: dict[int, Any]  # uid -> User, or None when deleted
     groups: dict[int, Any]  # gid -> Group, or None when deleted
-    members: list[tuple[int, int, bool]]  # (gid, uid, is a member now)
+    members: list[tuple[int, int, bool]]  # (gid, uid, is a member now); members: the group's last, in order
     next_uid: int
     next_gid: int
     products: dict[str, list[int]] | None  # product name -> profile gids, when groups changed

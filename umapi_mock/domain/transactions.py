@@ -17,6 +17,13 @@ from .changes import ChangeKey, ChangeObserver, OrgChanges
 from .records import Group, Product, User
 
 
+class _Members(Protocol):
+    """One group's member uids in join order (`indexes.Members`)."""
+
+    def __contains__(self, uid: object, /) -> bool: ...
+    def __reversed__(self) -> Iterator[int]: ...
+
+
 class Org(Protocol):
     """What a transaction reads and writes of an org (`models.Org`, which imports this module)."""
 
@@ -35,7 +42,7 @@ class Org(Protocol):
     @property
     def groups(self) -> dict[int, Group]: ...
     @property
-    def members(self) -> Mapping[int, Mapping[int, None]]: ...
+    def members(self) -> Mapping[int, _Members]: ...
     @property
     def products(self) -> dict[str, Product]: ...
     @property
@@ -109,17 +116,53 @@ def transaction(org: Org) -> Iterator[Transaction]:
 
 
 def changes_of(org: Org, keys: set[ChangeKey]) -> OrgChanges:
-    """Under the lock, at the commit point: the touched records as they are now."""
-    users: dict[int, User | None] = {}
+    """Under the lock, at the commit point: the touched records as they are now, in the order
+    they take in the org (the keys are a set): users by uid, new ones last in creation
+    order; each group's touched members that stand after all its untouched ones, in join
+    order (the others are where they were: put back by an undo)."""
+    uids: list[int] = []
     groups: dict[int, Group | None] = {}
     members: list[tuple[int, int, bool]] = []
+    joined: dict[int, list[int]] | None = None  # gid -> touched uids that are members now
+    org_members = org.members
     for key in keys:
-        if key[0] == "u":
-            users[key[1]] = org.users.get(key[1])
-        elif key[0] == "g":
-            groups[key[1]] = org.groups.get(key[1])
+        kind = key[0]
+        if kind == "m":  # the commonest
+            _, gid, uid = key  # type: ignore[misc]
+            if uid in org_members.get(gid, _NO_MEMBERS):
+                if joined is None:
+                    joined = {}
+                joined.setdefault(gid, []).append(uid)
+            else:
+                members.append((gid, uid, False))
+        elif kind == "u":
+            uids.append(key[1])
         else:
-            gid, uid = key[1], key[2]  # type: ignore[misc]
-            members.append((gid, uid, uid in org.members.get(gid, {})))
+            groups[key[1]] = org.groups.get(key[1])
+    if joined is not None:
+        for gid, touched in joined.items():
+            members += [(gid, uid, True) for uid in _last_joined(org_members[gid], touched)]
+    uids.sort()  # new users' uids rise in creation order
+    get_user = org.users.get
+    users: dict[int, User | None] = {uid: get_user(uid) for uid in uids}
     products = {p.name: list(p.profiles) for p in org.products.values()} if groups else None
     return OrgChanges(org.id, users, groups, members, org._next_uid, org._next_gid, products)
+
+
+_NO_MEMBERS: dict[int, None] = {}
+
+
+def _last_joined(group: _Members, touched: list[int]) -> list[int]:
+    """Those of `touched` (members of `group`) that follow the group's last untouched member,
+    in join order: a commit's joins (and moves to the end: a leave, then a join) are the
+    group's tail; a touched member before an untouched one was put back where it was."""
+    wanted = set(touched)
+    tail = []
+    for uid in reversed(group):
+        if uid not in wanted:
+            break
+        tail.append(uid)
+        if len(tail) == len(wanted):
+            break
+    tail.reverse()
+    return tail

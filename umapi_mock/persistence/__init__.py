@@ -6,10 +6,10 @@ then restore or save, then `start()`. The in-memory model stays the read path; t
 is its durable copy. The domain
 reports each org commit as change records (`domain/changes.py`) and each whole-org
 replacement (reset, state load) through its registry; the clock, fault set and throttle
-report setting changes. `Persistence` writes all of them through one writer thread that
-commits whatever has queued up in one transaction (group commit): an org's change is on
-disk before the org keeps it (a failed save is undone in memory and answered 503 or 507),
-and writers of different orgs share one fsync.
+report setting changes. `Persistence` writes all of them through one `Writer`, which commits
+whatever has queued up in one transaction (group commit) on the thread waiting for it: an
+org's change is on disk before the org keeps it (a failed save is undone in memory and
+answered 503 or 507), and writers of different orgs share one fsync.
 Rolled-back transactions (test mode) report nothing, so they write nothing.
 """
 
@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import errno
 import logging
-import queue
 import sqlite3
 import threading
+from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -45,18 +45,20 @@ _SQLITE_FULL = 13  # "database or disk is full"
 class Ticket:
     """One queued write; `wait()` returns once it is committed, or raises PersistenceError."""
 
-    __slots__ = ("_done", "error")
+    __slots__ = ("_writer", "done", "error")
 
-    def __init__(self) -> None:
-        self._done = threading.Event()
+    def __init__(self, writer: Writer) -> None:
+        self._writer = writer
+        self.done = False
         self.error: BaseException | None = None
 
     def finish(self, error: BaseException | None = None) -> None:
         self.error = error
-        self._done.set()
+        self.done = True
 
     def wait(self) -> None:
-        self._done.wait()
+        if not self.done:
+            self._writer.commit_until(self)
         if self.error is not None:
             raise PersistenceError(f"the change could not be saved: {self.error}") from self.error
 
@@ -65,46 +67,56 @@ Job = Callable[[Store], None]
 
 
 class Writer:
-    """The one thread that writes to the store: group commits of queued jobs."""
+    """Group commit on the waiting threads, with no thread of its own: a thread that waits for
+    its write takes the store and commits everything queued by then in one transaction (one
+    fsync); threads queuing meanwhile wait for the store, and the first of them whose write
+    is still pending commits the next batch. A lone writer thus saves on its own thread, with
+    no hand-off to another thread and back (two thread switches per write)."""
 
     def __init__(self, store: Store):
         self.store = store
-        self._queue: queue.SimpleQueue[tuple[Job, Ticket] | None] = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._loop, name="umapi-mock-writer", daemon=True)
-        self._thread.start()
+        self._pending: deque[tuple[Job, Ticket]] = deque()  # append and popleft are atomic
+        self._store_lock = threading.Lock()  # held while a batch is written and committed
         self.commits = 0  # transactions committed (a figure for the benchmarks)
 
     def submit(self, job: Job) -> Ticket:
-        ticket = Ticket()
-        self._queue.put((job, ticket))
+        ticket = Ticket(self)
+        self._pending.append((job, ticket))
         return ticket
 
     def run(self, job: Job) -> None:
         self.submit(job).wait()
 
-    def close(self) -> None:
-        self._queue.put(None)
-        self._thread.join()
+    def commit_until(self, ticket: Ticket) -> None:
+        """Commit queued batches until `ticket`'s is done (by this thread or another)."""
+        while not ticket.done:
+            with self._store_lock:
+                if ticket.done:
+                    return
+                if not self._pending:  # taken off the queue by a commit that was interrupted
+                    ticket.finish(RuntimeError("the write was interrupted"))
+                    return
+                self._commit_pending()
 
-    def _loop(self) -> None:
-        while True:
-            item = self._queue.get()
-            if item is None:
-                return
-            batch = [item]
-            stop = False
-            while len(batch) < _BATCH_MAX:
-                try:
-                    more = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if more is None:
-                    stop = True
-                    break
-                batch.append(more)
+    def close(self) -> None:
+        """Commit what is still queued."""
+        with self._store_lock:
+            while self._pending:
+                self._commit_pending()
+
+    def _commit_pending(self) -> None:
+        """Under the store lock: the oldest queued jobs, up to a batch, in one transaction."""
+        pending = self._pending
+        batch: list[tuple[Job, Ticket]] = []
+        try:
+            while pending and len(batch) < _BATCH_MAX:
+                batch.append(pending.popleft())
             self._commit(batch)
-            if stop:
-                return
+        except BaseException as error:  # not a save error (an interrupt): no waiter may hang
+            for _, ticket in batch:
+                if not ticket.done:
+                    ticket.finish(error)
+            raise
 
     def _commit(self, batch: list[tuple[Job, Ticket]]) -> None:
         try:

@@ -1,7 +1,7 @@
 """The SQLite data dir: schema, snapshots of whole orgs, change records, settings.
 
-One connection, used only by the writer thread (`writer.py`) once the emulator serves;
-reads happen at start-up, before that thread exists. WAL mode with `synchronous=FULL`: a
+One connection, used only by the `Writer` (`__init__.py`, one thread at a time, under its
+lock) once the emulator serves; reads happen at start-up, before it writes. WAL mode with `synchronous=FULL`: a
 commit is on disk (fsync) before the writer reports it done.
 
 Order is data here: users list in insertion order, members in join order (licences go to
@@ -17,13 +17,14 @@ import os
 import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
 from ..domain.changes import OrgChanges
 from ..domain.models import ADOBE_ID, Group, Org, User
 from ..domain.trust import TrustedDomain
-from ..org_schema import CREDENTIAL, GROUP, PRODUCT, USER, USER_COLUMNS, from_json_doc, json_doc, json_row
+from ..org_schema import CREDENTIAL, GROUP, PRODUCT, USER_COLUMNS, from_json_doc, json_doc, json_row
 from .guards import (
     DB_NAME,
     BackgroundCheck,
@@ -116,8 +117,11 @@ def _group_record(gid: int, doc: str) -> Group:
 _PROFILES = GROUP.attrs.index("profiles") - 1  # its place in a row's document (the id is a column)
 
 
+_user_values = attrgetter(*USER_COLUMNS)  # a user's row values but the org, in column order
+
+
 def _user_row(org_id: str, u: User) -> tuple[Any, ...]:
-    return (org_id, *USER.row(u))
+    return (org_id, *_user_values(u))
 
 
 def _changed_products(doc: list[list[Any]], products: dict[str, list[int]]) -> list[list[Any]]:
@@ -222,7 +226,7 @@ class Store:
             self.verify()
             raise PersistenceError(refusal(self.path, f"is damaged ({exc})")) from None
 
-    # -- writing (called by the writer thread, inside its transaction)
+    # -- writing (called by the `Writer`, inside its transaction)
 
     def save_org(self, snap: OrgSnapshot, pos: int) -> None:
         c = self.conn
@@ -247,23 +251,29 @@ class Store:
             self.conn.execute(f"DELETE FROM {table} WHERE {column} = ?", (org_id,))
 
     def apply(self, ch: OrgChanges) -> None:
+        """One commit's change records (`changes_of`), a statement per table and kind of
+        change, rows in the order given: a new row's rowid is its place in the listing."""
         c = self.conn
         org = ch.org_id
-        for uid, user in ch.users.items():
-            if user is None:
-                c.execute("DELETE FROM users WHERE org = ? AND uid = ?", (org, uid))
-            else:
-                c.execute(_USER_UPSERT, _user_row(org, user))
+        if ch.users:
+            gone = [(org, uid) for uid, user in ch.users.items() if user is None]
+            if gone:
+                c.executemany("DELETE FROM users WHERE org = ? AND uid = ?", gone)
+            if len(gone) < len(ch.users):
+                c.executemany(_USER_UPSERT, [(org, *_user_values(u)) for u in ch.users.values() if u is not None])
         for gid, group in ch.groups.items():
             if group is None:
                 c.execute("DELETE FROM org_groups WHERE org = ? AND gid = ?", (org, gid))
             else:
                 c.execute(_GROUP_UPSERT, (org, gid, _group_doc(group)))
-        for gid, uid, present in ch.members:
-            if present:
-                c.execute("INSERT INTO members VALUES (?, ?, ?) ON CONFLICT DO NOTHING", (org, gid, uid))
-            else:
-                c.execute("DELETE FROM members WHERE org = ? AND gid = ? AND uid = ?", (org, gid, uid))
+        if ch.members:  # each named member's row goes; the members now come back last, in order
+            c.executemany(
+                "DELETE FROM members WHERE org = ? AND gid = ? AND uid = ?",
+                [(org, gid, uid) for gid, uid, _ in ch.members],
+            )
+            joined = [(org, gid, uid) for gid, uid, present in ch.members if present]
+            if joined:
+                c.executemany("INSERT INTO members VALUES (?, ?, ?)", joined)
         c.execute("UPDATE orgs SET next_uid = ?, next_gid = ? WHERE id = ?", (ch.next_uid, ch.next_gid, org))
         if ch.products is not None:
             row = c.execute("SELECT doc FROM orgs WHERE id = ?", (org,)).fetchone()
