@@ -3,9 +3,12 @@ the same run; and the restart time of a data dir holding a 1,000,000-user org.
 
 Write throughput: the `actions` section's requests (10 entries × 10 steps, through the
 Flask test client) against two emulators built from the same config, one of them with a
-data dir (`umapi_mock.persistence`: every answered request is committed and fsynced before
-the answer), back to back in each run. Sequential requests are the worst case for group
-commits (each waits for its own fsync); 4 threads at once are a detail.
+data dir (`umapi_mock.persistence`: every answered request is committed before the answer),
+back to back in each run. Sequential requests are the worst case for group commits (each
+waits for its own); 4 threads at once are a detail. Those requests leave the org as they
+found it (names put back, memberships as found), so SQLite finds no page changed and the
+commit writes nothing to sync; a detail measures the same requests made to leave ten renamed
+users each (every commit then waits for its fsync).
 
 Restart: a data dir is filled once (`benchmarks.durable_child fill`: seed, save), then each
 run starts `python -m umapi_mock.cli serve --data-dir DIR` and times process start to the
@@ -54,6 +57,18 @@ def _rate(post: Any, bodies: list[str], count: int, threads: int) -> float:
     return count / (time.perf_counter() - start)
 
 
+def _leaving_renames(bodies: list[str], count: int, run: int) -> list[str]:
+    """`count` of `bodies` whose last step names each user anew (unique in the run), so
+    every request leaves ten changed users behind."""
+    changed = []
+    for n in range(count):
+        entries = json.loads(bodies[n % len(bodies)])
+        for i, entry in enumerate(entries):
+            entry["do"][-1]["update"]["firstname"] = f"Run{run}Request{n}User{i}"
+        changed.append(json.dumps(entries))
+    return changed
+
+
 def write_throughput(settings: Settings) -> Figure:
     with tempfile.TemporaryDirectory(prefix="umapi-mock-durable-", dir=settings.work_dir) as tmp:
         memory = _emulator(None)
@@ -65,8 +80,8 @@ def write_throughput(settings: Settings) -> Figure:
             for name in posts:
                 for body in bodies[name][:3]:
                     posts[name](body)  # warm-up, and proof the requests are valid
-            ratios, memory_rps, durable_rps, concurrent = [], [], [], []
-            for _ in range(settings.runs):
+            ratios, memory_rps, durable_rps, concurrent, changing = [], [], [], [], []
+            for run in range(settings.runs):
                 m = _rate(posts["memory"], bodies["memory"], count, 1)
                 d = _rate(posts["durable"], bodies["durable"], count, 1)
                 memory_rps.append(m)
@@ -75,6 +90,10 @@ def write_throughput(settings: Settings) -> Figure:
                 m4 = _rate(posts["memory"], bodies["memory"], count, 4)
                 d4 = _rate(posts["durable"], bodies["durable"], count, 4)
                 concurrent.append(d4 / m4)
+                few = count // 4  # each of these waits for an fsync
+                mc = _rate(posts["memory"], _leaving_renames(bodies["memory"], few, run), few, 1)
+                dc = _rate(posts["durable"], _leaving_renames(bodies["durable"], few, run), few, 1)
+                changing.append(dc / mc)
             commits = api.persistence_of(durable).writer.commits
         finally:
             api.close(durable)
@@ -91,6 +110,8 @@ def write_throughput(settings: Settings) -> Figure:
             "memory_rps_median": round(median(memory_rps), 1),
             "data_dir_rps_median": round(median(durable_rps), 1),
             "four_threads_ratio_median": round(median(concurrent), 3),
+            "leaving_changes_ratio_median": round(median(changing), 3),
+            "leaving_changes": "the same requests, each leaving its ten users renamed: every commit syncs",
             "requests_per_run": count,
             "writer_commits": commits,
             "durability": "SQLite WAL, synchronous=FULL, committed before each answer",
