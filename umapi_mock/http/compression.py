@@ -74,8 +74,23 @@ _HEADER = {"gzip": _FRAME["gzip"][:10], "deflate": _FRAME["deflate"][:2]}  # RFC
 
 def _trailer(coding: str, identity: bytes) -> bytes:
     if coding == "gzip":
-        return struct.pack("<II", zlib.crc32(identity), len(identity) & 0xFFFFFFFF)
+        return _gzip_trailer(zlib.crc32(identity), identity)
     return struct.pack(">I", zlib.adler32(identity))
+
+
+def _gzip_trailer(crc: int, identity: bytes) -> bytes:
+    return struct.pack("<II", crc, len(identity) & 0xFFFFFFFF)
+
+
+class _Made:
+    """What compressing a body in blocks made, kept for the body that replaces it: each
+    coding's pieces, and the running CRC-32 of the identity bytes at each block's end."""
+
+    __slots__ = ("pieces", "crcs")
+
+    def __init__(self) -> None:
+        self.pieces: dict[str, list[bytes]] = {}  # per coding: each block's deflated piece
+        self.crcs: list[int] | None = None
 
 
 class CachedBody:
@@ -87,9 +102,10 @@ class CachedBody:
     only). `kept[k]` says block k holds what block k of `previous` (the body this one
     replaces) held; such a block, when the block before it is kept too, takes `previous`'s
     piece instead of being compressed again: renaming one user recompresses that user's block
-    and the next, not the page (a whole ~510 KB page costs ~5 ms)."""
+    and the next, not the page (a whole ~510 KB page costs ~5 ms). The gzip trailer's CRC-32
+    is taken on from `previous`'s up to the first block not kept."""
 
-    __slots__ = ("identity", "_copies", "_lock", "_blocks", "_kept", "_pieces", "_previous")
+    __slots__ = ("identity", "_copies", "_lock", "_blocks", "_kept", "_made", "_previous")
 
     def __init__(
         self,
@@ -103,10 +119,10 @@ class CachedBody:
         self._lock = threading.Lock()
         self._blocks = blocks
         self._kept = kept
-        self._pieces: dict[str, list[bytes]] = {}  # per coding: each block's deflated piece
-        # `previous`'s pieces, not `previous` itself (no chain of old bodies); filled in
+        self._made = _Made()
+        # what `previous` made, not `previous` itself (no chain of old bodies); filled in
         # when it is compressed
-        self._previous: dict[str, list[bytes]] | None = None if previous is None else previous._pieces
+        self._previous: _Made | None = None if previous is None else previous._made
 
     def encoded(self, coding: str) -> bytes:
         copy = self._copies.get(coding)
@@ -122,7 +138,8 @@ class CachedBody:
         if blocks is None:
             return compress(self.identity, coding)
         kept = self._kept or [False] * len(blocks)
-        old = self._previous.get(coding) if self._previous is not None else None
+        previous, made = self._previous, self._made
+        old = previous.pieces.get(coding) if previous is not None else None
         if old is not None and len(old) != len(blocks):
             old = None
         view = memoryview(self.identity)
@@ -134,10 +151,33 @@ class CachedBody:
             else:
                 pieces.append(_deflated(view[start:end], view[before_start:start] if k else None))
             before_start, start = start, end
-        if len(self._pieces) + 1 == len(CODINGS):
+        made.pieces[coding] = pieces
+        if coding == "gzip":
+            made.crcs = _running_crcs(view, blocks, kept, previous.crcs if previous is not None else None)
+            trailer = _gzip_trailer(made.crcs[-1], self.identity)
+        else:
+            trailer = _trailer(coding, self.identity)
+        if len(made.pieces) == len(CODINGS):
             self._previous = None  # every coding has its pieces now
-        self._pieces[coding] = pieces
-        return b"".join((_HEADER[coding], *pieces, _FINAL_BLOCK, _trailer(coding, self.identity)))
+        return b"".join((_HEADER[coding], *pieces, _FINAL_BLOCK, trailer))
+
+
+def _running_crcs(view: memoryview, blocks: list[int], kept: list[bool], old: list[int] | None) -> list[int]:
+    """The CRC-32 of `view` up to each block's end: the old body's values while its blocks
+    are kept from the first on (the same bytes at the same places), computed from there."""
+    crcs: list[int] = []
+    if old is not None and len(old) == len(blocks):
+        for k, same in enumerate(kept):
+            if not same:
+                break
+            crcs.append(old[k])
+    crc = crcs[-1] if crcs else 0
+    start = blocks[len(crcs) - 1] if crcs else 0
+    for end in blocks[len(crcs) :]:
+        crc = zlib.crc32(view[start:end], crc)
+        crcs.append(crc)
+        start = end
+    return crcs
 
 
 @lru_cache(maxsize=256)
