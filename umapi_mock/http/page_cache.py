@@ -16,8 +16,8 @@ import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
-from itertools import accumulate
-from operator import is_
+from itertools import accumulate, compress, count
+from operator import is_not
 
 from ..domain.models import Org, User
 from ..domain.reads import Page
@@ -101,10 +101,10 @@ def _build(
     # Blocks of SEGMENT_USERS users, compressed one by one (`CachedBody`): the head goes in
     # the first block, each later block starts with its comma, the end goes in the last.
     # A block is kept when its parts are the old page's parts at the same places.
-    count = len(parts)
-    if old is None or len(old.parts) != count or old.blocks is None:
+    total = len(parts)
+    if old is None or len(old.parts) != total or old.blocks is None:
         ends = list(accumulate(map(len, parts)))  # part i ends at len(start) + ends[i] + i (its commas)
-        lasts = [*range(SEGMENT_USERS - 1, count - 1, SEGMENT_USERS), count - 1]  # each block's last part
+        lasts = [*range(SEGMENT_USERS - 1, total - 1, SEGMENT_USERS), total - 1]  # each block's last part
         blocks = [len(start) + ends[i] + i for i in lasts]
         blocks[-1] += 2  # "]}"
         kept = [False] * len(blocks)
@@ -133,23 +133,16 @@ def _joined(start: bytes, parts: list[bytes]) -> bytes:
 
 
 def _differing(parts: list[bytes], old: list[bytes], places: list[int] | None) -> list[int]:
-    """The places among `places` (None: all) whose part is not the old part object. All
-    places are scanned at C speed."""
+    """The places among `places` (None: all) whose part is not the old part object."""
     if places is not None:
         return [i for i in places if parts[i] is not old[i]]
-    return _false_at(list(map(is_, parts, old)))
+    return _other_objects(parts, old)
 
 
-def _false_at(flags: list[bool]) -> list[int]:
-    """The places of False in `flags`, found at C speed (a page has a few among 2,000)."""
-    places: list[int] = []
-    at = -1
-    while True:
-        try:
-            at = flags.index(False, at + 1)
-        except ValueError:
-            return places
-        places.append(at)
+def _other_objects(now: Sequence[object], old: Sequence[object]) -> list[int]:
+    """The places (of the shorter) where `now` holds another object than `old`, found at C
+    speed (a rebuilt page has a few among 2,000)."""
+    return list(compress(count(), map(is_not, now, old)))
 
 
 def _compared(
@@ -180,7 +173,7 @@ def _patched(
     (`views.input_stamp`), and the places that may differ: only those whose record is
     another object, found at C speed."""
     inputs, parts = list(old.inputs), list(old.parts)
-    changed = _false_at(list(map(is_, items, old.items)))
+    changed = _other_objects(items, old.items)
     if not changed:
         return inputs, parts, changed
     at: dict[int, int] | None = None  # the old page's uid -> position, when users moved
