@@ -220,6 +220,9 @@ def test_official_client_reads_compressed_pages(official: Any, served: Any) -> N
     assert result["encodings"] and set(result["encodings"]) == {"gzip"}
 
 
+READS = ("", "identity", "gzip", "deflate", "gzip,identity", "deflate,gzip")  # the codings page reads ask for
+
+
 def _org_app(users: int) -> tuple[Any, dict[str, str]]:
     """An in-process emulator of the demo org with `users` generated users, and its auth."""
     from umapi_mock.config import Config
@@ -239,19 +242,26 @@ def _org_app(users: int) -> tuple[Any, dict[str, str]]:
 
 @settings(max_examples=8, deadline=None)
 @given(
-    st.lists(st.tuples(st.sampled_from(["rename", "create", "remove"]), st.integers(0, 449)), min_size=1, max_size=6)
+    st.lists(
+        st.tuples(st.sampled_from(["rename", "create", "remove"]), st.integers(0, 449), st.sampled_from(READS)),
+        min_size=1,
+        max_size=6,
+    )
 )
-def test_a_rebuilt_page_compresses_to_the_bytes_of_a_fresh_build(writes: list[tuple[str, int]]) -> None:
-    """A page rebuilt after writes reuses the compressed blocks of users it did not change;
-    its gzip and deflate bytes decompress to its identity bytes and are the very bytes a page
-    built afresh from the same state gives (an emulator that never read the page before)."""
+def test_a_rebuilt_page_compresses_to_the_bytes_of_a_fresh_build(writes: list[tuple[str, int, str]]) -> None:
+    """A page rebuilt after writes reuses the compressed blocks (and the gzip CRC) of users it
+    did not change; its gzip and deflate bytes decompress to its identity bytes and are the
+    very bytes a page built afresh from the same state gives (an emulator that never read the
+    page before), whichever codings the reads between the writes asked for (none: the next
+    rebuild has no compressed page to take from); the journal shows each body's sha256."""
     (read, auth_read), (fresh, auth_fresh) = _org_app(450), _org_app(450)
     page = f"/v2/usermanagement/users/{DEMO_ORG_ID}/0"
     emails = [u["email"] for u in read.get(page, headers=auth_read).json["users"]]
-    for n, (kind, at) in enumerate(writes):
+    sent: list[bytes] = []  # each page read's identity bytes, in order
+    for n, (kind, at, reads) in enumerate(writes):
         email = emails[at % len(emails)]
-        if kind == "rename":
-            entry = {"user": email, "do": [{"update": {"firstname": f"Renamed{n}"}}]}
+        if kind == "rename":  # names of several lengths: the blocks after it move
+            entry = {"user": email, "do": [{"update": {"firstname": "R" * (1 + at % 40) + str(n)}}]}
         elif kind == "create":
             new = f"new{n}.{at}@{email.split('@')[1]}"
             step = {"firstname": "N", "lastname": "U", "country": "US", "email": new, "option": "ignoreIfAlreadyExists"}
@@ -261,12 +271,21 @@ def test_a_rebuilt_page_compresses_to_the_bytes_of_a_fresh_build(writes: list[tu
         for client, auth in ((read, auth_read), (fresh, auth_fresh)):
             r = client.post(ACTION, json=[entry], headers=auth)
             assert r.status_code == 200, r.data
-        identity = read.get(page, headers={**auth_read, "Accept-Encoding": "identity"}).data
-        for coding, unpack in (("gzip", gzip.decompress), ("deflate", zlib.decompress)):
-            packed = read.get(page, headers={**auth_read, "Accept-Encoding": coding})
-            assert packed.headers["Content-Encoding"] == coding
-            assert unpack(packed.data) == identity
+        identity = None
+        for coding in reads.split(","):
+            if not coding:
+                continue
+            got = read.get(page, headers={**auth_read, "Accept-Encoding": coding})
+            assert got.headers.get("Content-Encoding") == (None if coding == "identity" else coding)
+            data = {"gzip": gzip.decompress, "deflate": zlib.decompress, "identity": bytes}[coding](got.data)
+            assert identity is None or data == identity
+            identity = data
+            sent.append(data)
     for coding in ("gzip", "deflate"):
         ours = read.get(page, headers={**auth_read, "Accept-Encoding": coding}).data
         theirs = fresh.get(page, headers={**auth_fresh, "Accept-Encoding": coding}).data
         assert ours == theirs
+        sent.append(gzip.decompress(ours) if coding == "gzip" else zlib.decompress(ours))
+    entries = read.get("/_mock/journal", query_string={"path": page}).json["entries"][1:]  # (the first read)
+    assert [e["response_sha256"] for e in entries] == [hashlib.sha256(data).hexdigest() for data in sent]
+    assert [e["response_bytes"] for e in entries] == [len(data) for data in sent]

@@ -41,6 +41,9 @@ A page (the records of one slice of an ordered id list) is stored with the list 
 it can have changed:
 
 * a user's record or memberships changed: the pages that show that user (`drop_user`);
+  but a record replaced with the same activity and domain (so in the same id lists, at the
+  same places) is put in its place in a copy of each such page (`replace_user`): a new
+  object, as a rebuilt page would be, without reading the page's 2,000 records again;
 * a list gained or lost an id at a position: that list's pages from the one before the
   position on, since later ids shift and the old last page's `lastPage` may flip
   (`drop_source`);
@@ -244,11 +247,15 @@ class OrgViews:
     def user_changed(self, org: Org, old: User | None, new: User | None) -> None:
         uid = old.uid if old is not None else new.uid  # type: ignore[union-attr]
         pages = self.pages
-        if uid in pages.by_user:  # (checked here: this runs on every write)
-            pages.drop_user(uid)
         was = old is not None and old.status == "active"
         now = new is not None and new.status == "active"
-        if was == now and (old is None or new is None or old.domain == new.domain):
+        same_lists = was == now and (old is None or new is None or old.domain == new.domain)
+        if uid in pages.by_user:  # (checked here: this runs on every write)
+            if same_lists and old is not None and new is not None:
+                pages.replace_user(old, new)
+            else:
+                pages.drop_user(uid)
+        if same_lists:
             return
         for user in (old, new):
             if user is not None:
@@ -378,7 +385,7 @@ def _shown_only_on(by_user: dict[int, tuple[Hashable, ...]], uids: tuple[int, ..
         shown: tuple[tuple[Hashable, ...], ...] = itemgetter(*uids)(by_user)
     except KeyError:
         return False
-    return shown.count((key,)) == len(shown)
+    return bool(shown.count((key,)) == len(shown))
 
 
 class PageCache:
@@ -424,6 +431,24 @@ class PageCache:
             self._by_source.setdefault(source, set()).add(key)
             while len(self._entries) > self.capacity:
                 self._discard(next(iter(self._entries)))
+
+    def replace_user(self, old: User, new: User) -> None:
+        """Each page showing `old` as a copy of itself with `new` in its place (a page the
+        record is not found on as expected is dropped)."""
+        uid = new.uid
+        with self._lock:
+            for key in self.by_user.get(uid, ()):
+                entry = self._entries.get(key)
+                if entry is None:
+                    continue
+                records = entry.value
+                at = entry.uids.index(uid)
+                if type(records) is not list or records[at] is not old:
+                    self._discard(key)
+                    continue
+                patched = records.copy()
+                patched[at] = new
+                self._entries[key] = _Entry(patched, entry.source, entry.index, entry.size, entry.uids)
 
     def drop_user(self, uid: int) -> None:
         if uid in self.by_user:

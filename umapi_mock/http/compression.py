@@ -26,6 +26,7 @@ import io
 import struct
 import threading
 import zlib
+from array import array
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -74,8 +75,23 @@ _HEADER = {"gzip": _FRAME["gzip"][:10], "deflate": _FRAME["deflate"][:2]}  # RFC
 
 def _trailer(coding: str, identity: bytes) -> bytes:
     if coding == "gzip":
-        return struct.pack("<II", zlib.crc32(identity), len(identity) & 0xFFFFFFFF)
+        return _gzip_trailer(zlib.crc32(identity), identity)
     return struct.pack(">I", zlib.adler32(identity))
+
+
+def _gzip_trailer(crc: int, identity: bytes) -> bytes:
+    return struct.pack("<II", crc, len(identity) & 0xFFFFFFFF)
+
+
+class _Made:
+    """What compressing a body in blocks made, kept for the body that replaces it: each
+    coding's pieces, and the CRC-32 tree of its identity bytes (`_crc_tree`)."""
+
+    __slots__ = ("pieces", "crcs")
+
+    def __init__(self) -> None:
+        self.pieces: dict[str, list[bytes]] = {}  # per coding: each block's deflated piece
+        self.crcs: list[int] | None = None  # the gzip trailer's CRC is crcs[1]
 
 
 class CachedBody:
@@ -87,9 +103,10 @@ class CachedBody:
     only). `kept[k]` says block k holds what block k of `previous` (the body this one
     replaces) held; such a block, when the block before it is kept too, takes `previous`'s
     piece instead of being compressed again: renaming one user recompresses that user's block
-    and the next, not the page (a whole ~510 KB page costs ~5 ms)."""
+    and the next, not the page (a whole ~510 KB page costs ~5 ms). The gzip trailer's CRC-32
+    is combined from the blocks' (`_crc_tree`): a kept block keeps its CRC too."""
 
-    __slots__ = ("identity", "_copies", "_lock", "_blocks", "_kept", "_pieces", "_previous")
+    __slots__ = ("identity", "_copies", "_lock", "_blocks", "_kept", "_made", "_previous")
 
     def __init__(
         self,
@@ -103,10 +120,10 @@ class CachedBody:
         self._lock = threading.Lock()
         self._blocks = blocks
         self._kept = kept
-        self._pieces: dict[str, list[bytes]] = {}  # per coding: each block's deflated piece
-        # `previous`'s pieces, not `previous` itself (no chain of old bodies); filled in
+        self._made = _Made()
+        # what `previous` made, not `previous` itself (no chain of old bodies); filled in
         # when it is compressed
-        self._previous: dict[str, list[bytes]] | None = None if previous is None else previous._pieces
+        self._previous: _Made | None = None if previous is None else previous._made
 
     def encoded(self, coding: str) -> bytes:
         copy = self._copies.get(coding)
@@ -122,7 +139,8 @@ class CachedBody:
         if blocks is None:
             return compress(self.identity, coding)
         kept = self._kept or [False] * len(blocks)
-        old = self._previous.get(coding) if self._previous is not None else None
+        previous, made = self._previous, self._made
+        old = previous.pieces.get(coding) if previous is not None else None
         if old is not None and len(old) != len(blocks):
             old = None
         view = memoryview(self.identity)
@@ -134,10 +152,88 @@ class CachedBody:
             else:
                 pieces.append(_deflated(view[start:end], view[before_start:start] if k else None))
             before_start, start = start, end
-        if len(self._pieces) + 1 == len(CODINGS):
+        made.pieces[coding] = pieces
+        if coding == "gzip":
+            made.crcs = _crc_tree(view, blocks, kept, previous.crcs if previous is not None else None)
+            trailer = _gzip_trailer(made.crcs[1], self.identity)
+        else:
+            trailer = _trailer(coding, self.identity)
+        if len(made.pieces) == len(CODINGS):
             self._previous = None  # every coding has its pieces now
-        self._pieces[coding] = pieces
-        return b"".join((_HEADER[coding], *pieces, _FINAL_BLOCK, _trailer(coding, self.identity)))
+        return b"".join((_HEADER[coding], *pieces, _FINAL_BLOCK, trailer))
+
+
+def _crc_tree(view: memoryview, blocks: list[int], kept: list[bool], old: list[int] | None) -> list[int]:
+    """The CRC-32 of each block and of each run of blocks, as a binary tree in a list (node
+    i's children are 2i and 2i+1, the blocks are the leaves from `width`, node 1 is the
+    whole body's; -1: not worked out yet). The old body's tree is taken on: a block whose
+    bytes are kept keeps its CRC (it does not depend on where the block starts), and only
+    the nodes above the other blocks are combined again (`_crc_shift`), so renaming one user
+    hashes one block. A body without an old tree is hashed whole, its inner nodes left to
+    the first rebuild that needs them."""
+    count = len(blocks)
+    width = 1 << (count - 1).bit_length()
+    starts = [0, *blocks, *[blocks[-1]] * (width - count)]  # leaf k holds starts[k]:starts[k + 1]
+    if old is None or len(old) != 2 * width or len(kept) != count:
+        tree = [-1] * width + [zlib.crc32(view[starts[k] : starts[k + 1]]) for k in range(width)]
+        tree[1] = zlib.crc32(view)
+        return tree
+    tree = old.copy()
+    leaves = [k for k, same in enumerate(kept) if not same]
+    for k in leaves:
+        tree[width + k] = zlib.crc32(view[starts[k] : starts[k + 1]])
+    for node in sorted({(width + k) >> up for k in leaves for up in range(1, width.bit_length())}, reverse=True):
+        tree[node] = _crc_node(tree, starts, width, node)
+    return tree
+
+
+def _crc_node(tree: list[int], starts: list[int], width: int, node: int) -> int:
+    """Node `node`'s CRC from its children's (worked out first where unknown)."""
+    level = node.bit_length() - 1
+    span = width >> level  # leaves under the node
+    middle = (node - (1 << level)) * span + span // 2  # the right child's first leaf
+    left, right = tree[2 * node], tree[2 * node + 1]
+    if left < 0:
+        left = tree[2 * node] = _crc_node(tree, starts, width, 2 * node)
+    if right < 0:
+        right = tree[2 * node + 1] = _crc_node(tree, starts, width, 2 * node + 1)
+    return _crc_shift(left, starts[middle + span // 2] - starts[middle]) ^ right
+
+
+_SHIFTS: list[tuple[array[int], array[int], array[int], array[int]]] = []  # see _crc_shift
+
+
+def _crc_shift(crc: int, length: int) -> int:
+    """What `crc`, the CRC-32 of some bytes A, adds to the CRC-32 of A followed by `length`
+    bytes B: crc32(A + B) == _crc_shift(crc32(A), len(B)) ^ crc32(B). The map is linear over
+    GF(2); it is applied as the product of its powers of two (for bit b of `length`, the map
+    for 2**b bytes), each as four byte-indexed tables, built on first need (the CRC of a
+    stretch of zero bytes gives the map for one byte)."""
+    bit = 0
+    while length:
+        if length & 1:
+            while len(_SHIFTS) <= bit:
+                _SHIFTS.append(_shift_tables(len(_SHIFTS)))
+            t0, t1, t2, t3 = _SHIFTS[bit]
+            crc = t0[crc & 255] ^ t1[(crc >> 8) & 255] ^ t2[(crc >> 16) & 255] ^ t3[crc >> 24]
+        length >>= 1
+        bit += 1
+    return crc
+
+
+def _shift_tables(bit: int) -> tuple[array[int], array[int], array[int], array[int]]:
+    if bit == 0:  # one zero byte: the linear part of crc32(b"\0", value)
+        basis = [zlib.crc32(b"\0", 1 << i) ^ zlib.crc32(b"\0", 0) for i in range(32)]
+    else:  # twice the map for half as many bytes
+        basis = [_crc_shift(_crc_shift(1 << i, 1 << (bit - 1)), 1 << (bit - 1)) for i in range(32)]
+    tables = []
+    for byte in range(4):
+        table = [0] * 256
+        for value in range(1, 256):
+            low = value & -value
+            table[value] = table[value ^ low] ^ basis[8 * byte + low.bit_length() - 1]
+        tables.append(array("I", table))  # (4 KB per bit, not 1,024 int objects across the heap)
+    return tables[0], tables[1], tables[2], tables[3]
 
 
 @lru_cache(maxsize=256)

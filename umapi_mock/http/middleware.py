@@ -28,7 +28,7 @@ from flask import Response, g, request
 
 from ..domain.errors import UmapiError
 from ..layers.faults import FaultRule, RequestFacts
-from ..layers.journal import Body, Exchange, digest, redact_query
+from ..layers.journal import Body, Digest, Exchange, digest, digest_soon, redact_query
 from ..redaction import redact_target
 from .context import emulator_of
 from .render import dumps, error_response
@@ -204,11 +204,13 @@ def record_exchange(
     request_bytes = len(request_body)
     response_bytes = 0 if dropped else len(response_body)
     # A small body is digested when the entry is read (the entry keeps it until then); a
-    # bigger one now, so an entry never keeps a body alive beyond LAZY_DIGEST bytes.
+    # bigger one now, so an entry never keeps a body alive beyond LAZY_DIGEST bytes; a big
+    # response body (a 0.5 MB users page) by the journal's digester thread, off this
+    # request's path (`journal.digest_soon`: the entry holds a `Digest` until it is read).
     small_request = request_body if request_bytes <= LAZY_DIGEST else None
     small_response = response_body if 0 < response_bytes <= LAZY_DIGEST else None
     request_sha = digest(request_body, memo=False) if small_request is None else None
-    response_sha = None if dropped or small_response is not None else digest(response_body, memo=shared)
+    response_sha = None if dropped or small_response is not None else digest_soon(response_body, memo=shared)
     facts = (  # in the order of ENTRY_FIELDS
         now,
         method,
@@ -237,7 +239,8 @@ def record_exchange(
 
 
 # A journal entry's fields, in the order shown; `record_exchange` keeps their raw values in
-# this order (a digest field holds the small body itself until the entry is read).
+# this order (a digest field holds the small body itself, or a big one's pending `Digest`,
+# until the entry is read).
 ENTRY_FIELDS = (
     "time",
     "method",
@@ -270,8 +273,11 @@ def _shown_entry(emulator: Emulator, facts: tuple[Any, ...]) -> dict[str, Any]:
     for key in ("path", "client_id", "request_id", "pragma"):
         entry[key] = scrub(entry[key])
     for key in ("request_sha256", "response_sha256"):
-        if type(entry[key]) is bytes:
+        kind = type(entry[key])
+        if kind is bytes:
             entry[key] = digest(entry[key], memo=False)
+        elif kind is Digest:
+            entry[key] = entry[key].value()
     fault = entry["fault"]
     entry["fault"] = None if fault is None else {"id": fault[0], "kind": fault[1]}
     return entry
