@@ -385,7 +385,7 @@ def _shown_only_on(by_user: dict[int, tuple[Hashable, ...]], uids: tuple[int, ..
         shown: tuple[tuple[Hashable, ...], ...] = itemgetter(*uids)(by_user)
     except KeyError:
         return False
-    return bool(shown.count((key,)) == len(shown))
+    return shown.count((key,)) == len(shown)
 
 
 class PageCache:
