@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import sqlite3
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 import pytest
 from werkzeug.test import Client
 
+from tests.store_faults import FlakyConnection
 from umapi_mock.config import Config
 from umapi_mock.emulator import Emulator
 from umapi_mock.http.app import create_app
@@ -256,30 +256,6 @@ def test_the_access_log_facts_are_the_same_on_both_paths(twins: Twins) -> None:
         assert facts[0]["path"].startswith(URL) and facts[0]["request_id"] == "log-2"
 
 
-class FailingSaves:
-    """A data dir's sqlite connection whose next write statements fail while `failing` is
-    set (as a full disk or an I/O error gives); reads and rollbacks pass."""
-
-    def __init__(self, real: Any):
-        self.real = real
-        self.failing = False
-
-    def _check(self, sql: str) -> None:
-        if self.failing and not sql.lstrip().upper().startswith(("ROLLBACK", "PRAGMA", "SELECT")):
-            raise sqlite3.OperationalError("disk I/O error (injected)")
-
-    def execute(self, sql: str, *args: Any) -> Any:
-        self._check(sql)
-        return self.real.execute(sql, *args)
-
-    def executemany(self, sql: str, *args: Any) -> Any:
-        self._check(sql)
-        return self.real.executemany(sql, *args)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.real, name)
-
-
 def test_a_durable_org_takes_the_lane_and_a_failed_save_gets_flasks_answer(tmp_path: Path) -> None:
     """With a data dir the lane runs the action too; when its save fails (undone in memory)
     the view answers the failure, so both paths give the same 503 and neither keeps a trace."""
@@ -288,7 +264,7 @@ def test_a_durable_org_takes_the_lane_and_a_failed_save_gets_flasks_answer(tmp_p
         emulator = Emulator.open(Config(seed=seeded(), data_dir=tmp_path / name))
         assert emulator.persistence is not None
         store = emulator.persistence.store
-        flaky = FailingSaves(store.conn)
+        flaky = FlakyConnection(store.conn)
         store.conn = flaky  # type: ignore[assignment]
         emulators.append(emulator)
         saves.append(flaky)

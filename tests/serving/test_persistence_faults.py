@@ -14,6 +14,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.store_faults import FlakyConnection
 from umapi_mock.config import Config
 from umapi_mock.emulator import Emulator
 from umapi_mock.http.app import create_app
@@ -36,33 +37,6 @@ SEED: dict[str, Any] = {
     ]
 }
 SCOPE = "openid,AdobeID,user_management_sdk"
-
-
-class FlakyConnection:
-    """The store's connection, failing its `fail_at`-th statement from now (then healthy)."""
-
-    def __init__(self, real: sqlite3.Connection):
-        self.real = real
-        self.fail_at: int | None = None
-
-    def _tick(self, sql: str) -> None:
-        if self.fail_at is None or sql.lstrip().upper().startswith(("ROLLBACK", "PRAGMA")):
-            return
-        if self.fail_at == 0:
-            self.fail_at = None
-            raise sqlite3.OperationalError("disk I/O error (injected)")
-        self.fail_at -= 1
-
-    def execute(self, sql: str, *args: Any) -> Any:
-        self._tick(sql)
-        return self.real.execute(sql, *args)
-
-    def executemany(self, sql: str, *args: Any) -> Any:
-        self._tick(sql)
-        return self.real.executemany(sql, *args)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.real, name)
 
 
 def on_disk(data: Path) -> tuple[dict[str, Any], Any, list[str]]:
