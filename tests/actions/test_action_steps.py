@@ -187,6 +187,19 @@ def test_later_steps_follow_the_account_after_an_email_change(api: Api) -> None:
     assert "Staff" in api.groups_of("eve@ent.example")
 
 
+def test_update_null_fields_count_as_absent(api: Api) -> None:
+    ok(api.act([{"user": "fed1@fed.example", "do": [{"update": {"firstname": None, "lastname": "Lee"}}]}]))
+    user = api.get_user("fed1@fed.example")
+    assert user is not None and (user["firstname"], user["lastname"]) == ("Fay", "Lee")
+
+
+def test_update_of_a_non_string_field_is_refused(api: Api) -> None:
+    report = api.act([{"user": "fed1@fed.example", "do": [{"update": {"lastname": "Lee", "firstname": 5}}]}])
+    assert codes(report) == [(0, 0, "error.command.create.string_expected")]
+    user = api.get_user("fed1@fed.example")
+    assert user is not None and user["lastname"] == "One"
+
+
 def test_update_of_adobe_id_is_refused(api: Api) -> None:
     report = api.act([{"user": "adobe1@mail.example", "do": [{"update": {"firstname": "X"}}]}])
     assert codes(report) == [(0, 0, "error.update.adobeid.no")]

@@ -84,6 +84,11 @@ def string_fields(
                 raise StepError(special[key], step=step)
             if key not in allowed:
                 raise StepError("error.command.create.key.unknown", step=step, key=key)
+    for v in value.values():
+        if type(v) is not str:
+            break
+    else:
+        return value  # all strings (the common case): the object itself, which callers only read
     out: dict[str, str] = {}
     for key, v in value.items():
         if type(v) is str:
