@@ -526,6 +526,43 @@ def test_test_mode_changes_nothing_and_forgives_missing_users(api: Api) -> None:
     ]
 
 
+def test_test_mode_undoes_every_write_and_restores_the_join_order(api: Api) -> None:
+    """Test mode undoes a run's writes newest first: new users, renames, joins, and leaves
+    (a member leaving from the middle of a group comes back in its place)."""
+
+    def design() -> list[str]:
+        r = api.client.get(f"/v2/usermanagement/users/{api.org_id}/0/Design", headers=api.headers)
+        assert r.status_code == 200
+        return [u["email"] for u in payload(r)["users"]]
+
+    body = [
+        {
+            "user": "nia@fed.example",
+            "do": [
+                {"createFederatedID": {"email": "nia@fed.example", **FED}},
+                {"update": {"firstname": "Nina"}},
+                {"add": {"group": ["Design", "Staff"]}},
+                {"remove": {"group": ["Staff"]}},
+            ],
+        },
+        {
+            "user": "ent1@ent.example",
+            "do": [
+                {"remove": {"group": ["Design"]}},
+                {"update": {"lastname": "Moved"}},
+                {"add": {"group": ["Design"]}},
+            ],
+        },
+    ]
+    before = api.users(), api.groups(), design()
+    assert before[2][:2] == ["ent1@ent.example", "adobe1@mail.example"]
+    report = api.act(body, test=True)
+    assert report["completedInTestMode"] == 2 and report["result"] == "success", report
+    assert (api.users(), api.groups(), design()) == before
+    ok(api.act(body))
+    assert design() == ["adobe1@mail.example", "nia@fed.example", "ent1@ent.example"]
+
+
 def test_test_only_parameter_spellings(api: Api) -> None:
     body = json.dumps([{"user": "fed2@fed.example", "do": [{"add": {"group": ["Design"]}}]}])
     for value in ("True", "true", "TRUE"):
