@@ -187,6 +187,19 @@ def test_later_steps_follow_the_account_after_an_email_change(api: Api) -> None:
     assert "Staff" in api.groups_of("eve@ent.example")
 
 
+def test_update_null_fields_count_as_absent(api: Api) -> None:
+    ok(api.act([{"user": "fed1@fed.example", "do": [{"update": {"firstname": None, "lastname": "Lee"}}]}]))
+    user = api.get_user("fed1@fed.example")
+    assert user is not None and (user["firstname"], user["lastname"]) == ("Fay", "Lee")
+
+
+def test_update_of_a_non_string_field_is_refused(api: Api) -> None:
+    report = api.act([{"user": "fed1@fed.example", "do": [{"update": {"lastname": "Lee", "firstname": 5}}]}])
+    assert codes(report) == [(0, 0, "error.command.create.string_expected")]
+    user = api.get_user("fed1@fed.example")
+    assert user is not None and user["lastname"] == "One"
+
+
 def test_update_of_adobe_id_is_refused(api: Api) -> None:
     report = api.act([{"user": "adobe1@mail.example", "do": [{"update": {"firstname": "X"}}]}])
     assert codes(report) == [(0, 0, "error.update.adobeid.no")]
@@ -511,6 +524,43 @@ def test_test_mode_changes_nothing_and_forgives_missing_users(api: Api) -> None:
         (3, 0, "error.user.not_found"),
         (4, 0, "error.group.not_found"),
     ]
+
+
+def test_test_mode_undoes_every_write_and_restores_the_join_order(api: Api) -> None:
+    """Test mode undoes a run's writes newest first: new users, renames, joins, and leaves
+    (a member leaving from the middle of a group comes back in its place)."""
+
+    def design() -> list[str]:
+        r = api.client.get(f"/v2/usermanagement/users/{api.org_id}/0/Design", headers=api.headers)
+        assert r.status_code == 200
+        return [u["email"] for u in payload(r)["users"]]
+
+    body = [
+        {
+            "user": "nia@fed.example",
+            "do": [
+                {"createFederatedID": {"email": "nia@fed.example", **FED}},
+                {"update": {"firstname": "Nina"}},
+                {"add": {"group": ["Design", "Staff"]}},
+                {"remove": {"group": ["Staff"]}},
+            ],
+        },
+        {
+            "user": "ent1@ent.example",
+            "do": [
+                {"remove": {"group": ["Design"]}},
+                {"update": {"lastname": "Moved"}},
+                {"add": {"group": ["Design"]}},
+            ],
+        },
+    ]
+    before = api.users(), api.groups(), design()
+    assert before[2][:2] == ["ent1@ent.example", "adobe1@mail.example"]
+    report = api.act(body, test=True)
+    assert report["completedInTestMode"] == 2 and report["result"] == "success", report
+    assert (api.users(), api.groups(), design()) == before
+    ok(api.act(body))
+    assert design() == ["adobe1@mail.example", "nia@fed.example", "ent1@ent.example"]
 
 
 def test_test_only_parameter_spellings(api: Api) -> None:

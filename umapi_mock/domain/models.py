@@ -27,7 +27,6 @@ import threading
 from collections.abc import Callable, Hashable, Iterable, Iterator, MutableMapping
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import replace
-from functools import partial
 from typing import Any
 
 from . import indexes, transactions, views
@@ -52,6 +51,7 @@ from .records import (
 )
 from .registry import Registry
 from .transactions import Transaction as Transaction
+from .transactions import UndoEntry
 from .views import PAGE_VIEWS as PAGE_VIEWS
 from .views import OrgViews, WriteListener
 
@@ -86,7 +86,7 @@ class Org:
         self._by_login: ByLogin = {}  # (lower username, lower domain) -> uid
         self._next_uid = 1
         self._next_gid = 100000
-        self._undo: list[Callable[[], object]] | None = None  # open transaction's undo log
+        self._undo: list[UndoEntry] | None = None  # open transaction's undo log
         self.observer: ChangeObserver | None = None  # told about each commit (persistence)
         self._dirty: set[ChangeKey] | None = None  # keys touched by the open transaction
         self.derived = OrgViews()
@@ -220,7 +220,7 @@ class Org:
     def _record(self, undo: Callable[[], object], key: ChangeKey) -> None:
         self.version += 1
         if self._undo is not None:
-            self._undo.append(undo)
+            self._undo.append((undo,))
         if self._dirty is not None:
             self._dirty.add(key)
 
@@ -327,9 +327,9 @@ class Org:
             self.memberships.setdefault(uid, frozenset())
             if uid >= self._next_uid:
                 self._next_uid = uid + 1
-            undo: Callable[[], object] = partial(self._forget_user, uid)  # (no closure: no cells per call)
+            undo: UndoEntry = (Org._forget_user, self, uid)  # (plain functions: no bound method per write)
         else:
-            undo = partial(self.put_user, old)
+            undo = (Org.put_user, self, old)
         self.version += 1  # what `_record` does, inlined on this hot path
         if self._undo is not None:
             self._undo.append(undo)
@@ -508,7 +508,7 @@ class Org:
             on_members(self, gid, uid)
         self.version += 1  # what `_record` does, inlined on this hot path
         if self._undo is not None:
-            self._undo.append(partial(self._unlink, gid, uid))
+            self._undo.append((Org._unlink, self, gid, uid))
         if self._dirty is not None:
             self._dirty.add(("m", gid, uid))
         return True
@@ -531,7 +531,7 @@ class Org:
         for on_members in self._on_members:
             on_members(self, gid, uid)
         if self._undo is not None:  # what `_record` does, inlined on this hot path
-            self._undo.append(partial(self._relink, gid, uid, order))
+            self._undo.append((Org._relink, self, gid, uid, order))
         if self._dirty is not None:
             self._dirty.add(("m", gid, uid))
         self.version += 1

@@ -11,6 +11,8 @@ from ..models import USER_GROUP, AmbiguousUser, Group, Org, Transaction, User
 from ..names import PRODUCT_ADMIN_PREFIX, admin_name
 from .report import ActionError, ActionReport, ActionWarning, StepError
 
+_NO_MEMBERS: dict[int, None] = {}  # (never written: a default that costs no dict per call)
+
 
 @dataclass(slots=True)
 class Entry:
@@ -112,7 +114,7 @@ class EngineBase:
         for group in groups:
             if group.type != USER_GROUP:
                 continue
-            members = self.org.members.get(group.gid, {})
+            members = self.org.members.get(group.gid, _NO_MEMBERS)
             if len(members) + len(users) <= limits.USERGROUP_MAX_MEMBERS:
                 continue  # room for all of them, whoever of them is new
             joining = 0

@@ -84,6 +84,11 @@ def string_fields(
                 raise StepError(special[key], step=step)
             if key not in allowed:
                 raise StepError("error.command.create.key.unknown", step=step, key=key)
+    for v in value.values():
+        if type(v) is not str:
+            break
+    else:
+        return value  # all strings (the common case): the object itself, which callers only read
     out: dict[str, str] = {}
     for key, v in value.items():
         if type(v) is str:
@@ -332,12 +337,12 @@ class EntrySyntax(EngineBase):
             return names if type(name) is str and len(name) <= limits.GROUP_NAME_MAX and name.strip() else None
         if not 0 < count <= limits.NAMES_PER_LIST:
             return None
-        lowered = set()
         for name in names:
             if type(name) is not str or len(name) > limits.GROUP_NAME_MAX or not name.strip():
                 return None
-            lowered.add(name.lower())
-        return names if len(lowered) == count else None
+        if count == 2:  # (the commonest list of several: two names, compared without a set)
+            return names if names[0].lower() != names[1].lower() else None
+        return names if len({name.lower() for name in names}) == count else None
 
     @staticmethod
     def group_list(step: str, key: str, names: list[Any]) -> list[str]:
