@@ -209,7 +209,7 @@ def record_exchange(
     # request's path (`journal.digest_soon`: the entry holds a `Digest` until it is read).
     small_request = request_body if request_bytes <= LAZY_DIGEST else None
     small_response = response_body if 0 < response_bytes <= LAZY_DIGEST else None
-    request_sha = digest(request_body, memo=False) if small_request is None else None
+    request_sha = digest(request_body) if small_request is None else None
     response_sha = None if dropped or small_response is not None else digest_soon(response_body, memo=shared)
     facts = (  # in the order of ENTRY_FIELDS
         now,
@@ -275,7 +275,7 @@ def _shown_entry(emulator: Emulator, facts: tuple[Any, ...]) -> dict[str, Any]:
     for key in ("request_sha256", "response_sha256"):
         kind = type(entry[key])
         if kind is bytes:
-            entry[key] = digest(entry[key], memo=False)
+            entry[key] = digest(entry[key])
         elif kind is Digest:
             entry[key] = entry[key].value()
     fault = entry["fault"]

@@ -135,17 +135,12 @@ def _big(data: bytes) -> tuple[Digest, bytes]:
     return pending, cut
 
 
-def digest(data: bytes, *, memo: bool = True) -> str | None:
-    """sha256 hex of a body; None for an empty body.
-
-    A served users page is one cached bytes object sent again and again; its digest is
-    remembered by object identity. Request bodies pass `memo=False`: the memo would keep
-    them alive after the request."""
+def digest(data: bytes) -> str | None:
+    """sha256 hex of a body, taken now; None for an empty body. (A big response body sent
+    again and again is digested through `digest_soon`, remembered by object identity.)"""
     if not data:
         return None
-    if not memo or len(data) < _BIG_BODY:
-        return hashlib.sha256(data).hexdigest()
-    return _big(data)[0].value()
+    return hashlib.sha256(data).hexdigest()
 
 
 def digest_soon(data: bytes, *, memo: bool = True) -> str | Digest | None:
