@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 
 
 def __getattr__(name: str) -> Any:
-    # Lazy: importing the package must not pull in Flask or `responses`.
+    # Lazy: importing the package must not pull in Flask or `requests`.
     if name in ("mock_umapi", "MockUMAPI"):
         from . import inprocess
 

@@ -12,9 +12,10 @@ app with no socket, the way moto's decorators fake AWS.
     @umapi_mock.mock_umapi()                  # a fresh emulator for every call
     def test_sync(): ...
 
-Interception uses the `responses` library (a dependency of umapi-mock), so it covers every
-`requests` session in the process, on any thread, for the hosts listed; calls to other
-hosts fail with `requests.ConnectionError` unless `allow_other_hosts=True`.
+Interception patches `requests`' transport (`interception.py`), so it covers every `requests`
+session in the process, on any thread, for the hosts listed; calls to other hosts fail with
+`requests.ConnectionError` unless `allow_other_hosts=True`, which sends them on to whatever
+transport was in place before (the network, or another mock started earlier).
 
 Each intercepted call goes straight to the WSGI app with a minimal environ (no test-client
 machinery), and its answer is never compressed: there is no wire to save bytes on, and
@@ -28,7 +29,6 @@ from __future__ import annotations
 import functools
 import inspect
 import io
-import re
 import sys
 import threading
 from collections.abc import Callable, Iterable
@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import unquote_to_bytes, urlsplit
 
 if TYPE_CHECKING:
-    import responses
+    import requests
 
     from .config import Config
     from .domain.backend import Backend
@@ -45,11 +45,6 @@ if TYPE_CHECKING:
 
 DEFAULT_IMS_HOSTS: tuple[str, ...] = ("ims-na1.adobelogin.com", "ims-na1-stg1.adobelogin.com")
 DEFAULT_UMAPI_HOSTS: tuple[str, ...] = ("usermanagement.adobe.io", "usermanagement-stage.adobe.io")
-_METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS")
-# responses remembers every call. Nothing reads them here (the mock is private), and a call
-# kept alive across collections is promoted to the collector's old generations, whose full
-# collections walk the emulator's whole heap: keep (almost) none.
-_KEEP_CALLS = 1
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -81,8 +76,9 @@ class MockUMAPI:
         if not (self.ims_hosts + self.umapi_hosts + self.extra_hosts):
             raise ValueError("mock_umapi needs at least one host to intercept")
         self.allow_other_hosts = allow_other_hosts
+        self.hosts = frozenset(h.lower() for h in self.ims_hosts + self.umapi_hosts + self.extra_hosts)
         self.app: Any = None
-        self._mock: responses.RequestsMock | None = None
+        self._active = False
         self._lock = threading.Lock()
         self.call_count = 0
 
@@ -154,38 +150,27 @@ class MockUMAPI:
     # ------------------------------------------------------------- lifecycle
 
     def start(self) -> MockUMAPI:
-        try:
-            import responses
-        except ImportError as exc:  # pragma: no cover - depends on the environment
-            raise ImportError(
-                "mock_umapi() needs the 'responses' package (a dependency of umapi-mock): pip install responses"
-            ) from exc
-        if self._mock is not None:
+        from .interception import activate
+
+        if self._active:
             raise RuntimeError("this mock_umapi() is already active")
         if self.app is None:
             self.app = self._given_app if self._given_app is not None else _build_app(self._config, self._seed)
-        hosts = sorted(set(self.ims_hosts + self.umapi_hosts + self.extra_hosts))
-        pattern = re.compile(
-            r"^https?://(?:" + "|".join(re.escape(h) for h in hosts) + r")(?::\d+)?(?:[/?#].*)?$", re.I
-        )
-        mock = responses.RequestsMock(assert_all_requests_are_fired=False)
-        for method in _METHODS:
-            mock.add_callback(method, pattern, callback=self._dispatch, content_type=None)
-        if self.allow_other_hosts:
-            mock.add_passthru(re.compile(r".*"))
-        mock.start()
-        self._mock = mock
+        activate(self)
+        self._active = True
         return self
 
     def stop(self) -> None:
-        mock, self._mock = self._mock, None
-        if mock is not None:
-            mock.stop()
-            mock.reset()
-            if self._given_app is None and self.app is not None:  # an emulator of our own
-                from .domain import heap
+        if not self._active:
+            return
+        from .interception import deactivate
 
-                heap.release(self.backend.orgs.values())
+        deactivate(self)
+        self._active = False
+        if self._given_app is None and self.app is not None:  # an emulator of our own
+            from .domain import heap
+
+            heap.release(self.backend.orgs.values())
 
     def __enter__(self) -> MockUMAPI:
         return self.start()
@@ -216,15 +201,11 @@ class MockUMAPI:
 
     # --------------------------------------------------------------- routing
 
-    def _dispatch(self, request: Any) -> Any:
-        """responses callback: run one PreparedRequest through the WSGI app."""
+    def answer(self, request: requests.PreparedRequest) -> tuple[int, list[tuple[str, str]], bytes]:
+        """(status, headers, body) of one intercepted request, run through the WSGI app
+        (`interception.Interceptor`); a dropped connection is `requests.ConnectionError`."""
         with self._lock:
             self.call_count += 1
-            mock = self._mock
-            if mock is not None and len(mock.calls) > _KEEP_CALLS:
-                mock.calls.reset()
-                for registered in mock.registered():
-                    registered.calls.reset()
         environ = wsgi_environ(request)
         answer: list[Any] = []
 
@@ -243,7 +224,9 @@ class MockUMAPI:
         except ConnectionAbortedError as exc:  # a "drop the connection" fault
             import requests
 
-            return requests.ConnectionError(f"umapi-mock (in-process): connection dropped: {exc}")
+            raise requests.ConnectionError(
+                f"umapi-mock (in-process): connection dropped: {exc}", request=request
+            ) from None
         status, headers = answer
         data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
         return int(status[:3]), [h for h in headers if h[0].lower() != "content-length"], data
@@ -259,6 +242,8 @@ def wsgi_environ(request: Any) -> dict[str, Any]:
 
     parts = urlsplit(str(request.url))
     body = request.body
+    if hasattr(body, "read"):  # a file given as `data=`: what a socket would have sent of it
+        body = body.read()
     if isinstance(body, str):
         body = body.encode("utf-8")
     elif body is None:

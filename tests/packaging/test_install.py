@@ -44,7 +44,7 @@ def test_wheel_metadata(built_wheel: Path):
     requires = {
         r.split(";")[0].split(">")[0].split("<")[0].split("=")[0].strip().lower() for r in meta.get_all("Requires-Dist")
     }
-    assert {"responses", "pytest", "hypothesis", "flask", "cryptography"} <= requires
+    assert {"responses", "urllib3", "pytest", "hypothesis", "flask", "cryptography"} <= requires
     assert any(r.startswith("cryptography>=38.0.4") for r in meta.get_all("Requires-Dist"))
     assert any(r.startswith("PyJWT>=2.4.0") for r in meta.get_all("Requires-Dist"))
     classifiers = meta.get_all("Classifier")
