@@ -15,7 +15,7 @@ as it would a socket's. Three things differ from a socket:
 * there are no timeouts, TLS or proxies to apply.
 
 Why not `responses`: its matching, call recording and two urllib3 objects per answer cost an
-in-process action ~6 % of its time. None of it was used: one host lookup is all the routing
+in-process action ~7 % of its time. None of it was used: one host lookup is all the routing
 `mock_umapi` needs, and the emulator's journal is its record of calls. (benchmarks/README.md,
 issue 26.)
 """
