@@ -250,11 +250,12 @@ def wsgi_environ(request: Any) -> dict[str, Any]:
         body = b""
     elif not isinstance(body, (bytes, bytearray)):
         body = b"".join(c if isinstance(c, bytes) else str(c).encode() for c in body)
+    path = parts.path or "/"
     host, _, port = parts.netloc.rpartition(":") if parts.netloc.count(":") == 1 else (parts.netloc, "", "")
     environ: dict[str, Any] = {
         "REQUEST_METHOD": request.method,
         "SCRIPT_NAME": "",
-        "PATH_INFO": unquote_to_bytes(parts.path or "/").decode("latin-1"),
+        "PATH_INFO": unquote_to_bytes(path).decode("latin-1") if "%" in path else path,
         "QUERY_STRING": parts.query,
         "SERVER_NAME": host or parts.netloc,
         "SERVER_PORT": port or ("443" if parts.scheme == "https" else "80"),
@@ -271,12 +272,13 @@ def wsgi_environ(request: Any) -> dict[str, Any]:
         "wsgi.run_once": False,
         IN_PROCESS: True,
     }
-    for name, value in request.headers.items():
-        lowered = name.lower()
+    headers = request.headers  # requests' CaseInsensitiveDict: its lower-case pairs, read as stored
+    pairs = headers.lower_items() if hasattr(headers, "lower_items") else ((k.lower(), v) for k, v in headers.items())
+    for lowered, value in pairs:
         if lowered == "content-type":
             environ["CONTENT_TYPE"] = value
         elif lowered not in _NOT_FORWARDED:
-            environ["HTTP_" + name.upper().replace("-", "_")] = value
+            environ["HTTP_" + lowered.upper().replace("-", "_")] = value
     return environ
 
 
