@@ -48,6 +48,7 @@ from .records import (
     Product,
     User,
     replace_user,
+    user_record,
 )
 from .registry import Registry
 from .transactions import Transaction as Transaction
@@ -333,6 +334,33 @@ class Org:
         self.version += 1  # what `_record` does, inlined on this hot path
         if self._undo is not None:
             self._undo.append(undo)
+        if self._dirty is not None:
+            self._dirty.add(("u", uid))
+        for on_user in self._on_user:
+            on_user(self, old, user)
+        return user
+
+    def rename_user(self, uid: int, firstname: str | None, lastname: str | None) -> User:
+        """`update_user(user, firstname=..., lastname=...)` for the names given (None: kept),
+        the action engine's commonest write: the lookup keys stay, so no index is touched."""
+        if self._shared_users:
+            self._own("users")
+        users = self.users
+        old = users[uid]
+        user = users[uid] = user_record(
+            uid,
+            old.type,
+            old.email,
+            old.username,
+            old.domain,
+            old.firstname if firstname is None else firstname,
+            old.lastname if lastname is None else lastname,
+            old.country,
+            old.status,
+        )
+        self.version += 1  # what `_record` does, inlined on this hot path
+        if self._undo is not None:
+            self._undo.append((Org.put_user, self, old))
         if self._dirty is not None:
             self._dirty.add(("u", uid))
         for on_user in self._on_user:

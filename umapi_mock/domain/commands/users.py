@@ -17,7 +17,6 @@ from ..models import (
     Group,
     User,
     replace_user,
-    user_record,
 )
 from ..names import domain_of
 from ..trust import is_trusted_user, refuse_trustee_change, trusted_domain
@@ -140,21 +139,9 @@ class UserSteps(EntrySyntax):
             raise StepError("error.user.firstname_missing", type=user.type)
         if lastname is not None and not lastname.strip():
             raise StepError("error.user.lastname_missing", type=user.type)
-        if new_email is None and new_username is None:  # names only, the commonest update: built directly
+        if new_email is None and new_username is None:  # names only, the commonest update
             if firstname is not None or lastname is not None:
-                org.put_user(
-                    user_record(
-                        user.uid,
-                        user.type,
-                        user.email,
-                        user.username,
-                        user.domain,
-                        user.firstname if firstname is None else firstname,
-                        user.lastname if lastname is None else lastname,
-                        user.country,
-                        user.status,
-                    )
-                )
+                org.rename_user(user.uid, firstname, lastname)
             return
         changes: dict[str, Any] = {}
         if firstname is not None:
