@@ -225,8 +225,9 @@ class UserSteps(EntrySyntax):
                 raise StepError(f"error.usergroup.readonly.{code}", group=group.name)
         uid = user.uid
         if adding:
-            for group in groups:
-                if group.type == USER_GROUP:
+            members = org.members
+            for group in groups:  # a user group with no room left for one more: check them all
+                if group.type == USER_GROUP and len(members.get(group.gid, ())) >= limits.USERGROUP_MAX_MEMBERS:
                     self.check_capacity(groups, [user])
                     break
             add_member = org.add_member
