@@ -130,7 +130,9 @@ class UserSteps(EntrySyntax):
                 raise StepError("error.command.string.too_long", field="username", max=limits.STRING_MAX)
             if not new_username.strip() or SPACE_RE.search(new_username):
                 raise StepError("error.user.name.invalid", name=new_username)
-        user = self.target(e)
+        user = org.users.get(e.uid) if e.uid is not None else None  # `target`'s first lookup, inlined
+        if user is None or user.status == "removed":
+            user = self.target(e)
         if user.type == ADOBE_ID:
             raise StepError("error.update.adobeid.no", user=e.user)  # §6 A24
         if org.trusted:
@@ -218,7 +220,9 @@ class UserSteps(EntrySyntax):
             raise StepError("error.command.add_remove.list", step=step)
         else:
             groups = self.chosen_groups(e, step, value, adding)
-        user = self.target(e)
+        user = org.users.get(e.uid) if e.uid is not None else None  # `target`'s first lookup, inlined
+        if user is None or user.status == "removed":
+            user = self.target(e)
         for group in groups:
             if group.read_only:
                 code = "add_user_not_allowed" if adding else "remove_user_not_allowed"
