@@ -31,10 +31,8 @@ from typing import Any
 
 from . import indexes, transactions, views
 from .changes import ChangeKey, ChangeObserver
-from .indexes import ByEmail, ByLogin, index_user, moved_back, own_copy, plain, second_last, unindex_user
-from .names import (
-    admin_group_name,
-)
+from .indexes import ByEmail, ByLogin, index_user, moved_back, own_copy, plain, second_last, unindex_user, user_position
+from .names import admin_group_name
 from .records import *  # noqa: F403  (the façade: `from umapi_mock.domain.models import User, ...`)
 from .records import (
     FIXED_ADMIN_GROUPS,
@@ -47,8 +45,8 @@ from .records import (
     Group,
     Product,
     User,
+    renamed_user,
     replace_user,
-    user_record,
 )
 from .registry import Registry
 from .transactions import Transaction as Transaction
@@ -96,7 +94,7 @@ class Org:
         # containers still shared with a clone (`SHARED`): `_own` them before writing
         self._shared_users = self._shared_members = self._shared_memberships = self._shared_index = False
         self._borrowed: set[int] = set()  # gids whose member dicts are still shared with a clone
-        self.users_in_uid_order = True  # `users` iterates in ascending uid order (see _user_position)
+        self.users_in_uid_order = True  # `users` iterates in ascending uid order (see indexes.user_position)
         for name, gtype in FIXED_ADMIN_GROUPS.items():
             self.add_group(name, gtype)
 
@@ -341,23 +339,11 @@ class Org:
         return user
 
     def rename_user(self, uid: int, firstname: str | None, lastname: str | None) -> User:
-        """`update_user(user, firstname=..., lastname=...)` for the names given (None: kept),
-        the action engine's commonest write: the lookup keys stay, so no index is touched."""
+        """`update_user` of the names given (None: kept), the engine's commonest write: no key moves, no index."""
         if self._shared_users:
             self._own("users")
-        users = self.users
-        old = users[uid]
-        user = users[uid] = user_record(
-            uid,
-            old.type,
-            old.email,
-            old.username,
-            old.domain,
-            old.firstname if firstname is None else firstname,
-            old.lastname if lastname is None else lastname,
-            old.country,
-            old.status,
-        )
+        old = self.users[uid]
+        user = self.users[uid] = renamed_user(old, firstname, lastname)
         self.version += 1  # what `_record` does, inlined on this hot path
         if self._undo is not None:
             self._undo.append((Org.put_user, self, old))
@@ -376,7 +362,7 @@ class Org:
         for gid in list(self.memberships.get(uid, ())):
             self.remove_member(gid, uid)
         user = self.users[uid]
-        position = self._user_position(uid)
+        position = user_position(self.users, uid, self.users_in_uid_order)
         email_key = user.email.lower()
         email_entry = self._by_email.get(email_key)
         self._forget_user(uid)
@@ -394,17 +380,6 @@ class Org:
                 self._by_email[email_key] = email_entry
 
         self._record(undo, ("u", uid))
-
-    def _user_position(self, uid: int) -> int | None:
-        """Where a user sits in `users`, for an undo to put it back there: None when it is
-        the last one (appending restores it). While `users` is in uid order (every user
-        created by the API or generated is), the position is found at undo time from the
-        uid, so a delete stays O(1); otherwise it is looked up now, O(users)."""
-        if next(reversed(self.users)) == uid:
-            return None
-        if self.users_in_uid_order:
-            return -1  # "by uid", resolved by moved_back
-        return list(self.users).index(uid)
 
     def _forget_user(self, uid: int) -> None:
         self._own()
