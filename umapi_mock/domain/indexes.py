@@ -279,6 +279,18 @@ def second_last(d: UserStore) -> int:
     return int(next(keys))
 
 
+def user_position(users: UserStore, uid: int, in_uid_order: bool) -> int | None:
+    """Where a user sits in `users`, for an undo to put it back there (`moved_back`): None
+    when it is the last one (appending restores it). While `users` is in uid order (every
+    user created by the API or generated is), the position is found at undo time from the
+    uid, so a delete stays O(1); otherwise it is looked up now, O(users)."""
+    if next(reversed(users)) == uid:
+        return None
+    if in_uid_order:
+        return -1  # "by uid", resolved by moved_back
+    return list(users).index(uid)
+
+
 def moved_back(d: M, position: int) -> M:
     """`d` with its last entry moved to `position` (-1: to its place in ascending key
     order), as a new container: readers holding the old one never see a half-built one."""

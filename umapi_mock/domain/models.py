@@ -31,10 +31,8 @@ from typing import Any
 
 from . import indexes, transactions, views
 from .changes import ChangeKey, ChangeObserver
-from .indexes import ByEmail, ByLogin, index_user, moved_back, own_copy, plain, second_last, unindex_user
-from .names import (
-    admin_group_name,
-)
+from .indexes import ByEmail, ByLogin, index_user, moved_back, own_copy, plain, second_last, unindex_user, user_position
+from .names import admin_group_name
 from .records import *  # noqa: F403  (the façade: `from umapi_mock.domain.models import User, ...`)
 from .records import (
     FIXED_ADMIN_GROUPS,
@@ -47,6 +45,7 @@ from .records import (
     Group,
     Product,
     User,
+    renamed_user,
     replace_user,
 )
 from .registry import Registry
@@ -95,7 +94,7 @@ class Org:
         # containers still shared with a clone (`SHARED`): `_own` them before writing
         self._shared_users = self._shared_members = self._shared_memberships = self._shared_index = False
         self._borrowed: set[int] = set()  # gids whose member dicts are still shared with a clone
-        self.users_in_uid_order = True  # `users` iterates in ascending uid order (see _user_position)
+        self.users_in_uid_order = True  # `users` iterates in ascending uid order (see indexes.user_position)
         for name, gtype in FIXED_ADMIN_GROUPS.items():
             self.add_group(name, gtype)
 
@@ -339,6 +338,21 @@ class Org:
             on_user(self, old, user)
         return user
 
+    def rename_user(self, uid: int, firstname: str | None, lastname: str | None) -> User:
+        """`update_user` of the names given (None: kept), the engine's commonest write: no key moves, no index."""
+        if self._shared_users:
+            self._own("users")
+        old = self.users[uid]
+        user = self.users[uid] = renamed_user(old, firstname, lastname)
+        self.version += 1  # what `_record` does, inlined on this hot path
+        if self._undo is not None:
+            self._undo.append((Org.put_user, self, old))
+        if self._dirty is not None:
+            self._dirty.add(("u", uid))
+        for on_user in self._on_user:
+            on_user(self, old, user)
+        return user
+
     def update_user(self, user: User, **changes: object) -> User:
         return self.put_user(replace_user(user, changes))
 
@@ -348,7 +362,7 @@ class Org:
         for gid in list(self.memberships.get(uid, ())):
             self.remove_member(gid, uid)
         user = self.users[uid]
-        position = self._user_position(uid)
+        position = user_position(self.users, uid, self.users_in_uid_order)
         email_key = user.email.lower()
         email_entry = self._by_email.get(email_key)
         self._forget_user(uid)
@@ -366,17 +380,6 @@ class Org:
                 self._by_email[email_key] = email_entry
 
         self._record(undo, ("u", uid))
-
-    def _user_position(self, uid: int) -> int | None:
-        """Where a user sits in `users`, for an undo to put it back there: None when it is
-        the last one (appending restores it). While `users` is in uid order (every user
-        created by the API or generated is), the position is found at undo time from the
-        uid, so a delete stays O(1); otherwise it is looked up now, O(users)."""
-        if next(reversed(self.users)) == uid:
-            return None
-        if self.users_in_uid_order:
-            return -1  # "by uid", resolved by moved_back
-        return list(self.users).index(uid)
 
     def _forget_user(self, uid: int) -> None:
         self._own()

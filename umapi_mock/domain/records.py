@@ -21,7 +21,7 @@ __all__ = [  # what `models` re-exports
     "FEDERATED_ID", "FIXED_ADMIN_GROUPS", "Group", "IDENTITY_TYPES", "ORG_ADMIN", "PRODUCT_ADMIN_GROUP",
     "PRODUCT_PROFILE", "PROFILE_ADMIN_GROUP", "Product", "SUPPORT_ADMIN", "SUPPORT_ADMIN_GROUP",
     "SYSADMIN_GROUP", "UNASSIGNABLE_GROUPS", "USER_ADMIN_GROUP", "USER_GROUP", "USER_STATUSES", "User",
-    "replace_user", "user_record",
+    "renamed_user", "replace_user", "user_record",
 ]
 # fmt: on
 
@@ -176,6 +176,21 @@ def replace_user(user: User, changes: dict[str, Any]) -> User:
         get("lastname", user.lastname),
         get("country", user.country),
         get("status", user.status),
+    )
+
+
+def renamed_user(user: User, firstname: str | None, lastname: str | None) -> User:
+    """`replace_user(user, ...)` of the names given (None keeps a name): the commonest update."""
+    return user_record(
+        user.uid,
+        user.type,
+        user.email,
+        user.username,
+        user.domain,
+        user.firstname if firstname is None else firstname,
+        user.lastname if lastname is None else lastname,
+        user.country,
+        user.status,
     )
 
 

@@ -245,6 +245,11 @@ class OrgViews:
     # --------------------------------------------------------------- events
 
     def user_changed(self, org: Org, old: User | None, new: User | None) -> None:
+        if old is not None and new is not None and old.status == new.status and old.domain == new.domain:
+            # the same lists show it (most updates): its pages are patched, if any shows it
+            if new.uid in self.pages.by_user:
+                self.pages.replace_user(old, new)
+            return
         uid = old.uid if old is not None else new.uid  # type: ignore[union-attr]
         pages = self.pages
         was = old is not None and old.status == "active"

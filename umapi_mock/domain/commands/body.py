@@ -66,11 +66,11 @@ def _batch_key_count(value: Any, _len: Any = len, _type: Any = type) -> int:
         steps = entry.get("do")
         if _type(steps) is list:
             for step in steps:
-                if _type(step) is dict:
-                    count += _len(step)
-                    for step_value in step.values():
-                        if _type(step_value) is dict:
-                            count += _len(step_value)
+                try:  # the usual step: an object of one key (JSON gives no other type `values`)
+                    (step_value,) = step.values()
+                except (AttributeError, ValueError):
+                    return -1  # another shape: `_key_count` counts it
+                count += _len(step_value) + 1 if _type(step_value) is dict else 1
     return count
 
 

@@ -63,7 +63,8 @@ class EngineBase:
         return self.by_email(e.user)
 
     def target(self, e: Entry) -> User:
-        """The account an entry's step acts on, which must be in the org."""
+        """The account an entry's step acts on, which must be in the org. (The hot steps,
+        update and add/remove, inline its first lookup and call it when that fails.)"""
         if e.uid is not None:  # the one it already touched (most steps): one lookup
             user = self.org.users.get(e.uid)
             if user is not None and user.status != "removed":

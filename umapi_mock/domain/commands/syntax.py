@@ -137,6 +137,10 @@ def check_description(description: str | None) -> None:
         raise StepError("error.command.string.too_long", field="description", max=limits.STRING_MAX)
 
 
+def malformed_step(at: int) -> StepError:
+    return StepError("error.command.steps.malformed", at=at, detail=f"step {at} must be an object with exactly one key")
+
+
 class EntrySyntax(EngineBase):
     """Entry-level checks and the add/remove list syntax, shared by user and group steps."""
 
@@ -225,15 +229,14 @@ class EntrySyntax(EngineBase):
         removal = -1  # the first removeFromOrg step
         for at, step in enumerate(do):
             # a plain dict has no `duplicates`; only a JsonObject (repeated keys) does
-            if type(step) is not dict or len(step) != 1:
+            if type(step) is not dict:
                 repeated: tuple[str, ...] = getattr(step, "duplicates", ())
-                if not isinstance(step, dict) or len(step) != 1 or repeated:
-                    raise StepError(
-                        "error.command.steps.malformed",
-                        at=at,
-                        detail=f"step {at} must be an object with exactly one key",
-                    )
-            (item,) = step.items()  # exactly one (name, value) pair
+                if not isinstance(step, dict) or repeated:
+                    raise malformed_step(at)
+            try:
+                (item,) = step.items()  # exactly one (name, value) pair
+            except ValueError:  # none, or more than one
+                raise malformed_step(at) from None
             append(item)
             name = item[0]
             if name in create_names:  # noted now, checked once every step is known to be well-formed

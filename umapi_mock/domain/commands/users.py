@@ -130,7 +130,9 @@ class UserSteps(EntrySyntax):
                 raise StepError("error.command.string.too_long", field="username", max=limits.STRING_MAX)
             if not new_username.strip() or SPACE_RE.search(new_username):
                 raise StepError("error.user.name.invalid", name=new_username)
-        user = self.target(e)
+        user = org.users.get(e.uid) if e.uid is not None else None  # `target`'s first lookup, inlined
+        if user is None or user.status == "removed":
+            user = self.target(e)
         if user.type == ADOBE_ID:
             raise StepError("error.update.adobeid.no", user=e.user)  # §6 A24
         if org.trusted:
@@ -139,6 +141,10 @@ class UserSteps(EntrySyntax):
             raise StepError("error.user.firstname_missing", type=user.type)
         if lastname is not None and not lastname.strip():
             raise StepError("error.user.lastname_missing", type=user.type)
+        if new_email is None and new_username is None:  # names only, the commonest update
+            if firstname is not None or lastname is not None:
+                org.rename_user(user.uid, firstname, lastname)
+            return
         changes: dict[str, Any] = {}
         if firstname is not None:
             changes["firstname"] = firstname
@@ -214,15 +220,18 @@ class UserSteps(EntrySyntax):
             raise StepError("error.command.add_remove.list", step=step)
         else:
             groups = self.chosen_groups(e, step, value, adding)
-        user = self.target(e)
+        user = org.users.get(e.uid) if e.uid is not None else None  # `target`'s first lookup, inlined
+        if user is None or user.status == "removed":
+            user = self.target(e)
         for group in groups:
             if group.read_only:
                 code = "add_user_not_allowed" if adding else "remove_user_not_allowed"
                 raise StepError(f"error.usergroup.readonly.{code}", group=group.name)
         uid = user.uid
         if adding:
-            for group in groups:
-                if group.type == USER_GROUP:
+            members = org.members
+            for group in groups:  # a user group with no room left for one more: check them all
+                if group.type == USER_GROUP and len(members.get(group.gid, ())) >= limits.USERGROUP_MAX_MEMBERS:
                     self.check_capacity(groups, [user])
                     break
             add_member = org.add_member
