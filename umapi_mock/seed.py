@@ -447,7 +447,13 @@ class _Loader:
         status = self.get(u, "status", path, str, "active")
         if status not in USER_STATUSES:
             raise self.fail(f"{path}.status", f"must be one of {', '.join(USER_STATUSES)}")
-        existing = org.find_user(username, domain, adobe_id=utype == ADOBE_ID)
+        # The same account twice: an Adobe ID by its email, any other by its login. Not by
+        # `find_user`: it resolves an email-shaped username to the account with that email, and
+        # an SSO username may be another account's email (`createFederatedID` makes such accounts).
+        if utype == ADOBE_ID:
+            existing = org.find_user(username, domain, adobe_id=True)
+        else:
+            existing = org.user_by_login(username, domain)
         if existing is not None and (existing.type == ADOBE_ID) == (utype == ADOBE_ID):
             raise self.fail(path, f"user {username!r} is listed twice")
         uid = self.get(u, "id", path, int)

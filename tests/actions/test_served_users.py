@@ -102,3 +102,26 @@ def test_every_user_field_is_served_fresh_after_any_write(data: st.DataObject, k
             r = api.client.put("/_mock/state", data=json.dumps(edited_state(api, data)))
             assert r.status_code == 200, r.get_data(as_text=True)
         check_pages(api)
+
+
+def test_a_state_whose_sso_username_is_another_accounts_email_loads_back(api: Api) -> None:
+    """Found by the test above: a Federated ID created with an email-shaped username in its
+    domain (`createFederatedID` for user `john.doe@fed.example`, another email) while the
+    username-login account `jdoe` holds that email. Both are distinct accounts; the org's
+    own state document must load back, and the whole state too."""
+    api.act([{"user": "jdoe", "domain": "fed.example", "do": [{"removeFromOrg": {}}]}])
+    create = {
+        "createFederatedID": {"email": "sso@mail.example", "firstname": "Ann", "lastname": "Lee", "country": "US"}
+    }
+    assert api.act([{"user": "john.doe@fed.example", "do": [create]}])["result"] == "success"
+    logins = {(u.username, u.domain): u.email for u in api.org.users.values()}
+    assert logins[("jdoe", "fed.example")] == "john.doe@fed.example"
+    assert logins[("john.doe@fed.example", "fed.example")] == "sso@mail.example"
+    before = api.client.get(f"/_mock/orgs/{ORG}/state").get_json()
+    r = api.client.put(f"/_mock/orgs/{ORG}/state", data=json.dumps(before))
+    assert r.status_code == 200, r.get_data(as_text=True)
+    assert api.client.get(f"/_mock/orgs/{ORG}/state").get_json() == before
+    whole = api.client.get("/_mock/state").get_json()
+    r = api.client.put("/_mock/state", data=json.dumps(whole))
+    assert r.status_code == 200, r.get_data(as_text=True)
+    assert api.client.get(f"/_mock/orgs/{ORG}/state").get_json() == before
