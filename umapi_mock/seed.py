@@ -447,29 +447,17 @@ class _Loader:
         status = self.get(u, "status", path, str, "active")
         if status not in USER_STATUSES:
             raise self.fail(f"{path}.status", f"must be one of {', '.join(USER_STATUSES)}")
-        # The same account twice: an Adobe ID by its email, any other by its login. Not by
-        # `find_user`: it resolves an email-shaped username to the account with that email, and
-        # an SSO username may be another account's email (`createFederatedID` makes such accounts).
-        if utype == ADOBE_ID:
-            existing = org.find_user(username, domain, adobe_id=True)
-        else:
-            existing = org.user_by_login(username, domain)
-        if existing is not None and (existing.type == ADOBE_ID) == (utype == ADOBE_ID):
+        # an account twice: an Adobe ID by email, any other by login (an SSO username may be another's email)
+        adobe = utype == ADOBE_ID
+        existing = org.find_user(username, domain, adobe_id=True) if adobe else org.user_by_login(username, domain)
+        if existing is not None and (existing.type == ADOBE_ID) == adobe:
             raise self.fail(path, f"user {username!r} is listed twice")
         uid = self.get(u, "id", path, int)
         if uid is not None and uid in org.users:
             raise self.fail(f"{path}.id", f"user id {uid} is used twice")
-        user = User(
-            uid if uid is not None else org.new_uid(),
-            utype,
-            email,
-            username,
-            domain,
-            self.get(u, "firstname", path, str),
-            self.get(u, "lastname", path, str),
-            self.get(u, "country", path, str),
-            status,
-        )
+        first, last, country = (self.get(u, key, path, str) for key in ("firstname", "lastname", "country"))
+        uid = uid if uid is not None else org.new_uid()
+        user = User(uid, utype, email, username, domain, first, last, country, status)
         org.put_user(user)
         for j, gname in enumerate(self.get(u, "groups", path, list, [])):
             group = org.group_named(gname) if isinstance(gname, str) else None
