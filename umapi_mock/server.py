@@ -22,8 +22,9 @@ POST 0.17 -> 0.13 (before the action lane, `http/action_lane.py`, which came in 
 runs: with it the action figure is ~0.32, benchmarks/README.md). granian stays ahead with
 many connections (64, gzip page: 9,585 against 6,884 req/s, 4,547 before), where workers may
 not wait and requests go through the I/O thread. The latest full `python -m benchmarks` run
-(benchmarks/results.json, load average 0.7) gave granian ÷ this server 0.99 on the identity
-page (runs 0.95-1.03): level with granian at 4 connections, not ahead.
+(benchmarks/results.json, load average 0.35) gave granian ÷ this server 0.93 on the identity
+page (runs 0.91-0.97; 0.99 in the run before): level with granian at 4 connections, or
+slightly ahead.
 
 What made the difference:
 - A worker that answered a keep-alive request waits up to NEXT_REQUEST_WAIT (5 ms) for the
