@@ -235,13 +235,13 @@ class MockUMAPI:
 _NOT_FORWARDED = frozenset({"accept-encoding", "content-length", "content-type"})
 
 
-def wsgi_environ(request: Any) -> dict[str, Any]:
+def wsgi_environ(request: requests.PreparedRequest) -> dict[str, Any]:
     """The WSGI environ of a `requests.PreparedRequest`, as a server would build it for a
     client that accepts no compression, flagged as having no wire (`fast_lane.IN_PROCESS`)."""
     from .http.fast_lane import IN_PROCESS
 
     parts = urlsplit(str(request.url))
-    body = request.body
+    body: Any = request.body  # (typed bytes | str | None, but a file or an iterable when `data=` was one)
     if hasattr(body, "read"):  # a file given as `data=`: what a socket would have sent of it
         body = body.read()
     if isinstance(body, str):
@@ -272,9 +272,7 @@ def wsgi_environ(request: Any) -> dict[str, Any]:
         "wsgi.run_once": False,
         IN_PROCESS: True,
     }
-    headers = request.headers  # requests' CaseInsensitiveDict: its lower-case pairs, read as stored
-    pairs = headers.lower_items() if hasattr(headers, "lower_items") else ((k.lower(), v) for k, v in headers.items())
-    for lowered, value in pairs:
+    for lowered, value in request.headers.lower_items():  # (requests' CaseInsensitiveDict, read as stored)
         if lowered == "content-type":
             environ["CONTENT_TYPE"] = value
         elif lowered not in _NOT_FORWARDED:

@@ -17,6 +17,8 @@ from urllib3.util.retry import Retry
 import umapi_mock
 from umapi_mock.layers.faults import parse_fault_rules
 
+from .test_inprocess_fast_lane import token_of
+
 ORG = "ABCDEF0123456789ABCDEF01@AdobeOrg"
 
 
@@ -48,16 +50,7 @@ def real_socket_marks(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def headers(umapi: umapi_mock.MockUMAPI, session: requests.Session) -> dict[str, str]:
-    token = session.post(
-        f"https://{umapi.ims_host}/ims/token/v3",
-        data={
-            "grant_type": "client_credentials",
-            "client_id": umapi.client_id,
-            "client_secret": umapi.client_secret,
-            "scope": "openid,AdobeID,user_management_sdk",
-        },
-    ).json()["access_token"]
-    return {"X-Api-Key": umapi.client_id, "Authorization": f"Bearer {token}"}
+    return {"X-Api-Key": umapi.client_id, "Authorization": f"Bearer {token_of(umapi, session)}"}
 
 
 def first_user_email(umapi: umapi_mock.MockUMAPI, session: requests.Session) -> str:
